@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The `distdb` command: one entry point, a subcommand per process or tool.
+
+import { Command } from 'commander';
+import { ConfigError, loadDotEnv } from './config.js';
+import { storageCommand } from './storage-command.js';
+import { coordinatorCommand } from './coordinator-command.js';
+import { nodeCommand } from './node-command.js';
+import { clientCommand } from './client-command.js';
+import { startCommand } from './start-command.js';
+import { benchCommand } from './bench-command.js';
+
+async function main(argv: string[]): Promise<void> {
+  loadDotEnv();
+  const program = new Command('distdb')
+    .description('distdb: a distributed key-value and document database')
+    .showHelpAfterError('(run with --help for usage)')
+    .addCommand(startCommand())
+    .addCommand(nodeCommand())
+    .addCommand(storageCommand())
+    .addCommand(coordinatorCommand())
+    .addCommand(clientCommand())
+    .addCommand(benchCommand());
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`distdb: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `distdb: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

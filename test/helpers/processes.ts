@@ -1,0 +1,116 @@
+// Real processes for end-to-end tests: start `distdb` subcommands, wait until
+// they say they are ready, and stop them by PID (never by name).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled CLI entry point (tests run from dist/test/...). */
+export const DISTDB_MAIN = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+
+export function tempDir(prefix = 'distdb-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A TCP port that was free a moment ago on `host`. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() =>
+        typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first output line matching `re` (also one already seen). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or signal name) once the process ends. */
+  exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function startDistdb(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Proc {
+  const child = spawn(process.execPath, [DISTDB_MAIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start distdb ${args.join(' ')}`);
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    out += d.toString('utf8');
+    for (const w of [...waiters]) w();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  let done = false;
+  const exited = new Promise<number | string>((ok) =>
+    child.once('exit', (code, sig) => {
+      done = true;
+      for (const w of [...waiters]) w();
+      ok(code ?? sig ?? 'unknown');
+    }),
+  );
+  const proc: Proc = {
+    child,
+    pid: child.pid,
+    output: () => out,
+    exited,
+    waitFor(re, timeoutMs = 15_000) {
+      return new Promise((ok, fail) => {
+        const check = (): void => {
+          const m = re.exec(out);
+          if (m) {
+            cleanup();
+            ok(m);
+          } else if (done) {
+            cleanup();
+            fail(new Error(`process exited before printing ${re}; output:\n${out}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          fail(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; output:\n${out}`));
+        }, timeoutMs);
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    kill(signal = 'SIGKILL') {
+      if (!done) process.kill(child.pid as number, signal);
+    },
+    async stop(graceMs = 5_000) {
+      if (done) return;
+      process.kill(child.pid as number, 'SIGTERM');
+      const timer = setTimeout(() => {
+        if (!done) process.kill(child.pid as number, 'SIGKILL');
+      }, graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return proc;
+}
