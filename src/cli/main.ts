@@ -8,7 +8,6 @@ import { coordinatorCommand } from './coordinator-command.js';
 import { nodeCommand } from './node-command.js';
 import { clientCommand } from './client-command.js';
 import { startCommand } from './start-command.js';
-import { benchCommand } from './bench-command.js';
 
 async function main(argv: string[]): Promise<void> {
   loadDotEnv();
@@ -19,8 +18,7 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(nodeCommand())
     .addCommand(storageCommand())
     .addCommand(coordinatorCommand())
-    .addCommand(clientCommand())
-    .addCommand(benchCommand());
+    .addCommand(clientCommand());
   await program.parseAsync(argv);
 }
 

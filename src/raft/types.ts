@@ -1,0 +1,210 @@
+// The consensus core's contract, shaped like etcd's raft: the core is a pure
+// state machine; the application persists, sends and applies what a Ready
+// hands it, then calls advance(). Nothing here performs I/O.
+//
+// This file is shared by the core (src/raft), the simulator (src/sim) and,
+// later, the coordinator. Change it additively.
+
+export type NodeId = string;
+/** Raft group id: every message and record carries one (multi-Raft later). */
+export type GroupId = number;
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+export type EntryType = 'normal' | 'conf-change';
+
+export interface Entry {
+  term: number;
+  index: number;
+  type: EntryType;
+  /** Opaque to the core: an encoded proposal, an encoded ConfChange, or empty (leader no-op). */
+  data: Uint8Array;
+}
+
+/** What must be durable before messages that depend on it are sent. */
+export interface HardState {
+  term: number;
+  vote: NodeId | null;
+  commit: number;
+}
+
+export interface ConfState {
+  voters: NodeId[];
+  learners: NodeId[];
+}
+
+export type ConfChangeType = 'add-learner' | 'add-voter' | 'remove';
+
+/** Carried (encoded) in the data of a 'conf-change' entry. One change in flight at a time. */
+export interface ConfChange {
+  type: ConfChangeType;
+  node: NodeId;
+  /** Opaque to the core, e.g. the node's network address. */
+  context: Uint8Array;
+}
+
+export interface SnapshotMetadata {
+  index: number;
+  term: number;
+  conf: ConfState;
+}
+
+export interface Snapshot {
+  metadata: SnapshotMetadata;
+  /** The application's state-machine image at metadata.index. */
+  data: Uint8Array;
+}
+
+/** One piece of a snapshot sent to a follower that is too far behind. */
+export interface SnapshotChunk {
+  metadata: SnapshotMetadata;
+  /** Byte offset of `data` within the whole snapshot. */
+  offset: number;
+  /** Size of the whole snapshot in bytes. */
+  total: number;
+  data: Uint8Array;
+}
+
+export type MessageType =
+  | 'append' // leader → follower: entries after (index, logTerm), and commit
+  | 'append-response' // index = last matching index, or reject with rejectHint/logTerm
+  | 'vote'
+  | 'vote-response'
+  | 'pre-vote'
+  | 'pre-vote-response'
+  | 'heartbeat'
+  | 'heartbeat-response'
+  | 'snapshot' // one chunk
+  | 'snapshot-response' // chunk acknowledged (index = offset acked) or rejected
+  | 'timeout-now' // leadership transfer: campaign at once
+  | 'read-index' // follower → leader: confirm leadership for context
+  | 'read-index-response'; // index = read index for context
+
+export interface Message {
+  type: MessageType;
+  group: GroupId;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  /** append: term of entry `index`; vote: last log term; reject: hint term. */
+  logTerm: number;
+  /** append: previous index; vote: last index; responses: see MessageType. */
+  index: number;
+  entries: Entry[];
+  commit: number;
+  reject: boolean;
+  /** Fast backtracking: where the follower's log may match. */
+  rejectHint: number;
+  snapshot: SnapshotChunk | null;
+  /** read-index context, or the campaign reason for a transfer. */
+  context: Uint8Array | null;
+}
+
+export interface ReadState {
+  /** Serve the read once applied index ≥ index. */
+  index: number;
+  context: Uint8Array;
+}
+
+export interface SoftState {
+  leader: NodeId | null;
+  role: Role;
+}
+
+/**
+ * One batch of work for the application, in this order: persist `snapshot`,
+ * `entries` and `hardState` (durably when `mustSync`); send `messages`; apply
+ * `snapshot` then `committedEntries`; serve `readStates`; then call advance().
+ */
+export interface Ready {
+  softState: SoftState | null;
+  hardState: HardState | null;
+  entries: Entry[];
+  snapshot: Snapshot | null;
+  committedEntries: Entry[];
+  messages: Message[];
+  readStates: ReadState[];
+  mustSync: boolean;
+}
+
+/** What the application restored from disk at start. */
+export interface PersistedState {
+  hardState: HardState;
+  snapshot: Snapshot | null;
+  /** Entries after the snapshot, contiguous. */
+  entries: Entry[];
+  /** Membership when there is neither a snapshot nor a conf-change entry (bootstrap). */
+  initialConf: ConfState;
+}
+
+export type ReadOnlyOption = 'safe' | 'lease';
+
+export interface RaftConfig {
+  id: NodeId;
+  group: GroupId;
+  /** Ticks without hearing from a leader before campaigning (randomized in [e, 2e)). */
+  electionTick: number;
+  heartbeatTick: number;
+  /** Injected PRNG returning [0, 1); the core never calls Math.random. */
+  random: () => number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  /** Upper bound on an append message's entry bytes. */
+  maxSizePerMsg: number;
+  /** Bounded in-flight window per follower: messages and bytes. */
+  maxInflightMsgs: number;
+  maxInflightBytes: number;
+  /** Proposals beyond this many uncommitted bytes are refused (→ -TRYAGAIN). */
+  maxUncommittedEntriesSize: number;
+  /** 'lease' requires checkQuorum. */
+  readOnlyOption: ReadOnlyOption;
+  snapshotChunkSize: number;
+  /** Applied index the application restored (its state machine is at least here). */
+  applied: number;
+}
+
+export type ProposeRefusal =
+  | 'not-leader'
+  | 'too-many-uncommitted'
+  | 'transfer-in-progress'
+  | 'conf-change-in-progress'
+  | 'too-large';
+
+export type ProposeResult =
+  | { ok: true; index: number; term: number }
+  | { ok: false; reason: ProposeRefusal; leader: NodeId | null };
+
+export interface ProgressStatus {
+  match: number;
+  next: number;
+  state: 'probe' | 'replicate' | 'snapshot';
+  recentActive: boolean;
+  inflight: number;
+}
+
+export interface RaftStatus {
+  id: NodeId;
+  group: GroupId;
+  role: Role;
+  leader: NodeId | null;
+  term: number;
+  vote: NodeId | null;
+  commit: number;
+  applied: number;
+  lastIndex: number;
+  conf: ConfState;
+  /** Only on the leader. */
+  progress: Record<NodeId, ProgressStatus> | null;
+  leadTransferee: NodeId | null;
+}
+
+/** Thrown when an invariant inside the core is violated; carries the state that broke it. */
+export class RaftInvariantError extends Error {
+  override name = 'RaftInvariantError';
+  constructor(
+    message: string,
+    readonly state: unknown,
+  ) {
+    super(message);
+  }
+}
