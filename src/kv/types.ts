@@ -28,7 +28,13 @@ export type KvResult =
   | { op: 'del'; deleted: number }
   | { op: 'mset' }
   | { op: 'cas'; swapped: boolean; current: Bytes | null }
-  | { op: 'noop' };
+  | { op: 'noop' }
+  /**
+   * The proposal's session seq is older than the session's last recorded seq,
+   * or its session was expired (see src/kv/apply.ts): nothing was applied, and
+   * retrying the same seq can never succeed. The client must stop retrying.
+   */
+  | { op: 'session-expired' };
 
 /**
  * A client session (Raft thesis §6.3): a retried proposal with the same

@@ -1,0 +1,151 @@
+// The replicated state machine's transition function. Every replica calls it
+// for the same proposals at the same Raft indexes, so it depends only on its
+// arguments: no clocks, no randomness, no I/O beyond the given store/table.
+//
+// Sessions (Raft thesis §6.3). A proposal with session {clientId, seq}:
+//   - seq equal to the recorded seq: a retry. Not applied again; the recorded
+//     result is returned and the session counts as used (lastIndex = index).
+//   - seq lower than the recorded seq: a stale retry. Not applied; returns
+//     { op: 'session-expired' } so the coordinator tells the client to stop.
+//   - seq higher than the recorded seq: applied, and {seq, result} recorded.
+//   - unknown clientId: a session starts at seq FIRST_SESSION_SEQ (1; seq 0
+//     also starts one). An unknown client with a higher seq had its session
+//     expired (or never had one): nothing is applied and 'session-expired' is
+//     returned, because the proposal may be a retry of one applied before
+//     expiry — applying it could apply it twice. The client starts a new
+//     session (new clientId, seq 1). The one gap: a retry of seq 1 arriving
+//     after its session expired is applied again; the idle limit is large so
+//     that this needs a retry delayed by that many indexes.
+// A client has at most one proposal in flight per session (the thesis model):
+// seq n+1 is proposed only after seq n was answered.
+//
+// Expiry (bounds memory; decided from `index` alone, so all replicas agree).
+// Before each proposal at index i, sessions are removed, least recently used
+// first, while either
+//   - the least recently used one was last used at or before i - maxIdleIndexes, or
+//   - there are more than maxSessions - 1 sessions and this proposal starts a new one
+//     (so the table never holds more than maxSessions).
+// Both limits must be the same on every replica (they are part of the state
+// machine's definition); use the defaults unless all nodes change together.
+
+import type { SessionTable } from './sessions.js';
+import type { Bytes, KvResult, KvStore, Proposal } from './types.js';
+
+/** The seq a new session starts with. */
+export const FIRST_SESSION_SEQ = 1;
+
+export interface SessionLimits {
+  /** A session unused for this many indexes is expired. */
+  maxIdleIndexes: number;
+  /** Most sessions kept; beyond it the least recently used is expired. */
+  maxSessions: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = {
+  maxIdleIndexes: 1_000_000,
+  maxSessions: 100_000,
+};
+
+function bytesEqual(a: Bytes, b: Bytes): boolean {
+  return (
+    a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+  );
+}
+
+/** Applies a command to the store, ignoring sessions. */
+function applyCommand(store: KvStore, p: Proposal): KvResult {
+  const c = p.command;
+  switch (c.op) {
+    case 'put': {
+      const cur = store.get(c.key);
+      const written =
+        c.cond === 'nx' ? cur === undefined : c.cond === 'xx' ? cur !== undefined : true;
+      const old = c.returnOld && cur !== undefined ? cur : null;
+      if (written) store.put(c.key, c.value);
+      return { op: 'put', written, old };
+    }
+    case 'del': {
+      let deleted = 0;
+      for (const k of c.keys) if (store.delete(k)) deleted++;
+      return { op: 'del', deleted };
+    }
+    case 'mset':
+      for (const [k, v] of c.pairs) store.put(k, v);
+      return { op: 'mset' };
+    case 'cas': {
+      const cur = store.get(c.key) ?? null;
+      const matches =
+        c.expected === null ? cur === null : cur !== null && bytesEqual(cur, c.expected);
+      if (!matches) return { op: 'cas', swapped: false, current: cur };
+      store.put(c.key, c.value);
+      return { op: 'cas', swapped: true, current: c.value };
+    }
+    case 'noop':
+      return { op: 'noop' };
+  }
+}
+
+function expireSessions(
+  sessions: SessionTable,
+  index: number,
+  limits: SessionLimits,
+  makingRoom: boolean,
+): void {
+  for (;;) {
+    const lru = sessions.leastRecentlyUsed();
+    if (!lru) return;
+    const idle = lru.record.lastIndex <= index - limits.maxIdleIndexes;
+    const full = makingRoom && sessions.size() >= limits.maxSessions;
+    if (!idle && !full) return;
+    sessions.delete(lru.clientId);
+  }
+}
+
+/**
+ * Applies proposal `p`, committed at Raft index `index`, to `store` and
+ * `sessions`, and returns its result.
+ *
+ * Results:
+ * - put: `written` false when cond (nx: only if absent, xx: only if present)
+ *   failed; `old` is the previous value when returnOld was asked (else null).
+ * - del: how many of the keys existed.
+ * - cas: swapped when the current value equals `expected` (null: absent);
+ *   `current` is the value after the operation.
+ * - session-expired: see the module comment.
+ *
+ * Results may share memory with `p` and with values read from `store`.
+ *
+ * Throws (a plain Error: a caller bug, not bad input) if index is not a
+ * positive safe integer.
+ */
+export function applyProposal(
+  store: KvStore,
+  sessions: SessionTable,
+  p: Proposal,
+  index: number,
+  limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+): KvResult {
+  if (!Number.isSafeInteger(index) || index < 1) {
+    throw new Error(`applyProposal: index must be a positive safe integer, got ${index}`);
+  }
+  const s = p.session;
+  const rec = s ? sessions.get(s.clientId) : undefined;
+  const startsSession = s !== undefined && rec === undefined && s.seq <= FIRST_SESSION_SEQ;
+  expireSessions(sessions, index, limits, startsSession);
+  if (!s) return applyCommand(store, p);
+
+  // Re-read: expiry may just have removed this client's own idle session.
+  const live = rec && sessions.get(s.clientId);
+  if (live) {
+    if (s.seq < live.seq) return { op: 'session-expired' };
+    if (s.seq === live.seq) {
+      sessions.put(s.clientId, { ...live, lastIndex: index });
+      return live.result;
+    }
+  } else if (s.seq > FIRST_SESSION_SEQ) {
+    return { op: 'session-expired' };
+  }
+  const result = applyCommand(store, p);
+  sessions.put(s.clientId, { seq: s.seq, result, lastIndex: index });
+  return result;
+}

@@ -1,0 +1,442 @@
+// Compact binary encoding of proposals (what goes into Raft log entries) and
+// of their results (what the storage engine sends back to the coordinator).
+//
+// Layout, all integers big-endian:
+//   proposal := version:u8 flags:u8 [session] command
+//     flags bit 0: a session follows
+//     session  := clientIdLen:u16 clientId:utf8 seqHi:u32 seqLo:u32
+//   command  := op:u8 body
+//     put  (1) := putFlags:u8 key value     putFlags: bits 0-1 cond (0 none, 1 nx, 2 xx), bit 2 returnOld
+//     del  (2) := count:u32 key*
+//     mset (3) := count:u32 (key value)*
+//     cas  (4) := key nullable(expected) value
+//     noop (5) := (empty)
+//   result   := version:u8 op:u8 body
+//     put  (1) := written:u8 nullable(old)
+//     del  (2) := deleted:u32
+//     mset (3), noop (5), session-expired (6) := (empty)
+//     cas  (4) := swapped:u8 nullable(current)
+//   bytes    := len:u32 byte*          nullable(x) := 0 | 1 x
+//
+// Limits (explicit, enforced on both sides): a key or value is at most
+// 2^32-1 bytes, a clientId at most 65,535 UTF-8 bytes, a seq a safe integer.
+// Decoded byte fields are views into the input (no copy): copy them if the
+// input buffer will be reused.
+
+import type { Bytes, KvCommand, KvResult, Proposal } from './types.js';
+
+/** The first byte of every encoded proposal and result. */
+export const KV_CODEC_VERSION = 1;
+
+/** Largest clientId, in UTF-8 bytes. */
+export const MAX_CLIENT_ID_BYTES = 0xffff;
+
+/** The only error encode/decode throw: the input is malformed, truncated or out of limits. */
+export class KvCodecError extends Error {
+  override name = 'KvCodecError';
+}
+
+const OP_PUT = 1;
+const OP_DEL = 2;
+const OP_MSET = 3;
+const OP_CAS = 4;
+const OP_NOOP = 5;
+const OP_SESSION_EXPIRED = 6;
+
+const FLAG_SESSION = 1;
+const PUT_COND_MASK = 3;
+const PUT_COND_NX = 1;
+const PUT_COND_XX = 2;
+const PUT_RETURN_OLD = 4;
+
+const MAX_U32 = 0xffffffff;
+const TWO_32 = 0x100000000;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// ---------------------------------------------------------------- encoding
+
+/** Size of `bytes` on the wire; checks the length limit on the way. */
+function bytesSize(b: Bytes, what: string): number {
+  if (!(b instanceof Uint8Array)) throw new KvCodecError(`${what} must be a Uint8Array`);
+  if (b.byteLength > MAX_U32) throw new KvCodecError(`${what} is longer than ${MAX_U32} bytes`);
+  return 4 + b.byteLength;
+}
+
+function nullableSize(b: Bytes | null, what: string): number {
+  return b === null ? 1 : 1 + bytesSize(b, what);
+}
+
+function commandSize(c: KvCommand): number {
+  switch (c.op) {
+    case 'put':
+      return 2 + bytesSize(c.key, 'put key') + bytesSize(c.value, 'put value');
+    case 'del': {
+      let n = 5;
+      for (const k of c.keys) n += bytesSize(k, 'del key');
+      return n;
+    }
+    case 'mset': {
+      let n = 5;
+      for (const [k, v] of c.pairs) n += bytesSize(k, 'mset key') + bytesSize(v, 'mset value');
+      return n;
+    }
+    case 'cas':
+      return (
+        1 +
+        bytesSize(c.key, 'cas key') +
+        nullableSize(c.expected, 'cas expected') +
+        bytesSize(c.value, 'cas value')
+      );
+    case 'noop':
+      return 1;
+    default:
+      throw new KvCodecError(`unknown command op ${JSON.stringify((c as { op: unknown }).op)}`);
+  }
+}
+
+/** Writes into one preallocated buffer; sizes were computed (and checked) beforehand. */
+class Writer {
+  readonly buf: Buffer;
+  private readonly dv: DataView;
+  private pos = 0;
+  constructor(size: number) {
+    // allocUnsafe is safe here: every byte is written before the buffer is returned.
+    this.buf = Buffer.allocUnsafe(size);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size);
+  }
+  u8(v: number): void {
+    this.dv.setUint8(this.pos++, v);
+  }
+  u16(v: number): void {
+    this.dv.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.dv.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+  bytes(b: Bytes): void {
+    this.u32(b.byteLength);
+    this.buf.set(b, this.pos);
+    this.pos += b.byteLength;
+  }
+  nullable(b: Bytes | null): void {
+    if (b === null) {
+      this.u8(0);
+    } else {
+      this.u8(1);
+      this.bytes(b);
+    }
+  }
+  utf8(s: string, byteLength: number): void {
+    this.buf.write(s, this.pos, byteLength, 'utf8');
+    this.pos += byteLength;
+  }
+  done(): Uint8Array {
+    if (this.pos !== this.buf.byteLength) {
+      throw new Error(`kv codec bug: wrote ${this.pos} of ${this.buf.byteLength} bytes`);
+    }
+    return this.buf;
+  }
+}
+
+function checkSeq(seq: unknown): number {
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    throw new KvCodecError(`session seq must be a non-negative safe integer, got ${String(seq)}`);
+  }
+  return seq;
+}
+
+/** Encodes a proposal for a Raft log entry. Throws KvCodecError if it breaks a limit. */
+export function encodeProposal(p: Proposal): Uint8Array {
+  const c = p.command;
+  let size = 2 + commandSize(c);
+  let clientIdBytes = 0;
+  if (p.session) {
+    if (typeof p.session.clientId !== 'string') {
+      throw new KvCodecError('session clientId must be a string');
+    }
+    checkSeq(p.session.seq);
+    clientIdBytes = Buffer.byteLength(p.session.clientId, 'utf8');
+    if (clientIdBytes > MAX_CLIENT_ID_BYTES) {
+      throw new KvCodecError(
+        `session clientId is ${clientIdBytes} bytes; the limit is ${MAX_CLIENT_ID_BYTES}`,
+      );
+    }
+    size += 2 + clientIdBytes + 8;
+  }
+  const w = new Writer(size);
+  w.u8(KV_CODEC_VERSION);
+  w.u8(p.session ? FLAG_SESSION : 0);
+  if (p.session) {
+    w.u16(clientIdBytes);
+    w.utf8(p.session.clientId, clientIdBytes);
+    const seq = p.session.seq;
+    w.u32(Math.floor(seq / TWO_32));
+    w.u32(seq % TWO_32);
+  }
+  switch (c.op) {
+    case 'put': {
+      let flags = c.returnOld ? PUT_RETURN_OLD : 0;
+      if (c.cond === 'nx') flags |= PUT_COND_NX;
+      else if (c.cond === 'xx') flags |= PUT_COND_XX;
+      else if (c.cond !== undefined) {
+        throw new KvCodecError(`put cond must be 'nx', 'xx' or absent, got ${String(c.cond)}`);
+      }
+      w.u8(OP_PUT);
+      w.u8(flags);
+      w.bytes(c.key);
+      w.bytes(c.value);
+      break;
+    }
+    case 'del':
+      w.u8(OP_DEL);
+      w.u32(c.keys.length);
+      for (const k of c.keys) w.bytes(k);
+      break;
+    case 'mset':
+      w.u8(OP_MSET);
+      w.u32(c.pairs.length);
+      for (const [k, v] of c.pairs) {
+        w.bytes(k);
+        w.bytes(v);
+      }
+      break;
+    case 'cas':
+      w.u8(OP_CAS);
+      w.bytes(c.key);
+      w.nullable(c.expected);
+      w.bytes(c.value);
+      break;
+    case 'noop':
+      w.u8(OP_NOOP);
+      break;
+  }
+  return w.done();
+}
+
+/** Encodes a state-machine result (storage engine → coordinator). */
+export function encodeResult(r: KvResult): Uint8Array {
+  let w: Writer;
+  switch (r.op) {
+    case 'put':
+      w = new Writer(3 + nullableSize(r.old, 'put old value'));
+      w.u8(KV_CODEC_VERSION);
+      w.u8(OP_PUT);
+      w.u8(r.written ? 1 : 0);
+      w.nullable(r.old);
+      break;
+    case 'del':
+      if (!Number.isInteger(r.deleted) || r.deleted < 0 || r.deleted > MAX_U32) {
+        throw new KvCodecError(`del count must be an integer in 0..${MAX_U32}, got ${r.deleted}`);
+      }
+      w = new Writer(6);
+      w.u8(KV_CODEC_VERSION);
+      w.u8(OP_DEL);
+      w.u32(r.deleted);
+      break;
+    case 'cas':
+      w = new Writer(3 + nullableSize(r.current, 'cas current value'));
+      w.u8(KV_CODEC_VERSION);
+      w.u8(OP_CAS);
+      w.u8(r.swapped ? 1 : 0);
+      w.nullable(r.current);
+      break;
+    case 'mset':
+    case 'noop':
+    case 'session-expired':
+      w = new Writer(2);
+      w.u8(KV_CODEC_VERSION);
+      w.u8(r.op === 'mset' ? OP_MSET : r.op === 'noop' ? OP_NOOP : OP_SESSION_EXPIRED);
+      break;
+    default:
+      throw new KvCodecError(`unknown result op ${JSON.stringify((r as { op: unknown }).op)}`);
+  }
+  return w.done();
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** Reads with bounds checks; every failure is a KvCodecError naming the offset. */
+class Reader {
+  private readonly dv: DataView;
+  private pos = 0;
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly what: string,
+  ) {
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  fail(msg: string): never {
+    throw new KvCodecError(`malformed ${this.what} at byte ${this.pos}: ${msg}`);
+  }
+  private need(n: number, field: string): void {
+    if (this.b.byteLength - this.pos < n) {
+      this.fail(
+        `truncated: ${field} needs ${n} bytes, only ${this.b.byteLength - this.pos} remain`,
+      );
+    }
+  }
+  u8(field: string): number {
+    this.need(1, field);
+    return this.dv.getUint8(this.pos++);
+  }
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.dv.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.dv.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  bool(field: string): boolean {
+    const v = this.u8(field);
+    if (v > 1) this.fail(`${field} must be 0 or 1, got ${v}`);
+    return v === 1;
+  }
+  bytes(field: string): Uint8Array {
+    const n = this.u32(`${field} length`);
+    this.need(n, field);
+    const out = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  nullable(field: string): Uint8Array | null {
+    return this.bool(`${field} presence`) ? this.bytes(field) : null;
+  }
+  utf8(n: number, field: string): string {
+    this.need(n, field);
+    try {
+      const s = utf8.decode(this.b.subarray(this.pos, this.pos + n));
+      this.pos += n;
+      return s;
+    } catch {
+      return this.fail(`${field} is not valid UTF-8`);
+    }
+  }
+  /** A count of items that each take at least `minItemBytes`; rejects counts the input cannot hold. */
+  count(field: string, minItemBytes: number): number {
+    const n = this.u32(field);
+    if (n * minItemBytes > this.b.byteLength - this.pos) {
+      this.fail(`${field} ${n} cannot fit in the ${this.b.byteLength - this.pos} bytes left`);
+    }
+    return n;
+  }
+  version(): void {
+    const v = this.u8('version');
+    if (v !== KV_CODEC_VERSION)
+      this.fail(`unsupported version ${v} (expected ${KV_CODEC_VERSION})`);
+  }
+  end(): void {
+    if (this.pos !== this.b.byteLength) {
+      this.fail(`${this.b.byteLength - this.pos} unexpected trailing bytes`);
+    }
+  }
+}
+
+function checkInput(b: unknown, what: string): Uint8Array {
+  if (!(b instanceof Uint8Array)) throw new KvCodecError(`${what} must be a Uint8Array`);
+  return b;
+}
+
+/** Decodes an encoded proposal. Throws KvCodecError (only) on malformed or truncated input. */
+export function decodeProposal(b: Uint8Array): Proposal {
+  const r = new Reader(checkInput(b, 'proposal'), 'proposal');
+  r.version();
+  const flags = r.u8('flags');
+  if (flags & ~FLAG_SESSION) r.fail(`unknown flags 0x${flags.toString(16)}`);
+  let session: Proposal['session'];
+  if (flags & FLAG_SESSION) {
+    const clientId = r.utf8(r.u16('clientId length'), 'clientId');
+    const hi = r.u32('seq');
+    const lo = r.u32('seq');
+    if (hi >= 0x200000) r.fail('seq is larger than the largest safe integer');
+    session = { clientId, seq: hi * TWO_32 + lo };
+  }
+  let command: KvCommand;
+  const op = r.u8('op');
+  switch (op) {
+    case OP_PUT: {
+      const pf = r.u8('put flags');
+      if (pf & ~(PUT_COND_MASK | PUT_RETURN_OLD)) r.fail(`unknown put flags 0x${pf.toString(16)}`);
+      const condBits = pf & PUT_COND_MASK;
+      if (condBits === 3) r.fail('put cond bits 3 is not a condition');
+      const key = r.bytes('put key');
+      const value = r.bytes('put value');
+      command = { op: 'put', key, value };
+      if (condBits === PUT_COND_NX) command.cond = 'nx';
+      if (condBits === PUT_COND_XX) command.cond = 'xx';
+      if (pf & PUT_RETURN_OLD) command.returnOld = true;
+      break;
+    }
+    case OP_DEL: {
+      const n = r.count('del key count', 4);
+      const keys: Bytes[] = new Array<Bytes>(n);
+      for (let i = 0; i < n; i++) keys[i] = r.bytes('del key');
+      command = { op: 'del', keys };
+      break;
+    }
+    case OP_MSET: {
+      const n = r.count('mset pair count', 8);
+      const pairs: Array<[Bytes, Bytes]> = new Array<[Bytes, Bytes]>(n);
+      for (let i = 0; i < n; i++) pairs[i] = [r.bytes('mset key'), r.bytes('mset value')];
+      command = { op: 'mset', pairs };
+      break;
+    }
+    case OP_CAS: {
+      const key = r.bytes('cas key');
+      const expected = r.nullable('cas expected');
+      const value = r.bytes('cas value');
+      command = { op: 'cas', key, expected, value };
+      break;
+    }
+    case OP_NOOP:
+      command = { op: 'noop' };
+      break;
+    default:
+      return r.fail(`unknown command op ${op}`);
+  }
+  r.end();
+  return session ? { session, command } : { command };
+}
+
+/** Decodes an encoded result. Throws KvCodecError (only) on malformed or truncated input. */
+export function decodeResult(b: Uint8Array): KvResult {
+  const r = new Reader(checkInput(b, 'result'), 'result');
+  r.version();
+  const op = r.u8('op');
+  let out: KvResult;
+  switch (op) {
+    case OP_PUT: {
+      const written = r.bool('put written');
+      out = { op: 'put', written, old: r.nullable('put old value') };
+      break;
+    }
+    case OP_DEL:
+      out = { op: 'del', deleted: r.u32('del count') };
+      break;
+    case OP_MSET:
+      out = { op: 'mset' };
+      break;
+    case OP_CAS: {
+      const swapped = r.bool('cas swapped');
+      out = { op: 'cas', swapped, current: r.nullable('cas current value') };
+      break;
+    }
+    case OP_NOOP:
+      out = { op: 'noop' };
+      break;
+    case OP_SESSION_EXPIRED:
+      out = { op: 'session-expired' };
+      break;
+    default:
+      return r.fail(`unknown result op ${op}`);
+  }
+  r.end();
+  return out;
+}

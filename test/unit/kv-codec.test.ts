@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  decodeProposal,
+  decodeResult,
+  encodeProposal,
+  encodeResult,
+  KvCodecError,
+  KV_CODEC_VERSION,
+} from '../../src/kv/codec.js';
+import type { KvCommand, KvResult, Proposal } from '../../src/kv/types.js';
+
+const bytes = fc.uint8Array({ maxLength: 40 });
+
+const commandArb: fc.Arbitrary<KvCommand> = fc.oneof(
+  fc.record(
+    {
+      op: fc.constant('put' as const),
+      key: bytes,
+      value: bytes,
+      cond: fc.constantFrom('nx' as const, 'xx' as const),
+      returnOld: fc.constant(true as const),
+    },
+    { requiredKeys: ['op', 'key', 'value'] },
+  ),
+  fc.record({ op: fc.constant('del' as const), keys: fc.array(bytes, { maxLength: 5 }) }),
+  fc.record({
+    op: fc.constant('mset' as const),
+    pairs: fc.array(fc.tuple(bytes, bytes), { maxLength: 5 }),
+  }),
+  fc.record({
+    op: fc.constant('cas' as const),
+    key: bytes,
+    expected: fc.option(bytes, { nil: null }),
+    value: bytes,
+  }),
+  fc.constant({ op: 'noop' as const }),
+);
+
+const proposalArb: fc.Arbitrary<Proposal> = fc.record(
+  {
+    session: fc.record({
+      clientId: fc.string({ unit: 'binary', maxLength: 20 }),
+      seq: fc.maxSafeNat(),
+    }),
+    command: commandArb,
+  },
+  { requiredKeys: ['command'] },
+);
+
+const resultArb: fc.Arbitrary<KvResult> = fc.oneof(
+  fc.record({
+    op: fc.constant('put' as const),
+    written: fc.boolean(),
+    old: fc.option(bytes, { nil: null }),
+  }),
+  fc.record({ op: fc.constant('del' as const), deleted: fc.nat({ max: 0xffffffff }) }),
+  fc.constant({ op: 'mset' as const }),
+  fc.record({
+    op: fc.constant('cas' as const),
+    swapped: fc.boolean(),
+    current: fc.option(bytes, { nil: null }),
+  }),
+  fc.constant({ op: 'noop' as const }),
+  fc.constant({ op: 'session-expired' as const }),
+);
+
+/** Decoded byte fields may be Buffer views; compare bytes as plain arrays. */
+function plain(x: unknown): unknown {
+  if (x instanceof Uint8Array) return { bytes: [...x] };
+  if (Array.isArray(x)) return x.map(plain);
+  if (x !== null && typeof x === 'object') {
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
+  }
+  return x;
+}
+
+test('random proposals round-trip', () => {
+  fc.assert(
+    fc.property(proposalArb, (p) => {
+      const enc = encodeProposal(p);
+      assert.equal(enc[0], KV_CODEC_VERSION);
+      assert.deepEqual(plain(decodeProposal(enc)), plain(p));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('random results round-trip', () => {
+  fc.assert(
+    fc.property(resultArb, (r) => {
+      assert.deepEqual(plain(decodeResult(encodeResult(r))), plain(r));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('random bytes never throw anything but KvCodecError', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      for (const decode of [decodeProposal, decodeResult]) {
+        try {
+          decode(b);
+        } catch (e) {
+          assert.ok(e instanceof KvCodecError, `threw ${String(e)}`);
+        }
+      }
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('mutated and truncated valid encodings throw only KvCodecError', () => {
+  fc.assert(
+    fc.property(proposalArb, fc.nat(), fc.nat({ max: 255 }), (p, at, byte) => {
+      const enc = encodeProposal(p);
+      const mutated = Uint8Array.from(enc);
+      mutated[at % mutated.length] = byte;
+      for (const b of [mutated, enc.subarray(0, at % enc.length)]) {
+        try {
+          decodeProposal(b);
+        } catch (e) {
+          assert.ok(e instanceof KvCodecError, `threw ${String(e)}`);
+        }
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('every strict prefix of an encoding is rejected as truncated', () => {
+  const p: Proposal = {
+    session: { clientId: 'c1', seq: 7 },
+    command: { op: 'cas', key: Buffer.from('k'), expected: null, value: Buffer.from('v') },
+  };
+  const enc = encodeProposal(p);
+  for (let n = 0; n < enc.length; n++) {
+    assert.throws(() => decodeProposal(enc.subarray(0, n)), KvCodecError);
+  }
+  assert.throws(() => decodeProposal(enc.subarray(0, 5)), /truncated/);
+});
+
+test('errors name the problem', () => {
+  assert.throws(() => decodeProposal(Uint8Array.of(9, 0, 5)), /unsupported version 9/);
+  assert.throws(
+    () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 99)),
+    /unknown command op 99/,
+  );
+  assert.throws(
+    () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 5, 0)),
+    /1 unexpected trailing bytes/,
+  );
+  // A del claiming 2^32-1 keys in a few bytes is refused before allocating.
+  assert.throws(
+    () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 2, 0xff, 0xff, 0xff, 0xff)),
+    /cannot fit/,
+  );
+  assert.throws(() => decodeProposal('x' as unknown as Uint8Array), KvCodecError);
+});
+
+test('encode refuses values out of limits with KvCodecError', () => {
+  assert.throws(
+    () => encodeProposal({ session: { clientId: 'a', seq: -1 }, command: { op: 'noop' } }),
+    /non-negative safe integer/,
+  );
+  assert.throws(
+    () =>
+      encodeProposal({
+        session: { clientId: 'x'.repeat(70_000), seq: 1 },
+        command: { op: 'noop' },
+      }),
+    /limit is 65535/,
+  );
+  assert.throws(
+    () => encodeProposal({ command: { op: 'bogus' } as unknown as KvCommand }),
+    KvCodecError,
+  );
+});
+
+test('encoding is compact', () => {
+  const put = encodeProposal({
+    session: { clientId: 'c', seq: 1 },
+    command: { op: 'put', key: Buffer.from('k'), value: Buffer.from('v') },
+  });
+  // version, flags, u16 + 'c', u64 seq, op, put flags, u32 + 'k', u32 + 'v'
+  assert.equal(put.length, 1 + 1 + 3 + 8 + 1 + 1 + 5 + 5);
+  assert.equal(encodeResult({ op: 'noop' }).length, 2);
+});
