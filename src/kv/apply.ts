@@ -115,8 +115,11 @@ function expireSessions(
  *
  * Results may share memory with `p` and with values read from `store`.
  *
- * Throws (a plain Error: a caller bug, not bad input) if index is not a
- * positive safe integer.
+ * `index` must be this proposal's own Raft index (not, say, the last index
+ * of a batch: replicas batch differently, and expiry depends on the index).
+ * Without Raft, pass 0 for every proposal: idle expiry then never fires and
+ * only the count bound holds. Throws (a plain Error: a caller bug, not bad
+ * input) if index is not a non-negative safe integer.
  */
 export function applyProposal(
   store: KvStore,
@@ -125,8 +128,8 @@ export function applyProposal(
   index: number,
   limits: SessionLimits = DEFAULT_SESSION_LIMITS,
 ): KvResult {
-  if (!Number.isSafeInteger(index) || index < 1) {
-    throw new Error(`applyProposal: index must be a positive safe integer, got ${index}`);
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new Error(`applyProposal: index must be a non-negative safe integer, got ${index}`);
   }
   const s = p.session;
   const rec = s ? sessions.get(s.clientId) : undefined;

@@ -243,9 +243,30 @@ test('two replicas applying the same proposals reach the same state', () => {
   assert.deepEqual([...r1.sessions.entries()], [...r2.sessions.entries()]);
 });
 
-test('index must be a positive integer', () => {
+test('index must be a non-negative integer', () => {
   assert.throws(
-    () => applyProposal(new MapKvStore(), new MapSessionTable(), { command: { op: 'noop' } }, 0),
-    /positive safe integer/,
+    () => applyProposal(new MapKvStore(), new MapSessionTable(), { command: { op: 'noop' } }, -1),
+    /non-negative safe integer/,
   );
+});
+
+test('without Raft (index 0 throughout) sessions still dedupe and the count bound holds', () => {
+  const store = new MapKvStore();
+  const sessions = new MapSessionTable();
+  const limits = { maxIdleIndexes: 3, maxSessions: 2 };
+  const put = (v: string, clientId: string, seq: number) =>
+    applyProposal(
+      store,
+      sessions,
+      { session: { clientId, seq }, command: { op: 'put', key: b('k'), value: b(v) } },
+      0,
+      limits,
+    );
+  put('1', 'a', 1);
+  put('2', 'a', 1);
+  assert.equal(str(store.get(b('k'))), '1');
+  put('3', 'b', 1);
+  put('4', 'c', 1);
+  assert.equal(sessions.size(), 2);
+  assert.equal(sessions.get('a'), undefined);
 });
