@@ -1,6 +1,102 @@
-// Placeholder until its owner lands the real subcommand.
+// `distdb client`: the interactive shell, or one command run for a script
+// (`distdb client GET key`), which exits non-zero on an error reply.
+
 import { Command } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { connect, ConnectionError, DEFAULT_HOST, DEFAULT_PORT } from '../client/index.js';
+import type { Client } from '../client/index.js';
+import { formatReply, rawReply } from '../client/format.js';
+import { runShell } from '../client/shell.js';
+import { parsePort, parsePositiveInt, setting } from './config.js';
+
+interface ClientFlags {
+  host?: string;
+  port?: string;
+  timeout?: string;
+  raw?: boolean;
+  historyFile?: string;
+}
 
 export function clientCommand(): Command {
-  return new Command('client').description('(not built yet)');
+  return new Command('client')
+    .description(
+      'the distdb shell; with a command (distdb client GET key) runs it, prints the reply and exits',
+    )
+    .argument('[command...]', 'a command to run instead of the shell, e.g. GET key')
+    .option('--host <host>', `node address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`)
+    .option('-p, --port <port>', `node port (env HOST_PORT; default ${DEFAULT_PORT})`)
+    .option('--timeout <ms>', 'how long to wait for a reply, in ms (default 5000)')
+    .option('--raw', 'print values exactly as stored (no quoting, no JSON pretty-printing)')
+    .option(
+      '--history-file <path>',
+      'shell history file (env DISTDB_HISTORY_FILE; default ~/.distdb_history; "" for none)',
+    )
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      '\nOptions go before the command: distdb client --port 7380 SET greeting "hello"\n' +
+        'Exit status: 0 on success, 1 on an error reply or when the node cannot be reached.',
+    )
+    .action(async (words: string[], flags: ClientFlags) => {
+      process.exitCode = await runClient(words, flags);
+    });
+}
+
+async function runClient(words: string[], flags: ClientFlags): Promise<number> {
+  const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
+  const portText = setting(flags.port, 'HOST_PORT');
+  const port =
+    portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port / HOST_PORT)');
+  const timeoutMs =
+    flags.timeout === undefined ? 5000 : parsePositiveInt(flags.timeout, 'the timeout (--timeout)');
+
+  let client: Client;
+  try {
+    client = await connect({ host, port, timeoutMs, connectTimeoutMs: timeoutMs });
+  } catch (err) {
+    process.stderr.write(
+      `distdb client: ${(err as Error).message}\n${unreachableHint(host, port)}\n`,
+    );
+    return 1;
+  }
+  try {
+    if (words.length > 0) return await runOnce(client, words, flags.raw === true);
+    const historyFile =
+      flags.historyFile ?? process.env['DISTDB_HISTORY_FILE'] ?? join(homedir(), '.distdb_history');
+    return await runShell({
+      client,
+      input: process.stdin,
+      output: process.stdout,
+      interactive: process.stdin.isTTY === true,
+      historyFile: historyFile === '' ? null : historyFile,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+async function runOnce(client: Client, words: string[], raw: boolean): Promise<number> {
+  try {
+    const reply = await client.raw(words);
+    if (reply.type === 'error') {
+      process.stderr.write(`(error) ${reply.value}\n`);
+      return 1;
+    }
+    process.stdout.write(raw ? rawReply(reply) : formatReply(reply));
+    process.stdout.write('\n');
+    return 0;
+  } catch (err) {
+    const hint =
+      err instanceof ConnectionError ? `\n${unreachableHint(client.host, client.port)}` : '';
+    process.stderr.write(`distdb client: ${(err as Error).message}${hint}\n`);
+    return 1;
+  }
+}
+
+function unreachableHint(host: string, port: number): string {
+  return (
+    `Is a node running on ${host}:${port}? Start one with npm start (or distdb node), ` +
+    'or point the client elsewhere with --host/--port (HOST_IP_ADDR/HOST_PORT).'
+  );
 }

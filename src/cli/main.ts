@@ -14,6 +14,8 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('distdb')
     .description('distdb: a distributed key-value and document database')
     .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand belong to it, so `distdb client SET k -1` passes -1 through.
+    .enablePositionalOptions()
     .addCommand(startCommand())
     .addCommand(nodeCommand())
     .addCommand(storageCommand())

@@ -1,0 +1,433 @@
+// The distdb client: one TCP connection, many requests in flight on it
+// (pipelining; the server answers in order, so replies are matched first in,
+// first out), a timeout per request, and reconnection with backoff.
+
+import { connect as netConnect, type Socket } from 'node:net';
+import { encodeCommand, ReplyParser } from '../resp/index.js';
+import type { RespValue } from '../resp/types.js';
+import { ConnectionError, DistdbError, ReplyError, TimeoutError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { toReply, type Reply } from './reply.js';
+
+/** A command argument: bytes, or text (sent as UTF-8), or a number (sent as its decimal text). */
+export type Arg = string | number | Uint8Array;
+
+export interface ConnectOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 7379. */
+  port?: number;
+  /** How long a request may take, from the call until its reply, in ms (0: no limit). Default 5000. */
+  timeoutMs?: number;
+  /** How long one TCP connection attempt may take, in ms. Default 5000. */
+  connectTimeoutMs?: number;
+  /**
+   * Reconnect when the connection drops (default true). Requests in flight
+   * when it drops fail with ConnectionError; new requests wait for the
+   * reconnection, up to their timeout.
+   */
+  reconnect?: boolean;
+  /** First reconnection delay in ms, doubled on each failure. Default 50. */
+  reconnectDelayMs?: number;
+  /** Longest reconnection delay in ms. Default 2000. */
+  maxReconnectDelayMs?: number;
+  /** Most requests outstanding (in flight or waiting) at once; more are refused. Default 100000. */
+  maxPending?: number;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7379;
+
+interface Pending {
+  /** The command's name, for error messages. */
+  name: string;
+  /** The encoded command until it is written. */
+  payload: Buffer | null;
+  resolve(v: RespValue): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  /** Written to a socket (so it may have been carried out). */
+  sent: boolean;
+  /** Settled already (timed out): its reply, if one comes, is dropped. */
+  done: boolean;
+}
+
+type State = 'connecting' | 'ready' | 'waiting' | 'closed';
+
+/** Opens a connection; resolves once it is up, rejects with ConnectionError if the first attempt fails. */
+export async function connect(options: ConnectOptions = {}): Promise<Client> {
+  const client = new Client(options);
+  await client.ready;
+  return client;
+}
+
+export class Client {
+  readonly host: string;
+  readonly port: number;
+  readonly timeoutMs: number;
+  /** Resolves when the first connection is up; rejects if it cannot be made. */
+  readonly ready: Promise<void>;
+
+  private readonly opts: Required<Omit<ConnectOptions, 'host' | 'port' | 'timeoutMs'>>;
+  private socket: Socket | null = null;
+  private parser = new ReplyParser();
+  private state: State = 'connecting';
+  private readonly inflight = new Fifo<Pending>();
+  private readonly waiting = new Fifo<Pending>();
+  /** Requests not yet settled, in flight or waiting. */
+  private outstanding = 0;
+  private attempt = 0;
+  private everConnected = false;
+  private lastError = '';
+  private corked = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private onIdle: (() => void) | null = null;
+
+  constructor(options: ConnectOptions = {}) {
+    this.host = options.host ?? DEFAULT_HOST;
+    this.port = options.port ?? DEFAULT_PORT;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.opts = {
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      reconnect: options.reconnect ?? true,
+      reconnectDelayMs: options.reconnectDelayMs ?? 50,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 2000,
+      maxPending: options.maxPending ?? 100_000,
+    };
+    let readyOk: () => void = () => {};
+    let readyFail: (e: Error) => void = () => {};
+    this.ready = new Promise<void>((ok, fail) => {
+      readyOk = ok;
+      readyFail = fail;
+    });
+    this.open(readyOk, readyFail);
+  }
+
+  /** `host:port`, for messages. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get connected(): boolean {
+    return this.state === 'ready';
+  }
+
+  /**
+   * Sends a command and resolves with the reply as parsed, error replies
+   * included (they resolve, not reject). For shells and tools that print replies.
+   */
+  raw(args: readonly Arg[], timeoutMs = this.timeoutMs): Promise<RespValue> {
+    const name = commandName(args);
+    if (this.state === 'closed') {
+      return Promise.reject(new ConnectionError(`the client for ${this.address} is closed`));
+    }
+    if (this.outstanding >= this.opts.maxPending) {
+      return Promise.reject(
+        new DistdbError(
+          `too many requests outstanding (maxPending=${this.opts.maxPending}); wait for replies before sending more`,
+        ),
+      );
+    }
+    const payload = encodeCommand(args.map((a) => (typeof a === 'number' ? String(a) : a)));
+    return new Promise<RespValue>((resolve, reject) => {
+      const p: Pending = {
+        name,
+        payload,
+        resolve,
+        reject,
+        timer: undefined,
+        sent: false,
+        done: false,
+      };
+      this.outstanding++;
+      if (timeoutMs > 0) p.timer = setTimeout(() => this.expire(p, timeoutMs), timeoutMs);
+      if (this.state === 'ready') this.write(p);
+      else this.waiting.push(p);
+    });
+  }
+
+  /** Sends a command; resolves with its reply, rejects with ReplyError on an error reply. */
+  async command(...args: Arg[]): Promise<Reply> {
+    const name = commandName(args);
+    const v = await this.raw(args);
+    if (v.type === 'error') throw new ReplyError(v.value, name);
+    return toReply(v, name);
+  }
+
+  async ping(message?: Arg): Promise<string> {
+    const r = await this.command(...(message === undefined ? ['PING'] : ['PING', message]));
+    return Buffer.isBuffer(r) ? r.toString('utf8') : String(r);
+  }
+
+  /** The value of `key`, or null when it does not exist. */
+  async get(key: Arg): Promise<Buffer | null> {
+    return expectBulk(await this.command('GET', key), 'GET');
+  }
+
+  /** Like get, decoded as UTF-8. */
+  async getString(key: Arg): Promise<string | null> {
+    const v = await this.get(key);
+    return v === null ? null : v.toString('utf8');
+  }
+
+  /**
+   * Sets `key` to `value`. With `nx` (only if absent) or `xx` (only if present)
+   * resolves false when the condition did not hold; otherwise true.
+   */
+  async set(key: Arg, value: Arg, opts: { nx?: boolean; xx?: boolean } = {}): Promise<boolean> {
+    const args: Arg[] = ['SET', key, value];
+    if (opts.nx) args.push('NX');
+    if (opts.xx) args.push('XX');
+    const r = await this.command(...args);
+    return r !== null;
+  }
+
+  /** The original system's name for set. */
+  put(key: Arg, value: Arg): Promise<boolean> {
+    return this.set(key, value);
+  }
+
+  /** Deletes keys; resolves with how many existed. */
+  async del(...keys: Arg[]): Promise<number> {
+    return expectInteger(await this.command('DEL', ...keys), 'DEL');
+  }
+
+  /** How many of the keys exist (a key named twice counts twice). */
+  async exists(...keys: Arg[]): Promise<number> {
+    return expectInteger(await this.command('EXISTS', ...keys), 'EXISTS');
+  }
+
+  async mget(keys: readonly Arg[]): Promise<Array<Buffer | null>> {
+    const r = await this.command('MGET', ...keys);
+    if (!Array.isArray(r)) throw unexpected('MGET', r);
+    return r.map((v) => expectBulk(v, 'MGET'));
+  }
+
+  /** Sets several keys at once, from an object or from [key, value] pairs. */
+  async mset(pairs: Record<string, Arg> | ReadonlyArray<readonly [Arg, Arg]>): Promise<void> {
+    const list = Array.isArray(pairs) ? pairs : Object.entries(pairs);
+    const args: Arg[] = ['MSET'];
+    for (const [k, v] of list) args.push(k, v);
+    await this.command(...args);
+  }
+
+  /** Every key (matching `match`, a glob), fetched page by page with SCAN. */
+  async *scan(opts: { match?: Arg; count?: number } = {}): AsyncGenerator<Buffer> {
+    let cursor = '0';
+    do {
+      const args: Arg[] = ['SCAN', cursor];
+      if (opts.match !== undefined) args.push('MATCH', opts.match);
+      if (opts.count !== undefined) args.push('COUNT', opts.count);
+      const r = await this.command(...args);
+      if (!Array.isArray(r) || r.length !== 2 || !Buffer.isBuffer(r[0]) || !Array.isArray(r[1])) {
+        throw unexpected('SCAN', r);
+      }
+      cursor = r[0].toString('latin1');
+      for (const k of r[1]) {
+        if (!Buffer.isBuffer(k)) throw unexpected('SCAN', r);
+        yield k;
+      }
+    } while (cursor !== '0');
+  }
+
+  /**
+   * Closes the connection once every request already sent has its reply (or
+   * has timed out). Requests still waiting for a connection fail. Resolves
+   * when the socket is closed.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed' && this.socket === null) return;
+    const wasConnecting = this.state !== 'ready';
+    this.state = 'closed';
+    clearTimeout(this.reconnectTimer);
+    this.failAll(this.waiting, new ConnectionError(`the client for ${this.address} was closed`));
+    const sock = this.socket;
+    if (sock === null) return;
+    if (wasConnecting) {
+      sock.destroy();
+    } else if (this.outstanding > 0) {
+      await new Promise<void>((ok) => (this.onIdle = ok));
+    }
+    if (sock.destroyed) return;
+    await new Promise<void>((ok) => {
+      sock.once('close', () => ok());
+      sock.end();
+      // A server that never closes its side must not keep us waiting.
+      setTimeout(() => sock.destroy(), 1000).unref();
+    });
+  }
+
+  private open(onReady?: () => void, onFail?: (e: Error) => void): void {
+    this.state = 'connecting';
+    const sock = netConnect({ host: this.host, port: this.port });
+    this.socket = sock;
+    sock.setNoDelay(true);
+    const connectTimer = setTimeout(
+      () => sock.destroy(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)),
+      this.opts.connectTimeoutMs,
+    );
+    sock.once('connect', () => {
+      clearTimeout(connectTimer);
+      if (this.state === 'closed') {
+        sock.destroy();
+        return;
+      }
+      this.state = 'ready';
+      this.everConnected = true;
+      this.attempt = 0;
+      this.parser = new ReplyParser();
+      this.flushWaiting();
+      onReady?.();
+    });
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    sock.on('error', (err) => {
+      this.lastError = err.message;
+    });
+    sock.once('close', () => {
+      clearTimeout(connectTimer);
+      if (this.socket === sock) this.socket = null;
+      this.corked = false;
+      const sent = new ConnectionError(
+        `connection to ${this.address} lost before the reply arrived (${this.lastError || 'closed by the server'}); the command may or may not have been carried out`,
+        true,
+      );
+      this.failAll(this.inflight, sent);
+      if (!this.everConnected && onFail) {
+        // The first attempt failed: the caller of connect() decides what to do.
+        this.state = 'closed';
+        const err = new ConnectionError(
+          `cannot connect to ${this.address}: ${this.lastError || 'connection closed'}`,
+        );
+        this.failAll(this.waiting, err);
+        onFail(err);
+        return;
+      }
+      if (this.state === 'closed' || !this.opts.reconnect) {
+        this.state = 'closed';
+        this.failAll(this.waiting, new ConnectionError(`not connected to ${this.address}`));
+        return;
+      }
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    this.state = 'waiting';
+    const base = Math.min(
+      this.opts.maxReconnectDelayMs,
+      this.opts.reconnectDelayMs * 2 ** Math.min(this.attempt, 20),
+    );
+    this.attempt++;
+    // Jitter keeps many clients of a restarted node from reconnecting in lockstep.
+    const delay = base * (0.8 + 0.4 * Math.random());
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private write(p: Pending): void {
+    const sock = this.socket as Socket;
+    // Requests made in the same tick leave in one write: cork now, uncork on the next tick.
+    if (!this.corked) {
+      this.corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        sock.uncork();
+      });
+    }
+    sock.write(p.payload as Buffer);
+    p.payload = null;
+    p.sent = true;
+    this.inflight.push(p);
+  }
+
+  private flushWaiting(): void {
+    for (let p = this.waiting.shift(); p !== undefined; p = this.waiting.shift()) {
+      if (!p.done) this.write(p);
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.parser.push(chunk);
+    while (true) {
+      let v: RespValue | null;
+      try {
+        v = this.parser.next();
+      } catch (err) {
+        this.lastError = `malformed reply from the server: ${(err as Error).message}`;
+        this.socket?.destroy();
+        return;
+      }
+      if (v === null) return;
+      if (v.type === 'push') continue; // out-of-band (RESP3); answers no request
+      const p = this.inflight.shift();
+      if (p === undefined) {
+        this.lastError = 'the server sent a reply nobody asked for';
+        this.socket?.destroy();
+        return;
+      }
+      if (p.done) continue;
+      this.settle(p);
+      p.resolve(v);
+    }
+  }
+
+  private expire(p: Pending, timeoutMs: number): void {
+    if (p.done) return;
+    this.settle(p);
+    p.reject(
+      !p.sent
+        ? new ConnectionError(
+            `${p.name}: not connected to ${this.address} within ${timeoutMs} ms (${this.lastError || 'connecting'}); is a node running there?`,
+          )
+        : new TimeoutError(
+            `${p.name}: no reply from ${this.address} within ${timeoutMs} ms`,
+            timeoutMs,
+          ),
+    );
+  }
+
+  private settle(p: Pending): void {
+    p.done = true;
+    clearTimeout(p.timer);
+    this.outstanding--;
+    if (this.outstanding === 0 && this.onIdle) {
+      const idle = this.onIdle;
+      this.onIdle = null;
+      idle();
+    }
+  }
+
+  private failAll(queue: Fifo<Pending>, err: Error): void {
+    for (const p of queue.drain()) {
+      if (p.done) continue;
+      this.settle(p);
+      p.reject(err);
+    }
+  }
+}
+
+function commandName(args: readonly Arg[]): string {
+  const first = args[0];
+  if (first === undefined) throw new DistdbError('a command needs at least its name');
+  const text =
+    typeof first === 'string' || typeof first === 'number'
+      ? String(first)
+      : Buffer.from(first.buffer, first.byteOffset, first.length).toString('utf8');
+  return text.toUpperCase();
+}
+
+function unexpected(name: string, r: Reply): DistdbError {
+  return new DistdbError(`${name}: unexpected reply ${JSON.stringify(String(r))}`);
+}
+
+function expectBulk(r: Reply, name: string): Buffer | null {
+  if (r === null || Buffer.isBuffer(r)) return r;
+  if (typeof r === 'string') return Buffer.from(r, 'utf8');
+  throw unexpected(name, r);
+}
+
+function expectInteger(r: Reply, name: string): number {
+  if (typeof r === 'number') return r;
+  if (typeof r === 'bigint') return Number(r);
+  throw unexpected(name, r);
+}

@@ -1,0 +1,84 @@
+// The shell's help: one row per command a user is likely to type, with its
+// syntax and a one-line description. The server's command table decides what
+// runs; this table only explains and completes names, so a command missing
+// here still works.
+
+export interface CommandHelp {
+  name: string;
+  args: string;
+  summary: string;
+}
+
+export const COMMANDS: readonly CommandHelp[] = [
+  { name: 'GET', args: 'key', summary: 'The value of key, or (nil) when it does not exist.' },
+  {
+    name: 'SET',
+    args: 'key value [NX | XX] [GET]',
+    summary: 'Sets key to value; NX only if absent, XX only if present, GET returns the old value.',
+  },
+  { name: 'PUT', args: 'key value', summary: 'Sets key to value (the original name of SET).' },
+  { name: 'DEL', args: 'key [key ...]', summary: 'Deletes keys; answers how many existed.' },
+  { name: 'DELETE', args: 'key [key ...]', summary: 'Same as DEL.' },
+  { name: 'EXISTS', args: 'key [key ...]', summary: 'How many of the keys exist.' },
+  { name: 'MGET', args: 'key [key ...]', summary: 'The values of several keys.' },
+  { name: 'MSET', args: 'key value [key value ...]', summary: 'Sets several keys at once.' },
+  {
+    name: 'SCAN',
+    args: 'cursor [MATCH pattern] [COUNT n]',
+    summary: 'Walks the keys a page at a time; start at cursor 0, stop when it comes back 0.',
+  },
+  { name: 'DBSIZE', args: '', summary: 'How many keys there are.' },
+  { name: 'PING', args: '[message]', summary: 'Answers PONG (or the message): is the node up?' },
+  { name: 'ECHO', args: 'message', summary: 'Answers the message.' },
+  { name: 'INFO', args: '[section]', summary: 'Facts about the node: version, clients, storage.' },
+  { name: 'HELLO', args: '[2 | 3]', summary: 'Chooses the protocol version (RESP2 or RESP3).' },
+  { name: 'COMMAND', args: '[COUNT | DOCS [name ...]]', summary: 'The commands the node knows.' },
+  { name: 'CONFIG', args: 'GET parameter', summary: 'Reads a setting of the node.' },
+  {
+    name: 'CLIENT',
+    args: 'SETNAME name | GETNAME | ID',
+    summary: 'Names this connection or asks its name or id.',
+  },
+  { name: 'SELECT', args: '0', summary: 'Selects database 0 (the only one).' },
+];
+
+/** Commands of the shell itself, not sent to the node. */
+export const SHELL_COMMANDS: readonly CommandHelp[] = [
+  { name: 'help', args: '[command]', summary: 'This list, or the details of one command.' },
+  { name: 'clear', args: '', summary: 'Clears the screen.' },
+  { name: 'quit', args: '', summary: 'Leaves the shell (so do exit and Ctrl-D).' },
+  { name: 'exit', args: '', summary: 'Leaves the shell.' },
+];
+
+/** The text `help` prints: every command, or one (null when unknown). */
+export function helpText(topic?: string): string | null {
+  if (topic === undefined || topic === '') {
+    const rows = [...COMMANDS, ...SHELL_COMMANDS];
+    const width = Math.max(...rows.map((c) => c.name.length));
+    return [
+      'Commands (case does not matter; quote values with spaces: SET greeting "hello world"):',
+      ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      '',
+      'Shell:',
+      ...SHELL_COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      '',
+      'Type help <command> for its syntax, e.g. help SET.',
+    ].join('\n');
+  }
+  const want = topic.toLowerCase();
+  const c = [...COMMANDS, ...SHELL_COMMANDS].find((x) => x.name.toLowerCase() === want);
+  if (c === undefined) return null;
+  return `${c.name}${c.args ? ' ' + c.args : ''}\n  ${c.summary}`;
+}
+
+/** readline completer: completes the command name (first word) in the case the user typed. */
+export function completeCommand(line: string): [string[], string] {
+  if (/\s/.test(line.trimStart())) return [[], line]; // past the first word: nothing to offer
+  const word = line.trimStart();
+  const upper = word === word.toUpperCase() && word !== '';
+  const names = [...COMMANDS.map((c) => c.name), ...SHELL_COMMANDS.map((c) => c.name)];
+  const hits = names
+    .filter((n) => n.toLowerCase().startsWith(word.toLowerCase()))
+    .map((n) => (upper ? n.toUpperCase() : n.toLowerCase()));
+  return [[...new Set(hits)], word];
+}

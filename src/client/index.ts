@@ -1,0 +1,6 @@
+// The client library's public surface.
+
+export { connect, Client, DEFAULT_HOST, DEFAULT_PORT } from './client.js';
+export type { Arg, ConnectOptions } from './client.js';
+export { DistdbError, ReplyError, ConnectionError, TimeoutError } from './errors.js';
+export type { Reply } from './reply.js';

@@ -1,0 +1,12 @@
+// The `distdb` package: `import { connect } from 'distdb'`.
+
+export {
+  connect,
+  Client,
+  DistdbError,
+  ReplyError,
+  ConnectionError,
+  TimeoutError,
+} from './client/index.js';
+export type { Arg, ConnectOptions, Reply } from './client/index.js';
+export type { RespValue } from './resp/types.js';
