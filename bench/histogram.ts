@@ -41,7 +41,7 @@ export class LatencyHistogram {
   /** The latency in ms below which `p` percent of the samples fall (0 when empty). */
   percentile(p: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    const rank = Math.max(1, Math.ceil((p * this.count) / 100));
     let seen = 0;
     for (let b = 0; b < BUCKETS; b++) {
       seen += this.counts[b]!;
