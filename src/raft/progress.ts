@@ -1,0 +1,102 @@
+import { Inflights } from './inflights.js';
+import type { Snapshot } from './types.js';
+
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+/** A snapshot being streamed to one follower in chunks; `offset` = bytes it acknowledged. */
+export interface SnapshotSend {
+  snapshot: Snapshot;
+  offset: number;
+  /** Heartbeat rounds since the follower last acknowledged a chunk (drives resends). */
+  idleRounds: number;
+}
+
+/**
+ * The leader's view of one follower (etcd's tracker.Progress):
+ * - probe: one append at a time until we learn where its log matches;
+ * - replicate: optimistic, pipelined appends inside the in-flight window;
+ * - snapshot: the log it needs is compacted; a snapshot is being streamed.
+ */
+export class Progress {
+  match = 0;
+  next: number;
+  state: ProgressState = 'probe';
+  /** In probe state: an append is out, wait for its answer (or a heartbeat answer). */
+  probeSent = false;
+  /** Heard from since the last check-quorum round. */
+  recentActive = false;
+  /** Index of the snapshot being sent while in snapshot state. */
+  pendingSnapshot = 0;
+  snapshotSend: SnapshotSend | null = null;
+  readonly inflights: Inflights;
+
+  constructor(next: number, maxInflightMsgs: number, maxInflightBytes: number) {
+    this.next = next;
+    this.inflights = new Inflights(maxInflightMsgs, maxInflightBytes);
+  }
+
+  private resetState(state: ProgressState): void {
+    this.state = state;
+    this.probeSent = false;
+    this.pendingSnapshot = 0;
+    this.snapshotSend = null;
+    this.inflights.reset();
+  }
+
+  becomeProbe(): void {
+    // After a snapshot, the follower is known to hold at least the snapshot.
+    const after = this.state === 'snapshot' ? this.pendingSnapshot + 1 : 0;
+    this.resetState('probe');
+    this.next = Math.max(this.match + 1, after);
+  }
+
+  becomeReplicate(): void {
+    this.resetState('replicate');
+    this.next = this.match + 1;
+  }
+
+  becomeSnapshot(snapshot: Snapshot): void {
+    this.resetState('snapshot');
+    this.pendingSnapshot = snapshot.metadata.index;
+    this.snapshotSend = { snapshot, offset: 0, idleRounds: 0 };
+  }
+
+  /** An acknowledgement up to `n`; returns whether match moved. */
+  maybeUpdate(n: number): boolean {
+    let updated = false;
+    if (this.match < n) {
+      this.match = n;
+      updated = true;
+      this.probeSent = false;
+    }
+    this.next = Math.max(this.next, n + 1);
+    return updated;
+  }
+
+  /**
+   * A rejection of the append after `rejected`; `matchHint` is where the
+   * follower's log may match. Returns false when the rejection is stale.
+   */
+  maybeDecrTo(rejected: number, matchHint: number): boolean {
+    if (this.state === 'replicate') {
+      if (rejected <= this.match) return false;
+      this.next = this.match + 1;
+      return true;
+    }
+    if (this.next - 1 !== rejected) return false;
+    this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
+    this.probeSent = false;
+    return true;
+  }
+
+  isPaused(): boolean {
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflights.full();
+      case 'snapshot':
+        return true;
+    }
+  }
+}

@@ -1,0 +1,561 @@
+import { decodeConfChange, encodeConfChange } from './codec.js';
+import { validateConfig } from './config.js';
+import { campaign, handleVoteRequest, handleVoteResponse, inLease } from './election.js';
+import { invariant } from './invariant.js';
+import { RaftLog } from './log.js';
+import { makeMessage, type MessageFields } from './message.js';
+import { handleReadIndex } from './read-index.js';
+import { ReadOnly } from './read-only.js';
+import {
+  bcastAppend,
+  bcastHeartbeat,
+  handleAppend,
+  handleAppendResponse,
+  handleHeartbeat,
+  handleHeartbeatResponse,
+  maybeCommit,
+  onCommitAdvanced,
+  sendAppend,
+} from './replication.js';
+import { SnapshotAssembler } from './snapshot-assembler.js';
+import { handleSnapshotChunk, handleSnapshotResponse } from './snapshot-transfer.js';
+import { ProgressTracker } from './tracker.js';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  EntryType,
+  Message,
+  NodeId,
+  PersistedState,
+  ProposeResult,
+  RaftConfig,
+  ReadState,
+  Role,
+  Snapshot,
+} from './types.js';
+
+/**
+ * The Raft state machine (etcd's `raft` struct): roles, terms, votes, the
+ * log, and the dispatch of every input. The protocol's pieces live beside
+ * it: election.ts, replication.ts, snapshot-transfer.ts, read-index.ts.
+ */
+export class Raft {
+  readonly id: NodeId;
+  readonly group: number;
+  readonly cfg: RaftConfig;
+  term: number;
+  vote: NodeId | null;
+  role: Role = 'follower';
+  lead: NodeId | null = null;
+  readonly log: RaftLog;
+  readonly tracker: ProgressTracker;
+  readonly readOnly = new ReadOnly();
+  readonly snapshotAssembler = new SnapshotAssembler();
+  electionElapsed = 0;
+  heartbeatElapsed = 0;
+  randomizedElectionTimeout = 0;
+  leadTransferee: NodeId | null = null;
+  /** A conf change at or below this index is not applied yet: no new one may be proposed. */
+  pendingConfIndex = 0;
+  /** Payload bytes this leader appended and has not yet handed out as committed. */
+  uncommittedSize = 0;
+  /** Proposals appended since the last Ready: broadcast once, as one batch. */
+  pendingBroadcast = false;
+  msgs: Message[] = [];
+  readStates: ReadState[] = [];
+  /** Read requests waiting for this leader's first commit in its term. */
+  pendingReadIndexMessages: Message[] = [];
+  /** Membership as of `confBaseIndex` (the snapshot) and after each applied change since. */
+  private confBase: ConfState;
+  private confBaseIndex: number;
+  private confHistory: { index: number; conf: ConfState }[] = [];
+
+  constructor(cfg: RaftConfig, persisted: PersistedState) {
+    validateConfig(cfg);
+    this.cfg = cfg;
+    this.id = cfg.id;
+    this.group = cfg.group;
+    this.log = new RaftLog(persisted, cfg.applied);
+    this.term = persisted.hardState.term;
+    this.vote = persisted.hardState.vote;
+    this.tracker = new ProgressTracker(cfg.maxInflightMsgs, cfg.maxInflightBytes);
+    const snap = persisted.snapshot;
+    this.confBase = snap?.metadata.conf ?? persisted.initialConf;
+    this.confBaseIndex = snap?.metadata.index ?? 0;
+    this.tracker.setConf(this.confBase, this.log.lastIndex() + 1);
+    // Membership changes take effect when applied: replay those already applied.
+    for (const e of persisted.entries) {
+      if (e.index > cfg.applied) break;
+      if (e.type === 'conf-change') this.applyConfChange(e);
+    }
+    this.becomeFollower(this.term, null);
+  }
+
+  send(fields: MessageFields): void {
+    this.msgs.push(makeMessage(fields, this.id, this.group, fields.term ?? this.term));
+  }
+
+  /** Voters campaign; learners and removed nodes never do. */
+  promotable(): boolean {
+    return this.tracker.isVoter(this.id);
+  }
+
+  setVote(id: NodeId): void {
+    invariant(this.vote === null || this.vote === id, 'vote changed within a term', () => ({
+      id: this.id,
+      term: this.term,
+      vote: this.vote,
+      newVote: id,
+    }));
+    this.vote = id;
+  }
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      invariant(term > this.term, 'term decreased', () => ({
+        id: this.id,
+        term: this.term,
+        newTerm: term,
+      }));
+      this.term = term;
+      this.vote = null;
+    }
+    this.lead = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout =
+      this.cfg.electionTick + Math.floor(this.cfg.random() * this.cfg.electionTick);
+    this.leadTransferee = null;
+    this.tracker.resetVotes();
+    const last = this.log.lastIndex();
+    for (const [id, pr] of this.tracker.progress) {
+      pr.becomeProbe();
+      pr.match = id === this.id ? last : 0;
+      pr.next = last + 1;
+      pr.recentActive = id === this.id;
+    }
+    this.pendingConfIndex = 0;
+    this.uncommittedSize = 0;
+    this.pendingBroadcast = false;
+    this.readOnly.reset();
+    this.pendingReadIndexMessages = [];
+  }
+
+  becomeFollower(term: number, lead: NodeId | null): void {
+    this.reset(term);
+    this.lead = lead;
+    this.role = 'follower';
+  }
+
+  becomePreCandidate(): void {
+    invariant(this.role !== 'leader', 'leader became pre-candidate', () => ({ id: this.id }));
+    // Neither term nor vote changes: a pre-election is only a question.
+    this.tracker.resetVotes();
+    this.lead = null;
+    this.role = 'pre-candidate';
+  }
+
+  becomeCandidate(): void {
+    invariant(this.role !== 'leader', 'leader became candidate', () => ({ id: this.id }));
+    this.reset(this.term + 1);
+    this.setVote(this.id);
+    this.role = 'candidate';
+  }
+
+  becomeLeader(): void {
+    invariant(this.role === 'candidate', 'became leader without an election', () => ({
+      id: this.id,
+      role: this.role,
+    }));
+    this.reset(this.term);
+    this.lead = this.id;
+    this.role = 'leader';
+    const self = this.tracker.progress.get(this.id);
+    if (self !== undefined) {
+      self.becomeReplicate();
+      self.recentActive = true;
+    }
+    // No conf change until this leader's own entries are applied: the
+    // single-server-change fix (a leader must commit in its term first).
+    this.pendingConfIndex = this.log.lastIndex();
+    // The no-op commits the previous terms' entries (§5.4.2) and starts reads.
+    this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
+    this.pendingBroadcast = false;
+    bcastAppend(this);
+  }
+
+  /** Appends entries at the end of the leader's log. */
+  private appendEntries(items: { type: EntryType; data: Uint8Array }[]): number {
+    let index = this.log.lastIndex();
+    const entries: Entry[] = items.map((it) => ({ term: this.term, index: ++index, ...it }));
+    this.log.append(entries);
+    this.tracker.progress.get(this.id)?.maybeUpdate(index);
+    if (maybeCommit(this)) this.releasePendingReads();
+    this.pendingBroadcast = true;
+    return index;
+  }
+
+  /** Sends what proposals appended since the last call, in one batch per follower. */
+  flushProposals(): void {
+    if (!this.pendingBroadcast) return;
+    this.pendingBroadcast = false;
+    if (this.role === 'leader') bcastAppend(this);
+  }
+
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup();
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTick) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum) {
+        if (!this.tracker.quorumActive(this.id)) {
+          // Cannot reach a majority: step down so clients go elsewhere.
+          this.becomeFollower(this.term, null);
+          return;
+        }
+        for (const [id, pr] of this.tracker.progress) if (id !== this.id) pr.recentActive = false;
+      }
+      // A transfer that did not finish within an election timeout is abandoned.
+      this.leadTransferee = null;
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
+      this.heartbeatElapsed = 0;
+      this.bcastHeartbeatWith(this.readOnly.lastPendingContext());
+    }
+  }
+
+  bcastHeartbeatWith(context: Uint8Array | null): void {
+    bcastHeartbeat(this, context);
+  }
+
+  /** Starts an election now, unless leader, not a voter, or a committed conf change is unapplied. */
+  hup(): void {
+    if (this.role === 'leader' || !this.promotable() || this.hasUnappliedConfChanges()) return;
+    campaign(this, this.cfg.preVote ? 'pre-election' : 'election');
+  }
+
+  private hasUnappliedConfChanges(): boolean {
+    const lo = Math.max(this.log.applied, this.log.firstIndex() - 1) + 1;
+    if (lo > this.log.committed) return false;
+    return this.log.slice(lo, this.log.committed).some((e) => e.type === 'conf-change');
+  }
+
+  step(m: Message): void {
+    if (m.group !== this.group) {
+      throw new Error(`raft group ${this.group} got a message for group ${m.group}`);
+    }
+    if (m.to !== this.id) throw new Error(`raft node ${this.id} got a message for ${m.to}`);
+    if (m.term > this.term) {
+      if ((m.type === 'vote' || m.type === 'pre-vote') && inLease(this, m)) return;
+      if (m.type === 'pre-vote' || (m.type === 'pre-vote-response' && !m.reject)) {
+        // A pre-vote never changes terms; a granted answer carries our future term.
+      } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, null);
+      }
+    } else if (m.term < this.term) {
+      if (
+        (this.cfg.checkQuorum || this.cfg.preVote) &&
+        (m.type === 'append' || m.type === 'heartbeat')
+      ) {
+        // A deposed leader cut off from the rest learns our term and steps down.
+        this.send({ type: 'append-response', to: m.from });
+      } else if (m.type === 'pre-vote') {
+        this.send({ type: 'pre-vote-response', to: m.from, reject: true });
+      }
+      return;
+    }
+    if (m.type === 'vote' || m.type === 'pre-vote') {
+      handleVoteRequest(this, m);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        this.stepLeader(m);
+        break;
+      case 'pre-candidate':
+      case 'candidate':
+        this.stepCandidate(m);
+        break;
+      case 'follower':
+        this.stepFollower(m);
+        break;
+    }
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'append-response':
+        handleAppendResponse(this, m);
+        break;
+      case 'heartbeat-response':
+        handleHeartbeatResponse(this, m);
+        break;
+      case 'snapshot-response':
+        handleSnapshotResponse(this, m);
+        break;
+      case 'read-index':
+        if (this.tracker.isMember(m.from)) handleReadIndex(this, m);
+        break;
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        invariant(false, 'two leaders in one term', () => ({
+          id: this.id,
+          term: this.term,
+          other: m.from,
+        }));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        // Someone won this term.
+        this.becomeFollower(this.term, m.from);
+        this.stepFollower(m);
+        break;
+      case 'vote-response':
+      case 'pre-vote-response':
+        handleVoteResponse(this, m);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'append':
+        this.heardFromLeader(m.from);
+        handleAppend(this, m);
+        break;
+      case 'heartbeat':
+        this.heardFromLeader(m.from);
+        handleHeartbeat(this, m);
+        break;
+      case 'snapshot':
+        this.heardFromLeader(m.from);
+        handleSnapshotChunk(this, m);
+        break;
+      case 'timeout-now':
+        // The leader hands over: campaign at once, skipping pre-vote and leases.
+        if (this.promotable()) campaign(this, 'transfer');
+        break;
+      case 'read-index':
+        if (m.from === this.id && this.lead !== null) {
+          this.send({ type: 'read-index', to: this.lead, context: m.context });
+        }
+        break;
+      case 'read-index-response':
+        this.readStates.push({ index: m.index, context: m.context ?? new Uint8Array(0) });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private heardFromLeader(from: NodeId): void {
+    this.electionElapsed = 0;
+    this.lead = from;
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    const refused = this.refuseProposal(data);
+    if (refused !== null) return refused;
+    const index = this.appendEntries([{ type: 'normal', data }]);
+    return { ok: true, index, term: this.term };
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    this.validateConfChange(cc);
+    if (this.role === 'leader' && this.pendingConfIndex > this.log.applied) {
+      return { ok: false, reason: 'conf-change-in-progress', leader: this.lead };
+    }
+    const data = encodeConfChange(cc);
+    const refused = this.refuseProposal(data);
+    if (refused !== null) return refused;
+    const index = this.appendEntries([{ type: 'conf-change', data }]);
+    this.pendingConfIndex = index;
+    return { ok: true, index, term: this.term };
+  }
+
+  private refuseProposal(data: Uint8Array): ProposeResult | null {
+    if (this.role !== 'leader') return { ok: false, reason: 'not-leader', leader: this.lead };
+    if (this.leadTransferee !== null) {
+      return { ok: false, reason: 'transfer-in-progress', leader: this.lead };
+    }
+    if (data.length > this.cfg.maxSizePerMsg) {
+      return { ok: false, reason: 'too-large', leader: this.lead };
+    }
+    // One entry always fits when nothing is outstanding, so progress never stalls.
+    if (
+      this.uncommittedSize > 0 &&
+      this.uncommittedSize + data.length > this.cfg.maxUncommittedEntriesSize
+    ) {
+      return { ok: false, reason: 'too-many-uncommitted', leader: this.lead };
+    }
+    this.uncommittedSize += data.length;
+    return null;
+  }
+
+  private validateConfChange(cc: ConfChange): void {
+    const bad = (why: string): never => {
+      throw new Error(`conf change ${cc.type} ${JSON.stringify(cc.node)} refused: ${why}`);
+    };
+    if (typeof cc.node !== 'string' || cc.node.length === 0) bad('node id must be non-empty');
+    const t = this.tracker;
+    switch (cc.type) {
+      case 'add-learner':
+        if (t.learners.has(cc.node)) bad('it is already a learner');
+        if (t.isVoter(cc.node) && t.voters.size === 1) bad('it is the only voter');
+        break;
+      case 'add-voter':
+        if (t.isVoter(cc.node)) bad('it is already a voter');
+        break;
+      case 'remove':
+        if (!t.isMember(cc.node)) bad('it is not a member');
+        if (t.isVoter(cc.node) && t.voters.size === 1) bad('it is the only voter');
+        break;
+      default:
+        bad('unknown change type');
+    }
+  }
+
+  /** Applies a committed conf-change entry (called when the application applied it). */
+  applyConfChange(e: Entry): void {
+    if (e.index <= this.confBaseIndex) return; // already part of a newer snapshot's membership
+    const cc = decodeConfChange(e.data);
+    this.tracker.applyChange(cc, this.log.lastIndex() + 1);
+    this.confHistory.push({ index: e.index, conf: this.tracker.conf() });
+    if (this.role !== 'leader') return;
+    if (!this.tracker.isVoter(this.id)) {
+      // A leader removed (or demoted) by a committed change steps down.
+      this.becomeFollower(this.term, null);
+      return;
+    }
+    if (this.leadTransferee !== null && !this.tracker.isVoter(this.leadTransferee)) {
+      this.leadTransferee = null;
+    }
+    // The quorum changed: maybe more is committed now; a new member needs the log.
+    if (maybeCommit(this)) onCommitAdvanced(this);
+    else bcastAppend(this);
+  }
+
+  /** Membership as of `index` (for a snapshot taken there). */
+  confAt(index: number): ConfState {
+    let conf = this.confBase;
+    for (const h of this.confHistory) {
+      if (h.index > index) break;
+      conf = h.conf;
+    }
+    return conf;
+  }
+
+  /** The application's snapshot at an applied index: compact the log before it. */
+  compact(index: number, data: Uint8Array): void {
+    if (!Number.isSafeInteger(index) || index > this.log.applied) {
+      throw new Error(
+        `compact at ${index} refused: only applied entries (≤ ${this.log.applied}) can be compacted`,
+      );
+    }
+    if (index < this.log.firstIndex()) return;
+    const conf = this.confAt(index);
+    const term = this.log.term(index) as number;
+    this.log.compact({ metadata: { index, term, conf }, data });
+    this.confBase = conf;
+    this.confBaseIndex = index;
+    this.confHistory = this.confHistory.filter((h) => h.index > index);
+  }
+
+  /** Follower: installs a complete snapshot from the leader; false when it is not needed. */
+  restore(s: Snapshot): boolean {
+    const { index, term, conf } = s.metadata;
+    if (index <= this.log.committed) return false;
+    if (this.role !== 'follower') return false;
+    if (!conf.voters.includes(this.id) && !conf.learners.includes(this.id)) return false;
+    if (this.log.matchTerm(index, term)) {
+      // We hold that entry already: just learn it is committed.
+      this.log.commitTo(index);
+      return false;
+    }
+    this.log.restore(s);
+    this.tracker.setConf(conf, this.log.lastIndex() + 1);
+    this.confBase = conf;
+    this.confBaseIndex = index;
+    this.confHistory = [];
+    return true;
+  }
+
+  readIndex(context: Uint8Array): void {
+    const m = makeMessage(
+      { type: 'read-index', to: this.id, context },
+      this.id,
+      this.group,
+      this.term,
+    );
+    if (this.role === 'leader') handleReadIndex(this, m);
+    else if (this.role === 'follower') this.stepFollower(m);
+  }
+
+  releasePendingReads(): void {
+    if (
+      this.pendingReadIndexMessages.length === 0 ||
+      this.log.term(this.log.committed) !== this.term
+    ) {
+      return;
+    }
+    const waiting = this.pendingReadIndexMessages;
+    this.pendingReadIndexMessages = [];
+    for (const m of waiting) handleReadIndex(this, m);
+  }
+
+  transferLeader(to: NodeId): void {
+    if (this.role !== 'leader' || to === this.id || !this.tracker.isVoter(to)) return;
+    if (this.leadTransferee === to) return;
+    this.leadTransferee = to;
+    // The transfer must finish within an election timeout.
+    this.electionElapsed = 0;
+    const pr = this.tracker.progress.get(to);
+    if (pr !== undefined && pr.match === this.log.lastIndex()) {
+      this.send({ type: 'timeout-now', to });
+    } else {
+      sendAppend(this, to);
+    }
+  }
+
+  reportUnreachable(id: NodeId): void {
+    const pr = this.tracker.progress.get(id);
+    if (this.role === 'leader' && pr !== undefined && pr.state === 'replicate') pr.becomeProbe();
+  }
+
+  /** The application could not deliver the snapshot: start over after the next heartbeat. */
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    const pr = this.tracker.progress.get(id);
+    if (this.role !== 'leader' || pr === undefined || pr.state !== 'snapshot') return;
+    if (ok) return; // completion is seen in the follower's append answer
+    pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    pr.probeSent = true;
+  }
+}

@@ -1,0 +1,211 @@
+import { invariant } from './invariant.js';
+import { Raft } from './raft.js';
+import type {
+  ConfChange,
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  PersistedState,
+  ProgressStatus,
+  ProposeResult,
+  RaftConfig,
+  RaftStatus,
+  Ready,
+  SoftState,
+} from './types.js';
+
+/**
+ * The application's handle on one Raft group (etcd's RawNode). Inputs go in
+ * through the methods; everything to persist, send and apply comes out as a
+ * Ready, which the application handles in order and acknowledges with
+ * advance() before asking for the next one.
+ */
+export class RawNode {
+  private readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  /** The Ready handed out and not yet advanced. */
+  private outstanding: { applyingTo: number; committed: Entry[] } | null = null;
+
+  constructor(config: RaftConfig, persisted: PersistedState) {
+    this.raft = new Raft(config, persisted);
+    this.prevSoft = this.softState();
+    this.prevHard = this.hardState();
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Starts an election now (as if the election timeout elapsed). */
+  campaign(): void {
+    this.raft.hup();
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.propose(data);
+  }
+
+  /** Throws an Error explaining why when the change itself is invalid for the membership. */
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    return this.raft.proposeConfChange(cc);
+  }
+
+  step(m: Message): void {
+    this.raft.step(m);
+  }
+
+  readIndex(context: Uint8Array): void {
+    this.raft.readIndex(context);
+  }
+
+  transferLeader(to: NodeId): void {
+    this.raft.transferLeader(to);
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.raft.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    this.raft.reportSnapshot(id, ok);
+  }
+
+  /** The application's state image at an applied index; the log before it is dropped. */
+  compact(index: number, data: Uint8Array): void {
+    this.raft.compact(index, data);
+  }
+
+  private softState(): SoftState {
+    return { leader: this.raft.lead, role: this.raft.role };
+  }
+
+  private hardState(): HardState {
+    return { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+  }
+
+  /** False while a Ready is outstanding (not yet advanced). */
+  hasReady(): boolean {
+    if (this.outstanding !== null) return false;
+    const r = this.raft;
+    const soft = this.softState();
+    const hard = this.hardState();
+    return (
+      r.pendingBroadcast ||
+      r.msgs.length > 0 ||
+      r.readStates.length > 0 ||
+      r.log.pendingSnapshot !== null ||
+      r.log.stabled < r.log.lastIndex() ||
+      r.log.hasNextCommittedEntries() ||
+      soft.leader !== this.prevSoft.leader ||
+      soft.role !== this.prevSoft.role ||
+      hard.term !== this.prevHard.term ||
+      hard.vote !== this.prevHard.vote ||
+      hard.commit !== this.prevHard.commit
+    );
+  }
+
+  ready(): Ready {
+    if (this.outstanding !== null) {
+      throw new Error('ready() called again before advance() acknowledged the previous Ready');
+    }
+    const r = this.raft;
+    r.flushProposals();
+    const log = r.log;
+    const soft = this.softState();
+    const hard = this.hardState();
+    const prev = this.prevHard;
+    invariant(hard.term >= prev.term, 'term decreased', () => ({ id: r.id, prev, hard }));
+    invariant(hard.commit >= prev.commit, 'commit decreased', () => ({ id: r.id, prev, hard }));
+    invariant(
+      hard.term !== prev.term || prev.vote === null || hard.vote === prev.vote,
+      'vote changed within a term',
+      () => ({ id: r.id, prev, hard }),
+    );
+    invariant(hard.commit <= log.lastIndex(), 'commit beyond the last index', () => ({
+      id: r.id,
+      hard,
+      lastIndex: log.lastIndex(),
+    }));
+    const softChanged = soft.leader !== this.prevSoft.leader || soft.role !== this.prevSoft.role;
+    const hardChanged =
+      hard.term !== prev.term || hard.vote !== prev.vote || hard.commit !== prev.commit;
+    const entries = log.unstableEntries();
+    log.stabled = log.lastIndex();
+    const snapshot = log.pendingSnapshot;
+    log.pendingSnapshot = null;
+    if (snapshot !== null) log.applying = Math.max(log.applying, snapshot.metadata.index);
+    const committedEntries = log.nextCommittedEntries();
+    const lastCommitted = committedEntries[committedEntries.length - 1];
+    if (lastCommitted !== undefined) {
+      log.applying = lastCommitted.index;
+      if (r.role === 'leader') {
+        let bytes = 0;
+        for (const e of committedEntries) bytes += e.data.length;
+        r.uncommittedSize = Math.max(0, r.uncommittedSize - bytes);
+      }
+    }
+    const rd: Ready = {
+      softState: softChanged ? soft : null,
+      hardState: hardChanged ? hard : null,
+      entries,
+      snapshot,
+      committedEntries,
+      messages: r.msgs,
+      readStates: r.readStates,
+      mustSync:
+        entries.length > 0 ||
+        snapshot !== null ||
+        hard.term !== prev.term ||
+        hard.vote !== prev.vote,
+    };
+    r.msgs = [];
+    r.readStates = [];
+    this.prevSoft = soft;
+    this.prevHard = hard;
+    this.outstanding = { applyingTo: log.applying, committed: committedEntries };
+    return rd;
+  }
+
+  /** The last Ready was persisted, sent and applied; conf changes in it take effect now. */
+  advance(): void {
+    const done = this.outstanding;
+    if (done === null) throw new Error('advance() called without an outstanding Ready');
+    this.outstanding = null;
+    const log = this.raft.log;
+    log.applied = Math.max(log.applied, done.applyingTo);
+    for (const e of done.committed) if (e.type === 'conf-change') this.raft.applyConfChange(e);
+  }
+
+  status(): RaftStatus {
+    const r = this.raft;
+    let progress: Record<NodeId, ProgressStatus> | null = null;
+    if (r.role === 'leader') {
+      progress = {};
+      for (const [id, pr] of r.tracker.progress) {
+        progress[id] = {
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          recentActive: pr.recentActive,
+          inflight: pr.inflights.size,
+        };
+      }
+    }
+    return {
+      id: r.id,
+      group: r.group,
+      role: r.role,
+      leader: r.lead,
+      term: r.term,
+      vote: r.vote,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      conf: r.tracker.conf(),
+      progress,
+      leadTransferee: r.leadTransferee,
+    };
+  }
+}

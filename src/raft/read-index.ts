@@ -1,0 +1,36 @@
+import type { Raft } from './raft.js';
+import type { Message } from './types.js';
+
+/**
+ * Leader side of ReadIndex (thesis §6.4). The read index is the commit index,
+ * valid only once this leader committed an entry of its own term (its no-op);
+ * until then requests wait. 'safe' confirms leadership with a heartbeat round;
+ * 'lease' trusts CheckQuorum's lease and answers at once.
+ */
+export function handleReadIndex(r: Raft, m: Message): void {
+  if (r.tracker.voters.size === 1 && r.tracker.isVoter(r.id)) {
+    respondToReadIndex(r, m, r.log.committed);
+    return;
+  }
+  if (r.log.term(r.log.committed) !== r.term) {
+    r.pendingReadIndexMessages.push(m);
+    return;
+  }
+  if (r.cfg.readOnlyOption === 'lease') {
+    respondToReadIndex(r, m, r.log.committed);
+    return;
+  }
+  const context = m.context ?? new Uint8Array(0);
+  r.readOnly.addRequest(r.log.committed, m);
+  r.readOnly.recvAck(r.id, context);
+  r.bcastHeartbeatWith(context);
+}
+
+export function respondToReadIndex(r: Raft, m: Message, index: number): void {
+  const context = m.context ?? new Uint8Array(0);
+  if (m.from === r.id) {
+    r.readStates.push({ index, context });
+  } else {
+    r.send({ type: 'read-index-response', to: m.from, index, context });
+  }
+}

@@ -1,0 +1,170 @@
+import { invariant } from './invariant.js';
+import type { Raft } from './raft.js';
+import { respondToReadIndex } from './read-index.js';
+import { sendSnapshotChunk } from './snapshot-transfer.js';
+import type { Message, NodeId } from './types.js';
+
+/**
+ * Leader → one follower: the next batch of entries (up to maxSizePerMsg),
+ * unless its progress is paused (probing, window full, or snapshotting).
+ * Returns whether a message was sent.
+ */
+export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
+  const pr = r.tracker.progress.get(to);
+  if (pr === undefined || pr.isPaused()) return false;
+  const prevIndex = pr.next - 1;
+  const prevTerm = r.log.term(prevIndex);
+  if (prevTerm === undefined) {
+    // The entries it needs were compacted: stream the snapshot instead.
+    const snapshot = r.log.snapshot;
+    invariant(snapshot !== null, 'log compacted without a snapshot', () => ({
+      to,
+      next: pr.next,
+      firstIndex: r.log.firstIndex(),
+    }));
+    if (!pr.recentActive) return false;
+    pr.becomeSnapshot(snapshot);
+    sendSnapshotChunk(r, to, pr);
+    return true;
+  }
+  const last = r.log.lastIndex();
+  const entries = pr.next <= last ? r.log.slice(pr.next, last, r.cfg.maxSizePerMsg) : [];
+  if (entries.length === 0 && !sendIfEmpty) return false;
+  r.send({
+    type: 'append',
+    to,
+    index: prevIndex,
+    logTerm: prevTerm,
+    entries,
+    commit: r.log.committed,
+  });
+  const lastSent = entries[entries.length - 1];
+  if (lastSent !== undefined) {
+    if (pr.state === 'replicate') {
+      // Pipelining: assume success and move on; a rejection rewinds to match+1.
+      let bytes = 0;
+      for (const e of entries) bytes += e.data.length;
+      pr.next = lastSent.index + 1;
+      pr.inflights.add(lastSent.index, bytes);
+    } else {
+      pr.probeSent = true;
+    }
+  }
+  return true;
+}
+
+export function bcastAppend(r: Raft): void {
+  for (const id of r.tracker.progress.keys()) if (id !== r.id) sendAppend(r, id);
+}
+
+/** Heartbeats keep followers' election timers quiet and carry a read-index context. */
+export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
+  for (const [id, pr] of r.tracker.progress) {
+    if (id === r.id) continue;
+    // Never tell a follower to commit beyond what it is known to hold.
+    const commit = Math.min(pr.match, r.log.committed);
+    r.send({ type: 'heartbeat', to: id, commit, context });
+    if (pr.state === 'snapshot' && pr.snapshotSend !== null && ++pr.snapshotSend.idleRounds >= 2) {
+      // A chunk or its answer was lost: send the chunk the follower needs again.
+      sendSnapshotChunk(r, id, pr);
+    }
+  }
+}
+
+/** Commits the quorum index if it is an entry of the current term (§5.4.2, Figure 8). */
+export function maybeCommit(r: Raft): boolean {
+  const index = r.tracker.committed();
+  if (index <= r.log.committed || r.log.term(index) !== r.term) return false;
+  r.log.commitTo(index);
+  return true;
+}
+
+export function handleAppendResponse(r: Raft, m: Message): void {
+  const pr = r.tracker.progress.get(m.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  if (m.reject) {
+    // Fast backtracking: skip every entry of a term the follower cannot hold.
+    let nextProbe = m.rejectHint;
+    if (m.logTerm > 0) nextProbe = r.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
+    if (pr.maybeDecrTo(m.index, nextProbe)) {
+      if (pr.state === 'replicate') pr.becomeProbe();
+      sendAppend(r, m.from);
+    }
+    return;
+  }
+  if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === 'probe')) return;
+  if (pr.state === 'probe') {
+    pr.becomeReplicate();
+  } else if (pr.state === 'snapshot') {
+    const covered = pr.match + 1 >= r.log.firstIndex();
+    if (pr.match >= pr.pendingSnapshot || covered) {
+      pr.becomeProbe();
+      if (covered) pr.becomeReplicate();
+    }
+  } else {
+    pr.inflights.freeLE(m.index);
+  }
+  if (maybeCommit(r)) {
+    onCommitAdvanced(r);
+  } else if (pr.match < r.log.committed) {
+    // It can learn a newer commit index.
+    sendAppend(r, m.from);
+  }
+  while (sendAppend(r, m.from, false)) {
+    // Fill the in-flight window.
+  }
+  if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) {
+    r.send({ type: 'timeout-now', to: m.from });
+  }
+}
+
+/** Reads waiting for the first commit of this term may now proceed; followers learn the commit. */
+export function onCommitAdvanced(r: Raft): void {
+  r.releasePendingReads();
+  bcastAppend(r);
+}
+
+export function handleHeartbeatResponse(r: Raft, m: Message): void {
+  const pr = r.tracker.progress.get(m.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  pr.probeSent = false;
+  if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+  if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
+  if (m.context === null || m.context.length === 0 || r.cfg.readOnlyOption !== 'safe') return;
+  const acks = r.readOnly.recvAck(m.from, m.context);
+  if (acks === undefined) return;
+  let votes = 0;
+  for (const id of acks) if (r.tracker.isVoter(id)) votes++;
+  if (votes < r.tracker.quorum()) return;
+  for (const rs of r.readOnly.advance(m.context)) respondToReadIndex(r, rs.request, rs.index);
+}
+
+/** Follower side of append (§5.3): match (prevIndex, prevTerm), then agree with the leader. */
+export function handleAppend(r: Raft, m: Message): void {
+  if (m.index < r.log.committed) {
+    r.send({ type: 'append-response', to: m.from, index: r.log.committed });
+    return;
+  }
+  const last = r.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+  if (last !== null) {
+    r.send({ type: 'append-response', to: m.from, index: last });
+    return;
+  }
+  // Tell the leader where our log may match: the last index ≤ its probe whose term ≤ its term.
+  const hint = r.log.findConflictByTerm(Math.min(m.index, r.log.lastIndex()), m.logTerm);
+  r.send({
+    type: 'append-response',
+    to: m.from,
+    index: m.index,
+    reject: true,
+    rejectHint: hint.index,
+    logTerm: hint.term,
+  });
+}
+
+export function handleHeartbeat(r: Raft, m: Message): void {
+  r.log.commitTo(m.commit);
+  r.send({ type: 'heartbeat-response', to: m.from, context: m.context });
+}

@@ -1,0 +1,74 @@
+import type { Progress } from './progress.js';
+import type { Raft } from './raft.js';
+import type { Message, NodeId } from './types.js';
+
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * Leader: sends the chunk of the snapshot that the follower needs next
+ * (stop-and-wait: the follower's answer names the next offset it wants).
+ */
+export function sendSnapshotChunk(r: Raft, to: NodeId, pr: Progress): void {
+  const send = pr.snapshotSend;
+  if (send === null) return;
+  const { snapshot } = send;
+  const total = snapshot.data.length;
+  // Once everything was acknowledged, resend the tail: the install answer may have been lost.
+  const offset = send.offset < total ? send.offset : Math.max(0, total - r.cfg.snapshotChunkSize);
+  const data = snapshot.data.subarray(offset, offset + r.cfg.snapshotChunkSize);
+  send.idleRounds = 0;
+  r.send({
+    type: 'snapshot',
+    to,
+    snapshot: { metadata: snapshot.metadata, offset, total, data },
+  });
+}
+
+/** Leader: a chunk was acknowledged (or a malformed one refused). */
+export function handleSnapshotResponse(r: Raft, m: Message): void {
+  const pr = r.tracker.progress.get(m.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  const ack = m.snapshot;
+  const send = pr.snapshotSend;
+  if (pr.state !== 'snapshot' || send === null || ack === null) return;
+  if (ack.metadata.index !== send.snapshot.metadata.index) return;
+  if (m.reject) {
+    // Wait for the next heartbeat answer, then start over.
+    pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    pr.probeSent = true;
+    return;
+  }
+  send.offset = ack.offset;
+  if (send.offset < send.snapshot.data.length) sendSnapshotChunk(r, m.from, pr);
+  else send.idleRounds = 0;
+}
+
+/** Follower: buffers a chunk; installs the snapshot when the last one arrives. */
+export function handleSnapshotChunk(r: Raft, m: Message): void {
+  const chunk = m.snapshot;
+  if (chunk === null) return;
+  if (chunk.metadata.index <= r.log.committed) {
+    // Already have it all: tell the leader where we are so it resumes appending.
+    r.send({ type: 'append-response', to: m.from, index: r.log.committed });
+    return;
+  }
+  const result = r.snapshotAssembler.receive(m.from, m.term, chunk);
+  if (result.complete === null) {
+    r.send({
+      type: 'snapshot-response',
+      to: m.from,
+      reject: result.reject,
+      snapshot: {
+        metadata: chunk.metadata,
+        offset: result.next,
+        total: chunk.total,
+        data: NO_DATA,
+      },
+    });
+    return;
+  }
+  const index = r.restore(result.complete) ? r.log.lastIndex() : r.log.committed;
+  r.send({ type: 'append-response', to: m.from, index });
+}

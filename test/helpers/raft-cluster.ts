@@ -1,0 +1,224 @@
+// A tiny in-process harness for the raft unit tests: each peer persists and
+// applies its Ready batches in memory exactly as the contract says, and a
+// message pump delivers (or drops) what they send. Deterministic: no timers.
+import { RawNode } from '../../src/raft/raw-node.js';
+import type {
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  RaftConfig,
+  ReadState,
+  Snapshot,
+} from '../../src/raft/types.js';
+
+const text = new TextDecoder();
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** A seeded PRNG (mulberry32) so every run is the same. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function testConfig(id: NodeId, overrides: Partial<RaftConfig> = {}): RaftConfig {
+  return {
+    id,
+    group: 1,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: seededRandom(id.charCodeAt(id.length - 1)),
+    preVote: true,
+    checkQuorum: true,
+    maxSizePerMsg: 1 << 20,
+    maxInflightMsgs: 256,
+    maxInflightBytes: 1 << 23,
+    maxUncommittedEntriesSize: 1 << 30,
+    readOnlyOption: 'safe',
+    snapshotChunkSize: 1 << 16,
+    applied: 0,
+    ...overrides,
+  };
+}
+
+/** One node plus the "disk" and state machine its application keeps. */
+export class Peer {
+  hardState: HardState = { term: 0, vote: null, commit: 0 };
+  entries: Entry[] = [];
+  snapshot: Snapshot | null = null;
+  /** The state machine: the data of every applied normal entry, in order. */
+  state: string[] = [];
+  appliedIndex = 0;
+  readStates: ReadState[] = [];
+  node: RawNode;
+
+  constructor(
+    readonly id: NodeId,
+    private readonly voters: NodeId[],
+    private readonly overrides: Partial<RaftConfig>,
+    private readonly learners: NodeId[] = [],
+  ) {
+    this.node = this.boot();
+  }
+
+  private boot(): RawNode {
+    return new RawNode(testConfig(this.id, { ...this.overrides, applied: this.appliedIndex }), {
+      hardState: this.hardState,
+      snapshot: this.snapshot,
+      entries: [...this.entries],
+      initialConf: { voters: this.voters, learners: this.learners },
+    });
+  }
+
+  /** Crash and restart: what was persisted survives; the state machine is rebuilt from the snapshot. */
+  restart(): void {
+    this.state =
+      this.snapshot === null ? [] : (JSON.parse(text.decode(this.snapshot.data)) as string[]);
+    this.appliedIndex = this.snapshot?.metadata.index ?? 0;
+    this.node = this.boot();
+  }
+
+  /** Handles one Ready in contract order; returns the messages to send. */
+  handleReady(): Message[] {
+    const rd = this.node.ready();
+    if (rd.snapshot !== null) {
+      this.snapshot = rd.snapshot;
+      this.entries = [];
+      this.state = JSON.parse(text.decode(rd.snapshot.data)) as string[];
+      this.appliedIndex = rd.snapshot.metadata.index;
+    }
+    const first = rd.entries[0];
+    if (first !== undefined) {
+      const keep = first.index - (this.snapshot?.metadata.index ?? 0) - 1;
+      this.entries = this.entries.slice(0, keep).concat(rd.entries);
+    }
+    if (rd.hardState !== null) this.hardState = rd.hardState;
+    for (const e of rd.committedEntries) {
+      if (e.index !== this.appliedIndex + 1) {
+        throw new Error(`${this.id} applies ${e.index} after ${this.appliedIndex}`);
+      }
+      this.appliedIndex = e.index;
+      if (e.type === 'normal' && e.data.length > 0) this.state.push(text.decode(e.data));
+    }
+    this.readStates.push(...rd.readStates);
+    this.node.advance();
+    return rd.messages;
+  }
+
+  /** Snapshot the state machine at the applied index and compact the log before it. */
+  compact(): void {
+    const data = bytes(JSON.stringify(this.state));
+    this.node.compact(this.appliedIndex, data);
+    const snapIndex = this.appliedIndex;
+    const term =
+      this.entries.find((e) => e.index === snapIndex)?.term ?? this.snapshot?.metadata.term ?? 0;
+    this.snapshot = {
+      metadata: { index: snapIndex, term, conf: this.node.status().conf },
+      data,
+    };
+    this.entries = this.entries.filter((e) => e.index > snapIndex);
+  }
+}
+
+export class Cluster {
+  readonly peers = new Map<NodeId, Peer>();
+  /** Messages in flight, delivered in order by stabilize(). */
+  inbox: Message[] = [];
+  /** Return true to drop a message. */
+  drop: (m: Message) => boolean = () => false;
+  /** Every message delivered, for assertions. */
+  delivered: Message[] = [];
+
+  constructor(ids: NodeId[], overrides: Partial<RaftConfig> = {}, learners: NodeId[] = []) {
+    for (const id of [...ids, ...learners]) {
+      this.peers.set(id, new Peer(id, ids, overrides, learners));
+    }
+  }
+
+  peer(id: NodeId): Peer {
+    const p = this.peers.get(id);
+    if (p === undefined) throw new Error(`no peer ${id}`);
+    return p;
+  }
+
+  node(id: NodeId): RawNode {
+    return this.peer(id).node;
+  }
+
+  addPeer(id: NodeId, voters: NodeId[], overrides: Partial<RaftConfig> = {}): Peer {
+    const p = new Peer(id, voters, overrides);
+    this.peers.set(id, p);
+    return p;
+  }
+
+  /** Drops every message to or from `id` (both directions). */
+  isolate(id: NodeId): void {
+    this.drop = (m) => m.from === id || m.to === id;
+  }
+
+  heal(): void {
+    this.drop = () => false;
+  }
+
+  /** Collects every Ready, without delivering. */
+  flush(): void {
+    for (const p of this.peers.values()) {
+      while (p.node.hasReady()) this.inbox.push(...p.handleReady());
+    }
+  }
+
+  /** Runs Ready handling and delivery until nothing moves. */
+  stabilize(maxRounds = 10_000): void {
+    for (let round = 0; round < maxRounds; round++) {
+      this.flush();
+      if (this.inbox.length === 0) return;
+      const batch = this.inbox;
+      this.inbox = [];
+      for (const m of batch) this.deliver(m);
+    }
+    throw new Error('cluster did not stabilize');
+  }
+
+  deliver(m: Message): void {
+    if (this.drop(m)) return;
+    const to = this.peers.get(m.to);
+    if (to === undefined) return;
+    this.delivered.push(m);
+    to.node.step(m);
+  }
+
+  tick(id: NodeId, n = 1): void {
+    for (let i = 0; i < n; i++) this.node(id).tick();
+  }
+
+  /** Ticks every peer once and stabilizes, `n` times. */
+  tickAll(n = 1): void {
+    for (let i = 0; i < n; i++) {
+      for (const p of this.peers.values()) p.node.tick();
+      this.stabilize();
+    }
+  }
+
+  elect(id: NodeId): void {
+    this.node(id).campaign();
+    this.stabilize();
+  }
+
+  leaders(): NodeId[] {
+    return [...this.peers.values()]
+      .filter((p) => p.node.status().role === 'leader')
+      .map((p) => p.id);
+  }
+
+  propose(id: NodeId, data: string): ReturnType<RawNode['propose']> {
+    return this.node(id).propose(bytes(data));
+  }
+}
+
+export { bytes };
