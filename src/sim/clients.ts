@@ -1,0 +1,186 @@
+// Simulated clients: each issues one get / put / compare-and-set at a time on
+// a handful of keys, to the node it believes leads, in a client session; on a
+// timeout or redirect it retries the same seq elsewhere, so a write is
+// applied at most once however often it is retried.
+
+import type { Bytes } from '../kv/types.js';
+import type { NodeId } from '../raft/types.js';
+import type { ClientReply, ClientRequest } from './client-protocol.js';
+import type { EventQueue } from './event-queue.js';
+import type { HistoryRecorder, OpHandle, Value } from '../check/history.js';
+import type { Prng } from './prng.js';
+
+export interface ClientEnv {
+  queue: EventQueue;
+  /** Nodes a client may try, in a stable order. */
+  nodes(): NodeId[];
+  send(to: NodeId, req: ClientRequest, onReply: (r: ClientReply) => void): void;
+  history: HistoryRecorder;
+  /** A write was acknowledged: its session tag must be in the committed log. */
+  acked(session: string, what: string): void;
+  trace(line: string): void;
+}
+
+export const CLIENT_KEYS = ['a', 'b', 'c'];
+/** No answer within this long (virtual ms): retry at another node. */
+const REQUEST_TIMEOUT = 250;
+
+interface Current {
+  req: ClientRequest;
+  /** Session tag of a write, `clientId:seq`. */
+  session: string | null;
+  describe: string;
+  handle: OpHandle<never>;
+  attempt: number;
+}
+
+export class SimClient {
+  private session = 1;
+  private seq = 0;
+  private target: NodeId | null = null;
+  private current: Current | null = null;
+  /** Last value seen per key: what a compare-and-set expects. */
+  private seen = new Map<string, string | null>();
+  draining = false;
+  issued = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly env: ClientEnv,
+    private readonly rng: Prng,
+  ) {}
+
+  get idle(): boolean {
+    return this.current === null;
+  }
+
+  start(): void {
+    this.env.queue.after(this.rng.int(20), () => this.next());
+  }
+
+  /** The run is over: an operation still waiting never got an answer. */
+  abandon(): void {
+    if (!this.current) return;
+    this.current.handle.timeout();
+    this.env.trace(`${this.name} ${this.current.describe} → unknown`);
+    this.current = null;
+  }
+
+  private clientId(): string {
+    return `${this.name}.${this.session}`;
+  }
+
+  private next(): void {
+    if (this.draining || this.current) return;
+    const key = this.rng.pick(CLIENT_KEYS);
+    const roll = this.rng.next();
+    const history = this.env.history;
+    this.issued++;
+    if (roll < 0.4) {
+      const handle = history.invoke(this.name, { kind: 'get', key });
+      this.begin({ kind: 'read', key: bytes(key) }, null, `get ${key}`, handle);
+      return;
+    }
+    const clientId = this.clientId();
+    const seq = ++this.seq;
+    const session = `${clientId}:${seq}`;
+    const value = session;
+    if (roll < 0.75) {
+      const handle = history.invoke(this.name, { kind: 'put', key, value });
+      const command = { op: 'put' as const, key: bytes(key), value: bytes(value) };
+      this.begin({ kind: 'write', clientId, seq, command }, session, `put ${key}=${value}`, handle);
+      return;
+    }
+    const expected = this.seen.get(key) ?? null;
+    const handle = history.invoke(this.name, { kind: 'cas', key, expected, value });
+    const command = {
+      op: 'cas' as const,
+      key: bytes(key),
+      expected: expected === null ? null : bytes(expected),
+      value: bytes(value),
+    };
+    const describe = `cas ${key} ${expected ?? '∅'}→${value}`;
+    this.begin({ kind: 'write', clientId, seq, command }, session, describe, handle);
+  }
+
+  private begin(
+    req: ClientRequest,
+    session: string | null,
+    describe: string,
+    handle: OpHandle<Value | Uint8Array> | OpHandle<void> | OpHandle<boolean>,
+  ): void {
+    this.current = { req, session, describe, handle: handle as OpHandle<never>, attempt: 0 };
+    this.attempt();
+  }
+
+  private attempt(): void {
+    const cur = this.current;
+    if (!cur) return;
+    const nodes = this.env.nodes();
+    if (this.target === null || !nodes.includes(this.target)) this.target = this.rng.pick(nodes);
+    const attempt = ++cur.attempt;
+    this.env.send(this.target, cur.req, (r) => this.onReply(cur, r));
+    this.env.queue.after(REQUEST_TIMEOUT, () => {
+      if (this.current !== cur || cur.attempt !== attempt) return;
+      this.target = this.rng.pick(this.env.nodes());
+      this.attempt();
+    });
+  }
+
+  private onReply(cur: Current, r: ClientReply): void {
+    if (this.current !== cur) return; // an answer to an operation already finished
+    if (r.kind === 'redirect') {
+      this.target = r.leader ?? this.rng.pick(this.env.nodes());
+      const attempt = ++cur.attempt;
+      this.env.queue.after(5 + this.rng.int(20), () => {
+        if (this.current === cur && cur.attempt === attempt) this.attempt();
+      });
+      return;
+    }
+    const handle = cur.handle as OpHandle<unknown>;
+    let outcome: string;
+    if (r.kind === 'value') {
+      const value = r.value === null ? null : text(r.value);
+      handle.ok(value);
+      outcome = `ok ${value ?? '∅'}`;
+      this.seen.set(keyOf(cur.req), value);
+    } else if (r.result.op === 'session-expired') {
+      // Nothing was applied; a new session starts over at seq 1.
+      handle.fail();
+      outcome = 'fail (session expired)';
+      this.session++;
+      this.seq = 0;
+    } else {
+      if (r.result.op === 'cas') {
+        handle.ok(r.result.swapped);
+        outcome = `ok swapped=${r.result.swapped}`;
+        const current = r.result.current;
+        this.seen.set(keyOf(cur.req), current === null ? null : text(current));
+      } else {
+        handle.ok(undefined);
+        outcome = 'ok';
+        if (cur.req.kind === 'write' && cur.req.command.op === 'put') {
+          this.seen.set(keyOf(cur.req), text(cur.req.command.value));
+        }
+      }
+      if (cur.session) this.env.acked(cur.session, cur.describe);
+    }
+    this.env.trace(`${this.name} ${cur.describe} → ${outcome}`);
+    this.current = null;
+    this.env.queue.after(this.rng.int(20), () => this.next());
+  }
+}
+
+function bytes(s: string): Bytes {
+  return Buffer.from(s, 'utf8');
+}
+
+function keyOf(req: ClientRequest): string {
+  if (req.kind === 'read') return text(req.key);
+  const c = req.command;
+  return c.op === 'put' || c.op === 'cas' ? text(c.key) : '';
+}
+
+function text(b: Bytes): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+}

@@ -1,0 +1,224 @@
+// A whole simulated cluster in one process: nodes, the network between them,
+// clients, and the clocks that tick them, all on one virtual-time event queue.
+
+import { HistoryRecorder } from '../check/history.js';
+import type { ConfChange, ConfState, Message, NodeId, RaftConfig } from '../raft/types.js';
+import type { SimBugs } from './bugs.js';
+import type { ClientReply, ClientRequest } from './client-protocol.js';
+import { SimClient } from './clients.js';
+import { EventQueue } from './event-queue.js';
+import { Network } from './network.js';
+import { Prng } from './prng.js';
+import { SafetyMonitor } from './safety-monitor.js';
+import { SimNode } from './sim-node.js';
+
+/** Virtual ms between two ticks of a node's clock. */
+export const TICK_MS = 10;
+const CLIENTS = 4;
+/** Spare node ids per run that membership changes may add. */
+const SPARES = 2;
+
+export interface ClusterOptions {
+  seed: number;
+  nodes: number;
+  bugs: SimBugs;
+  diskDelay: [number, number];
+  compactEvery: number;
+  trace: ((line: string) => void) | null;
+}
+
+export interface ClusterStats {
+  crashes: number;
+  restarts: number;
+  confChanges: number;
+  leaderChanges: number;
+}
+
+export class Cluster {
+  readonly queue = new EventQueue();
+  readonly rng: Prng;
+  readonly network: Network;
+  readonly monitor: SafetyMonitor;
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly retired = new Set<NodeId>();
+  readonly clients: SimClient[] = [];
+  readonly history: HistoryRecorder;
+  /** Session tags of acknowledged writes, with a description for error messages. */
+  readonly acked = new Map<string, string>();
+  private lastHistoryTime = 0;
+  readonly bootstrap: ConfState;
+  private readonly spares: NodeId[] = [];
+  private readonly confChangesSeen = new Set<string>();
+  diskDelay: [number, number];
+  readonly stats: ClusterStats = { crashes: 0, restarts: 0, confChanges: 0, leaderChanges: 0 };
+
+  constructor(private readonly opts: ClusterOptions) {
+    this.rng = new Prng(opts.seed);
+    this.diskDelay = opts.diskDelay;
+    this.network = new Network(this.queue, this.rng.derive('network'), (m) => this.deliver(m));
+    this.monitor = new SafetyMonitor(() =>
+      [...this.nodes.values()]
+        .filter((n) => n.up && n.role === 'leader')
+        .map((n) => ({ id: n.id, term: n.term, log: n.log })),
+    );
+    const voters = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+    for (let i = 0; i < SPARES; i++) this.spares.push(`n${opts.nodes + i + 1}`);
+    this.bootstrap = { voters, learners: [] };
+    for (const id of voters) this.addNode(id);
+    // Virtual time, nudged so that events recorded in order never tie.
+    this.history = new HistoryRecorder({
+      now: () => (this.lastHistoryTime = Math.max(this.queue.now, this.lastHistoryTime + 1e-6)),
+    });
+    for (let i = 0; i < CLIENTS; i++) {
+      const client = new SimClient(
+        `c${i + 1}`,
+        {
+          queue: this.queue,
+          nodes: () => this.members(),
+          send: (to, req, onReply) => this.clientSend(to, req, onReply),
+          history: this.history,
+          acked: (session, what) => this.acked.set(session, what),
+          trace: (line) => this.trace(line),
+        },
+        this.rng.derive(`client${i}`),
+      );
+      this.clients.push(client);
+      client.start();
+    }
+  }
+
+  trace(line: string): void {
+    this.opts.trace?.(`${String(this.queue.now).padStart(7)}ms ${line}`);
+  }
+
+  /** Nodes that are, or are becoming, part of the cluster. */
+  members(): NodeId[] {
+    return [...this.nodes.keys()].filter((id) => !this.retired.has(id));
+  }
+
+  /** The up leader with the highest term, if any. */
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of this.nodes.values()) {
+      if (n.up && n.role === 'leader' && (!best || n.term > best.term)) best = n;
+    }
+    return best;
+  }
+
+  nextSpare(): NodeId | undefined {
+    return this.spares.shift();
+  }
+
+  /** Creates and boots a node (bootstrap voters, or a spare joining as a learner). */
+  addNode(id: NodeId): SimNode {
+    const node = new SimNode(id, this.bootstrap, {
+      queue: this.queue,
+      monitor: this.monitor,
+      bugs: this.opts.bugs,
+      compactEvery: this.opts.compactEvery,
+      raftConfig: (nodeId, applied, random) => this.raftConfig(nodeId, applied, random),
+      send: (m) => this.send(m),
+      diskDelay: () => this.rng.range(this.diskDelay[0], this.diskDelay[1]),
+      onConfChange: (by, cc, conf) => this.onConfChange(by, cc, conf),
+      trace: (line) => this.trace(line),
+    });
+    this.nodes.set(id, node);
+    node.start(this.rng.derive(`${id}#1`));
+    this.startClock(node);
+    return node;
+  }
+
+  crash(node: SimNode): void {
+    if (!node.up) return;
+    this.stats.crashes++;
+    node.crash();
+  }
+
+  restart(node: SimNode): void {
+    if (node.up || this.retired.has(node.id)) return;
+    this.stats.restarts++;
+    node.start(this.rng.derive(`${node.id}#${node.incarnation + 1}`));
+  }
+
+  /** A removed node is shut down for good. */
+  retire(id: NodeId): void {
+    const node = this.nodes.get(id);
+    if (!node || this.retired.has(id)) return;
+    this.retired.add(id);
+    node.crash();
+    this.trace(`${id} retired`);
+  }
+
+  private raftConfig(id: NodeId, applied: number, random: () => number): RaftConfig {
+    return {
+      id,
+      group: 0,
+      electionTick: 10,
+      heartbeatTick: 2,
+      random,
+      preVote: true,
+      checkQuorum: true,
+      maxSizePerMsg: 1024,
+      maxInflightMsgs: 8,
+      maxInflightBytes: 16 * 1024,
+      maxUncommittedEntriesSize: 64 * 1024,
+      readOnlyOption: 'safe',
+      snapshotChunkSize: 256,
+      applied,
+    };
+  }
+
+  /** Each node's clock runs a little fast or slow, and stops while the node is stalled. */
+  private startClock(node: SimNode): void {
+    const period = TICK_MS * (0.95 + this.rng.next() * 0.1);
+    const tick = (): void => {
+      if (this.retired.has(node.id)) return;
+      if (node.pausedUntil <= this.queue.now) node.tick();
+      this.queue.after(period, tick);
+    };
+    this.queue.after(this.rng.next() * TICK_MS, tick);
+  }
+
+  private send(m: Message): void {
+    if (this.opts.bugs.inflateCommit && m.type === 'append' && m.entries.length > 0) {
+      const last = m.entries[m.entries.length - 1];
+      if (last) m = { ...m, commit: Math.max(m.commit, last.index) };
+    }
+    this.network.send(m);
+  }
+
+  private deliver(m: Message): void {
+    const node = this.nodes.get(m.to);
+    if (!node || !node.up) return;
+    node.whenRunning(() => node.receive(m));
+  }
+
+  private clientSend(to: NodeId, req: ClientRequest, onReply: (r: ClientReply) => void): void {
+    const net = this.network;
+    if (net.lossy()) return;
+    this.queue.after(net.delay(), () => {
+      const node = this.nodes.get(to);
+      if (!node || !node.up) return;
+      const incarnation = node.incarnation;
+      node.whenRunning(() => {
+        if (node.incarnation !== incarnation) return;
+        node.request(req, (reply) => {
+          if (net.lossy()) return;
+          this.queue.after(net.delay(), () => onReply(reply));
+        });
+      });
+    });
+  }
+
+  private onConfChange(by: NodeId, cc: ConfChange, conf: ConfState): void {
+    // Every node applies each change; act on the first (it is committed then).
+    const key = `${cc.type}:${cc.node}`;
+    if (this.confChangesSeen.has(key)) return;
+    this.confChangesSeen.add(key);
+    this.stats.confChanges++;
+    this.trace(
+      `${by} applied ${cc.type} ${cc.node}: voters=${conf.voters} learners=${conf.learners}`,
+    );
+    if (cc.type === 'remove') this.queue.after(20, () => this.retire(cc.node));
+  }
+}

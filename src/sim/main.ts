@@ -1,0 +1,142 @@
+// `npm run sim -- ...`: replay one seed verbosely, or soak many seeds.
+//
+//   --seed N          run exactly one seed (prints its trace with --trace,
+//                     and the trace's tail when it fails)
+//   --seeds N         soak seeds start..start+N-1 with a progress bar
+//   --start N         first seed of a soak (default 1)
+//   --steps N         ticks of virtual time per run (10 ms each; default 3000)
+//   --nodes 3|5       cluster size (default: from the seed)
+//   --mix NAME        fault mix (default: from the seed); --mixes lists them
+//   --trace           print every step of a single run
+
+import { parseArgs } from 'node:util';
+import { FAULT_MIXES } from './fault-mixes.js';
+import { planRun, replayCommand, type PlanOverrides } from './seed-plan.js';
+import { runSimulation, type SimResult } from './simulation.js';
+import { Progress } from './progress.js';
+
+const TRACE_TAIL = 60;
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string' },
+      seeds: { type: 'string' },
+      start: { type: 'string', default: '1' },
+      steps: { type: 'string' },
+      nodes: { type: 'string' },
+      mix: { type: 'string' },
+      trace: { type: 'boolean', default: false },
+      mixes: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.mixes) {
+    for (const m of FAULT_MIXES) process.stdout.write(`${m.name.padEnd(12)} ${m.description}\n`);
+    return 0;
+  }
+  const overrides: PlanOverrides = {};
+  if (values.steps !== undefined) overrides.steps = int('--steps', values.steps, 1);
+  if (values.nodes !== undefined) overrides.nodes = int('--nodes', values.nodes, 3);
+  if (values.mix !== undefined) overrides.mix = values.mix;
+  if (values.seed !== undefined)
+    return replay(int('--seed', values.seed, 0), overrides, values.trace);
+  if (values.seeds !== undefined) {
+    return soak(int('--start', values.start, 0), int('--seeds', values.seeds, 1), overrides);
+  }
+  process.stderr.write(`give --seed N or --seeds N\n\n${HELP}`);
+  return 2;
+}
+
+function replay(seed: number, overrides: PlanOverrides, trace: boolean): number {
+  const opts = planRun(seed, overrides);
+  const tail: string[] = [];
+  opts.trace = (line) => {
+    if (trace) process.stdout.write(`${line}\n`);
+    else {
+      tail.push(line);
+      if (tail.length > TRACE_TAIL) tail.shift();
+    }
+  };
+  const r = runSimulation(opts);
+  if (r.failure && !trace) {
+    process.stdout.write(`last ${tail.length} trace lines:\n${tail.join('\n')}\n\n`);
+  }
+  process.stdout.write(`${summary(r)}\n`);
+  if (r.failure) {
+    process.stdout.write(failureText(r, replayCommand(opts)));
+    return 1;
+  }
+  return 0;
+}
+
+function soak(start: number, count: number, overrides: PlanOverrides): number {
+  const progress = new Progress(count);
+  const failures: string[] = [];
+  let events = 0;
+  const began = Date.now();
+  for (let seed = start; seed < start + count; seed++) {
+    const opts = planRun(seed, overrides);
+    const r = runSimulation(opts);
+    events += r.events;
+    if (r.failure) {
+      const text = failureText(r, replayCommand(opts));
+      failures.push(text);
+      progress.clear();
+      process.stdout.write(`${summary(r)}\n${text}`);
+    }
+    progress.update(seed - start + 1, failures.length);
+  }
+  progress.done();
+  const secs = (Date.now() - began) / 1000;
+  process.stdout.write(
+    `\n${count} seeds (${start}..${start + count - 1}), ${events} events in ${secs.toFixed(1)}s ` +
+      `(${(count / secs).toFixed(1)} seeds/s): ${failures.length} failed\n`,
+  );
+  return failures.length > 0 ? 1 : 0;
+}
+
+function summary(r: SimResult): string {
+  return (
+    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
+    `virtual=${(r.virtualMs / 1000).toFixed(1)}s ops ok=${r.ops.ok} fail=${r.ops.fail} ` +
+    `unknown=${r.ops.unknown} committed=${r.committed} msgs=${r.messages} crashes=${r.crashes} ` +
+    `partitions=${r.partitions} conf=${r.confChanges} checks=${r.checks} → ` +
+    (r.failure ? 'FAILED' : 'ok')
+  );
+}
+
+function failureText(r: SimResult, command: string): string {
+  const f = r.failure;
+  if (!f) return '';
+  return (
+    `FAILED seed ${r.seed}: ${f.property} (at step ${f.step}, ${f.time.toFixed(0)}ms virtual)\n` +
+    `  ${f.detail.split('\n').join('\n  ')}\n` +
+    `  replay: ${command}\n`
+  );
+}
+
+function int(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new Error(`${flag} needs an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [--steps N] [--nodes 3|5] [--mix NAME] [--trace]
+  --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail
+  --seeds N    soak N seeds with a progress bar and a summary
+  --mixes      list the fault mixes
+`;
+
+try {
+  process.exitCode = main();
+} catch (e) {
+  process.stderr.write(`sim: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 2;
+}

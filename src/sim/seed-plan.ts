@@ -1,0 +1,26 @@
+// What a seed runs when the command line does not say: the fault mix and the
+// cluster size both follow from the seed, so consecutive seeds cover every
+// (mix, size) pair. The replay command spells every choice out.
+
+import { FAULT_MIXES, findMix } from './fault-mixes.js';
+import type { SimOptions } from './simulation.js';
+
+export const DEFAULT_STEPS = 3000;
+
+export interface PlanOverrides {
+  steps?: number;
+  nodes?: number;
+  mix?: string;
+}
+
+export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
+  const mixes = FAULT_MIXES.length;
+  const mix = o.mix !== undefined ? findMix(o.mix) : FAULT_MIXES[seed % mixes];
+  const nodes = o.nodes ?? (Math.floor(seed / mixes) % 2 === 0 ? 3 : 5);
+  if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5, got ${nodes}`);
+  return { seed, steps: o.steps ?? DEFAULT_STEPS, nodes, mix: mix as SimOptions['mix'] };
+}
+
+export function replayCommand(o: SimOptions): string {
+  return `npm run sim -- --seed ${o.seed} --steps ${o.steps} --nodes ${o.nodes} --mix ${o.mix.name}`;
+}

@@ -1,0 +1,329 @@
+// One simulated node: a RawNode, its fake disk and its KV state machine,
+// driven by the Ready loop exactly as a coordinator drives it — persist, then
+// send, then apply, then advance — with persistence that completes after a
+// simulated fsync delay. A crash throws away everything but the disk.
+
+import { decodeProposal, encodeProposal } from '../kv/codec.js';
+import type { KvResult, Proposal } from '../kv/types.js';
+import { decodeConfChange } from '../raft/codec.js';
+import { RawNode } from '../raft/raw-node.js';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  Message,
+  NodeId,
+  RaftConfig,
+  Ready,
+  Role,
+  Snapshot,
+} from '../raft/types.js';
+import type { SimBugs } from './bugs.js';
+import type { ClientRequest, Reply } from './client-protocol.js';
+import { FakeDisk } from './disk.js';
+import type { EventQueue } from './event-queue.js';
+import { KvState, hashImage } from './kv-image.js';
+import type { Prng } from './prng.js';
+import type { SafetyMonitor } from './safety-monitor.js';
+
+export interface NodeEnv {
+  queue: EventQueue;
+  monitor: SafetyMonitor;
+  bugs: SimBugs;
+  /** Applied entries between two snapshots (RawNode.compact). */
+  compactEvery: number;
+  raftConfig(id: NodeId, applied: number, random: () => number): RaftConfig;
+  send(m: Message): void;
+  /** Simulated fsync latency of one write, virtual ms. */
+  diskDelay(): number;
+  onConfChange(by: NodeId, cc: ConfChange, conf: ConfState): void;
+  trace(line: string): void;
+}
+
+interface PendingRead {
+  key: Uint8Array;
+  reply: Reply;
+  since: number;
+}
+
+/** Reads whose ReadIndex never came back (lost messages, lost leadership) are forgotten after this. */
+const READ_FORGET_MS = 2000;
+
+export class SimNode {
+  readonly disk: FakeDisk;
+  /** What the node's log holds as far as its Readies told: durable or not. */
+  log: FakeDisk;
+  raw: RawNode | null = null;
+  state = new KvState();
+  applied = 0;
+  conf: ConfState;
+  role: Role = 'follower';
+  term = 0;
+  leader: NodeId | null = null;
+  incarnation = 0;
+  pausedUntil = 0;
+  private persisting = false;
+  private lastSnapshot = 0;
+  private writes = new Map<string, { seq: number; reply: Reply }>();
+  private reads = new Map<string, PendingRead>();
+  private readWaits: Array<{ index: number; read: PendingRead }> = [];
+  private readCounter = 0;
+
+  constructor(
+    readonly id: NodeId,
+    initialConf: ConfState,
+    private readonly env: NodeEnv,
+  ) {
+    this.disk = new FakeDisk(initialConf);
+    this.log = new FakeDisk(initialConf);
+    this.conf = initialConf;
+  }
+
+  get up(): boolean {
+    return this.raw !== null;
+  }
+
+  /** Boots (or reboots) from what the disk holds. */
+  start(rng: Prng): void {
+    this.incarnation++;
+    const persisted = this.disk.restore();
+    const snap = persisted.snapshot;
+    this.state = snap ? KvState.fromImage(snap.data) : new KvState();
+    this.applied = snap?.metadata.index ?? 0;
+    this.lastSnapshot = this.applied;
+    this.conf = snap?.metadata.conf ?? this.disk.initialConf;
+    this.log = copyDisk(this.disk);
+    this.role = 'follower';
+    this.leader = null;
+    this.term = persisted.hardState.term;
+    this.persisting = false;
+    this.writes.clear();
+    this.reads.clear();
+    this.readWaits = [];
+    const random = (): number => rng.next();
+    this.raw = new RawNode(this.env.raftConfig(this.id, this.applied, random), persisted);
+    this.env.trace(`${this.id} start #${this.incarnation} applied=${this.applied}`);
+    this.pump();
+  }
+
+  /** Power cut: only the disk survives. */
+  crash(): void {
+    this.raw = null;
+    this.role = 'follower';
+    this.leader = null;
+    this.persisting = false;
+    this.env.trace(`${this.id} crash`);
+  }
+
+  tick(): void {
+    if (!this.raw) return;
+    this.raw.tick();
+    this.pump();
+  }
+
+  receive(m: Message): void {
+    if (!this.raw) return;
+    this.raw.step(m);
+    this.pump();
+  }
+
+  request(req: ClientRequest, reply: Reply): void {
+    const raw = this.raw;
+    if (!raw) return;
+    if (req.kind === 'read') {
+      if (this.env.bugs.localReads) {
+        reply({ kind: 'value', value: this.state.get(req.key) ?? null });
+        return;
+      }
+      this.forgetOldReads();
+      const ctx = `${this.id}/${this.incarnation}/${++this.readCounter}`;
+      this.reads.set(ctx, { key: req.key, reply, since: this.env.queue.now });
+      raw.readIndex(Buffer.from(ctx));
+    } else {
+      const proposal: Proposal = {
+        session: { clientId: req.clientId, seq: req.seq },
+        command: req.command,
+      };
+      const r = raw.propose(encodeProposal(proposal));
+      if (!r.ok) {
+        reply({ kind: 'redirect', leader: r.leader });
+        return;
+      }
+      if (this.env.bugs.ackOnPropose) {
+        reply({ kind: 'result', result: fakeSuccess(proposal) });
+      } else {
+        this.writes.set(req.clientId, { seq: req.seq, reply });
+      }
+    }
+    this.pump();
+  }
+
+  /** Leadership transfer and membership, as an operator would ask the leader. */
+  transferLeader(to: NodeId): void {
+    this.raw?.transferLeader(to);
+    this.pump();
+  }
+
+  /** False when refused; an invalid change for the current membership is refused too. */
+  proposeConfChange(cc: ConfChange): boolean {
+    const raw = this.raw;
+    if (!raw) return false;
+    let ok: boolean;
+    try {
+      ok = raw.proposeConfChange(cc).ok;
+    } catch {
+      ok = false;
+    }
+    this.pump();
+    return ok;
+  }
+
+  stateHash(): number {
+    return hashImage(this.state.image());
+  }
+
+  /** Takes the next Ready, if any, and starts persisting it. */
+  private pump(): void {
+    const raw = this.raw;
+    if (!raw || this.persisting || !raw.hasReady()) return;
+    const rd = raw.ready();
+    const monitor = this.env.monitor;
+    this.log.write(rd);
+    if (rd.entries.length > 0) monitor.onAppend(this.id, rd.entries, this.log);
+    if (rd.hardState) this.term = rd.hardState.term;
+    if (rd.softState) {
+      this.role = rd.softState.role;
+      this.leader = rd.softState.leader;
+      this.env.trace(`${this.id} ${this.role} term=${this.term} leader=${this.leader ?? '-'}`);
+      if (this.role === 'leader') monitor.onLeader(this.id, this.term, this.log);
+    }
+    const durable = rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null;
+    if (!durable) {
+      this.handle(rd);
+      return;
+    }
+    this.persisting = true;
+    const incarnation = this.incarnation;
+    this.env.queue.after(this.env.diskDelay(), () => {
+      if (this.incarnation !== incarnation || !this.raw) return; // crashed meanwhile: lost
+      this.disk.write(rd);
+      this.whenRunning(() => {
+        if (this.incarnation !== incarnation || !this.raw) return;
+        this.persisting = false;
+        this.handle(rd);
+      });
+    });
+  }
+
+  /** Runs `fn` now, or when a pause (a stalled process) ends. */
+  whenRunning(fn: () => void): void {
+    const now = this.env.queue.now;
+    if (this.pausedUntil > now) this.env.queue.at(this.pausedUntil, fn);
+    else fn();
+  }
+
+  /** After `rd` is durable: send, apply, serve reads, advance. */
+  private handle(rd: Ready): void {
+    const raw = this.raw as RawNode;
+    for (const m of rd.messages) this.env.send(m);
+    if (rd.snapshot) this.restore(rd.snapshot);
+    const confChanges: ConfChange[] = [];
+    for (const e of rd.committedEntries) {
+      this.apply(e);
+      if (e.type === 'conf-change') confChanges.push(decodeConfChange(e.data));
+    }
+    if (rd.snapshot || rd.committedEntries.length > 0) {
+      this.env.monitor.onApplied(this.id, this.applied, this.stateHash());
+    }
+    for (const rs of rd.readStates) {
+      const ctx = Buffer.from(rs.context).toString();
+      const read = this.reads.get(ctx);
+      if (!read) continue;
+      this.reads.delete(ctx);
+      this.readWaits.push({ index: rs.index, read });
+    }
+    this.serveReads();
+    raw.advance();
+    // Conf changes take effect in advance().
+    if (confChanges.length > 0) {
+      this.conf = raw.status().conf;
+      for (const cc of confChanges) this.env.onConfChange(this.id, cc, this.conf);
+    }
+    this.maybeCompact();
+    this.pump();
+  }
+
+  private restore(snap: Snapshot): void {
+    this.state = KvState.fromImage(snap.data);
+    this.applied = snap.metadata.index;
+    this.lastSnapshot = this.applied;
+    this.conf = snap.metadata.conf;
+    this.env.trace(`${this.id} restored snapshot at ${this.applied}`);
+  }
+
+  private apply(e: Entry): void {
+    this.env.monitor.onApplyEntry(this.id, e);
+    this.applied = e.index;
+    // Conf changes are the core's business; a new leader's no-op is empty.
+    if (e.type === 'conf-change' || e.data.length === 0) return;
+    const p = decodeProposal(e.data);
+    if (this.env.bugs.dropWritesOn === this.id && p.command.op === 'put' && e.index % 3 === 0) {
+      return;
+    }
+    const result = this.state.apply(p, e.index);
+    if (!p.session) return;
+    const waiting = this.writes.get(p.session.clientId);
+    if (waiting && waiting.seq === p.session.seq) {
+      this.writes.delete(p.session.clientId);
+      waiting.reply({ kind: 'result', result });
+    }
+  }
+
+  private serveReads(): void {
+    if (this.readWaits.length === 0) return;
+    const later: typeof this.readWaits = [];
+    for (const w of this.readWaits) {
+      if (w.index <= this.applied) {
+        w.read.reply({ kind: 'value', value: this.state.get(w.read.key) ?? null });
+      } else {
+        later.push(w);
+      }
+    }
+    this.readWaits = later;
+  }
+
+  private forgetOldReads(): void {
+    const cutoff = this.env.queue.now - READ_FORGET_MS;
+    for (const [ctx, r] of this.reads) if (r.since < cutoff) this.reads.delete(ctx);
+  }
+
+  private maybeCompact(): void {
+    const raw = this.raw;
+    if (!raw || this.applied - this.lastSnapshot < this.env.compactEvery) return;
+    const term = this.log.term(this.applied);
+    if (term === undefined) return;
+    const snap: Snapshot = {
+      metadata: { index: this.applied, term, conf: this.conf },
+      data: this.state.image(),
+    };
+    raw.compact(this.applied, snap.data);
+    this.disk.installSnapshot(snap);
+    this.log.installSnapshot(snap);
+    this.lastSnapshot = this.applied;
+  }
+}
+
+function copyDisk(d: FakeDisk): FakeDisk {
+  const c = new FakeDisk(d.initialConf);
+  c.hardState = { ...d.hardState };
+  c.snapshot = d.snapshot;
+  c.entries = d.entries.slice();
+  return c;
+}
+
+/** What a write would answer had it succeeded: the ackOnPropose bug's lie. */
+function fakeSuccess(p: Proposal): KvResult {
+  const c = p.command;
+  if (c.op === 'cas') return { op: 'cas', swapped: true, current: c.value };
+  return { op: 'put', written: true, old: null };
+}

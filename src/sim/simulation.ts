@@ -1,0 +1,153 @@
+// One simulated run, a pure function of its options: build the cluster, run
+// `steps` events under the fault mix, then heal everything, let the cluster
+// settle and judge the end state and the clients' history.
+
+import { RaftInvariantError } from '../raft/types.js';
+import type { SimBugs } from './bugs.js';
+import { Cluster, TICK_MS } from './cluster.js';
+import { type FaultMix } from './fault-mixes.js';
+import { checkLinearizable } from './linearizability.js';
+import { Nemesis } from './nemesis.js';
+import { SafetyViolation } from './safety-monitor.js';
+
+export interface SimOptions {
+  seed: number;
+  /**
+   * Clock ticks of virtual time (TICK_MS each) to run under faults. Within a
+   * step every node ticks once and every event due runs: deliveries, disk
+   * completions, client requests, faults.
+   */
+  steps: number;
+  nodes: number;
+  mix: FaultMix;
+  bugs?: SimBugs;
+  /** Applied entries between snapshots. */
+  compactEvery?: number;
+  trace?: (line: string) => void;
+}
+
+export interface SimFailure {
+  property: string;
+  detail: string;
+  /** Step (tick of virtual time) and virtual ms at which it was detected. */
+  step: number;
+  time: number;
+}
+
+export interface SimResult {
+  seed: number;
+  mix: string;
+  nodes: number;
+  steps: number;
+  settleSteps: number;
+  /** Events run in all: deliveries, ticks, disk completions, client and fault actions. */
+  events: number;
+  virtualMs: number;
+  failure: SimFailure | null;
+  ops: { ok: number; fail: number; unknown: number };
+  committed: number;
+  messages: number;
+  crashes: number;
+  partitions: number;
+  confChanges: number;
+  checks: number;
+}
+
+/** Settling gives up after this much virtual time: then the cluster failed to recover. */
+const SETTLE_LIMIT_MS = 60_000;
+
+export function runSimulation(opts: SimOptions): SimResult {
+  const cluster = new Cluster({
+    seed: opts.seed,
+    nodes: opts.nodes,
+    bugs: opts.bugs ?? {},
+    diskDelay: opts.mix.diskDelay,
+    compactEvery: opts.compactEvery ?? 50,
+    trace: opts.trace ?? null,
+  });
+  const nemesis = new Nemesis(cluster, opts.mix, cluster.rng.derive('nemesis'));
+  const queue = cluster.queue;
+  let events = 0;
+  let failure: SimFailure | null = null;
+  const fail = (property: string, detail: string): void => {
+    failure = { property, detail, step: Math.floor(queue.now / TICK_MS), time: queue.now };
+  };
+  const end = opts.steps * TICK_MS;
+  let settleEnd = end;
+  try {
+    nemesis.start();
+    while (queue.now < end && queue.runNext()) events++;
+    nemesis.stop();
+    for (const c of cluster.clients) c.draining = true;
+    const deadline = queue.now + SETTLE_LIMIT_MS;
+    while (queue.now < deadline && !settled(cluster) && queue.runNext()) events++;
+    settleEnd = queue.now;
+    for (const c of cluster.clients) c.abandon();
+    const why = settled(cluster) ? null : unsettledReason(cluster);
+    if (why) fail('recovery', why);
+    else checkEnd(cluster, fail);
+  } catch (e) {
+    if (e instanceof SafetyViolation) fail(e.property, e.detail);
+    else if (e instanceof RaftInvariantError) fail('core invariant', e.message);
+    else fail('exception', e instanceof Error ? (e.stack ?? e.message) : String(e));
+  }
+  const ops = { ok: 0, fail: 0, unknown: 0 };
+  for (const op of cluster.history.operations()) ops[op.status]++;
+  return {
+    seed: opts.seed,
+    mix: opts.mix.name,
+    nodes: opts.nodes,
+    steps: opts.steps,
+    settleSteps: Math.ceil((settleEnd - end) / TICK_MS),
+    events,
+    virtualMs: Math.round(queue.now),
+    failure,
+    ops,
+    committed: cluster.monitor.committedIndex,
+    messages: cluster.network.sent,
+    crashes: cluster.stats.crashes,
+    partitions: nemesis.partitions,
+    confChanges: cluster.stats.confChanges,
+    checks: cluster.monitor.checks,
+  };
+}
+
+/** Clients are done and every member applied everything the leader committed. */
+function settled(c: Cluster): boolean {
+  if (!c.clients.every((cl) => cl.idle)) return false;
+  const leader = c.leader();
+  const raw = leader?.raw;
+  if (!leader || !raw) return false;
+  const commit = raw.status().commit;
+  if (commit < c.monitor.committedIndex) return false;
+  const conf = leader.conf;
+  for (const id of [...conf.voters, ...conf.learners]) {
+    const n = c.nodes.get(id);
+    if (!n || !n.up || n.applied !== commit) return false;
+  }
+  return true;
+}
+
+function unsettledReason(c: Cluster): string {
+  const leader = c.leader();
+  const busy = c.clients.filter((cl) => !cl.idle).length;
+  const nodes = [...c.nodes.values()]
+    .filter((n) => !c.retired.has(n.id))
+    .map((n) => `${n.id}:${n.up ? n.role : 'down'} term=${n.term} applied=${n.applied}`)
+    .join(', ');
+  return (
+    `after healing, no stable state within ${SETTLE_LIMIT_MS}ms of virtual time: ` +
+    `leader=${leader?.id ?? 'none'}, clients still waiting=${busy}, committed=${c.monitor.committedIndex}; ${nodes}`
+  );
+}
+
+function checkEnd(c: Cluster, fail: (property: string, detail: string) => void): void {
+  for (const [session, what] of c.acked) {
+    if (!c.monitor.appliedWrites.has(session)) {
+      fail('durability', `acknowledged ${what} (session ${session}) is not in the committed log`);
+      return;
+    }
+  }
+  const verdict = checkLinearizable(c.history.operations());
+  if (verdict) fail('linearizability', verdict);
+}
