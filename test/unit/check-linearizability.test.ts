@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { Operation, Value } from '../../src/check/history.js';
+import { checkLinearizability, formatCheckResult } from '../../src/check/linearizability.js';
+
+/** Hand-written histories: `ret` undefined means the operation never returned. */
+class H {
+  readonly ops: Operation[] = [];
+  private add(o: Record<string, unknown>, inv: number, ret: number | undefined, fail = false) {
+    const op = {
+      id: this.ops.length,
+      client: `c${this.ops.length % 3}`,
+      key: 'k',
+      invokeTime: inv,
+      status: fail ? 'fail' : ret === undefined ? 'unknown' : 'ok',
+      ...(ret === undefined ? {} : { returnTime: ret }),
+      ...o,
+    } as Operation;
+    this.ops.push(op);
+    return this;
+  }
+  put(value: Value, inv: number, ret?: number, key = 'k') {
+    return this.add({ kind: 'put', value, key }, inv, ret);
+  }
+  failedPut(value: Value, inv: number, ret: number) {
+    return this.add({ kind: 'put', value }, inv, ret, true);
+  }
+  get(observed: Value, inv: number, ret?: number, key = 'k') {
+    return this.add({ kind: 'get', key, ...(ret === undefined ? {} : { observed }) }, inv, ret);
+  }
+  cas(expected: Value, value: Value, swapped: boolean, inv: number, ret?: number) {
+    return this.add(
+      { kind: 'cas', expected, value, ...(ret === undefined ? {} : { swapped }) },
+      inv,
+      ret,
+    );
+  }
+  check() {
+    return checkLinearizability(this.ops);
+  }
+}
+
+const verdict = (h: H) => h.check().verdict;
+
+test('sequential histories', () => {
+  assert.equal(verdict(new H().get(null, 1, 2).put('1', 3, 4).get('1', 5, 6)), 'ok');
+  assert.equal(verdict(new H().put('1', 1, 2).get('2', 3, 4)), 'violation');
+  assert.equal(verdict(new H().get('1', 1, 2)), 'violation'); // nothing was written
+  assert.equal(verdict(new H().put('1', 1, 2).put(null, 3, 4).get(null, 5, 6)), 'ok'); // delete
+  assert.match(
+    new H().put('1', 1, 2).get(null, 3, 4).check().violations[0]?.reason ?? '',
+    /#1 \(get\) saw \(absent\), but #0 overwrote it with "1": #0 began after the start/,
+  );
+});
+
+test('a stale read is a violation, explained', () => {
+  const r = new H().put('1', 1, 2).put('2', 3, 4).get('1', 5, 6).check();
+  assert.equal(r.verdict, 'violation');
+  const v = r.violations[0];
+  assert.ok(v);
+  assert.equal(v.key, 'k');
+  assert.deepEqual(
+    v.ops.map((o) => o.id),
+    [0, 1, 2],
+  );
+  assert.match(
+    v.reason,
+    /#2 \(get\) saw "1", but #1 overwrote it with "2": #1 began after every write of "1" had returned and returned at 4, before #2 was invoked at 5/,
+  );
+  assert.match(v.text, /key "k" is not linearizable/);
+  assert.match(v.text, /#1 client c1 put "2" {2}\[3 → 4\]/);
+});
+
+test('concurrent operations may take effect in either order', () => {
+  // The put overlaps both gets: each get may fall before or after it.
+  assert.equal(verdict(new H().put('1', 1, 10).get('1', 2, 3)), 'ok');
+  assert.equal(verdict(new H().put('1', 1, 10).get(null, 2, 3)), 'ok');
+  // Two overlapping puts, reads see them land in the order 2 then 1.
+  assert.equal(verdict(new H().put('1', 1, 5).put('2', 2, 6).get('2', 3, 4).get('1', 7, 8)), 'ok');
+  // Touching intervals (return == invoke) count as concurrent.
+  assert.equal(verdict(new H().put('1', 1, 5).get(null, 5, 6)), 'ok');
+});
+
+test('a read may not go back in time, even while a write is in flight', () => {
+  const r = new H().put('1', 0, 100).get('1', 1, 2).get(null, 3, 4).check();
+  assert.equal(r.verdict, 'violation');
+  assert.match(r.violations[0]?.reason ?? '', /#1 \(get\) saw "1"|#2 \(get\) saw \(absent\)/);
+});
+
+test('a write that never returned may take effect late, or never', () => {
+  assert.equal(verdict(new H().put('1', 1).get('1', 50, 60)), 'ok');
+  assert.equal(verdict(new H().put('1', 1).get(null, 50, 60)), 'ok');
+  assert.equal(verdict(new H().put('1', 1).get(null, 2, 3).get('1', 50, 60)), 'ok');
+  // Once seen, it has taken effect: it cannot be undone.
+  assert.equal(verdict(new H().put('1', 1).get('1', 50, 60).get(null, 70, 80)), 'violation');
+});
+
+test('a write that never returned cannot take effect before it was invoked', () => {
+  const r = new H().get('1', 1, 2).put('1', 10).check();
+  assert.equal(r.verdict, 'violation');
+  assert.match(
+    r.violations[0]?.reason ?? '',
+    /#0 \(get\) saw "1", but no write of "1" was invoked before it returned at 2/,
+  );
+});
+
+test('a failed write never took effect', () => {
+  assert.equal(verdict(new H().failedPut('1', 1, 2).get('1', 3, 4)), 'violation');
+  assert.equal(verdict(new H().failedPut('1', 1, 2).get(null, 3, 4)), 'ok');
+});
+
+test('compare-and-set', () => {
+  assert.equal(verdict(new H().cas(null, '1', true, 1, 2).get('1', 3, 4)), 'ok');
+  assert.equal(verdict(new H().cas(null, '1', false, 1, 2)), 'violation'); // key was absent
+  assert.equal(
+    verdict(
+      new H().put('1', 1, 2).cas('1', '2', true, 3, 4).cas('1', '3', false, 5, 6).get('2', 7, 8),
+    ),
+    'ok',
+  );
+  // Two clients cas from the same value at once: only one may win.
+  assert.equal(
+    verdict(new H().put('0', 1, 2).cas('0', 'a', true, 3, 6).cas('0', 'b', true, 4, 7)),
+    'violation',
+  );
+  assert.equal(
+    verdict(
+      new H().put('0', 1, 2).cas('0', 'a', true, 3, 6).cas('0', 'b', false, 4, 7).get('a', 8, 9),
+    ),
+    'ok',
+  );
+  // An unanswered cas swaps only if it sees the expected value.
+  assert.equal(verdict(new H().put('0', 1, 2).cas('0', 'a', true, 3).get('a', 10, 11)), 'ok');
+  assert.equal(
+    verdict(new H().put('9', 1, 2).cas('0', 'a', true, 3).get('a', 10, 11)),
+    'violation',
+  );
+});
+
+test('only the bad key is reported when several keys are checked', () => {
+  const h = new H();
+  for (let i = 0; i < 20; i++) h.put(`${i}`, 10 * i, 10 * i + 5, `ok${i % 4}`);
+  h.put('x', 1, 2, 'bad').put('y', 3, 4, 'bad').get('x', 5, 6, 'bad');
+  for (let i = 0; i < 4; i++) h.get(`${16 + i}`, 300, 301, `ok${i}`);
+  const r = h.check();
+  assert.equal(r.verdict, 'violation');
+  assert.deepEqual(
+    r.violations.map((v) => v.key),
+    ['bad'],
+  );
+  assert.equal(r.keys.filter((k) => k.verdict === 'ok').length, 4);
+  assert.match(formatCheckResult(r), /linearizability: violation \(5 keys/);
+});
+
+test('the search bound yields unknown instead of hanging', () => {
+  // 24 concurrent puts and a read of a value nobody wrote: refuting it means
+  // trying every subset of the puts (the memo cannot collapse them).
+  const h = new H();
+  for (let i = 0; i < 24; i++) h.put(`${i}`, i, 1000);
+  h.get('never written', 100, 2000);
+  const byStep = checkLinearizability(h.ops, { maxStepsPerKey: 10_000 });
+  assert.equal(byStep.verdict, 'unknown');
+  assert.deepEqual(byStep.unknownKeys, ['k']);
+  const byTime = checkLinearizability(h.ops, { maxStepsPerKey: Infinity, timeLimitMs: 1 });
+  assert.equal(byTime.verdict, 'unknown');
+  // With few enough puts the same shape is refuted.
+  const small = new H();
+  for (let i = 0; i < 8; i++) small.put(`${i}`, i, 1000);
+  small.get('never written', 100, 2000);
+  assert.equal(verdict(small), 'violation');
+});
+
+test('a violation buried in a long history is explained by a few operations', () => {
+  const h = new H();
+  let t = 0;
+  for (let i = 0; i < 300; i++) {
+    // Overlapping puts and reads, all consistent with the order of invocation...
+    h.put(`${i}`, t, t + 3).get(`${i}`, t + 4, t + 5);
+    t += 6;
+  }
+  h.get('100', t, t + 1); // ...then one stale read.
+  const r = h.check();
+  assert.equal(r.verdict, 'violation');
+  const v = r.violations[0];
+  assert.ok(v);
+  assert.ok(v.ops.length <= 3, v.text);
+  assert.ok(
+    v.ops.some((o) => o.id === h.ops.length - 1),
+    'the stale read is named',
+  );
+  assert.ok(v.minimal);
+  assert.match(v.reason, /#600 \(get\) saw "100", but #\d+ overwrote it with "\d+"/);
+});
+
+// ------------------------------------------------------------ properties
+
+type Step =
+  | { kind: 'get'; key: string }
+  | { kind: 'put'; key: string; value: Value }
+  | { kind: 'cas'; key: string; expected: Value; value: Value };
+
+const keyArb = fc.constantFrom('a', 'b', 'c');
+const valArb = fc.option(fc.constantFrom('1', '2', '3'), { nil: null });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('get' as const), key: keyArb }),
+  fc.record({ kind: fc.constant('put' as const), key: keyArb, value: valArb }),
+  fc.record({ kind: fc.constant('cas' as const), key: keyArb, expected: valArb, value: valArb }),
+);
+
+/**
+ * Runs `steps` one at a time against a real register, at times 10, 20, ...;
+ * each operation's interval covers its moment by up to `spread` either side.
+ * `fate` turns some into unanswered ones (still applied) or failed ones (not applied).
+ */
+function sequentialHistory(
+  steps: Step[],
+  widen: Array<[number, number]>,
+  fate: Array<'ok' | 'unknown' | 'fail'>,
+): Operation[] {
+  const reg = new Map<string, Value>();
+  return steps.map((s, i) => {
+    const at = 10 * (i + 1);
+    const [before, after] = widen[i] ?? [0, 0];
+    const status = fate[i] ?? 'ok';
+    const base = { id: i, client: `c${i % 5}`, key: s.key, invokeTime: at - before, status };
+    const ret = status === 'unknown' ? {} : { returnTime: at + after };
+    const cur = reg.get(s.key) ?? null;
+    const applied = status !== 'fail';
+    if (s.kind === 'get') {
+      return { ...base, ...ret, kind: 'get', ...(status === 'ok' ? { observed: cur } : {}) };
+    }
+    if (s.kind === 'put') {
+      if (applied) reg.set(s.key, s.value);
+      return { ...base, ...ret, kind: 'put', value: s.value };
+    }
+    const swapped = cur === s.expected;
+    if (applied && swapped) reg.set(s.key, s.value);
+    return {
+      ...base,
+      ...ret,
+      kind: 'cas',
+      expected: s.expected,
+      value: s.value,
+      ...(status === 'ok' ? { swapped } : {}),
+    };
+  });
+}
+
+test('property: a sequential run of a real register with overlapping intervals is linearizable', () => {
+  fc.assert(
+    fc.property(
+      fc.array(stepArb, { maxLength: 60 }).chain((steps) =>
+        fc.tuple(
+          fc.constant(steps),
+          fc.array(fc.tuple(fc.nat(25), fc.nat(25)), {
+            minLength: steps.length,
+            maxLength: steps.length,
+          }),
+          fc.array(fc.constantFrom('ok', 'ok', 'ok', 'ok', 'unknown', 'fail' as const), {
+            minLength: steps.length,
+            maxLength: steps.length,
+          }),
+        ),
+      ),
+      ([steps, widen, fate]) => {
+        const r = checkLinearizability(sequentialHistory(steps, widen, fate));
+        assert.equal(r.verdict, 'ok', formatCheckResult(r));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('property: changing one read in a sequential history makes it a violation', () => {
+  fc.assert(
+    fc.property(
+      fc.array(stepArb, { minLength: 1, maxLength: 40 }),
+      fc.nat(),
+      fc.constantFrom('1', '2', '3', 'other', null),
+      (steps, pick, wrong) => {
+        const ops = sequentialHistory(steps, [], []); // intervals do not overlap
+        const gets = ops.filter((o) => o.kind === 'get');
+        fc.pre(gets.length > 0);
+        const g = gets[pick % gets.length] as Extract<Operation, { kind: 'get' }>;
+        fc.pre(g.observed !== wrong);
+        g.observed = wrong;
+        const r = checkLinearizability(ops);
+        assert.equal(r.verdict, 'violation');
+        assert.deepEqual(
+          r.violations.map((v) => v.key),
+          [g.key],
+        );
+        assert.ok(r.violations[0]?.ops.includes(g), r.violations[0]?.text);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
