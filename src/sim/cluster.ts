@@ -88,7 +88,7 @@ export class Cluster {
   }
 
   trace(line: string): void {
-    this.opts.trace?.(`${String(this.queue.now).padStart(7)}ms ${line}`);
+    this.opts.trace?.(`${this.queue.now.toFixed(1).padStart(9)}ms ${line}`);
   }
 
   /** Nodes that are, or are becoming, part of the cluster. */
@@ -190,7 +190,10 @@ export class Cluster {
   private deliver(m: Message): void {
     const node = this.nodes.get(m.to);
     if (!node || !node.up) return;
-    node.whenRunning(() => node.receive(m));
+    node.whenRunning(() => {
+      if (this.opts.trace && node.up) this.trace(describeMessage(m));
+      node.receive(m);
+    });
   }
 
   private clientSend(to: NodeId, req: ClientRequest, onReply: (r: ClientReply) => void): void {
@@ -221,4 +224,15 @@ export class Cluster {
     );
     if (cc.type === 'remove') this.queue.after(20, () => this.retire(cc.node));
   }
+}
+
+function describeMessage(m: Message): string {
+  const first = m.entries[0];
+  const last = m.entries[m.entries.length - 1];
+  const entries = first && last ? ` entries=${first.index}..${last.index}@${last.term}` : '';
+  const snap = m.snapshot ? ` snapshot@${m.snapshot.metadata.index}+${m.snapshot.offset}` : '';
+  return (
+    `  ${m.from}→${m.to} ${m.type} term=${m.term} index=${m.index} logTerm=${m.logTerm} ` +
+    `commit=${m.commit}${m.reject ? ` reject hint=${m.rejectHint}` : ''}${entries}${snap}`
+  );
 }

@@ -33,6 +33,12 @@ interface Committed {
   hash: number;
 }
 
+/** An index as first committed: by a leader of `commitTerm`, holding an entry of `entryTerm`. */
+interface CommitRecord {
+  entryTerm: number;
+  commitTerm: number;
+}
+
 export interface LeaderView {
   id: NodeId;
   term: number;
@@ -42,6 +48,9 @@ export interface LeaderView {
 export class SafetyMonitor {
   private readonly leaders = new Map<number, NodeId>();
   private readonly entryIds = new Map<string, EntryId>();
+  /** By index: who committed it first (a leader's commit index passing it). */
+  private readonly commits: Array<CommitRecord | undefined> = [];
+  private commitHighWater = 0;
   /** By index: the entry first applied there. */
   private readonly committed: Array<Committed | undefined> = [];
   /** The reference state machine, replaying the committed log in index order. */
@@ -68,7 +77,25 @@ export class SafetyMonitor {
       );
     }
     this.leaders.set(term, id);
-    for (let i = log.firstIndex; i <= this.committedIndex; i++) this.checkHolds(id, term, log, i);
+    for (let i = log.firstIndex; i <= this.commitHighWater; i++) this.checkHolds(id, term, log, i);
+  }
+
+  /** A leader of `term` reports commit index `commit`; `log` is its log. */
+  onLeaderCommit(id: NodeId, term: number, commit: number, log: FakeDisk): void {
+    for (let i = this.commitHighWater + 1; i <= commit; i++) {
+      const entryTerm = log.term(i);
+      if (entryTerm === undefined) {
+        throw new SafetyViolation(
+          'log',
+          `${id}, leader of term ${term}, commits index ${i} it does not hold`,
+        );
+      }
+      this.commits[i] = { entryTerm, commitTerm: term };
+      for (const leader of this.currentLeaders()) {
+        if (leader.term > term) this.checkHolds(leader.id, leader.term, leader.log, i);
+      }
+    }
+    this.commitHighWater = Math.max(this.commitHighWater, commit);
   }
 
   /** `log` is the node's log after appending `entries`. */
@@ -114,9 +141,6 @@ export class SafetyMonitor {
     }
     this.committed[e.index] = { term: e.term, hash };
     this.replay(e);
-    for (const leader of this.currentLeaders()) {
-      if (leader.term > e.term) this.checkHolds(leader.id, leader.term, leader.log, e.index);
-    }
   }
 
   /** After a node applied a batch (or restored a snapshot) up to `applied`. */
@@ -148,16 +172,17 @@ export class SafetyMonitor {
     this.refHashes.push(hashImage(this.reference.image()));
   }
 
+  /** Leader completeness: a leader of `term` holds what was committed in earlier terms. */
   private checkHolds(id: NodeId, term: number, log: FakeDisk, index: number): void {
-    const c = this.committed[index];
-    if (!c || c.term >= term || index < log.firstIndex) return;
+    const c = this.commits[index];
+    if (!c || c.commitTerm >= term || index < log.firstIndex) return;
     const has = log.term(index);
-    if (has !== c.term) {
+    if (has !== c.entryTerm) {
       throw new SafetyViolation(
         'leader completeness',
         `${id}, leader of term ${term}, ` +
           (has === undefined ? `lacks` : `has term ${has} at`) +
-          ` committed index ${index} (committed in term ${c.term})`,
+          ` index ${index}, committed in term ${c.commitTerm} with an entry of term ${c.entryTerm}`,
       );
     }
   }

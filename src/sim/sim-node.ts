@@ -197,6 +197,9 @@ export class SimNode {
       this.env.trace(`${this.id} ${this.role} term=${this.term} leader=${this.leader ?? '-'}`);
       if (this.role === 'leader') monitor.onLeader(this.id, this.term, this.log);
     }
+    if (rd.hardState && this.role === 'leader') {
+      monitor.onLeaderCommit(this.id, this.term, rd.hardState.commit, this.log);
+    }
     const durable = rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null;
     if (!durable) {
       this.handle(rd);
