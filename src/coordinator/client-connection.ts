@@ -1,0 +1,195 @@
+// One client's TCP connection: reads commands (pipelined, any framing),
+// dispatches each at once — so a pipelined batch reaches the storage engine
+// together and shares its group commit — and writes the replies back in
+// request order, gathering those that are ready into one socket write.
+//
+// Bounds: at most maxPipeline commands in flight (then the socket is not
+// read: backpressure), at most maxOutputBuffer reply bytes waiting for a
+// client that does not read (then it is disconnected, as Redis does).
+
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { RequestParser } from '../resp/request-parser.js';
+import { RespProtocolError } from '../resp/protocol-error.js';
+import { encodeError } from '../resp/reply-encoder.js';
+import type { ClientState, CommandContext, NodeState } from './command-context.js';
+import { dispatch } from './dispatch.js';
+import { settingName } from './limits.js';
+import { ReplyQueue } from './reply-queue.js';
+
+/** How long a closing connection waits for the client to close its side. */
+const CLOSE_GRACE_MS = 5000;
+
+export class ClientConnection {
+  readonly state: ClientState;
+  private readonly ctx: CommandContext;
+  private readonly parser: RequestParser;
+  private readonly queue = new ReplyQueue();
+  /** Replies ready to write, in order; they precede everything in `queue`. */
+  private out: Buffer[] = [];
+  private flushScheduled = false;
+  private paused = false;
+  /** No more commands are read (QUIT, protocol error, shutdown); close once replies are out. */
+  private closing = false;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    id: number,
+    private readonly node: NodeState,
+    private readonly log: Logger,
+  ) {
+    this.state = {
+      id,
+      addr: `${socket.remoteAddress}:${socket.remotePort}`,
+      createdAt: Date.now(),
+      name: null,
+      libName: null,
+      libVersion: null,
+      version: 2,
+      lastCommand: 'NULL',
+      closeAfterReply: false,
+    };
+    this.ctx = { client: this.state, node };
+    this.parser = new RequestParser(node.limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) =>
+      this.log.debug({ err: err.message, client: id }, 'client socket error'),
+    );
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  /** Stops reading; closes once the replies to commands already read are written. */
+  shutdown(): void {
+    this.closing = true;
+    this.pause();
+    this.flush();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.node.stats.netInputBytes += chunk.length;
+    if (this.closing) return;
+    this.parser.push(chunk);
+    this.readCommands();
+    this.flush();
+  }
+
+  private readCommands(): void {
+    const max = this.node.limits.maxPipeline;
+    while (!this.closing && this.queue.length < max) {
+      let args: Buffer[] | null;
+      try {
+        args = this.parser.next();
+      } catch (err) {
+        if (!(err instanceof RespProtocolError)) throw err;
+        this.protocolError(err);
+        return;
+      }
+      if (args === null) break;
+      this.execute(args);
+      if (this.state.closeAfterReply) this.closing = true;
+    }
+    if (this.queue.length >= max) this.pause();
+  }
+
+  private execute(args: Buffer[]): void {
+    const reply = dispatch(this.ctx, args, this.log);
+    if (Buffer.isBuffer(reply)) {
+      if (this.queue.length === 0) this.out.push(reply);
+      else this.queue.push(reply);
+      return;
+    }
+    const ticket = this.queue.push(null);
+    reply.then(
+      (r) => this.completed(ticket, r),
+      (err: unknown) => this.completed(ticket, encodeError(`ERR ${(err as Error).message}`)),
+    );
+  }
+
+  private completed(ticket: number, reply: Buffer): void {
+    this.queue.fill(ticket, reply);
+    if (this.flushScheduled) return;
+    // Wait for the rest of this event-loop turn: replies that complete
+    // together (one storage socket read) then leave in one write.
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+      if (this.paused && !this.closing && this.queue.length < this.node.limits.maxPipeline) {
+        this.resume();
+        this.readCommands();
+        this.flush();
+      }
+    });
+  }
+
+  private protocolError(err: RespProtocolError): void {
+    this.node.stats.protocolErrors++;
+    this.log.info(
+      { client: this.state.id, addr: this.state.addr, err: err.message },
+      'protocol error; closing the connection',
+    );
+    const reply = encodeError(`ERR ${err.message}`);
+    if (this.queue.length === 0) this.out.push(reply);
+    else this.queue.push(reply);
+    this.closing = true;
+    this.pause();
+  }
+
+  private flush(): void {
+    this.queue.takeReady(this.out);
+    const out = this.out;
+    const socket = this.socket;
+    if (out.length > 0) {
+      this.out = [];
+      if (socket.destroyed) return;
+      let bytes = 0;
+      if (out.length === 1) {
+        const only = out[0] as Buffer;
+        bytes = only.length;
+        socket.write(only);
+      } else {
+        socket.cork();
+        for (const b of out) {
+          bytes += b.length;
+          socket.write(b);
+        }
+        socket.uncork();
+      }
+      this.node.stats.netOutputBytes += bytes;
+      if (socket.writableLength > this.node.limits.maxOutputBuffer) {
+        this.node.stats.outputBufferDisconnects++;
+        this.log.warn(
+          { client: this.state.id, addr: this.state.addr, queued: socket.writableLength },
+          `client is not reading its replies; disconnecting it (limit ${settingName('maxOutputBuffer')})`,
+        );
+        socket.destroy();
+        return;
+      }
+    }
+    if (this.closing && this.queue.length === 0 && !socket.writableEnded) {
+      socket.end();
+      // Read (and drop) what the client still sends so its FIN is seen and the
+      // socket closes; a client that never closes is cut off after a grace period.
+      socket.resume();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    }
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.socket.resume();
+  }
+}

@@ -1,0 +1,57 @@
+// What a command handler sees: its client's connection state and the
+// node-wide state it may read (limits, storage, statistics, other clients).
+
+import type { RespVersion } from '../resp/types.js';
+import type { CommandSpec } from './command-table.js';
+import type { CoordinatorLimits } from './limits.js';
+import type { ScanCursors } from './scan-cursors.js';
+import type { StorageLink } from './storage-link.js';
+
+/** One client connection's state, as CLIENT and HELLO show and change it. */
+export interface ClientState {
+  readonly id: number;
+  readonly addr: string;
+  readonly createdAt: number;
+  name: string | null;
+  libName: string | null;
+  libVersion: string | null;
+  /** RESP version for replies; HELLO 3 switches to 3. */
+  version: RespVersion;
+  /** Name of the last command run, for CLIENT LIST. */
+  lastCommand: string;
+  /** Set by QUIT: reply, then close. */
+  closeAfterReply: boolean;
+}
+
+export interface NodeStats {
+  connectionsReceived: number;
+  connectionsRejected: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  protocolErrors: number;
+  outputBufferDisconnects: number;
+}
+
+export interface NodeState {
+  readonly limits: CoordinatorLimits;
+  readonly storage: StorageLink;
+  readonly stats: NodeStats;
+  readonly scanCursors: ScanCursors;
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  readonly startedAt: number;
+  readonly host: string;
+  port: number;
+  clients(): Iterable<ClientState>;
+}
+
+export interface CommandContext {
+  readonly client: ClientState;
+  readonly node: NodeState;
+}
+
+/** A handler's reply, already encoded for the client's RESP version. */
+export type Reply = Buffer | Promise<Buffer>;
+
+/** `args[0]` is the command name; arity was checked before the call. */
+export type Handler = (ctx: CommandContext, args: Buffer[], version: RespVersion) => Reply;

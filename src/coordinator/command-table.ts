@@ -1,0 +1,289 @@
+// Every command the coordinator understands, one row each, as in Redis's
+// command table. Dispatch, arity errors, key-size checks and COMMAND's
+// replies all come from here, so they cannot disagree.
+//
+// Arity counts the command name: 2 means exactly `GET key`; -2 means at
+// least two words. Keys are at positions firstKey..lastKey (negative: from
+// the end) every `step` words; 0 means the command takes no keys.
+
+import type { Handler } from './command-context.js';
+import { command } from './commands/command-command.js';
+import { config } from './commands/config-command.js';
+import { client, echo, hello, ping, quit, select } from './commands/connection-commands.js';
+import { info } from './commands/info-command.js';
+import { dbsize, del, exists, scan } from './commands/keyspace-commands.js';
+import { get, mget, mset, set } from './commands/string-commands.js';
+
+export type CommandFlag =
+  'write' | 'readonly' | 'denyoom' | 'admin' | 'fast' | 'loading' | 'stale' | 'no_auth';
+
+export type CommandGroup = 'string' | 'generic' | 'connection' | 'server';
+
+export interface CommandSpec {
+  /** Lower case, as COMMAND reports it. */
+  name: string;
+  arity: number;
+  flags: readonly CommandFlag[];
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  group: CommandGroup;
+  /** Arguments after the name, as docs show them. */
+  usage: string;
+  summary: string;
+  /** The Redis version that introduced the command (distdb's own: 0.1.0). */
+  since: string;
+  complexity: string;
+  handler: Handler;
+}
+
+type Row = Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & {
+  keys?: [first: number, last: number, step: number];
+};
+
+const ROWS: Row[] = [
+  {
+    name: 'get',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key',
+    summary: 'Returns the value of a key, or nil when it does not exist.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: get,
+  },
+  {
+    name: 'set',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key value [NX | XX] [GET]',
+    summary:
+      'Sets the value of a key; NX only if absent, XX only if present; GET returns the old value.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: set,
+  },
+  {
+    name: 'put',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key value [NX | XX] [GET]',
+    summary: "Same as SET (the original system's name for it).",
+    since: '0.1.0',
+    complexity: 'O(1)',
+    handler: set,
+  },
+  {
+    name: 'mget',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    keys: [1, -1, 1],
+    group: 'string',
+    usage: 'key [key ...]',
+    summary: 'Returns the values of the keys, nil for each that does not exist.',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys',
+    handler: mget,
+  },
+  {
+    name: 'mset',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    keys: [1, -1, 2],
+    group: 'string',
+    usage: 'key value [key value ...]',
+    summary: 'Sets several keys atomically.',
+    since: '1.0.1',
+    complexity: 'O(N) where N is the number of keys',
+    handler: mset,
+  },
+  {
+    name: 'del',
+    arity: -2,
+    flags: ['write'],
+    keys: [1, -1, 1],
+    group: 'generic',
+    usage: 'key [key ...]',
+    summary: 'Deletes keys atomically; returns how many existed.',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys',
+    handler: del,
+  },
+  {
+    name: 'delete',
+    arity: -2,
+    flags: ['write'],
+    keys: [1, -1, 1],
+    group: 'generic',
+    usage: 'key [key ...]',
+    summary: 'Same as DEL.',
+    since: '0.1.0',
+    complexity: 'O(N) where N is the number of keys',
+    handler: del,
+  },
+  {
+    name: 'exists',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    keys: [1, -1, 1],
+    group: 'generic',
+    usage: 'key [key ...]',
+    summary: 'Counts how many of the keys exist (a key named twice counts twice).',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys',
+    handler: exists,
+  },
+  {
+    name: 'scan',
+    arity: -2,
+    flags: ['readonly'],
+    group: 'generic',
+    usage: 'cursor [MATCH pattern] [COUNT count] [TYPE type]',
+    summary: 'Iterates over keys in byte order; start with cursor 0, stop when it returns 0.',
+    since: '2.8.0',
+    complexity: 'O(1) for every call. O(N) for a complete iteration.',
+    handler: scan,
+  },
+  {
+    name: 'dbsize',
+    arity: 1,
+    flags: ['readonly', 'fast'],
+    group: 'server',
+    usage: '',
+    summary: 'Returns the number of keys.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: dbsize,
+  },
+  {
+    name: 'ping',
+    arity: -1,
+    flags: ['fast', 'stale'],
+    group: 'connection',
+    usage: '[message]',
+    summary: 'Returns PONG, or the message.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: ping,
+  },
+  {
+    name: 'echo',
+    arity: 2,
+    flags: ['fast', 'stale'],
+    group: 'connection',
+    usage: 'message',
+    summary: 'Returns the message.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: echo,
+  },
+  {
+    name: 'hello',
+    arity: -1,
+    flags: ['fast', 'stale', 'no_auth', 'loading'],
+    group: 'connection',
+    usage: '[protover [AUTH username password] [SETNAME clientname]]',
+    summary: 'Switches the protocol version (2 or 3) and describes the server.',
+    since: '6.0.0',
+    complexity: 'O(1)',
+    handler: hello,
+  },
+  {
+    name: 'client',
+    arity: -2,
+    flags: ['stale', 'loading'],
+    group: 'connection',
+    usage: 'SETNAME name | GETNAME | ID | INFO | LIST | SETINFO attr value | HELP',
+    summary: "Reads and changes this connection's name and details.",
+    since: '2.4.0',
+    complexity: 'O(1), LIST: O(N) where N is the number of clients',
+    handler: client,
+  },
+  {
+    name: 'select',
+    arity: 2,
+    flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
+    usage: 'index',
+    summary: 'Accepts database 0, the only one.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: select,
+  },
+  {
+    name: 'quit',
+    arity: -1,
+    flags: ['fast', 'no_auth', 'loading', 'stale'],
+    group: 'connection',
+    usage: '',
+    summary: 'Replies OK and closes the connection.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: quit,
+  },
+  {
+    name: 'info',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    group: 'server',
+    usage: '[section [section ...]]',
+    summary: 'Returns information about the node, by section.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: info,
+  },
+  {
+    name: 'config',
+    arity: -2,
+    flags: ['admin', 'loading', 'stale'],
+    group: 'server',
+    usage: 'GET parameter [parameter ...] | RESETSTAT | HELP',
+    summary: 'Returns settings matching glob patterns.',
+    since: '2.0.0',
+    complexity: 'O(N) where N is the number of parameters',
+    handler: config,
+  },
+  {
+    name: 'command',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    group: 'server',
+    usage: '[COUNT | INFO [name ...] | DOCS [name ...] | LIST | HELP]',
+    summary: 'Describes the commands this node understands.',
+    since: '2.8.13',
+    complexity: 'O(N) where N is the number of commands',
+    handler: command,
+  },
+];
+
+export const COMMANDS: readonly CommandSpec[] = ROWS.map(({ keys, ...row }) => ({
+  ...row,
+  firstKey: keys?.[0] ?? 0,
+  lastKey: keys?.[1] ?? 0,
+  step: keys?.[2] ?? 0,
+}));
+
+/** By lower-case name. */
+export const COMMAND_TABLE: ReadonlyMap<string, CommandSpec> = new Map(
+  COMMANDS.map((c) => [c.name, c]),
+);
+
+/** Whether `argc` words (name included) fit the command's arity. */
+export function arityAccepts(spec: CommandSpec, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}
+
+/** Indexes of the key arguments of a command of `argc` words. */
+export function keyIndexes(spec: CommandSpec, argc: number): number[] {
+  if (spec.firstKey <= 0) return [];
+  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
+  const out: number[] = [];
+  for (let i = spec.firstKey; i <= last && i < argc; i += spec.step) out.push(i);
+  return out;
+}

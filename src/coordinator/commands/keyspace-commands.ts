@@ -1,0 +1,87 @@
+// DEL/DELETE, EXISTS, SCAN, DBSIZE: commands about which keys exist.
+
+import { encodeInteger, encodeReply } from '../../resp/reply-encoder.js';
+import type { Handler } from '../command-context.js';
+import { CommandError } from '../command-error.js';
+import { globMatch, literalPrefix } from '../glob.js';
+import { parseCursor, parseScanOptions } from '../scan-options.js';
+import { expect } from './expect-result.js';
+import { KEYSPACE_GROUP } from './group.js';
+
+/** Keys examined by one SCAN call at most, whatever COUNT asks (COUNT is a hint). */
+export const MAX_SCAN_PAGE = 1000;
+
+export const del: Handler = async (ctx, args) => {
+  const storage = ctx.node.storage.api();
+  const [result] = await storage.apply(
+    KEYSPACE_GROUP,
+    [{ command: { op: 'del', keys: args.slice(1) } }],
+    0,
+  );
+  return encodeInteger(expect(result, 'del').deleted);
+};
+
+/** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
+export const exists: Handler = async (ctx, args) => {
+  const storage = ctx.node.storage.api();
+  const values = await Promise.all(args.slice(1).map((k) => storage.get(KEYSPACE_GROUP, k)));
+  return encodeInteger(values.filter((v) => v !== null).length);
+};
+
+export const dbsize: Handler = async (ctx) => {
+  const stats = await ctx.node.storage.api().stats(KEYSPACE_GROUP);
+  return encodeInteger(stats.keys);
+};
+
+/**
+ * Keys in byte order. The cursor stands for the next key to examine (see
+ * scan-cursors.ts), so a key that exists for the whole scan is returned
+ * exactly once, whatever is written meanwhile. A MATCH pattern with a literal
+ * prefix (`user:*`) scans only that key range.
+ */
+export const scan: Handler = async (ctx, args, version) => {
+  const cursor = parseCursor(args[1] as Buffer);
+  const opts = parseScanOptions(args, 2);
+  const prefix = opts.match ? Buffer.from(literalPrefix(opts.match)) : Buffer.alloc(0);
+  let start: Uint8Array = prefix;
+  if (cursor !== '0') {
+    const key = ctx.node.scanCursors.resume(cursor);
+    if (key === null) {
+      throw new CommandError(
+        `ERR invalid cursor ${cursor}: this node did not hand it out or has forgotten it; start the scan again with cursor 0`,
+      );
+    }
+    start = key;
+  }
+  const storage = ctx.node.storage.api();
+  const page = await storage.scan(KEYSPACE_GROUP, start, Math.min(opts.count, MAX_SCAN_PAGE));
+  const keys: Uint8Array[] = [];
+  let next = page.next;
+  for (const [key] of page.entries) {
+    if (!startsWith(key, prefix)) {
+      next = null; // past the prefix's range: nothing further can match
+      break;
+    }
+    if (opts.type !== null && opts.type !== 'string') continue;
+    if (opts.match && !globMatch(opts.match, key)) continue;
+    keys.push(key);
+  }
+  if (next !== null && !startsWith(next, prefix)) next = null;
+  const nextCursor = next === null ? '0' : ctx.node.scanCursors.save(next);
+  return encodeReply(
+    {
+      type: 'array',
+      value: [
+        { type: 'bulk', value: Buffer.from(nextCursor) },
+        { type: 'array', value: keys.map((k) => ({ type: 'bulk', value: k })) },
+      ],
+    },
+    version,
+  );
+};
+
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}

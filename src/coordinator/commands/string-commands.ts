@@ -1,0 +1,52 @@
+// GET, SET/PUT, MGET, MSET: values by key. Writes go to the storage engine as
+// proposals, so conditional SET (NX/XX/GET) is decided atomically there.
+
+import { encodeBulk, encodeBulkArray, encodeNull, OK_REPLY } from '../../resp/reply-encoder.js';
+import type { Handler } from '../command-context.js';
+import { wrongArity } from '../command-error.js';
+import { parseSetOptions } from '../set-options.js';
+import { expect } from './expect-result.js';
+import { KEYSPACE_GROUP } from './group.js';
+import { checkValueSize } from './value-size.js';
+
+export const get: Handler = async (ctx, args, version) => {
+  const value = await ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer);
+  return encodeBulk(value, version);
+};
+
+/** SET and PUT (the original system's name for it). */
+export const set: Handler = async (ctx, args, version) => {
+  const key = args[1] as Buffer;
+  const value = args[2] as Buffer;
+  checkValueSize(ctx, value);
+  const opts = parseSetOptions(args, 3);
+  const storage = ctx.node.storage.api();
+  const [result] = await storage.apply(
+    KEYSPACE_GROUP,
+    [{ command: { op: 'put', key, value, cond: opts.cond, returnOld: opts.returnOld } }],
+    0,
+  );
+  const r = expect(result, 'put');
+  if (opts.returnOld) return encodeBulk(r.old, version);
+  return r.written ? OK_REPLY : encodeNull(version);
+};
+
+export const mget: Handler = async (ctx, args, version) => {
+  const storage = ctx.node.storage.api();
+  const values = await Promise.all(args.slice(1).map((key) => storage.get(KEYSPACE_GROUP, key)));
+  return encodeBulkArray(values, version);
+};
+
+export const mset: Handler = async (ctx, args) => {
+  if (args.length % 2 === 0) throw wrongArity('mset');
+  const pairs: Array<[Buffer, Buffer]> = [];
+  for (let i = 1; i < args.length; i += 2) {
+    const value = args[i + 1] as Buffer;
+    checkValueSize(ctx, value);
+    pairs.push([args[i] as Buffer, value]);
+  }
+  const storage = ctx.node.storage.api();
+  const [result] = await storage.apply(KEYSPACE_GROUP, [{ command: { op: 'mset', pairs } }], 0);
+  expect(result, 'mset');
+  return OK_REPLY;
+};

@@ -1,0 +1,65 @@
+// Runs one command: looks it up in the command table, checks arity and key
+// sizes, calls the handler and turns any failure into an error reply. Never
+// throws: every outcome is a reply for the client.
+
+import type { Logger } from 'pino';
+import { encodeError } from '../resp/reply-encoder.js';
+import type { CommandContext, Reply } from './command-context.js';
+import { CommandError, STORAGE_UNAVAILABLE, wrongArity } from './command-error.js';
+import { arityAccepts, keyIndexes } from './command-table.js';
+import { settingName } from './limits.js';
+
+export function dispatch(ctx: CommandContext, args: Buffer[], log: Logger): Reply {
+  const nameArg = args[0] as Buffer;
+  const name = nameArg.length <= 32 ? nameArg.toString('latin1').toLowerCase() : '';
+  const spec = ctx.node.commands.get(name);
+  ctx.node.stats.commandsProcessed++;
+  if (spec === undefined) return encodeError(unknownCommand(args));
+  ctx.client.lastCommand = spec.name;
+  if (!arityAccepts(spec, args.length)) return encodeError(wrongArity(spec.name).message);
+  const maxKey = ctx.node.limits.maxKeySize;
+  for (const i of keyIndexes(spec, args.length)) {
+    const key = args[i] as Buffer;
+    if (key.length > maxKey) {
+      return encodeError(
+        `ERR key is ${key.length} bytes, larger than the ${maxKey}-byte limit; use a shorter key or raise ${settingName('maxKeySize')}`,
+      );
+    }
+  }
+  try {
+    const reply = spec.handler(ctx, args, ctx.client.version);
+    if (Buffer.isBuffer(reply)) return reply;
+    return reply.catch((err: unknown) => failure(err, ctx, spec.name, log));
+  } catch (err) {
+    return failure(err, ctx, spec.name, log);
+  }
+}
+
+/** Redis's wording: `ERR unknown command 'foo', with args beginning with: 'a' 'b' `. */
+function unknownCommand(args: Buffer[]): string {
+  const shown = (b: Buffer): string => printable(b.subarray(0, 128));
+  const rest = args
+    .slice(1)
+    .map((a) => `'${shown(a)}' `)
+    .join('')
+    .slice(0, 128);
+  return `ERR unknown command '${shown(args[0] as Buffer)}', with args beginning with: ${rest}`;
+}
+
+function printable(b: Buffer): string {
+  return b
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function failure(err: unknown, ctx: CommandContext, command: string, log: Logger): Buffer {
+  if (err instanceof CommandError) return encodeError(err.message);
+  if (!ctx.node.storage.connected) {
+    // The engine went away while the command was in flight.
+    return encodeError(STORAGE_UNAVAILABLE);
+  }
+  log.error({ err, command }, 'command failed');
+  return encodeError(
+    `ERR ${command} failed inside distdb: ${(err as Error)?.message ?? String(err)}; the node log has details`,
+  );
+}
