@@ -176,11 +176,11 @@ export class Raft {
       self.becomeReplicate();
       self.recentActive = true;
     }
-    // No conf change until this leader's own entries are applied: the
-    // single-server-change fix (a leader must commit in its term first).
-    this.pendingConfIndex = this.log.lastIndex();
     // The no-op commits the previous terms' entries (§5.4.2) and starts reads.
     this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
+    // No conf change until the no-op is applied: the single-server-change
+    // fix (a new leader commits an entry of its own term first).
+    this.pendingConfIndex = this.log.lastIndex();
     this.pendingBroadcast = false;
     bcastAppend(this);
   }

@@ -144,6 +144,19 @@ export function handleHeartbeatResponse(r: Raft, m: Message): void {
 /** Follower side of append (§5.3): match (prevIndex, prevTerm), then agree with the leader. */
 export function handleAppend(r: Raft, m: Message): void {
   if (m.index < r.log.committed) {
+    // Leader completeness: whatever it sends for our committed prefix must match it.
+    for (const e of m.entries) {
+      if (e.index > r.log.committed) break;
+      const ours = r.log.term(e.index);
+      invariant(ours === undefined || ours === e.term, 'truncating committed entries', () => ({
+        id: r.id,
+        committed: r.log.committed,
+        index: e.index,
+        ourTerm: ours,
+        leaderTerm: e.term,
+        leader: m.from,
+      }));
+    }
     r.send({ type: 'append-response', to: m.from, index: r.log.committed });
     return;
   }

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RawNode } from '../../src/raft/raw-node.js';
+import { Cluster, bytes, testConfig } from '../helpers/raft-cluster.js';
+
+const ctx = (s: string): Uint8Array => bytes(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe('raft ReadIndex', () => {
+  it('safe: the leader answers only after a quorum acknowledged a heartbeat', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.stabilize();
+    c.drop = (m) => m.from === 'a';
+    c.node('a').readIndex(ctx('r1'));
+    c.stabilize();
+    assert.deepEqual(c.peer('a').readStates, [], 'no quorum confirmed leadership yet');
+    c.heal();
+    c.tickAll(1);
+    assert.equal(c.peer('a').readStates.length, 1);
+    assert.equal(c.peer('a').readStates[0]?.index, 2);
+    assert.equal(text(c.peer('a').readStates[0]?.context ?? new Uint8Array()), 'r1');
+  });
+
+  it('answers every earlier request with one quorum round', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.node('a').readIndex(ctx('r1'));
+    c.node('a').readIndex(ctx('r2'));
+    c.stabilize();
+    assert.deepEqual(
+      c.peer('a').readStates.map((r) => text(r.context)),
+      ['r1', 'r2'],
+    );
+  });
+
+  it('a follower forwards the request to the leader and gets the read index back', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.stabilize();
+    c.node('c').readIndex(ctx('f1'));
+    c.stabilize();
+    assert.equal(c.peer('c').readStates.length, 1);
+    assert.equal(c.peer('c').readStates[0]?.index, 2);
+    assert.equal(text(c.peer('c').readStates[0]?.context ?? new Uint8Array()), 'f1');
+  });
+
+  it('a follower without a leader drops the request (the caller retries)', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.node('c').readIndex(ctx('f1'));
+    c.stabilize();
+    assert.deepEqual(c.peer('c').readStates, []);
+  });
+
+  it('a new leader holds reads until its own no-op is committed', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.drop = (m) => m.type === 'append-response';
+    c.elect('a');
+    c.node('a').readIndex(ctx('r1'));
+    c.stabilize();
+    assert.deepEqual(c.peer('a').readStates, []);
+    c.heal();
+    c.tickAll(2);
+    assert.equal(c.peer('a').readStates.length, 1);
+    assert.equal(c.peer('a').readStates[0]?.index, 1);
+  });
+
+  it('lease: with check-quorum the leader answers without a heartbeat round', () => {
+    const c = new Cluster(['a', 'b', 'c'], { readOnlyOption: 'lease' });
+    c.elect('a');
+    c.isolate('a');
+    c.node('a').readIndex(ctx('r1'));
+    c.stabilize();
+    assert.equal(c.peer('a').readStates.length, 1);
+  });
+
+  it('lease reads without check-quorum are a configuration error', () => {
+    assert.throws(
+      () =>
+        new RawNode(testConfig('a', { readOnlyOption: 'lease', checkQuorum: false }), {
+          hardState: { term: 0, vote: null, commit: 0 },
+          snapshot: null,
+          entries: [],
+          initialConf: { voters: ['a'], learners: [] },
+        }),
+      /lease' requires checkQuorum/,
+    );
+  });
+
+  it('a single voter answers at once', () => {
+    const c = new Cluster(['a']);
+    c.elect('a');
+    c.node('a').readIndex(ctx('r1'));
+    c.stabilize();
+    assert.equal(c.peer('a').readStates[0]?.index, 1);
+  });
+});

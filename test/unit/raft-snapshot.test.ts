@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SnapshotAssembler } from '../../src/raft/snapshot-assembler.js';
+import type { Message, SnapshotChunk } from '../../src/raft/types.js';
+import { Cluster } from '../helpers/raft-cluster.js';
+
+/** a leads, c misses 20 entries, then a and b compact their logs past them. */
+function laggingFollower(): Cluster {
+  const c = new Cluster(['a', 'b', 'c'], { snapshotChunkSize: 16 });
+  c.elect('a');
+  c.isolate('c');
+  for (let i = 0; i < 20; i++) c.propose('a', `value-${i}`);
+  c.stabilize();
+  c.peer('a').compact();
+  c.peer('b').compact();
+  return c;
+}
+
+const chunksTo = (c: Cluster, to: string): Message[] =>
+  c.delivered.filter((m) => m.type === 'snapshot' && m.to === to);
+
+describe('raft snapshots', () => {
+  it('streams a snapshot in chunks to a follower behind the compacted log, then resumes appending', () => {
+    const c = laggingFollower();
+    c.heal();
+    c.delivered = [];
+    c.tickAll(2);
+    const chunks = chunksTo(c, 'c');
+    const total = chunks[0]?.snapshot?.total ?? 0;
+    assert.ok(total > 16 * 5, `snapshot of ${total} bytes`);
+    assert.equal(chunks.length, Math.ceil(total / 16));
+    assert.ok(chunks.every((m) => (m.snapshot?.data.length ?? 99) <= 16));
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+    assert.equal(c.peer('c').snapshot?.metadata.index, 21);
+    assert.equal(c.node('a').status().progress?.c?.state, 'replicate');
+    c.propose('a', 'after');
+    c.stabilize();
+    assert.equal(c.peer('c').state.at(-1), 'after');
+    assert.equal(c.peer('c').entries.length, 1, 'appended after the snapshot, not from it');
+  });
+
+  it('resends a lost chunk after heartbeats', () => {
+    const c = laggingFollower();
+    c.heal();
+    let dropped = 0;
+    c.drop = (m) => m.type === 'snapshot' && m.snapshot?.offset === 32 && dropped++ === 0;
+    c.tickAll(6);
+    assert.equal(dropped, 2, 'dropped once, then resent and delivered');
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+  });
+
+  it('starts over when the follower restarts mid-transfer and loses its buffer', () => {
+    const c = laggingFollower();
+    c.heal();
+    let restarted = false;
+    c.drop = (m) => {
+      if (!restarted && m.type === 'snapshot' && m.snapshot?.offset === 48) {
+        restarted = true;
+        c.peer('c').restart();
+      }
+      return false;
+    };
+    c.tickAll(8);
+    assert.ok(restarted);
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+  });
+
+  it('starts over after the application reports a failed snapshot', () => {
+    const c = laggingFollower();
+    c.heal();
+    c.drop = (m) => m.type === 'snapshot';
+    c.tickAll(1);
+    assert.equal(c.node('a').status().progress?.c?.state, 'snapshot');
+    c.node('a').reportSnapshot('c', false);
+    assert.equal(c.node('a').status().progress?.c?.state, 'probe');
+    c.heal();
+    c.tickAll(4);
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+  });
+
+  it('a node restarts from its persisted snapshot and the entries after it', () => {
+    const c = laggingFollower();
+    c.propose('a', 'tail');
+    c.stabilize();
+    c.peer('a').restart();
+    const st = c.node('a').status();
+    assert.equal(st.lastIndex, 22);
+    assert.equal(st.term, 1);
+    c.stabilize();
+    assert.equal(c.peer('a').state.length, 21);
+  });
+
+  it('refuses to compact past the applied index', () => {
+    const c = new Cluster(['a']);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.flush(); // handed out, applied, advanced
+    c.propose('a', 'y');
+    assert.throws(() => c.node('a').compact(3, new Uint8Array()), /only applied entries \(≤ 2\)/);
+  });
+
+  it('a snapshot keeps the membership of its index', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.node('a').proposeConfChange({ type: 'add-learner', node: 'l', context: new Uint8Array() });
+    c.stabilize();
+    c.addPeer('l', ['a', 'b', 'c']);
+    c.peer('a').compact();
+    c.tickAll(3);
+    assert.deepEqual(c.node('l').status().conf, { voters: ['a', 'b', 'c'], learners: ['l'] });
+    assert.deepEqual(c.peer('l').state, c.peer('a').state);
+  });
+});
+
+describe('snapshot chunk reassembly', () => {
+  const metadata = { index: 5, term: 2, conf: { voters: ['a'], learners: [] } };
+  const chunk = (offset: number, data: number[], total = 6): SnapshotChunk => ({
+    metadata,
+    offset,
+    total,
+    data: new Uint8Array(data),
+  });
+
+  it('assembles in-order chunks, tolerates duplicates and asks again past a gap', () => {
+    const s = new SnapshotAssembler();
+    assert.equal(s.receive('a', 1, chunk(0, [1, 2])).next, 2);
+    assert.equal(s.receive('a', 1, chunk(0, [1, 2])).next, 2, 'duplicate');
+    assert.equal(s.receive('a', 1, chunk(4, [5, 6])).next, 2, 'gap');
+    assert.equal(s.receive('a', 1, chunk(2, [3, 4])).next, 4);
+    const done = s.receive('a', 1, chunk(4, [5, 6]));
+    assert.deepEqual([...(done.complete?.data ?? [])], [1, 2, 3, 4, 5, 6]);
+  });
+
+  it('never mixes chunks of two senders or terms', () => {
+    const s = new SnapshotAssembler();
+    s.receive('a', 1, chunk(0, [1, 2]));
+    assert.equal(s.receive('b', 1, chunk(2, [3, 4])).next, 0);
+    assert.equal(s.receive('a', 2, chunk(2, [3, 4])).next, 0);
+  });
+
+  it('rejects a malformed chunk', () => {
+    const s = new SnapshotAssembler();
+    assert.equal(s.receive('a', 1, chunk(4, [1, 2, 3], 6)).reject, true);
+    assert.equal(s.receive('a', 1, chunk(-1, [1], 6)).reject, true);
+  });
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Cluster } from '../helpers/raft-cluster.js';
+
+describe('raft leadership transfer', () => {
+  it('hands leadership to an up-to-date follower at once', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.node('a').transferLeader('b');
+    c.stabilize();
+    assert.deepEqual(c.leaders(), ['b']);
+    assert.equal(c.node('b').status().term, 2);
+    assert.equal(c.node('a').status().leader, 'b');
+  });
+
+  it('catches a lagging target up first, refusing proposals meanwhile', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.isolate('c');
+    for (let i = 0; i < 5; i++) c.propose('a', `v${i}`);
+    c.stabilize();
+    c.heal();
+    c.node('a').transferLeader('c');
+    assert.equal(c.node('a').status().leadTransferee, 'c');
+    assert.deepEqual(c.propose('a', 'refused'), {
+      ok: false,
+      reason: 'transfer-in-progress',
+      leader: 'a',
+    });
+    c.stabilize();
+    assert.deepEqual(c.leaders(), ['c']);
+    assert.deepEqual(c.peer('c').state, ['v0', 'v1', 'v2', 'v3', 'v4']);
+  });
+
+  it('abandons a transfer that does not finish within an election timeout', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.isolate('c');
+    c.node('a').transferLeader('c');
+    c.tickAll(9);
+    assert.equal(c.node('a').status().leadTransferee, 'c');
+    c.tickAll(1);
+    assert.equal(c.node('a').status().leadTransferee, null);
+    assert.ok(c.propose('a', 'x').ok);
+    assert.deepEqual(c.leaders(), ['a']);
+  });
+
+  it('ignores a transfer to itself, a learner, or from a follower', () => {
+    const c = new Cluster(['a', 'b'], {}, ['l']);
+    c.elect('a');
+    c.node('a').transferLeader('a');
+    c.node('a').transferLeader('l');
+    c.node('b').transferLeader('b');
+    assert.equal(c.node('a').status().leadTransferee, null);
+    c.stabilize();
+    assert.deepEqual(c.leaders(), ['a']);
+  });
+
+  it('the target campaigns through a follower lease (the vote request carries the transfer)', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.tickAll(2); // everyone heard from a within the lease
+    c.node('a').transferLeader('c');
+    c.stabilize();
+    assert.deepEqual(c.leaders(), ['c']);
+  });
+});
