@@ -490,10 +490,11 @@ export class Raft {
 
   /** Follower: installs a complete snapshot from the leader; false when it is not needed. */
   restore(s: Snapshot): boolean {
+    // A snapshot taken before this node was added does not list it: install
+    // it anyway, the conf-change entries after it add this node.
     const { index, term, conf } = s.metadata;
     if (index <= this.log.committed) return false;
     if (this.role !== 'follower') return false;
-    if (!conf.voters.includes(this.id) && !conf.learners.includes(this.id)) return false;
     if (this.log.matchTerm(index, term)) {
       // We hold that entry already: just learn it is committed.
       this.log.commitTo(index);

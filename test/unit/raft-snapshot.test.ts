@@ -110,6 +110,21 @@ describe('raft snapshots', () => {
     assert.deepEqual(c.node('l').status().conf, { voters: ['a', 'b', 'c'], learners: ['l'] });
     assert.deepEqual(c.peer('l').state, c.peer('a').state);
   });
+
+  it('a node added after the last snapshot installs it, then learns its own membership from the log', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.stabilize();
+    c.peer('a').compact();
+    c.node('a').proposeConfChange({ type: 'add-learner', node: 'l', context: new Uint8Array() });
+    c.stabilize();
+    c.addPeer('l', []);
+    c.tickAll(3);
+    assert.deepEqual(c.peer('l').state, ['x']);
+    assert.deepEqual(c.node('l').status().conf, { voters: ['a', 'b', 'c'], learners: ['l'] });
+    assert.equal(c.node('a').status().progress?.l?.state, 'replicate');
+  });
 });
 
 describe('snapshot chunk reassembly', () => {
