@@ -55,10 +55,6 @@ export class Inflights {
     return this.count;
   }
 
-  get totalBytes(): number {
-    return this.bytes;
-  }
-
   reset(): void {
     this.start = 0;
     this.count = 0;

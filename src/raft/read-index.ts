@@ -16,7 +16,8 @@ export function handleReadIndex(r: Raft, m: Message): void {
     r.pendingReadIndexMessages.push(m);
     return;
   }
-  if (r.cfg.readOnlyOption === 'lease') {
+  // During a transfer the target may win before this lease runs out: confirm instead.
+  if (r.cfg.readOnlyOption === 'lease' && r.leadTransferee === null) {
     respondToReadIndex(r, m, r.log.committed);
     return;
   }

@@ -57,10 +57,6 @@ export class ReadOnly {
     return k === undefined ? null : (this.pending.get(k)?.request.context ?? null);
   }
 
-  get size(): number {
-    return this.queue.length;
-  }
-
   reset(): void {
     this.pending.clear();
     this.queue = [];

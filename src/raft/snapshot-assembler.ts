@@ -66,8 +66,4 @@ export class SnapshotAssembler {
       complete: { metadata: chunk.metadata, data: cur.buf },
     };
   }
-
-  reset(): void {
-    this.current = null;
-  }
 }

@@ -92,19 +92,17 @@ describe('raft invariants throw at once, with the state', () => {
     });
     invariantError(
       () =>
-        c
-          .node('b')
-          .step(
-            msg({
-              type: 'append',
-              from: 'a',
-              to: 'b',
-              term: 1,
-              index: 1,
-              logTerm: 1,
-              entries: [e(2), e(4)],
-            }),
-          ),
+        c.node('b').step(
+          msg({
+            type: 'append',
+            from: 'a',
+            to: 'b',
+            term: 1,
+            index: 1,
+            logTerm: 1,
+            entries: [e(2), e(4)],
+          }),
+        ),
       /not contiguous/,
     );
   });

@@ -51,6 +51,15 @@ function run(seed: number, size: number, steps: number): { commits: number } {
       for (const l of c.leaders()) c.node(l).transferLeader(pick(ids));
     } else if (r < 0.95) {
       c.node(pick(ids)).readIndex(new TextEncoder().encode(`r${step}`));
+    } else if (r < 0.955) {
+      const type = pick(['add-learner', 'add-voter', 'remove'] as const);
+      for (const l of c.leaders()) {
+        try {
+          c.node(l).proposeConfChange({ type, node: pick(ids), context: new Uint8Array() });
+        } catch {
+          // Invalid for the current membership: refused with an Error, nothing changed.
+        }
+      }
     }
     const states = [...c.peers.values()];
     for (const p of states) {

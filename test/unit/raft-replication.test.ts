@@ -183,6 +183,18 @@ describe('raft log replication', () => {
     assert.equal(c.node('s1').status().leader, 's5');
   });
 
+  it('an unreachable follower drops back to probing, then catches up', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    assert.equal(c.node('a').status().progress?.b?.state, 'replicate');
+    c.node('a').reportUnreachable('b');
+    assert.equal(c.node('a').status().progress?.b?.state, 'probe');
+    c.propose('a', 'x');
+    c.stabilize();
+    assert.equal(c.node('a').status().progress?.b?.state, 'replicate');
+    assert.deepEqual(c.peer('b').state, ['x']);
+  });
+
   it('a restarted follower resumes from its persisted log', () => {
     const c = new Cluster(['a', 'b', 'c']);
     c.elect('a');

@@ -78,6 +78,21 @@ describe('raft snapshots', () => {
     assert.deepEqual(c.peer('c').state, c.peer('a').state);
   });
 
+  it('starts over after the follower refuses a malformed chunk', () => {
+    const c = laggingFollower();
+    c.heal();
+    let corrupted = 0;
+    c.drop = (m) => {
+      if (m.type === 'snapshot' && m.snapshot !== null && corrupted++ === 1) {
+        m.snapshot = { ...m.snapshot, offset: m.snapshot.total };
+      }
+      return false;
+    };
+    c.tickAll(8);
+    assert.ok(c.delivered.some((m) => m.type === 'snapshot-response' && m.reject));
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+  });
+
   it('a node restarts from its persisted snapshot and the entries after it', () => {
     const c = laggingFollower();
     c.propose('a', 'tail');
