@@ -1,6 +1,109 @@
-// Placeholder until its owner lands the real subcommand.
+// `distdb coordinator`: the node's client-facing process. Listens on TCP for
+// RESP clients and drives the node's storage engine over its Unix socket.
+// `addCoordinatorOptions` / `coordinatorSettings` are shared with `distdb node`,
+// which runs the same coordinator in its own process.
+
 import { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import {
+  CoordinatorConfigError,
+  DEFAULT_COORDINATOR_HOST,
+  DEFAULT_COORDINATOR_PORT,
+  startCoordinator,
+  type CoordinatorOptions,
+} from '../coordinator/index.js';
+import { LIMIT_SETTINGS, type CoordinatorLimits } from '../coordinator/index.js';
+import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
+
+type Flags = Record<string, string | undefined>;
+
+export function addCoordinatorOptions(cmd: Command): Command {
+  cmd
+    .option('--host <address>', `address to listen on (default ${DEFAULT_COORDINATOR_HOST})`)
+    .option(
+      '--port <port>',
+      `TCP port for clients (env NODE_TCP_PORT; default ${DEFAULT_COORDINATOR_PORT}; 0 picks a free one)`,
+    )
+    .option('--data-dir <dir>', 'node data directory (env NODE_DATA_DIR; default ./data)')
+    .option(
+      '--socket <path>',
+      "storage engine's Unix socket (env STORAGE_SOCKET; default <data-dir>/storage.sock)",
+    );
+  for (const s of LIMIT_SETTINGS) {
+    const unit = s.kind === 'bytes' ? 'size' : 'n';
+    cmd.option(`${s.flag} <${unit}>`, `${s.description} (env ${s.env}; default ${s.default})`);
+  }
+  return cmd;
+}
+
+export interface CoordinatorSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  socket: string;
+  limits: Partial<CoordinatorLimits>;
+}
+
+/** Resolves flags, environment (and .env, already loaded) and defaults. */
+export function coordinatorSettings(flags: Flags): CoordinatorSettings {
+  const host = setting(flags['host'], 'DISTDB_HOST') ?? DEFAULT_COORDINATOR_HOST;
+  const portText = setting(flags['port'], 'NODE_TCP_PORT');
+  const port =
+    portText === undefined
+      ? DEFAULT_COORDINATOR_PORT
+      : parsePort(portText, 'the client port (--port / NODE_TCP_PORT)');
+  const dataDir = resolve(setting(flags['dataDir'], 'NODE_DATA_DIR') ?? './data');
+  const socket = resolve(
+    setting(flags['socket'], 'STORAGE_SOCKET') ?? join(dataDir, 'storage.sock'),
+  );
+  const limits: Partial<CoordinatorLimits> = {};
+  for (const s of LIMIT_SETTINGS) {
+    const camel = s.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const text = setting(flags[camel], s.env);
+    if (text === undefined) continue;
+    const what = `${s.flag} (${s.env})`;
+    limits[s.key] = s.kind === 'bytes' ? parseByteSize(text, what) : parsePositiveInt(text, what);
+  }
+  return { host, port, dataDir, socket, limits };
+}
+
+/** Options for startCoordinator from resolved settings. */
+export function coordinatorOptions(s: CoordinatorSettings): CoordinatorOptions {
+  return {
+    host: s.host,
+    port: s.port,
+    socket: s.socket,
+    limits: s.limits,
+    logger: pino({ name: 'coordinator' }, pino.destination(2)),
+  };
+}
 
 export function coordinatorCommand(): Command {
-  return new Command('coordinator').description('(not built yet)');
+  return addCoordinatorOptions(
+    new Command('coordinator').description(
+      "the node coordinator: serves RESP clients on TCP, stores through the node's storage engine",
+    ),
+  )
+    .addHelpText(
+      'after',
+      '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb coordinator ready host=<h> port=<p>" when listening.\n' +
+        'Start the storage engine first (distdb storage), or run both with distdb node.',
+    )
+    .action(async (flags: Flags) => {
+      const settings = coordinatorSettings(flags);
+      let handle;
+      try {
+        handle = await startCoordinator(coordinatorOptions(settings));
+      } catch (err) {
+        if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
+        throw err;
+      }
+      process.stdout.write(`distdb coordinator ready host=${handle.host} port=${handle.port}\n`);
+      const stop = (): void => {
+        void handle.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
 }

@@ -1,0 +1,163 @@
+// The node coordinator: a TCP server speaking RESP to clients, backed by the
+// node's storage engine over its Unix socket. `startCoordinator` runs it in
+// the calling process (the `distdb coordinator` and `distdb node` commands
+// both use it).
+
+import { createServer, type Server, type Socket } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { encodeError } from '../resp/reply-encoder.js';
+import { ClientConnection } from './client-connection.js';
+import type { NodeState, NodeStats } from './command-context.js';
+import { COMMAND_TABLE } from './command-table.js';
+import { DEFAULT_LIMITS, limitsProblem, settingName, type CoordinatorLimits } from './limits.js';
+import { ScanCursors } from './scan-cursors.js';
+import { StorageLink, type StorageOpener } from './storage-link.js';
+import { storageOpener } from './storage-opener.js';
+
+export const DEFAULT_COORDINATOR_HOST = '127.0.0.1';
+export const DEFAULT_COORDINATOR_PORT = 7379;
+
+export interface CoordinatorOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** TCP port (default 7379); 0 picks a free one (see the handle's `port`). */
+  port?: number;
+  /** The storage engine's Unix socket (default: `socket`'s engine is reached with connectStorage). */
+  socket?: string;
+  /** Connects to the storage engine, called again after each lost connection; overrides `socket`. */
+  openStorage?: StorageOpener;
+  /** Client limits; unset ones take their defaults (see limits.ts). */
+  limits?: Partial<CoordinatorLimits>;
+  /** How long to wait for the storage engine before listening anyway (default 5000 ms); until it is reachable, commands get TRYAGAIN. */
+  storageWaitMs?: number;
+  /** Where logs go (default: pino on stderr at level info). */
+  logger?: Logger;
+}
+
+export interface CoordinatorHandle {
+  host: string;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  /** Stops accepting clients, lets replies in flight go out, closes all connections and the storage link. */
+  close(): Promise<void>;
+}
+
+/** Thrown when the options are unusable; the message says what to change. */
+export class CoordinatorConfigError extends Error {
+  override name = 'CoordinatorConfigError';
+}
+
+export async function startCoordinator(options: CoordinatorOptions): Promise<CoordinatorHandle> {
+  const host = options.host ?? DEFAULT_COORDINATOR_HOST;
+  const limits: CoordinatorLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const problem = limitsProblem(limits);
+  if (problem) throw new CoordinatorConfigError(problem);
+  const log = options.logger ?? pino({ name: 'coordinator' }, pino.destination(2));
+
+  const open =
+    options.openStorage ?? (options.socket !== undefined ? storageOpener(options.socket) : null);
+  if (open === null) {
+    throw new CoordinatorConfigError('startCoordinator needs the storage engine socket (socket)');
+  }
+  const storage = new StorageLink(open, log);
+  storage.start();
+  const connected = await storage.waitConnected(options.storageWaitMs ?? 5000);
+  if (!connected) {
+    log.warn(
+      'storage engine not reachable yet; listening anyway, commands get TRYAGAIN until it is',
+    );
+  }
+
+  const connections = new Set<ClientConnection>();
+  const stats: NodeStats = {
+    connectionsReceived: 0,
+    connectionsRejected: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    protocolErrors: 0,
+    outputBufferDisconnects: 0,
+  };
+  const node: NodeState = {
+    limits,
+    storage,
+    stats,
+    scanCursors: new ScanCursors(limits.maxScanCursors),
+    commands: COMMAND_TABLE,
+    startedAt: Date.now(),
+    host,
+    port: options.port ?? DEFAULT_COORDINATOR_PORT,
+    clients: function* () {
+      for (const c of connections) yield c.state;
+    },
+  };
+
+  let nextClientId = 1;
+  const server: Server = createServer((socket: Socket) => {
+    stats.connectionsReceived++;
+    if (connections.size >= limits.maxClients) {
+      stats.connectionsRejected++;
+      socket.on('error', () => undefined);
+      // Drop what it sends so its FIN is seen; cut it off if it never closes.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 5000).unref();
+      socket.end(
+        encodeError(
+          `ERR max number of clients reached (${limits.maxClients}); retry later or raise ${settingName('maxClients')}`,
+        ),
+      );
+      return;
+    }
+    const conn = new ClientConnection(socket, nextClientId++, node, log);
+    connections.add(conn);
+    void conn.closed.then(() => connections.delete(conn));
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(node.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await storage.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new CoordinatorConfigError(
+        `port ${node.port} on ${host} is already in use; stop what uses it or choose another with --port (NODE_TCP_PORT)`,
+      );
+    }
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
+      throw new CoordinatorConfigError(
+        `cannot listen on ${host}:${node.port} (${e.code}); check --host and --port`,
+      );
+    }
+    throw err;
+  }
+  const addr = server.address();
+  if (addr && typeof addr === 'object') node.port = addr.port;
+  server.on('error', (err) => log.error({ err }, 'client listener error'));
+  log.info({ host, port: node.port }, 'coordinator listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    host,
+    port: node.port,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const c of connections) c.shutdown();
+        const grace = setTimeout(() => {
+          for (const c of connections) c.destroy();
+        }, 2000);
+        await Promise.all([...connections].map((c) => c.closed));
+        clearTimeout(grace);
+        await stopped;
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The node coordinator, for the commands that run it (`distdb coordinator`, `distdb node`).
+
+export {
+  startCoordinator,
+  CoordinatorConfigError,
+  DEFAULT_COORDINATOR_HOST,
+  DEFAULT_COORDINATOR_PORT,
+  type CoordinatorOptions,
+  type CoordinatorHandle,
+} from './coordinator.js';
+export {
+  DEFAULT_LIMITS,
+  LIMIT_SETTINGS,
+  type CoordinatorLimits,
+  type LimitSetting,
+} from './limits.js';

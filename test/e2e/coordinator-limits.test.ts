@@ -1,0 +1,216 @@
+// Every client limit and kind of bad input: each gets its error (or, for a
+// broken byte stream, a protocol error and a closed connection), another
+// client on the same node is served meanwhile, and nothing is half-written.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeCommand } from '../../src/resp/command-encoder.js';
+import {
+  assertServes,
+  RawConnection,
+  startNode,
+  text,
+  type TestNode,
+} from './coordinator-support.js';
+
+let node: TestNode;
+/** The bystander: a client that must keep being served whatever others do. */
+let other: RawConnection;
+
+before(async () => {
+  node = await startNode([
+    '--max-key-size',
+    '64',
+    '--max-value-size',
+    '1kb',
+    '--max-bulk-length',
+    '4kb',
+    '--max-request-size',
+    '16kb',
+    '--max-inline-length',
+    '2kb',
+    '--max-clients',
+    '8',
+    '--max-output-buffer',
+    '256kb',
+  ]);
+  other = await RawConnection.open(node.port);
+});
+
+after(async () => {
+  other?.close();
+  await node?.stop();
+});
+
+test('oversized key: error naming the limit and setting; nothing written', async () => {
+  const c = await RawConnection.open(node.port);
+  try {
+    const key = 'k'.repeat(65);
+    const reply = text(await c.command('SET', key, 'v'));
+    assert.equal(
+      reply,
+      '(error) ERR key is 65 bytes, larger than the 64-byte limit; use a shorter key or raise --max-key-size (DISTDB_MAX_KEY_SIZE)',
+    );
+    assert.match(text(await c.command('GET', key)), /ERR key is 65 bytes/);
+    assert.equal(text(await c.command('SET', 'k'.repeat(64), 'fits')), 'OK');
+    // MSET with one oversized key writes none of its pairs.
+    assert.match(text(await c.command('MSET', 'ok-key-1', 'a', key, 'b')), /ERR key is 65 bytes/);
+    assert.equal(text(await c.command('EXISTS', 'ok-key-1')), '0');
+    await assertServes(other, 'after-oversized-key');
+  } finally {
+    c.close();
+  }
+});
+
+test('oversized value: error naming the limit; nothing written, not even by MSET', async () => {
+  const c = await RawConnection.open(node.port);
+  try {
+    const big = 'v'.repeat(1025);
+    assert.equal(
+      text(await c.command('SET', 'big', big)),
+      '(error) ERR value is 1025 bytes, larger than the 1024-byte limit; store a smaller value or raise --max-value-size (DISTDB_MAX_VALUE_SIZE)',
+    );
+    assert.equal(text(await c.command('GET', 'big')), '(nil)');
+    assert.match(
+      text(await c.command('MSET', 'pair-a', 'small', 'pair-b', big)),
+      /ERR value is 1025 bytes/,
+    );
+    assert.equal(text(await c.command('MGET', 'pair-a', 'pair-b')), '[(nil), (nil)]');
+    assert.equal(text(await c.command('SET', 'big', 'v'.repeat(1024))), 'OK');
+    await assertServes(other, 'after-oversized-value');
+  } finally {
+    c.close();
+  }
+});
+
+test('huge declared bulk length: protocol error, connection closed, nothing written', async () => {
+  const c = await RawConnection.open(node.port);
+  c.write('*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$2147483647\r\nabc');
+  const [reply] = await c.read(1);
+  assert.equal(text(reply), '(error) ERR Protocol error: invalid bulk length');
+  await c.closedPromise;
+  assert.equal(text(await other.command('EXISTS', 'huge')), '0');
+  await assertServes(other, 'after-huge-bulk');
+});
+
+test('endless inline line: protocol error and close once it passes the limit', async () => {
+  const c = await RawConnection.open(node.port);
+  c.write('SET endless ');
+  for (let i = 0; i < 4; i++) c.write('x'.repeat(1024));
+  const [reply] = await c.read(1);
+  assert.equal(text(reply), '(error) ERR Protocol error: too big inline request');
+  await c.closedPromise;
+  assert.equal(text(await other.command('EXISTS', 'endless')), '0');
+  await assertServes(other, 'after-endless-line');
+});
+
+test('request larger than max-request-size: protocol error before the rest arrives', async () => {
+  const c = await RawConnection.open(node.port);
+  const parts = ['*11\r\n$4\r\nMSET\r\n'];
+  for (let i = 0; i < 4; i++) parts.push(`$3\r\nbk${i}\r\n$4000\r\n${'z'.repeat(4000)}\r\n`);
+  parts.push('$3\r\nbk4\r\n$4000\r\n'); // declares more than 16 kB in all
+  c.write(parts.join(''));
+  const [reply] = await c.read(1);
+  assert.equal(
+    text(reply),
+    '(error) ERR Protocol error: request larger than 16384 bytes (max-request-size)',
+  );
+  await c.closedPromise;
+  assert.equal(text(await other.command('EXISTS', 'bk0', 'bk1', 'bk2')), '0');
+  await assertServes(other, 'after-large-request');
+});
+
+test('too many clients: the extra one is told and closed; others are unaffected', async () => {
+  // Earlier tests' connections may still be closing on the server side.
+  for (let i = 0; i < 100; i++) {
+    if (/connected_clients:1\r\n/.test(text(await other.command('INFO', 'clients')))) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const conns: RawConnection[] = [];
+  try {
+    // `other` is one; open until the limit (8) is reached.
+    for (let i = 0; i < 7; i++) {
+      const c = await RawConnection.open(node.port);
+      assert.equal(text(await c.command('PING')), 'PONG');
+      conns.push(c);
+    }
+    const extra = await RawConnection.open(node.port);
+    const [reply] = await extra.read(1);
+    assert.equal(
+      text(reply),
+      '(error) ERR max number of clients reached (8); retry later or raise --max-clients (DISTDB_MAX_CLIENTS)',
+    );
+    await extra.closedPromise;
+    await assertServes(other, 'at-max-clients');
+    const last = conns.pop();
+    last?.close();
+    await last?.closedPromise;
+    // The server notices the close asynchronously; retry briefly.
+    let again: RawConnection | null = null;
+    for (let i = 0; i < 50 && again === null; i++) {
+      const c = await RawConnection.open(node.port);
+      c.write(encodeCommand(['PING']));
+      const [r] = await c.read(1);
+      if (text(r) === 'PONG') again = c;
+      else await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(again, 'a slot freed by a closed client can be used again');
+    conns.push(again);
+  } finally {
+    for (const c of conns) c.close();
+  }
+});
+
+test('a client that never reads its replies is disconnected at the output buffer limit', async () => {
+  assert.equal(text(await other.command('SET', 'kb', 'b'.repeat(1000))), 'OK');
+  const before = await other.command('INFO', 'stats');
+  const count = (v: typeof before): number =>
+    Number(/client_output_buffer_disconnects:(\d+)/.exec(text(v))?.[1]);
+  const disconnectsBefore = count(before);
+  const slow = await RawConnection.open(node.port);
+  slow.socket.pause(); // never reads
+  const batch = Buffer.concat(Array.from({ length: 1000 }, () => encodeCommand(['GET', 'kb'])));
+  // ~1 MB of replies per batch; keep sending until the node gives up on this client.
+  let disconnected = false;
+  for (let round = 0; round < 200 && !disconnected; round++) {
+    if (!slow.socket.destroyed) slow.socket.write(batch);
+    await new Promise((res) => setTimeout(res, 20));
+    disconnected = count(await other.command('INFO', 'stats')) > disconnectsBefore;
+  }
+  assert.ok(disconnected, 'the node disconnected the client that does not read');
+  slow.socket.resume();
+  await slow.closedPromise;
+  await assertServes(other, 'after-slow-reader');
+});
+
+test('binary garbage: the node answers or closes, and keeps serving others', async () => {
+  let seed = 12345;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed & 0xff;
+  };
+  for (let round = 0; round < 20; round++) {
+    const c = await RawConnection.open(node.port);
+    const junk = Buffer.from(Array.from({ length: 3000 }, random));
+    c.write(junk);
+    c.write('\r\nPING\r\n');
+    // Either replies (errors for junk words) or a protocol error and close.
+    await Promise.race([c.closedPromise, c.read(1, 2000).catch(() => undefined)]);
+    c.close();
+  }
+  await assertServes(other, 'after-garbage');
+});
+
+test('a client that disconnects mid-request leaves nothing half-written', async () => {
+  const cmd = encodeCommand(['MSET', 'half-a', '1', 'half-b', '2']);
+  for (const cut of [5, 20, 40, cmd.length - 1]) {
+    const c = await RawConnection.open(node.port);
+    c.write(cmd.subarray(0, cut));
+    await new Promise((res) => setTimeout(res, 20));
+    c.close();
+    await c.closedPromise;
+  }
+  assert.equal(text(await other.command('EXISTS', 'half-a', 'half-b')), '0');
+  await assertServes(other, 'after-disconnects');
+  // The coordinator is still the same process, running.
+  assert.equal(node.coordinator.child.exitCode, null);
+});

@@ -1,0 +1,62 @@
+// The real redis-cli binary against the coordinator (Debian package redis-tools).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startNode, type TestNode } from './coordinator-support.js';
+
+const run = promisify(execFile);
+const hasRedisCli = spawnSync('redis-cli', ['--version']).status === 0;
+const skip = hasRedisCli ? false : 'redis-cli is not installed (apt-get install redis-tools)';
+
+let node: TestNode;
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-p', String(node.port), ...args], {
+    timeout: 15_000,
+  });
+  return stdout;
+}
+
+before(async () => {
+  if (hasRedisCli) node = await startNode();
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+test('redis-cli SET / GET / PUT / DEL', { skip }, async () => {
+  assert.equal(await cli('SET', 'city', 'Lyon'), 'OK\n');
+  assert.equal(await cli('GET', 'city'), 'Lyon\n');
+  assert.equal(await cli('PUT', 'river', 'Rhône'), 'OK\n');
+  assert.equal(await cli('GET', 'river'), 'Rhône\n');
+  assert.equal(await cli('DEL', 'city', 'river', 'none'), '2\n');
+  assert.equal(await cli('GET', 'city'), '\n');
+  assert.match(await cli('GET'), /ERR wrong number of arguments for 'get' command/);
+});
+
+test('redis-cli SCAN and --scan see every key', { skip }, async () => {
+  const keys = Array.from({ length: 35 }, (_, i) => `cli:${i}`);
+  assert.equal(await cli('MSET', ...keys.flatMap((k) => [k, 'v'])), 'OK\n');
+  const listed = (await cli('--scan', '--pattern', 'cli:*')).trim().split('\n').sort();
+  assert.deepEqual(listed, [...keys].sort());
+  const ones = (await cli('--scan', '--pattern', 'cli:1*')).trim().split('\n').sort();
+  assert.deepEqual(ones, keys.filter((k) => k.startsWith('cli:1')).sort());
+  const first = (await cli('SCAN', '0', 'MATCH', 'cli:*', 'COUNT', '5')).trim().split('\n');
+  assert.equal(first.length, 6, 'a cursor line and five keys');
+  assert.match(first[0] ?? '', /^[1-9]\d*$/);
+});
+
+test('redis-cli shell mode (commands on stdin), COMMAND DOCS and HELLO 3', { skip }, async () => {
+  const shell = spawnSync('redis-cli', ['-p', String(node.port)], {
+    input: 'SET shell yes\nGET shell\nCOMMAND COUNT\n',
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  assert.equal(shell.status, 0, shell.stderr);
+  assert.match(shell.stdout, /^OK\nyes\n\d+\n$/);
+  assert.match(await cli('COMMAND', 'DOCS', 'set'), /summary/);
+  assert.match(await cli('-3', 'HELLO', '3'), /proto 3\n/);
+  assert.match(await cli('INFO', 'server'), /redis_version:/);
+});
