@@ -1,6 +1,66 @@
-// Placeholder until its owner lands the real subcommand.
+// `distdb node`: both processes of one node. The storage engine runs as a
+// supervised child process (restarted if it dies); the coordinator runs in
+// this process. Stopping the node stops both, and the engine never outlives
+// its node (see orphan-guard.ts for the case where this process is killed).
+
 import { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { CoordinatorConfigError, startCoordinator } from '../coordinator/index.js';
+import { ConfigError } from './config.js';
+import {
+  addCoordinatorOptions,
+  coordinatorOptions,
+  coordinatorSettings,
+} from './coordinator-command.js';
+import { StorageSupervisor } from './storage-supervisor.js';
 
 export function nodeCommand(): Command {
-  return new Command('node').description('(not built yet)');
+  return addCoordinatorOptions(
+    new Command('node').description(
+      'run one node: the coordinator, which starts and supervises its storage engine',
+    ),
+  )
+    .addHelpText(
+      'after',
+      '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb node ready host=<h> port=<p>" when serving.\n' +
+        'The storage engine runs as a child process; if it dies it is restarted, and it stops with the node.',
+    )
+    .action(async (flags: Record<string, string | undefined>) => {
+      await runNode(flags);
+    });
+}
+
+async function runNode(flags: Record<string, string | undefined>): Promise<void> {
+  const settings = coordinatorSettings(flags);
+  const { dataDir, socket } = settings;
+  mkdirSync(dataDir, { recursive: true });
+
+  const log = (line: string): void => {
+    process.stderr.write(line + '\n');
+  };
+  const storage = new StorageSupervisor({ dataDir, socket, log });
+  // Whatever ends this process, the storage engine must not outlive it.
+  process.once('exit', () => storage.killNow());
+
+  let stopping = false;
+  let coordinator: Awaited<ReturnType<typeof startCoordinator>> | null = null;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await coordinator?.close().catch(() => undefined);
+    await storage.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    await storage.start();
+    coordinator = await startCoordinator(coordinatorOptions(settings));
+  } catch (err) {
+    await storage.stop();
+    if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  process.stdout.write(`distdb node ready host=${coordinator.host} port=${coordinator.port}\n`);
 }
