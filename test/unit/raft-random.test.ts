@@ -13,17 +13,24 @@ function isPrefix(a: string[], b: string[]): boolean {
   return true;
 }
 
-function run(seed: number, size: number, steps: number): { commits: number } {
+function run(seed: number, size: number, steps: number): { commits: number; reads: number } {
   const rand = seededRandom(seed);
   const ids = ['a', 'b', 'c', 'd', 'e'].slice(0, size);
+  const checkQuorum = rand() < 0.7;
+  const lease = checkQuorum && rand() < 0.5;
   const c = new Cluster(ids, {
     random: seededRandom(seed * 7 + 1),
+    preVote: rand() < 0.7,
+    checkQuorum,
     maxSizePerMsg: 64,
     maxInflightMsgs: 3,
     maxInflightBytes: 256,
     snapshotChunkSize: 16,
-    readOnlyOption: rand() < 0.5 ? 'safe' : 'lease',
+    readOnlyOption: lease ? 'lease' : 'safe',
   });
+  // ReadIndex safety: a read must see every write committed anywhere before it was asked.
+  const readFloor = new Map<string, number>();
+  let reads = 0;
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const leaderOfTerm = new Map<number, string>();
   let counter = 0;
@@ -50,7 +57,9 @@ function run(seed: number, size: number, steps: number): { commits: number } {
     } else if (r < 0.94) {
       for (const l of c.leaders()) c.node(l).transferLeader(pick(ids));
     } else if (r < 0.95) {
-      c.node(pick(ids)).readIndex(new TextEncoder().encode(`r${step}`));
+      const ctx = `r${step}`;
+      readFloor.set(ctx, Math.max(...[...c.peers.values()].map((p) => p.node.status().commit)));
+      c.node(pick(ids)).readIndex(new TextEncoder().encode(ctx));
     } else if (r < 0.955) {
       const type = pick(['add-learner', 'add-voter', 'remove'] as const);
       for (const l of c.leaders()) {
@@ -62,6 +71,14 @@ function run(seed: number, size: number, steps: number): { commits: number } {
       }
     }
     const states = [...c.peers.values()];
+    for (const p of states) {
+      for (const rs of p.readStates.splice(0)) {
+        const floor = readFloor.get(new TextDecoder().decode(rs.context)) ?? 0;
+        // Lease reads trust bounded clock drift, which these runs do not have.
+        if (!lease) assert.ok(rs.index >= floor, `seed ${seed}: stale read ${rs.index} < ${floor}`);
+        reads++;
+      }
+    }
     for (const p of states) {
       const st = p.node.status();
       if (st.role === 'leader') {
@@ -75,7 +92,7 @@ function run(seed: number, size: number, steps: number): { commits: number } {
         assert.ok(isPrefix(p.state, q.state), `seed ${seed}: divergent state`);
     }
   }
-  return { commits: Math.max(...[...c.peers.values()].map((p) => p.state.length)) };
+  return { commits: Math.max(...[...c.peers.values()].map((p) => p.state.length)), reads };
 }
 
 describe('raft under random faults', () => {
