@@ -100,6 +100,8 @@ export class Client {
       readyOk = ok;
       readyFail = fail;
     });
+    // A caller that never awaits `ready` must not get an unhandled rejection.
+    this.ready.catch(() => undefined);
     this.open(readyOk, readyFail);
   }
 
