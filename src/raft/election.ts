@@ -53,15 +53,14 @@ function wonElection(r: Raft, preVote: boolean): void {
 /**
  * Whether a vote request with a higher term should be ignored: a node that
  * heard from a live leader within the election timeout keeps its lease
- * (CheckQuorum, thesis §4.2.3), unless the leader itself handed over.
+ * (CheckQuorum, thesis §4.2.3), unless the leader itself handed over. With
+ * lease reads, a node that just started does the same for one election
+ * timeout: it may have promised a lease before it crashed.
  */
 export function inLease(r: Raft, m: Message): boolean {
-  return (
-    r.cfg.checkQuorum &&
-    r.lead !== null &&
-    r.electionElapsed < r.cfg.electionTick &&
-    !bytesEqual(m.context, TRANSFER_CONTEXT)
-  );
+  if (!r.cfg.checkQuorum || bytesEqual(m.context, TRANSFER_CONTEXT)) return false;
+  if (r.cfg.readOnlyOption === 'lease' && r.ticks < r.cfg.electionTick) return true;
+  return r.lead !== null && r.electionElapsed < r.cfg.electionTick;
 }
 
 /** Grants or refuses a vote or pre-vote (§5.2, §5.4.1 election restriction). */

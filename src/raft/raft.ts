@@ -2,6 +2,7 @@ import { decodeConfChange, encodeConfChange } from './codec.js';
 import { validateConfig } from './config.js';
 import { campaign, handleVoteRequest, handleVoteResponse, inLease } from './election.js';
 import { invariant } from './invariant.js';
+import { LeaderLease } from './leader-lease.js';
 import { RaftLog } from './log.js';
 import { makeMessage, type MessageFields } from './message.js';
 import { handleReadIndex } from './read-index.js';
@@ -54,6 +55,9 @@ export class Raft {
   readonly snapshotAssembler = new SnapshotAssembler();
   electionElapsed = 0;
   heartbeatElapsed = 0;
+  /** Ticks since this node started: the clock of the read lease. */
+  ticks = 0;
+  readonly lease: LeaderLease;
   randomizedElectionTimeout = 0;
   leadTransferee: NodeId | null = null;
   /** A conf change at or below this index is not applied yet: no new one may be proposed. */
@@ -80,6 +84,7 @@ export class Raft {
     this.term = persisted.hardState.term;
     this.vote = persisted.hardState.vote;
     this.tracker = new ProgressTracker(cfg.maxInflightMsgs, cfg.maxInflightBytes);
+    this.lease = new LeaderLease(cfg.electionTick);
     const snap = persisted.snapshot;
     this.confBase = snap?.metadata.conf ?? persisted.initialConf;
     this.confBaseIndex = snap?.metadata.index ?? 0;
@@ -139,6 +144,7 @@ export class Raft {
     this.uncommittedSize = 0;
     this.pendingBroadcast = false;
     this.readOnly.reset();
+    this.lease.reset();
     this.pendingReadIndexMessages = [];
   }
 
@@ -204,6 +210,7 @@ export class Raft {
   }
 
   tick(): void {
+    this.ticks++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }

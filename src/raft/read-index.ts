@@ -5,7 +5,7 @@ import type { Message } from './types.js';
  * Leader side of ReadIndex (thesis §6.4). The read index is the commit index,
  * valid only once this leader committed an entry of its own term (its no-op);
  * until then requests wait. 'safe' confirms leadership with a heartbeat round;
- * 'lease' trusts CheckQuorum's lease and answers at once.
+ * 'lease' answers at once while the leader's lease (leader-lease.ts) holds.
  */
 export function handleReadIndex(r: Raft, m: Message): void {
   if (r.tracker.voters.size === 1 && r.tracker.isVoter(r.id)) {
@@ -16,8 +16,9 @@ export function handleReadIndex(r: Raft, m: Message): void {
     r.pendingReadIndexMessages.push(m);
     return;
   }
-  // During a transfer the target may win before this lease runs out: confirm instead.
-  if (r.cfg.readOnlyOption === 'lease' && r.leadTransferee === null) {
+  // Without a live lease, or during a transfer (the target may win before the
+  // lease runs out), confirm with a heartbeat round instead.
+  if (r.cfg.readOnlyOption === 'lease' && r.leadTransferee === null && r.lease.valid(r.ticks)) {
     respondToReadIndex(r, m, r.log.committed);
     return;
   }

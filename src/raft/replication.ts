@@ -59,11 +59,13 @@ export function bcastAppend(r: Raft): void {
 
 /** Heartbeats keep followers' election timers quiet and carry a read-index context. */
 export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
+  // index carries the heartbeat round, echoed back, which renews the read lease.
+  const round = r.lease.startRound(r.ticks, r.id);
   for (const [id, pr] of r.tracker.progress) {
     if (id === r.id) continue;
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
-    r.send({ type: 'heartbeat', to: id, commit, context });
+    r.send({ type: 'heartbeat', to: id, commit, context, index: round });
     if (pr.state === 'snapshot' && pr.snapshotSend !== null && ++pr.snapshotSend.idleRounds >= 2) {
       // A chunk or its answer was lost: send the chunk the follower needs again.
       sendSnapshotChunk(r, id, pr);
@@ -130,6 +132,7 @@ export function handleHeartbeatResponse(r: Raft, m: Message): void {
   if (pr === undefined) return;
   pr.recentActive = true;
   pr.probeSent = false;
+  if (r.tracker.isVoter(m.from)) r.lease.ack(m.index, m.from, r.tracker.quorum());
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
   if (m.context === null || m.context.length === 0 || r.cfg.readOnlyOption !== 'safe') return;
@@ -179,5 +182,5 @@ export function handleAppend(r: Raft, m: Message): void {
 
 export function handleHeartbeat(r: Raft, m: Message): void {
   r.log.commitTo(m.commit);
-  r.send({ type: 'heartbeat-response', to: m.from, context: m.context });
+  r.send({ type: 'heartbeat-response', to: m.from, context: m.context, index: m.index });
 }

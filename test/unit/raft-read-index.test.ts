@@ -67,13 +67,33 @@ describe('raft ReadIndex', () => {
     assert.equal(c.peer('a').readStates[0]?.index, 1);
   });
 
-  it('lease: with check-quorum the leader answers without a heartbeat round', () => {
+  it('lease: the leader answers at once while a quorum confirmed it recently, then falls back', () => {
+    const c = new Cluster(['a', 'b', 'c'], { readOnlyOption: 'lease' });
+    c.tickAll(30);
+    const [leader] = c.leaders();
+    assert.ok(leader !== undefined);
+    c.tickAll(1); // a heartbeat round answered by a quorum renews the lease
+    c.isolate(leader);
+    c.node(leader).readIndex(ctx('r1'));
+    c.stabilize();
+    assert.equal(c.peer(leader).readStates.length, 1, 'answered inside the lease, no round trip');
+    c.tickAll(7); // lease = electionTick - 2 - 10% = 7 ticks after the confirmed round was sent
+    c.node(leader).readIndex(ctx('r2'));
+    c.stabilize();
+    assert.equal(
+      c.peer(leader).readStates.length,
+      1,
+      'lease expired: needs a quorum it cannot get',
+    );
+  });
+
+  it('lease: a node that just started helps no election for one election timeout', () => {
     const c = new Cluster(['a', 'b', 'c'], { readOnlyOption: 'lease' });
     c.elect('a');
-    c.isolate('a');
-    c.node('a').readIndex(ctx('r1'));
-    c.stabilize();
-    assert.equal(c.peer('a').readStates.length, 1);
+    assert.deepEqual(c.leaders(), [], 'b and c may have promised a lease before a restart');
+    for (const id of ['b', 'c']) c.tick(id, 10);
+    c.elect('a');
+    assert.deepEqual(c.leaders(), ['a']);
   });
 
   it('lease reads without check-quorum are a configuration error', () => {

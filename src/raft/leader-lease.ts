@@ -1,0 +1,48 @@
+import type { NodeId } from './types.js';
+
+/**
+ * The leader's read lease, measured in its own ticks. Every heartbeat round
+ * is numbered; when a quorum of voters answered round k, no other leader can
+ * be elected until those voters' election timeouts run out after they got
+ * it, so the lease runs from the tick round k was *sent* for a little less
+ * than an election timeout. The margin covers tick phase (2 ticks) and
+ * clocks that run up to 10% apart.
+ */
+export class LeaderLease {
+  private round = 0;
+  private readonly rounds = new Map<number, { sentAt: number; acks: Set<NodeId> }>();
+  private confirmedAt = -Infinity;
+  readonly duration: number;
+
+  constructor(electionTick: number) {
+    this.duration = Math.max(0, electionTick - 2 - Math.floor(electionTick / 10));
+  }
+
+  /** Starts a heartbeat round at tick `now`; returns its number for the heartbeats. */
+  startRound(now: number, self: NodeId): number {
+    this.round++;
+    this.rounds.set(this.round, { sentAt: now, acks: new Set([self]) });
+    // Rounds too old to extend the lease can be forgotten.
+    for (const [k, r] of this.rounds) if (now - r.sentAt >= this.duration) this.rounds.delete(k);
+    return this.round;
+  }
+
+  /** A voter answered heartbeat round `round`; `quorum` voters confirm the lease from its send time. */
+  ack(round: number, from: NodeId, quorum: number): void {
+    const r = this.rounds.get(round);
+    if (r === undefined) return;
+    r.acks.add(from);
+    if (r.acks.size < quorum) return;
+    this.confirmedAt = Math.max(this.confirmedAt, r.sentAt);
+    for (const k of this.rounds.keys()) if (k <= round) this.rounds.delete(k);
+  }
+
+  valid(now: number): boolean {
+    return now - this.confirmedAt < this.duration;
+  }
+
+  reset(): void {
+    this.rounds.clear();
+    this.confirmedAt = -Infinity;
+  }
+}
