@@ -32,9 +32,17 @@ export function addCoordinatorOptions(cmd: Command): Command {
     );
   for (const s of LIMIT_SETTINGS) {
     const unit = s.kind === 'bytes' ? 'size' : 'n';
-    cmd.option(`${s.flag} <${unit}>`, `${s.description} (env ${s.env}; default ${s.default})`);
+    const def = s.kind === 'bytes' ? humanSize(s.default) : String(s.default);
+    cmd.option(`${s.flag} <${unit}>`, `${s.description} (env ${s.env}; default ${def})`);
   }
   return cmd;
+}
+
+/** 1048576 → "1mb", 1024 → "1kb", 1000 → "1000". */
+function humanSize(n: number): string {
+  if (n % 2 ** 20 === 0) return `${n / 2 ** 20}mb`;
+  if (n % 2 ** 10 === 0) return `${n / 2 ** 10}kb`;
+  return String(n);
 }
 
 export interface CoordinatorSettings {
