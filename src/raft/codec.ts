@@ -56,8 +56,8 @@ function untag<T>(values: readonly T[], r: ByteReader, what: string): T {
   return v;
 }
 
-function begin(kind: Kind): ByteWriter {
-  const w = new ByteWriter();
+function begin(kind: Kind, sizeHint = 64): ByteWriter {
+  const w = new ByteWriter(sizeHint);
   w.u8(CODEC_VERSION);
   w.u8(KIND[kind]);
   return w;
@@ -127,7 +127,10 @@ function readNullableBytes(r: ByteReader, what: string): Uint8Array | null {
 }
 
 export function encodeMessage(m: Message): Uint8Array {
-  const w = begin('message');
+  // Size the buffer once for the payload, so a large append is not regrown.
+  let hint = 128 + (m.snapshot?.data.length ?? 0) + (m.context?.length ?? 0);
+  for (const e of m.entries) hint += 32 + e.data.length;
+  const w = begin('message', hint);
   w.u8(tag(MESSAGE_TYPES, m.type, 'message type'));
   w.uint(m.group);
   w.string(m.from);
@@ -193,7 +196,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
 }
 
 export function encodeEntry(e: Entry): Uint8Array {
-  const w = begin('entry');
+  const w = begin('entry', 32 + e.data.length);
   writeEntry(w, e);
   return w.finish();
 }

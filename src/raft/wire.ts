@@ -13,7 +13,7 @@ export class ByteWriter {
   private view: DataView;
   private pos = 0;
 
-  constructor(initial = 64) {
+  constructor(initial: number) {
     this.buf = new Uint8Array(initial);
     this.view = new DataView(this.buf.buffer);
   }
@@ -68,13 +68,19 @@ export class ByteWriter {
   }
 }
 
-/** Reads what ByteWriter wrote; every read is bounds-checked. */
+/**
+ * Reads what ByteWriter wrote; every read is bounds-checked. The input is
+ * copied once up front, so byte fields can be views into that copy: they
+ * never alias the caller's (possibly reused) buffer, at one allocation.
+ */
 export class ByteReader {
+  private readonly buf: Uint8Array;
   private readonly view: DataView;
   private pos = 0;
 
-  constructor(private readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  constructor(input: Uint8Array) {
+    this.buf = new Uint8Array(input); // a copy, also for a Buffer (whose slice() is a view)
+    this.view = new DataView(this.buf.buffer);
   }
 
   get remaining(): number {
@@ -115,11 +121,10 @@ export class ByteReader {
     return v === 1;
   }
 
-  /** A copy, so the result does not pin or alias the input buffer. */
   bytes(what: string): Uint8Array {
     const n = this.u32(what);
     this.need(n, what);
-    const v = this.buf.slice(this.pos, this.pos + n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return v;
   }

@@ -96,7 +96,8 @@ export class Peer {
     const first = rd.entries[0];
     if (first !== undefined) {
       const keep = first.index - (this.snapshot?.metadata.index ?? 0) - 1;
-      this.entries = this.entries.slice(0, keep).concat(rd.entries);
+      if (keep < this.entries.length) this.entries.length = keep;
+      for (const e of rd.entries) this.entries.push(e);
     }
     if (rd.hardState !== null) this.hardState = rd.hardState;
     for (const e of rd.committedEntries) {

@@ -137,6 +137,15 @@ describe('raft codec', () => {
     );
   });
 
+  it('decoded bytes never alias the input buffer (transports reuse theirs)', () => {
+    const input = Buffer.from(
+      encodeEntry({ term: 1, index: 2, type: 'normal', data: new Uint8Array([7, 7]) }),
+    );
+    const e = decodeEntry(input);
+    input.fill(0);
+    assert.deepEqual([...e.data], [7, 7]);
+  });
+
   it('names what is wrong', () => {
     const e = encodeEntry({ term: 1, index: 2, type: 'normal', data: new Uint8Array([1]) });
     assert.throws(
