@@ -395,8 +395,10 @@ export class Raft {
   }
 
   proposeConfChange(cc: ConfChange): ProposeResult {
+    if (this.role !== 'leader') return { ok: false, reason: 'not-leader', leader: this.lead };
+    // Only the leader's membership is current enough to judge the change.
     this.validateConfChange(cc);
-    if (this.role === 'leader' && this.pendingConfIndex > this.log.applied) {
+    if (this.pendingConfIndex > this.log.applied) {
       return { ok: false, reason: 'conf-change-in-progress', leader: this.lead };
     }
     const data = encodeConfChange(cc);

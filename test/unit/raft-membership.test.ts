@@ -103,6 +103,11 @@ describe('raft membership changes', () => {
     assert.throws(() => n.proposeConfChange(cc('add-voter', 'b')), /already a voter/);
     assert.throws(() => n.proposeConfChange(cc('remove', 'z')), /not a member/);
     assert.throws(() => n.proposeConfChange(cc('add-voter', '')), /non-empty/);
+    assert.deepEqual(c.node('b').proposeConfChange(cc('add-voter', 'b')), {
+      ok: false,
+      reason: 'not-leader',
+      leader: 'a',
+    });
     const single = new Cluster(['a']);
     single.elect('a');
     assert.throws(() => single.node('a').proposeConfChange(cc('remove', 'a')), /only voter/);
