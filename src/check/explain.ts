@@ -1,16 +1,23 @@
-// Turns "this key is not linearizable" into something a person can read: the
-// fewest operations that cannot be ordered, and a sentence saying why.
+// Turns "this key is not linearizable" into something a person can read: a
+// few operations that cannot be ordered, and a sentence saying why.
 //
 // Shrinking uses only changes that make a history easier to linearize, so
 // whatever still fails is a true witness:
 //  1. Cut at time t: keep operations invoked by t; those answered after t
 //     become unanswered (may take effect any time, or never). If the cut
-//     history fails, so does the whole one; the earliest failing t ends at
-//     the return that made the history impossible.
-//  2. Relax operations one chunk at a time (delta debugging) while it still
-//     fails: drop a get; drop a write whose value nothing kept observes (when
-//     no kept cas failed — a failed cas observes "not x" of every write);
-//     otherwise turn a write into an unanswered one.
+//     fails, so does the whole history; the earliest failing t is the return
+//     that made the history impossible.
+//  2. Window from time s: drop operations answered before s, make those in
+//     flight at s unanswered, and let the register start with any value it
+//     may hold at s (the initial one, or one written by an operation invoked
+//     before s). If that fails for every such value, it is a witness on its
+//     own. Take the latest such s.
+//  3. Inside the window, relax operations a chunk at a time (delta
+//     debugging) while it still fails: drop a get; drop a write whose value
+//     nothing kept observes (when no kept cas failed: a failed cas observes
+//     "not x" of every write); otherwise make a write unanswered.
+// Every trial search is bounded, and so is their number and total steps; a
+// trial that hits a bound counts as "does not fail", which keeps it sound.
 
 import type { Operation, Value } from './history.js';
 import { searchKey, type SearchLimits } from './register-search.js';
@@ -21,9 +28,11 @@ export interface Violation {
   ops: Operation[];
   /** Writes kept only as "may have taken effect at any time after invocation, or never". */
   uncertain: Operation[];
+  /** Operations outside `ops` that `reason` names. */
+  context: Operation[];
   /** Operations on this key in the whole history. */
   keyOps: number;
-  /** false when the shrinking budget ran out, so `ops` may not be the fewest. */
+  /** false when a shrinking budget ran out, so `ops` may not be the fewest. */
   minimal: boolean;
   /** One sentence: why no order works. */
   reason: string;
@@ -32,11 +41,19 @@ export interface Violation {
 }
 
 export interface ExplainLimits {
-  /** Search bound for each trial history. */
+  /** Bound for each trial search. */
   search: SearchLimits;
-  /** Most trial searches while shrinking. */
+  /** Most trial searches. */
   maxTrials: number;
+  /** Most search steps over all trials. */
+  maxTotalSteps: number;
 }
+
+export const DEFAULT_EXPLAIN_LIMITS: Readonly<ExplainLimits> = {
+  search: { maxSteps: 50_000 },
+  maxTrials: 400,
+  maxTotalSteps: 2_000_000,
+};
 
 function relaxedCopy(o: Operation): Operation {
   const c = { ...o, status: 'unknown' as const };
@@ -46,7 +63,7 @@ function relaxedCopy(o: Operation): Operation {
   return c;
 }
 
-/** The history cut at time t (see step 1). */
+/** Step 1: the history cut at time t. */
 function cutAt(ops: readonly Operation[], t: number): Operation[] {
   const out: Operation[] = [];
   for (const o of ops) {
@@ -59,7 +76,18 @@ function cutAt(ops: readonly Operation[], t: number): Operation[] {
   return out;
 }
 
-/** Builds the trial history where every op of `relax` is relaxed (see step 2). */
+/** Step 2: the window of `ops` from time s (ties with s count as in flight). */
+function windowFrom(ops: readonly Operation[], s: number): Operation[] {
+  const out: Operation[] = [];
+  for (const o of ops) {
+    if (o.invokeTime >= s) out.push(o);
+    else if (o.kind === 'get') continue;
+    else if (o.status === 'unknown' || (o.returnTime as number) >= s) out.push(relaxedCopy(o));
+  }
+  return out;
+}
+
+/** Step 3: the trial history where every op of `relax` is relaxed. */
 function relaxAll(ops: readonly Operation[], relax: ReadonlySet<Operation>): Operation[] {
   // Values something may still observe: kept reads, and the expected value of
   // every cas that stays (even unanswered, it swaps exactly when it sees it).
@@ -91,8 +119,41 @@ function relaxAll(ops: readonly Operation[], relax: ReadonlySet<Operation>): Ope
   return out;
 }
 
-function fails(ops: readonly Operation[], initial: Value, limits: ExplainLimits): boolean {
-  return searchKey(ops, initial, limits.search).verdict === 'violation';
+/**
+ * The values the register may hold when a window opens at time s: the
+ * initial value, or one written by an operation invoked before s.
+ */
+function startValuesAt(keyOps: readonly Operation[], initial: Value, s: number): Value[] {
+  const vs = new Set<Value>([initial]);
+  for (const o of keyOps) {
+    if (o.invokeTime >= s) continue;
+    const w = writtenValue(o);
+    if (w !== undefined) vs.add(w);
+  }
+  return [...vs];
+}
+
+/**
+ * For a test that is false…false true…true over 0..n-1 and true at n-1: the
+ * first true index, probing 0, 1, 3, 7, … (the cheap end first), then by
+ * bisection. Out of budget, it settles for the earliest true index found.
+ */
+function firstTrue(n: number, test: (k: number) => boolean, budgetLeft: () => boolean): number {
+  let lo = -1; // known false
+  let hi = n - 1; // known true
+  for (let k = 0; k < hi && budgetLeft(); k = 2 * k + 1) {
+    if (test(k)) {
+      hi = k;
+      break;
+    }
+    lo = k;
+  }
+  while (hi - lo > 1 && budgetLeft()) {
+    const mid = (lo + hi) >> 1;
+    if (test(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** Shrinks the failing history of one key and explains it. */
@@ -100,70 +161,99 @@ export function explainViolation(
   key: string,
   keyOps: readonly Operation[],
   initial: Value,
-  limits: ExplainLimits,
+  limits: ExplainLimits = DEFAULT_EXPLAIN_LIMITS,
 ): Violation {
   let trials = 0;
-  const budgetLeft = (): boolean => trials < limits.maxTrials;
-  const tryFails = (ops: readonly Operation[]): boolean => {
+  let steps = 0;
+  const budgetLeft = (): boolean => trials < limits.maxTrials && steps < limits.maxTotalSteps;
+  /** Fails from every one of the start values. */
+  const fails = (ops: readonly Operation[], startValues: readonly Value[]): boolean => {
     trials++;
-    return fails(ops, initial, limits);
+    for (const v of startValues) {
+      const r = searchKey(ops, v, limits.search);
+      steps += r.steps;
+      if (r.verdict !== 'violation') return false;
+    }
+    return true;
   };
 
-  // 1. The earliest failing cut, by binary search over return times.
-  const times = [
+  // 1. The earliest failing cut. Small cuts are cheap to check, so probe from the start.
+  const ends = [
     ...new Set(keyOps.filter((o) => o.status === 'ok').map((o) => o.returnTime as number)),
   ].sort((a, b) => a - b);
-  let lo = 0;
-  let hi = times.length - 1; // the last cut equals the whole (failing) history
-  while (lo < hi && budgetLeft()) {
-    const mid = (lo + hi) >> 1;
-    if (tryFails(cutAt(keyOps, times[mid] as number))) hi = mid;
-    else lo = mid + 1;
-  }
-  const cut = cutAt(keyOps, times[hi] ?? Infinity);
+  // The last cut is the whole (failing) history.
+  const endAt = firstTrue(
+    ends.length,
+    (k) => fails(cutAt(keyOps, ends[k] as number), [initial]),
+    budgetLeft,
+  );
+  const cut = cutAt(keyOps, ends[endAt] ?? Infinity);
 
-  // 2. Delta debugging: reads first, so that the writes a read contradicts
+  // 2. The latest failing window start. Late starts make small windows: probe from the end.
+  const starts = [...new Set(cut.map((o) => o.invokeTime))].sort((a, b) => a - b);
+  const startAt = (j: number): number =>
+    j === starts.length - 1 ? -Infinity : (starts[starts.length - 1 - j] as number);
+  const opensAt = startAt(
+    firstTrue(
+      starts.length,
+      (j) => fails(windowFrom(cut, startAt(j)), startValuesAt(keyOps, initial, startAt(j))),
+      budgetLeft,
+    ),
+  );
+  const window = windowFrom(cut, opensAt);
+  const start = startValuesAt(keyOps, initial, opensAt);
+
+  // 3. Delta debugging: reads first, so that the writes a read contradicts
   // stay certain and the explanation reads "wrote x, then y, yet saw x".
   const relax = new Set<Operation>();
   const shrink = (candidates: Operation[]): void => {
     let kept = candidates;
     let chunk = Math.max(1, Math.ceil(kept.length / 2));
     for (;;) {
-      for (let start = 0; start < kept.length && budgetLeft();) {
-        const part = kept.slice(start, start + chunk);
+      for (let at = 0; at < kept.length && budgetLeft();) {
+        const part = kept.slice(at, at + chunk);
         for (const o of part) relax.add(o);
-        if (tryFails(relaxAll(cut, relax))) {
+        if (fails(relaxAll(window, relax), start)) {
           kept = kept.filter((o) => !relax.has(o));
         } else {
           for (const o of part) relax.delete(o);
-          start += chunk;
+          at += chunk;
         }
       }
       if (chunk === 1 || !budgetLeft()) return;
       chunk = Math.ceil(chunk / 2);
     }
   };
-  shrink(cut.filter((o) => o.kind === 'get'));
-  shrink(cut.filter((o) => o.kind !== 'get'));
-  const final = relaxAll(cut, relax);
-  const core = final.filter((o) => !relax.has(o) && o.status === 'ok');
-  const uncertain = final.filter((o) => relax.has(o) || o.status === 'unknown');
+  shrink(window.filter((o) => o.kind === 'get'));
+  shrink(window.filter((o) => o.kind !== 'get'));
+  const final = relaxAll(window, relax);
+
   // Show operations as recorded, not as relaxed copies.
-  const original = new Map(keyOps.map((o) => [o.id, o]));
-  const asRecorded = (o: Operation): Operation => original.get(o.id) ?? o;
+  const recorded = new Map(keyOps.map((o) => [o.id, o]));
+  const asRecorded = (o: Operation): Operation => recorded.get(o.id) ?? o;
   const byInvoke = (a: Operation, b: Operation): number =>
     a.invokeTime - b.invokeTime || a.id - b.id;
-  const ops = core.map(asRecorded).sort(byInvoke);
-  const uncertainOps = uncertain.map(asRecorded).sort(byInvoke);
-  const reason = explainReason(ops, uncertainOps, initial);
+  const ops = final
+    .filter((o) => !relax.has(o) && o.status === 'ok')
+    .map(asRecorded)
+    .sort(byInvoke);
+  const uncertain = final
+    .filter((o) => relax.has(o) || o.status === 'unknown')
+    .map(asRecorded)
+    .sort(byInvoke);
+  const { reason, mentioned } = explainReason(ops, keyOps, initial);
+  const shown = new Set([...ops, ...uncertain]);
+  const context = mentioned.filter((o) => !shown.has(o)).sort(byInvoke);
+  const minimal = budgetLeft();
   return {
     key,
     ops,
-    uncertain: uncertainOps,
+    uncertain,
+    context,
     keyOps: keyOps.length,
-    minimal: budgetLeft(),
+    minimal,
     reason,
-    text: render(key, ops, uncertainOps, keyOps.length, reason),
+    text: render({ key, ops, uncertain, context, keyOps: keyOps.length, minimal, reason }),
   };
 }
 
@@ -191,8 +281,15 @@ export function describeOp(o: Operation): string {
   return `#${o.id} client ${o.client} ${what}  [${o.invokeTime} → ${end}]${status}`;
 }
 
+/** What a write (or an unanswered cas) would leave in the register. */
 const writtenValue = (o: Operation): Value | undefined =>
-  o.kind === 'put' ? o.value : o.kind === 'cas' && o.swapped !== false ? o.value : undefined;
+  o.status === 'fail'
+    ? undefined
+    : o.kind === 'put'
+      ? o.value
+      : o.kind === 'cas' && o.swapped !== false
+        ? o.value
+        : undefined;
 /** A write known to have happened within its interval. */
 const isCertainWrite = (o: Operation): boolean =>
   o.status === 'ok' && (o.kind === 'put' || (o.kind === 'cas' && o.swapped === true));
@@ -205,95 +302,114 @@ const seenValue = (o: Operation): Value | undefined =>
       : o.kind === 'cas' && o.swapped
         ? o.expected
         : undefined;
-
-/** Why no order works, told from the operation that answered last. */
-function explainReason(ops: Operation[], uncertain: Operation[], initial: Value): string {
-  const generic =
-    'no order of these operations, each placed between its invocation and its return, ' +
-    'gives every one of them the result it returned';
-  const answered = ops.filter((o) => o.status === 'ok');
-  const last = answered.reduce<Operation | undefined>(
-    (a, o) => (a === undefined || (o.returnTime as number) > (a.returnTime as number) ? o : a),
+const returned = (o: Operation): number => o.returnTime ?? Infinity;
+const latestReturn = (ops: Operation[]): Operation | undefined =>
+  ops.reduce<Operation | undefined>(
+    (a, o) => (a === undefined || returned(o) > returned(a) ? o : a),
     undefined,
   );
-  if (!last) return generic;
-  const v = seenValue(last);
-  if (v === undefined) return generic;
+
+/**
+ * Why no order works, told from the core operation that answered last, with
+ * facts from the whole key history (so each sentence is a proof on its own).
+ * Falls back to a general sentence when no simple proof applies.
+ */
+function explainReason(
+  core: Operation[],
+  keyOps: readonly Operation[],
+  initial: Value,
+): { reason: string; mentioned: Operation[] } {
+  const generic = {
+    reason:
+      'no order of these operations, each placed between its invocation and its return, ' +
+      'gives every one of them the result it returned',
+    mentioned: [],
+  };
+  const last = latestReturn(core.filter((o) => o.status === 'ok'));
+  const v = last && seenValue(last);
+  if (!last || v === undefined) return generic;
   const what = `#${last.id} (${last.kind}) saw ${showValue(v)}`;
-  // Only operations in the core are certain; the uncertain ones may supply values.
-  const core = new Set(ops);
-  const certainWrite = (o: Operation): boolean => core.has(o) && isCertainWrite(o);
-  const all = [...ops, ...uncertain];
-  const writers = all.filter(
-    (o) => writtenValue(o) === v && o.invokeTime < (last.returnTime as number) && o !== last,
+  const writers = keyOps.filter(
+    (o) => o !== last && writtenValue(o) === v && o.invokeTime < returned(last),
   );
   if (writers.length === 0 && v !== initial) {
-    return `${what}, but no write of ${showValue(v)} was invoked before it returned at ${last.returnTime}`;
+    return {
+      reason: `${what}, but no write of ${showValue(v)} was invoked before it returned at ${last.returnTime}`,
+      mentioned: [],
+    };
   }
-  const everyWrite = (newer: Operation): string =>
-    writers.length === 0
-      ? `${showValue(v)} was only the initial value`
-      : `every write of ${showValue(v)} returned before #${newer.id} was invoked`;
-  if (writers.some((w) => !certainWrite(w))) return generic;
-  // Is every write of v (and the initial value, if v is it) overwritten before `last` began?
+  // Unanswered writes of v could land at any time: no simple proof then.
+  if (!writers.every(isCertainWrite)) return generic;
+  const ends = writers.map(returned);
+  if (v === initial) ends.push(-Infinity);
+  const shownWriters = writers.slice(-5);
+
+  // Every write of v was followed by a write of something else, all before `last` began.
   const overwriter = (end: number): Operation | undefined =>
-    all
-      .filter(
+    latestReturn(
+      keyOps.filter(
         (x) =>
-          certainWrite(x) &&
+          isCertainWrite(x) &&
           writtenValue(x) !== v &&
           x.invokeTime > end &&
-          (x.returnTime as number) < last.invokeTime,
-      )
-      .sort((a, b) => (b.returnTime as number) - (a.returnTime as number))[0];
-  const ends = writers.map((w) => w.returnTime as number);
-  if (v === initial) ends.push(-Infinity);
+          returned(x) < last.invokeTime,
+      ),
+    );
   const over = ends.map(overwriter);
   if (over.every((x) => x !== undefined)) {
-    const latest = Math.max(...ends);
-    const x = over[ends.indexOf(latest)] as Operation;
-    return (
-      `${what}, but #${x.id} overwrote it with ${showValue(writtenValue(x))}: #${x.id} began ` +
-      `after ${v === initial && writers.length === 0 ? 'the start' : `every write of ${showValue(v)} had returned`} ` +
-      `and returned at ${x.returnTime}, before #${last.id} was invoked at ${last.invokeTime}`
-    );
+    const x = over[ends.indexOf(Math.max(...ends))] as Operation;
+    const after =
+      writers.length === 0 ? 'the start' : `every write of ${showValue(v)} had returned`;
+    return {
+      reason:
+        `${what}, but #${x.id} overwrote it with ${showValue(writtenValue(x))}: #${x.id} began ` +
+        `after ${after} and returned at ${x.returnTime}, before #${last.id} was invoked at ${last.invokeTime}`,
+      mentioned: [x, ...shownWriters],
+    };
   }
-  // A stale read: an earlier operation already saw a newer value.
-  const newer = answered.find(
-    (o) =>
-      o !== last &&
-      (o.returnTime as number) < last.invokeTime &&
-      seenValue(o) !== undefined &&
-      seenValue(o) !== v &&
-      ends.every((end) => end < o.invokeTime),
+
+  // A stale read: something saw another value after every write of v, before `last` began.
+  const newer = latestReturn(
+    keyOps.filter((o) => {
+      const seen = seenValue(o);
+      return (
+        seen !== undefined &&
+        seen !== v &&
+        returned(o) < last.invokeTime &&
+        ends.every((end) => end < o.invokeTime)
+      );
+    }),
   );
   if (newer) {
-    return (
-      `${what}, but #${newer.id} had already seen ${showValue(seenValue(newer))} and returned at ` +
-      `${newer.returnTime}, before #${last.id} was invoked, and ${everyWrite(newer)}: ` +
-      'a read went back in time'
-    );
+    const writes =
+      writers.length === 0
+        ? `${showValue(v)} was only the initial value`
+        : `every write of ${showValue(v)} returned before #${newer.id} was invoked`;
+    return {
+      reason:
+        `${what}, but #${newer.id} had already seen ${showValue(seenValue(newer))} and returned at ` +
+        `${newer.returnTime}, before #${last.id} was invoked, and ${writes}: a read went back in time`,
+      mentioned: [newer, ...shownWriters],
+    };
   }
   return generic;
 }
 
-function render(
-  key: string,
-  ops: Operation[],
-  uncertain: Operation[],
-  keyOps: number,
-  reason: string,
-): string {
+function render(v: Omit<Violation, 'text'>): string {
   const lines = [
-    `key ${showValue(key)} is not linearizable: ${reason}.`,
-    `${ops.length} of its ${keyOps} operations cannot be ordered [invoke → return]:`,
-    ...ops.map((o) => `  ${describeOp(o)}`),
+    `key ${showValue(v.key)} is not linearizable: ${v.reason}.`,
+    `${v.ops.length} of its ${v.keyOps} operations cannot be ordered [invoke → return]:`,
+    ...v.ops.map((o) => `  ${describeOp(o)}`),
   ];
-  if (uncertain.length > 0) {
+  if (v.uncertain.length > 0) {
     lines.push(
       'even though these writes were allowed to take effect at any time after invocation, or never:',
-      ...uncertain.map((o) => `  ${describeOp(o)}`),
+      ...v.uncertain.map((o) => `  ${describeOp(o)}`),
     );
   }
+  if (v.context.length > 0) {
+    lines.push('also named above:', ...v.context.map((o) => `  ${describeOp(o)}`));
+  }
+  if (!v.minimal) lines.push('(shrinking stopped at its budget: fewer operations may suffice)');
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 // bounded search, and explain the keys that fail.
 
 import type { Operation, Value } from './history.js';
-import { explainViolation, type Violation } from './explain.js';
+import { DEFAULT_EXPLAIN_LIMITS, explainViolation, type Violation } from './explain.js';
 import { searchKey, type SearchVerdict } from './register-search.js';
 
 export type { Violation } from './explain.js';
@@ -18,12 +18,11 @@ export interface CheckOptions {
   initial?: ReadonlyMap<string, Value>;
   /** Explain violations (shrinks the failing key; costs a few more searches). Default true. */
   explain?: boolean;
-  /** Most trial searches when shrinking one violation. Default 400. */
+  /** Most trial searches when shrinking one violation (each bounded too). Default 400. */
   maxExplainTrials?: number;
 }
 
 export const DEFAULT_MAX_STEPS_PER_KEY = 1_000_000;
-export const DEFAULT_MAX_EXPLAIN_TRIALS = 400;
 
 export interface KeyResult {
   key: string;
@@ -72,8 +71,17 @@ export function checkLinearizability(
     if (r.verdict === 'violation' && options.explain !== false) {
       violations.push(
         explainViolation(key, ops, initial, {
-          search: { maxSteps, deadline },
-          maxTrials: options.maxExplainTrials ?? DEFAULT_MAX_EXPLAIN_TRIALS,
+          ...DEFAULT_EXPLAIN_LIMITS,
+          // Trials get more room than the search that found the violation needed.
+          search: {
+            maxSteps: Math.min(
+              maxSteps,
+              Math.max(DEFAULT_EXPLAIN_LIMITS.search.maxSteps, 2 * r.steps),
+            ),
+            deadline,
+          },
+          maxTotalSteps: Math.max(DEFAULT_EXPLAIN_LIMITS.maxTotalSteps, 20 * r.steps),
+          maxTrials: options.maxExplainTrials ?? DEFAULT_EXPLAIN_LIMITS.maxTrials,
         }),
       );
     }

@@ -40,7 +40,8 @@ function hashBits(n: number, seed: number): Uint32Array {
 
 interface Seen {
   state: number;
-  bits: Uint32Array;
+  answered: Uint32Array;
+  unanswered: Uint32Array;
 }
 
 /**
@@ -128,8 +129,20 @@ export function searchKey(
     prev[next[node] as number] = node;
   };
 
-  const words = (n + 31) >>> 5;
-  const bits = new Uint32Array(words);
+  // The memo. A configuration is (answered ops linearized, unanswered ops
+  // linearized, value). One with the same answered ops and value but FEWER
+  // unanswered ops linearized can do everything this one can (an unanswered
+  // op may also never take effect), so a visit is pruned when such a
+  // configuration was seen. Hashing covers the answered ops and the value;
+  // the bucket is then searched for an exact match or a dominating entry.
+  const slot = new Int32Array(n); // bit index among answered, or among unanswered ops
+  let answeredCount = 0;
+  let unansweredCount = 0;
+  for (let i = 0; i < n; i++) slot[i] = pending[i] ? unansweredCount++ : answeredCount++;
+  const aWords = (answeredCount + 31) >>> 5;
+  const uWords = (unansweredCount + 31) >>> 5;
+  const answeredBits = new Uint32Array(aWords);
+  const unansweredBits = new Uint32Array(uWords);
   const opHashA = hashBits(n, 1);
   const opHashB = hashBits(n, 2);
   const stateHashA = hashBits(valueIds.size, 3);
@@ -137,7 +150,7 @@ export function searchKey(
   let hashA = 0;
   let hashB = 0;
   const cache = new Map<number, Seen[]>();
-  /** Records (bits, state); returns false if it was already recorded. */
+  /** Records this configuration; false if it (or one that dominates it) was seen. */
   const firstVisit = (state: number): boolean => {
     const key =
       ((hashB ^ (stateHashB[state] as number)) & 0x1fffff) * 0x100000000 +
@@ -146,19 +159,31 @@ export function searchKey(
     if (bucket) {
       outer: for (const seen of bucket) {
         if (seen.state !== state) continue;
-        for (let w = 0; w < words; w++) if (seen.bits[w] !== bits[w]) continue outer;
+        for (let w = 0; w < aWords; w++) {
+          if (seen.answered[w] !== answeredBits[w]) continue outer;
+        }
+        for (let w = 0; w < uWords; w++) {
+          if (((seen.unanswered[w] as number) & ~(unansweredBits[w] as number)) !== 0) {
+            continue outer;
+          }
+        }
         return false;
       }
     } else {
       cache.set(key, (bucket = []));
     }
-    bucket.push({ state, bits: bits.slice() });
+    bucket.push({ state, answered: answeredBits.slice(), unanswered: unansweredBits.slice() });
     return true;
   };
   const flip = (i: number): void => {
-    bits[i >>> 5] = (bits[i >>> 5] as number) ^ (1 << (i & 31));
-    hashA ^= opHashA[i] as number;
-    hashB ^= opHashB[i] as number;
+    const b = slot[i] as number;
+    if (pending[i]) {
+      unansweredBits[b >>> 5] = (unansweredBits[b >>> 5] as number) ^ (1 << (b & 31));
+    } else {
+      answeredBits[b >>> 5] = (answeredBits[b >>> 5] as number) ^ (1 << (b & 31));
+      hashA ^= opHashA[i] as number;
+      hashB ^= opHashB[i] as number;
+    }
   };
 
   const stackOp = new Int32Array(n);
