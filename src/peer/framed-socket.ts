@@ -96,15 +96,19 @@ export class FramedSocket {
 
   sendPreamble(): void {
     this.preambleSent = true;
-    this.write(encodePreamble());
+    this.send(encodePreamble());
   }
 
   write(frame: Buffer): void {
     if (this.closed) return;
     this.traffic.framesSent++;
-    this.traffic.bytesSent += frame.length;
+    this.send(frame);
+  }
+
+  private send(bytes: Buffer): void {
+    this.traffic.bytesSent += bytes.length;
     this.lastWritten = Date.now();
-    this.socket.write(frame);
+    this.socket.write(bytes);
   }
 
   /** Closes at once (no reason is sent), or, with `refuse`, after telling the peer why. */

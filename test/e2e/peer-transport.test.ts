@@ -1,0 +1,198 @@
+// The peer transport on real loopback sockets: raft messages both ways in
+// batches, the request channel with errors and timeouts, a restarted peer
+// reconnected to, and runtime membership changes.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { encodeMessage } from '../../src/raft/codec.js';
+import { PeerRequestError } from '../../src/peer/index.js';
+import { message, startCluster, startPeer, until, type TestPeer } from './peer-support.js';
+
+const code = (c: string) => (e: unknown) => e instanceof PeerRequestError && e.code === c;
+
+describe('peer transport between live nodes', () => {
+  let n1: TestPeer, n2: TestPeer, n3: TestPeer;
+  before(async () => {
+    [n1, n2, n3] = (await startCluster(['n1', 'n2', 'n3'])) as [TestPeer, TestPeer, TestPeer];
+  });
+  after(async () => {
+    await Promise.all([n1, n2, n3].map((n) => n?.transport.close()));
+  });
+
+  it('delivers messages both ways, intact, with their group ids', async () => {
+    const out = [
+      message('n1', 'n2', 10, 1),
+      message('n1', 'n2', 11, 42),
+      message('n1', 'n3', 12, 7),
+    ];
+    n1.transport.send(out);
+    n2.transport.send([message('n2', 'n1', 20, 3)]);
+    await until(
+      'n2 and n3 got theirs',
+      () => n2.received().length === 2 && n3.received().length === 1,
+    );
+    await until('n1 got its message', () => n1.received().length === 1);
+    const bytes = (ms: typeof out) => ms.map((m) => Buffer.from(encodeMessage(m)).toString('hex'));
+    assert.deepEqual(bytes(n2.received()), bytes(out.slice(0, 2)));
+    assert.deepEqual(bytes(n3.received()), bytes(out.slice(2)));
+    assert.deepEqual(
+      n2.received().map((m) => m.group),
+      [1, 42],
+    );
+    assert.equal(n1.received()[0]?.index, 20);
+    assert.equal(n1.batches[0]?.from, 'n2');
+  });
+
+  it('gathers everything sent in one tick into one frame', async () => {
+    const before = n2.batches.length;
+    const framesBefore = n1.transport.stats().peers.n2?.framesSent ?? 0;
+    for (let i = 0; i < 5; i++) {
+      n1.transport.send(
+        Array.from({ length: 40 }, (_, j) => message('n1', 'n2', 1000 + i * 40 + j)),
+      );
+    }
+    await until('200 messages arrived', () => n2.received().length === 2 + 200);
+    assert.equal(n2.batches.length - before, 1, 'five send() calls in one tick → one batch');
+    const indexes = n2.batches.at(-1)?.messages.map((m) => m.index);
+    assert.deepEqual(
+      indexes,
+      Array.from({ length: 200 }, (_, k) => 1000 + k),
+      'in order',
+    );
+    const s = n1.transport.stats().peers.n2;
+    assert.ok(s !== undefined);
+    assert.ok(s.framesSent - framesBefore <= 2, 'one raft frame (plus maybe a ping)');
+    assert.equal(s.messagesSent, 202);
+    assert.equal(n2.transport.stats().peers.n1?.messagesReceived, 202);
+    assert.equal(s.dropped, 0);
+  });
+
+  it('answers requests, reports handler errors, times out, knows its peers', async () => {
+    assert.equal(
+      (await n1.transport.request('n2', Buffer.from('get x'), 5000)).toString(),
+      'n2:GET X',
+    );
+    assert.deepEqual(n2.requests.at(-1), { from: 'n1', payload: 'get x' });
+    const many = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => n3.transport.request('n1', Buffer.from(`r${i}`), 5000)),
+    );
+    assert.deepEqual(
+      many.map(String),
+      Array.from({ length: 50 }, (_, i) => `n1:R${i}`),
+      'replies matched to requests',
+    );
+    await assert.rejects(n1.transport.request('n3', Buffer.from('fail'), 5000), (e: unknown) => {
+      return (
+        code('remote')(e) &&
+        /n3 .*answered with an error: the handler failed on purpose/.test((e as Error).message)
+      );
+    });
+    await assert.rejects(n1.transport.request('n3', Buffer.from('hang'), 150), (e: unknown) => {
+      return (
+        code('timeout')(e) &&
+        /no reply within 150 ms; it may or may not have been carried out/.test((e as Error).message)
+      );
+    });
+    await assert.rejects(n1.transport.request('n9', Buffer.from('x'), 1000), code('unknown-peer'));
+    await assert.rejects(n1.transport.request('n2', Buffer.from('x'), 0), RangeError);
+    // The channel still works after the timeout and the error.
+    assert.equal((await n1.transport.request('n3', Buffer.from('ok'), 5000)).toString(), 'n3:OK');
+  });
+
+  it('serves a request from a node that knows only an address (join)', async () => {
+    const joiner = await startPeer('n4');
+    try {
+      const reply = await joiner.transport.requestAt(n2.address, Buffer.from('join me'), 5000);
+      assert.equal(reply.toString(), 'n2:JOIN ME');
+      assert.deepEqual(n2.requests.at(-1), { from: 'n4', payload: 'join me' });
+      // Raft messages from a node not in the peer list are dropped, with one warning.
+      joiner.transport.setPeers({ n2: n2.address });
+      joiner.transport.send([message('n4', 'n2', 1)]);
+      await n2.waitForLog(
+        /node n4 .* sends raft messages but is not in this node's peer list; dropping them/,
+      );
+      assert.ok(n2.received().every((m) => m.from !== 'n4'));
+      await assert.rejects(
+        joiner.transport.requestAt('127.0.0.1:1', Buffer.from('x'), 5000),
+        code('unreachable'),
+      );
+    } finally {
+      await joiner.transport.close();
+    }
+  });
+});
+
+describe('peer restarts and membership changes', () => {
+  it('reconnects to a restarted peer and traffic resumes; drops meanwhile are reported', async () => {
+    const [a, b] = (await startCluster(['a', 'b'])) as [TestPeer, TestPeer];
+    let b2: TestPeer | null = null;
+    try {
+      const port = b.transport.address.port;
+      await b.transport.close();
+      await until('a sees b down', () => a.transport.stats().peers.b?.state === 'backoff');
+      assert.ok(a.unreachable.includes('b'), 'the broken connection is reported');
+      const reportsBefore = a.unreachable.length;
+      a.transport.send([message('a', 'b', 1)]);
+      assert.equal(
+        a.unreachable.length,
+        reportsBefore + 1,
+        'a message to a down peer is reported at once',
+      );
+      await assert.rejects(a.transport.request('b', Buffer.from('x'), 1000), code('unreachable'));
+      await a.waitForLog(
+        /WARN lost connection to peer b at 127\.0\.0\.1:\d+: .*redialling in \d+ ms/,
+      );
+
+      b2 = await startPeer('b', { port, peers: { a: a.address } });
+      await until(
+        'a reconnected to the new b',
+        () => a.transport.stats().peers.b?.connected === true,
+      );
+      await a.waitForLog(/INFO connected to peer b at 127\.0\.0\.1:\d+ after \d+ failed attempts?/);
+      a.transport.send([message('a', 'b', 2)]);
+      await until('b got the message', () => b2!.received().length === 1);
+      assert.equal(b2.received()[0]?.index, 2);
+      assert.equal(
+        (await a.transport.request('b', Buffer.from('back'), 5000)).toString(),
+        'b:BACK',
+      );
+      const s = a.transport.stats().peers.b;
+      assert.ok(s !== undefined && s.reconnects >= 1 && s.dropped >= 1, JSON.stringify(s));
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close(), b2?.transport.close()]);
+    }
+  });
+
+  it('follows readdressed, added and removed peers', async () => {
+    const a = await startPeer('a', { peers: { b: '127.0.0.1:1' } });
+    const b = await startPeer('b');
+    try {
+      await a.waitForLog(
+        /WARN cannot connect to peer b at 127\.0\.0\.1:1: .*ECONNREFUSED.*retrying in \d+ ms \(attempt 1\)/,
+      );
+      a.transport.setPeers({ a: a.address, b: b.address }); // its own entry is ignored
+      b.transport.setPeers({ a: a.address });
+      await until(
+        'a connected to b at its real address',
+        () => a.transport.stats().peers.b?.connected === true,
+      );
+      assert.deepEqual(Object.keys(a.transport.stats().peers), ['b']);
+      a.transport.send([message('a', 'b', 5)]);
+      await until('b got it', () => b.received().length === 1);
+
+      b.transport.setPeers({});
+      await until('a sees b gone', () => a.transport.stats().peers.b?.inbound === false);
+      assert.deepEqual(b.transport.stats().peers, {});
+      const before = a.unreachable.length;
+      b.transport.send([message('b', 'a', 6)]);
+      assert.equal(b.unreachable.at(-1), 'a', 'sending to a removed peer is reported');
+      assert.ok(a.unreachable.length >= before);
+      assert.throws(
+        () => a.transport.setPeers({ b: 'nonsense' }),
+        /bad address "nonsense" for peer b/,
+      );
+      assert.equal(a.transport.stats().peers.b?.address, b.address, 'a bad list changes nothing');
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close()]);
+    }
+  });
+});
