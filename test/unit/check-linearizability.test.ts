@@ -366,7 +366,7 @@ function concurrentHistory(
   return planned.map((p) => p.op).sort((a, b) => a.id - b.id);
 }
 
-test('property: concurrent clients on a real register are linearizable; one wrong read is not', () => {
+test('property: concurrent clients on a real register are linearizable', () => {
   fc.assert(
     fc.property(fc.integer(), (seed) => {
       const ops = concurrentHistory(seed, 200, 4, 2);
@@ -423,4 +423,89 @@ test('2,000 operations, 5 keys, 5 concurrent clients: ok, and a planted impossib
     `2000 ops/5 keys/5 clients: ok in ${okMs.toFixed(1)} ms (${r.steps} steps); ` +
       `violation found and explained in ${badMs.toFixed(1)} ms (${bad.violations[0]?.ops.length} ops)`,
   );
+});
+
+/** Brute force: try every order of every subset of the unanswered writes. */
+function bruteForceLinearizable(history: Operation[]): boolean {
+  const ops = history.filter(
+    (o) => o.status === 'ok' || (o.status === 'unknown' && o.kind !== 'get'),
+  );
+  const end = (o: Operation): number => (o.status === 'ok' ? (o.returnTime as number) : Infinity);
+  const answered = ops.filter((o) => o.status === 'ok').length;
+  const used = new Set<Operation>();
+  const reg = new Map<string, Value>();
+  const extend = (done: number): boolean => {
+    if (done === answered) return true;
+    for (const o of ops) {
+      if (used.has(o)) continue;
+      // Every operation that returned before o was invoked must already be placed.
+      if (ops.some((p) => !used.has(p) && p !== o && end(p) < o.invokeTime)) continue;
+      const cur = reg.get(o.key) ?? null;
+      let next = cur;
+      if (o.kind === 'get') {
+        if (o.observed !== cur) continue;
+      } else if (o.kind === 'put') {
+        next = o.value;
+      } else {
+        const match = cur === o.expected;
+        if (o.status === 'ok' && o.swapped !== match) continue;
+        if (match) next = o.value;
+      }
+      used.add(o);
+      reg.set(o.key, next);
+      if (extend(done + (o.status === 'ok' ? 1 : 0))) return true;
+      reg.set(o.key, cur);
+      used.delete(o);
+    }
+    return false;
+  };
+  return extend(0);
+}
+
+test('property: the checker agrees with brute force on small random histories', () => {
+  const v = fc.constantFrom<Value>('1', '2', null);
+  const opArb = fc.record({
+    kind: fc.constantFrom('get' as const, 'put' as const, 'cas' as const),
+    key: fc.constantFrom('a', 'b'),
+    value: v,
+    expected: v,
+    swapped: fc.boolean(),
+    invokeTime: fc.nat(20),
+    length: fc.nat(10),
+    status: fc.constantFrom('ok', 'ok', 'ok', 'unknown', 'fail' as const),
+  });
+  let violations = 0;
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 7 }), (raw) => {
+      const ops = raw.map((r, id): Operation => {
+        const base = {
+          id,
+          client: `c${id}`,
+          key: r.key,
+          invokeTime: r.invokeTime,
+          status: r.status,
+          ...(r.status === 'unknown' ? {} : { returnTime: r.invokeTime + r.length }),
+        };
+        const ok = r.status === 'ok';
+        if (r.kind === 'get') return { ...base, kind: 'get', ...(ok ? { observed: r.value } : {}) };
+        if (r.kind === 'put') return { ...base, kind: 'put', value: r.value };
+        return {
+          ...base,
+          kind: 'cas',
+          expected: r.expected,
+          value: r.value,
+          ...(ok ? { swapped: r.swapped } : {}),
+        };
+      });
+      const expected = bruteForceLinearizable(ops);
+      const r = checkLinearizability(ops);
+      assert.equal(r.verdict, expected ? 'ok' : 'violation', JSON.stringify(ops));
+      if (!expected) {
+        violations++;
+        assert.ok(r.violations[0] && r.violations[0].ops.length > 0, formatCheckResult(r));
+      }
+    }),
+    { numRuns: 1500 },
+  );
+  assert.ok(violations > 100, `only ${violations} violating histories were generated`);
 });
