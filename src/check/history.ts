@@ -238,11 +238,16 @@ export function historyFromJSON(input: string | unknown): Operation[] {
     );
   }
   if (!Array.isArray(f.ops)) throw new HistoryError('history ops must be an array');
-  const ops = f.ops.map(readOp);
+  return validateHistory(f.ops);
+}
+
+/** Checks every operation's fields and that ids are unique; throws HistoryError naming the first problem. */
+export function validateHistory(ops: readonly unknown[]): Operation[] {
+  const out = ops.map(readOp);
   const ids = new Set<number>();
-  for (const op of ops) {
+  for (const op of out) {
     if (ids.has(op.id)) throw new HistoryError(`history has two operations with id ${op.id}`);
     ids.add(op.id);
   }
-  return ops;
+  return out;
 }

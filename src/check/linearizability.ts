@@ -3,7 +3,7 @@
 // P-compositionality Porcupine exploits): check key by key, each with a
 // bounded search, and explain the keys that fail.
 
-import type { Operation, Value } from './history.js';
+import { validateHistory, type Operation, type Value } from './history.js';
 import { DEFAULT_EXPLAIN_LIMITS, explainViolation, type Violation } from './explain.js';
 import { searchKey, type SearchVerdict } from './register-search.js';
 
@@ -23,6 +23,8 @@ export interface CheckOptions {
 }
 
 export const DEFAULT_MAX_STEPS_PER_KEY = 1_000_000;
+/** Ceiling on search steps spent explaining one violation (roughly ten seconds at worst). */
+const MAX_EXPLAIN_STEPS = 10_000_000;
 
 export interface KeyResult {
   key: string;
@@ -44,11 +46,15 @@ export interface CheckResult {
   steps: number;
 }
 
-/** Checks `history` against a key/value register model with get, put and compare-and-set. */
+/**
+ * Checks `history` against a key/value register model with get, put and
+ * compare-and-set. Throws HistoryError if an operation is malformed.
+ */
 export function checkLinearizability(
   history: readonly Operation[],
   options: CheckOptions = {},
 ): CheckResult {
+  validateHistory(history);
   const maxSteps = options.maxStepsPerKey ?? DEFAULT_MAX_STEPS_PER_KEY;
   const deadline =
     options.timeLimitMs === undefined ? undefined : performance.now() + options.timeLimitMs;
@@ -80,7 +86,10 @@ export function checkLinearizability(
             ),
             deadline,
           },
-          maxTotalSteps: Math.max(DEFAULT_EXPLAIN_LIMITS.maxTotalSteps, 20 * r.steps),
+          maxTotalSteps: Math.max(
+            DEFAULT_EXPLAIN_LIMITS.maxTotalSteps,
+            Math.min(20 * r.steps, MAX_EXPLAIN_STEPS),
+          ),
           maxTrials: options.maxExplainTrials ?? DEFAULT_EXPLAIN_LIMITS.maxTrials,
         }),
       );

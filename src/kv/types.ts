@@ -31,8 +31,11 @@ export type KvResult =
   | { op: 'noop' }
   /**
    * The proposal's session seq is older than the session's last recorded seq,
-   * or its session was expired (see src/kv/apply.ts): nothing was applied, and
-   * retrying the same seq can never succeed. The client must stop retrying.
+   * or its session was expired (see src/kv/apply.ts). This proposal was not
+   * applied and retrying the same seq can never succeed: stop retrying. But an
+   * EARLIER attempt with the same seq may have been applied before the session
+   * was forgotten, so to the client the command's outcome is unknown (record
+   * it as a timeout, not as a failure).
    */
   | { op: 'session-expired' };
 

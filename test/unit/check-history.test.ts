@@ -96,3 +96,17 @@ test('malformed history files get errors that say what is wrong', () => {
     /two operations with id 0/,
   );
 });
+
+test('the checker refuses malformed operations with a HistoryError', () => {
+  const op = {
+    id: 0,
+    client: 'c',
+    key: 'k',
+    kind: 'get',
+    invokeTime: 5,
+    returnTime: 4,
+    status: 'ok',
+    observed: null,
+  };
+  assert.throws(() => checkLinearizability([op as never]), /returnTime 4 is before invokeTime 5/);
+});
