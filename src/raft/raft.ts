@@ -1,7 +1,10 @@
 import { decodeConfChange, encodeConfChange } from './codec.js';
+import { ConfHistory } from './conf-history.js';
+import { validateConfChange } from './conf-change.js';
 import { validateConfig } from './config.js';
 import { campaign, handleVoteRequest, handleVoteResponse, inLease } from './election.js';
 import { invariant } from './invariant.js';
+import { transferLeader } from './leader-transfer.js';
 import { LeaderLease } from './leader-lease.js';
 import { RaftLog } from './log.js';
 import { makeMessage, type MessageFields } from './message.js';
@@ -16,14 +19,12 @@ import {
   handleHeartbeatResponse,
   maybeCommit,
   onCommitAdvanced,
-  sendAppend,
 } from './replication.js';
 import { SnapshotAssembler } from './snapshot-assembler.js';
 import { handleSnapshotChunk, handleSnapshotResponse } from './snapshot-transfer.js';
 import { ProgressTracker } from './tracker.js';
 import type {
   ConfChange,
-  ConfState,
   Entry,
   EntryType,
   Message,
@@ -70,10 +71,7 @@ export class Raft {
   readStates: ReadState[] = [];
   /** Read requests waiting for this leader's first commit in its term. */
   pendingReadIndexMessages: Message[] = [];
-  /** Membership as of `confBaseIndex` (the snapshot) and after each applied change since. */
-  private confBase: ConfState;
-  private confBaseIndex: number;
-  private confHistory: { index: number; conf: ConfState }[] = [];
+  private readonly confHistory: ConfHistory;
 
   constructor(cfg: RaftConfig, persisted: PersistedState) {
     validateConfig(cfg);
@@ -86,9 +84,11 @@ export class Raft {
     this.tracker = new ProgressTracker(cfg.maxInflightMsgs, cfg.maxInflightBytes);
     this.lease = new LeaderLease(cfg.electionTick);
     const snap = persisted.snapshot;
-    this.confBase = snap?.metadata.conf ?? persisted.initialConf;
-    this.confBaseIndex = snap?.metadata.index ?? 0;
-    this.tracker.setConf(this.confBase, this.log.lastIndex() + 1);
+    this.confHistory = new ConfHistory(
+      snap?.metadata.conf ?? persisted.initialConf,
+      snap?.metadata.index ?? 0,
+    );
+    this.tracker.setConf(this.confHistory.initial, this.log.lastIndex() + 1);
     // Membership changes take effect when applied: replay those already applied.
     for (const e of persisted.entries) {
       if (e.index > cfg.applied) break;
@@ -397,7 +397,7 @@ export class Raft {
   proposeConfChange(cc: ConfChange): ProposeResult {
     if (this.role !== 'leader') return { ok: false, reason: 'not-leader', leader: this.lead };
     // Only the leader's membership is current enough to judge the change.
-    this.validateConfChange(cc);
+    validateConfChange(this.tracker, cc);
     if (this.pendingConfIndex > this.log.applied) {
       return { ok: false, reason: 'conf-change-in-progress', leader: this.lead };
     }
@@ -428,35 +428,12 @@ export class Raft {
     return null;
   }
 
-  private validateConfChange(cc: ConfChange): void {
-    const bad = (why: string): never => {
-      throw new Error(`conf change ${cc.type} ${JSON.stringify(cc.node)} refused: ${why}`);
-    };
-    if (typeof cc.node !== 'string' || cc.node.length === 0) bad('node id must be non-empty');
-    const t = this.tracker;
-    switch (cc.type) {
-      case 'add-learner':
-        if (t.learners.has(cc.node)) bad('it is already a learner');
-        if (t.isVoter(cc.node) && t.voters.size === 1) bad('it is the only voter');
-        break;
-      case 'add-voter':
-        if (t.isVoter(cc.node)) bad('it is already a voter');
-        break;
-      case 'remove':
-        if (!t.isMember(cc.node)) bad('it is not a member');
-        if (t.isVoter(cc.node) && t.voters.size === 1) bad('it is the only voter');
-        break;
-      default:
-        bad('unknown change type');
-    }
-  }
-
   /** Applies a committed conf-change entry (called when the application applied it). */
   applyConfChange(e: Entry): void {
-    if (e.index <= this.confBaseIndex) return; // already part of a newer snapshot's membership
+    if (this.confHistory.covers(e.index)) return; // part of a newer snapshot's membership
     const cc = decodeConfChange(e.data);
     this.tracker.applyChange(cc, this.log.lastIndex() + 1);
-    this.confHistory.push({ index: e.index, conf: this.tracker.conf() });
+    this.confHistory.record(e.index, this.tracker.conf());
     if (this.role !== 'leader') return;
     if (!this.tracker.isVoter(this.id)) {
       // A leader removed (or demoted) by a committed change steps down.
@@ -471,16 +448,6 @@ export class Raft {
     else bcastAppend(this);
   }
 
-  /** Membership as of `index` (for a snapshot taken there). */
-  confAt(index: number): ConfState {
-    let conf = this.confBase;
-    for (const h of this.confHistory) {
-      if (h.index > index) break;
-      conf = h.conf;
-    }
-    return conf;
-  }
-
   /** The application's snapshot at an applied index: compact the log before it. */
   compact(index: number, data: Uint8Array): void {
     if (!Number.isSafeInteger(index) || index > this.log.applied) {
@@ -489,12 +456,10 @@ export class Raft {
       );
     }
     if (index < this.log.firstIndex()) return;
-    const conf = this.confAt(index);
+    const conf = this.confHistory.at(index);
     const term = this.log.term(index) as number;
     this.log.compact({ metadata: { index, term, conf }, data });
-    this.confBase = conf;
-    this.confBaseIndex = index;
-    this.confHistory = this.confHistory.filter((h) => h.index > index);
+    this.confHistory.rebase(index, conf);
   }
 
   /** Follower: installs a complete snapshot from the leader; false when it is not needed. */
@@ -511,9 +476,7 @@ export class Raft {
     }
     this.log.restore(s);
     this.tracker.setConf(conf, this.log.lastIndex() + 1);
-    this.confBase = conf;
-    this.confBaseIndex = index;
-    this.confHistory = [];
+    this.confHistory.rebase(index, conf);
     return true;
   }
 
@@ -541,17 +504,7 @@ export class Raft {
   }
 
   transferLeader(to: NodeId): void {
-    if (this.role !== 'leader' || to === this.id || !this.tracker.isVoter(to)) return;
-    if (this.leadTransferee === to) return;
-    this.leadTransferee = to;
-    // The transfer must finish within an election timeout.
-    this.electionElapsed = 0;
-    const pr = this.tracker.progress.get(to);
-    if (pr !== undefined && pr.match === this.log.lastIndex()) {
-      this.send({ type: 'timeout-now', to });
-    } else {
-      sendAppend(this, to);
-    }
+    transferLeader(this, to);
   }
 
   reportUnreachable(id: NodeId): void {
