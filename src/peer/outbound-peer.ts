@@ -247,8 +247,10 @@ export class OutboundPeer {
       case FrameKind.welcome:
         if (this.stateValue !== 'connecting') throw new PeerProtocolError('a second welcome frame');
         return this.onWelcome(conn, decodeWelcome(body));
-      case FrameKind.refuse:
-        return conn.close(`it refused the connection: ${decodeRefuse(body)}`);
+      case FrameKind.refuse: {
+        const how = this.stateValue === 'connected' ? 'closed' : 'refused';
+        return conn.close(`it ${how} the connection: ${decodeRefuse(body)}`);
+      }
       case FrameKind.response: {
         if (this.stateValue !== 'connected')
           throw new PeerProtocolError('a response before the welcome');

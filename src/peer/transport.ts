@@ -242,9 +242,7 @@ class Transport implements PeerTransport {
       },
       refused: () => this.refusedConnections++,
       deliver: (from, messages) => this.deliver(from, messages),
-      handleRequest: (from, payload) =>
-        // then(): a handler that throws synchronously still becomes a rejection.
-        Promise.resolve().then(() => this.options.onRequest(from, payload)),
+      handleRequest: (from, payload) => this.handleRequest(from, payload),
     });
     this.connections.add(conn);
     if (this.closing) {
@@ -254,6 +252,18 @@ class Transport implements PeerTransport {
         `node ${this.options.nodeId} already has ${this.limits.maxInboundConnections} peer connections (maxInboundConnections)`,
       );
     }
+  }
+
+  private async handleRequest(from: NodeId, payload: Buffer): Promise<Uint8Array> {
+    // Awaited inside an async function: a handler that throws synchronously still becomes a rejection.
+    const reply: unknown = await this.options.onRequest(from, payload);
+    if (!(reply instanceof Uint8Array)) {
+      this.log.error(
+        `onRequest resolved to ${typeof reply}, not bytes, for a request from ${from}`,
+      );
+      throw new Error('the request handler produced no reply bytes');
+    }
+    return reply;
   }
 
   private deliver(from: NodeId, messages: Message[]): void {
