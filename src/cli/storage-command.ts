@@ -1,6 +1,76 @@
-// Placeholder until its owner lands the real subcommand.
+// `distdb storage`: the storage engine process. Prints one ready line on
+// stdout once it serves the socket; SIGTERM/SIGINT stop it cleanly.
+
 import { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from '../storage/protocol.js';
+import { StorageServer, StorageSocketError } from '../storage/server.js';
+import { ConfigError, parseByteSize, setting } from './config.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function storageCommand(): Command {
-  return new Command('storage').description('(not built yet)');
+  return new Command('storage')
+    .description('run the storage engine: LMDB under the data directory, served on a Unix socket')
+    .option('--data-dir <dir>', 'node data directory (env NODE_DATA_DIR; default ./data)')
+    .option(
+      '--socket <path>',
+      'Unix socket to serve, mode 0600 (env STORAGE_SOCKET; default <data-dir>/storage.sock)',
+    )
+    .option(
+      '--max-frame-size <size>',
+      'largest request frame accepted (env STORAGE_MAX_FRAME_SIZE; default 64mb)',
+    )
+    .option('--log-level <level>', `log level on stderr (env LOG_LEVEL; default warn)`)
+    .addHelpText(
+      'after',
+      '\nPrints "distdb storage ready socket=<path>" when serving. A socket file left by a crashed\n' +
+        'engine is replaced; one that a live process serves is refused.',
+    )
+    .action(async (flags: Record<string, string | undefined>) => {
+      await runStorage(flags);
+    });
+}
+
+async function runStorage(flags: Record<string, string | undefined>): Promise<void> {
+  const dataDir = resolve(setting(flags['dataDir'], 'NODE_DATA_DIR') ?? './data');
+  const socketPath = resolve(
+    setting(flags['socket'], 'STORAGE_SOCKET') ?? join(dataDir, 'storage.sock'),
+  );
+  const frameText = setting(flags['maxFrameSize'], 'STORAGE_MAX_FRAME_SIZE');
+  const maxFrameBytes = frameText
+    ? parseByteSize(frameText, '--max-frame-size')
+    : DEFAULT_MAX_FRAME_BYTES;
+  if (maxFrameBytes < MIN_MAX_FRAME_BYTES || maxFrameBytes > 0xffffffff) {
+    throw new ConfigError(
+      `--max-frame-size must be between ${MIN_MAX_FRAME_BYTES} bytes and 4gb, got "${frameText}"`,
+    );
+  }
+  const level = setting(flags['logLevel'], 'LOG_LEVEL') ?? 'warn';
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  }
+  const log = pino({ name: 'storage', level }, pino.destination(2));
+
+  let server: StorageServer;
+  try {
+    server = await StorageServer.start({ dataDir, socketPath, maxFrameBytes, log });
+  } catch (err) {
+    if (err instanceof StorageSocketError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const stop = (signal: string): void => {
+    log.info({ signal }, 'stopping the storage engine');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err: (err as Error).message }, 'storage engine did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.stdout.write(`distdb storage ready socket=${socketPath}\n`);
 }

@@ -18,6 +18,10 @@ export interface GroupStats {
   /** Bytes on disk used by the whole store (all groups). */
   diskBytes: number;
   appliedIndex: number;
+  /** Engine-wide group commit counters (all groups): durable commits so far… */
+  commits?: number;
+  /** …and the write requests they carried; writes / commits is the batching factor. */
+  committedWrites?: number;
 }
 
 export interface StorageApi {
@@ -25,6 +29,10 @@ export interface StorageApi {
    * Applies proposals in order, atomically, in one durable transaction, and
    * records `appliedIndex` (the Raft index of the last one; 0 without Raft).
    * Resolves once it is fsynced. Results are in the same order.
+   * With Raft, proposals[i] is the entry at index appliedIndex - n + 1 + i
+   * (n = proposals.length): pass a noop proposal for an entry that carries no
+   * command (leader no-op, conf change) so the indexes line up. An appliedIndex
+   * at or below the group's current one (other than 0) is refused.
    */
   apply(group: GroupId, proposals: Proposal[], appliedIndex: number): Promise<KvResult[]>;
   get(group: GroupId, key: Bytes): Promise<Bytes | null>;
@@ -32,4 +40,45 @@ export interface StorageApi {
   scan(group: GroupId, start: Bytes, limit: number): Promise<ScanPage>;
   stats(group: GroupId): Promise<GroupStats>;
   close(): Promise<void>;
+}
+
+/** Largest key the engine stores, in bytes (LMDB's key limit less the group prefix). */
+export const STORAGE_MAX_KEY_BYTES = 4022;
+
+/** One Raft log entry as the engine keeps it: opaque bytes at an index. */
+export interface RaftLogEntry {
+  index: number;
+  data: Bytes;
+}
+
+/** Everything the engine keeps for one group's Raft state, as opaque bytes. */
+export interface RaftDiskState {
+  hardState: Bytes | null;
+  snapshot: Bytes | null;
+  /** The log, contiguous, ascending by index (empty when nothing is stored). */
+  entries: RaftLogEntry[];
+}
+
+/**
+ * Raft persistence. The engine stores opaque bytes and knows nothing of Raft
+ * beyond log indexes; every write resolves once durable (fsynced).
+ */
+export interface RaftStorageApi {
+  /**
+   * Appends contiguous entries and (if not null) replaces the hard state, in
+   * one durable transaction. Stored entries at or after the first new index
+   * are replaced (a conflicting suffix). A gap after the last stored entry
+   * is refused.
+   */
+  raftAppend(group: GroupId, entries: RaftLogEntry[], hardState: Bytes | null): Promise<void>;
+  /** Deletes every entry with index >= fromIndex. */
+  raftTruncate(group: GroupId, fromIndex: number): Promise<void>;
+  /** Deletes every entry with index <= throughIndex (after a snapshot). */
+  raftCompact(group: GroupId, throughIndex: number): Promise<void>;
+  /** Replaces the stored snapshot (opaque: metadata and image as Raft encodes them). */
+  raftSaveSnapshot(group: GroupId, snapshot: Bytes): Promise<void>;
+  /** Entries with lo <= index < hi, ascending; stops after maxBytes of data (always at least one). */
+  raftEntries(group: GroupId, lo: number, hi: number, maxBytes?: number): Promise<RaftLogEntry[]>;
+  /** Hard state, snapshot and the whole log, for a restart. */
+  raftLoad(group: GroupId): Promise<RaftDiskState>;
 }

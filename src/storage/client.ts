@@ -1,0 +1,390 @@
+// The coordinator's side of the storage socket: a pipelined client. Every
+// request gets an id; replies are matched by id and may arrive in any order.
+// When the connection drops, every pending request rejects with
+// StorageUnavailableError and the close listeners run.
+
+import { createConnection, type Socket } from 'node:net';
+import { decodeResult, encodeProposal } from '../kv/codec.js';
+import type { Bytes, KvResult, Proposal } from '../kv/types.js';
+import type {
+  GroupId,
+  GroupStats,
+  RaftDiskState,
+  RaftLogEntry,
+  RaftStorageApi,
+  ScanPage,
+  StorageApi,
+} from './api.js';
+import { StorageError, StorageTimeoutError, StorageUnavailableError } from './errors.js';
+import { FrameDecoder, FrameError, FrameWriter, PayloadReader, type Frame } from './frame-codec.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  ErrorCode,
+  HELLO_MAGIC,
+  LENGTH_PREFIX_BYTES,
+  Op,
+  PROTOCOL_VERSION,
+  errorCodeName,
+} from './protocol.js';
+
+export { StorageError, StorageTimeoutError, StorageUnavailableError } from './errors.js';
+
+export interface ConnectOptions {
+  /** Connecting plus the hello, in ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Per request, in ms; 0 waits forever (default 30000). */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** raftLoad reads the log in pages of about this many bytes. */
+const LOAD_PAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Replies can be larger than requests (apply with returnOld, scans), so the
+ * client accepts frames up to this multiple of the engine's request limit.
+ */
+const REPLY_FRAME_FACTOR = 4;
+
+interface Pending {
+  resolve(payload: Buffer): void;
+  reject(err: Error): void;
+  deadline: number;
+  op: number;
+}
+
+export async function connectStorage(
+  socketPath: string,
+  opts: ConnectOptions = {},
+): Promise<StorageClient> {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = createConnection(socketPath);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(
+        new StorageUnavailableError(
+          `storage engine at ${socketPath} did not accept a connection within ${connectTimeoutMs} ms`,
+        ),
+      );
+    }, connectTimeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        new StorageUnavailableError(
+          `cannot reach the storage engine at ${socketPath}: ${err.code ?? err.message} (is \`distdb storage\` running?)`,
+        ),
+      );
+    });
+  });
+  const client = new StorageClient(
+    socketPath,
+    socket,
+    opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  );
+  const timer = setTimeout(
+    () =>
+      client.fail(
+        new StorageUnavailableError(
+          `storage engine at ${socketPath} did not answer the hello within ${connectTimeoutMs} ms`,
+        ),
+      ),
+    connectTimeoutMs,
+  );
+  try {
+    await client.hello();
+  } catch (err) {
+    client.fail(err as Error);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}
+
+export class StorageClient implements StorageApi, RaftStorageApi {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES * REPLY_FRAME_FACTOR);
+  private closeError: Error | null = null;
+  private readonly closeListeners: Array<(err: Error) => void> = [];
+  private sweepTimer: NodeJS.Timeout | null = null;
+  /** Largest request frame the engine accepts (from its hello). */
+  maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  /** Largest key the engine stores (from its hello). */
+  maxKeyBytes = 0;
+  /** Settles (never rejects) with the reason once the connection is closed. */
+  readonly closed: Promise<Error>;
+
+  /** @internal Use connectStorage. */
+  constructor(
+    readonly socketPath: string,
+    private readonly socket: Socket,
+    private readonly requestTimeoutMs: number,
+  ) {
+    this.closed = new Promise((resolve) => this.closeListeners.push(resolve));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) =>
+      this.fail(
+        new StorageUnavailableError(`storage connection to ${socketPath} failed: ${err.message}`),
+      ),
+    );
+    socket.on('close', () =>
+      this.fail(
+        new StorageUnavailableError(`storage engine at ${socketPath} closed the connection`),
+      ),
+    );
+    if (requestTimeoutMs > 0) {
+      this.sweepTimer = setInterval(
+        () => this.expire(),
+        Math.max(10, Math.min(1000, requestTimeoutMs / 4)),
+      );
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** True until the connection closes. */
+  get isOpen(): boolean {
+    return this.closeError === null;
+  }
+
+  /** Runs `cb` once when the connection closes (at once if it already has). */
+  onClose(cb: (err: Error) => void): void {
+    if (this.closeError) cb(this.closeError);
+    else this.closeListeners.push(cb);
+  }
+
+  async apply(group: GroupId, proposals: Proposal[], appliedIndex: number): Promise<KvResult[]> {
+    const w = this.writer(Op.apply, group, 12 + proposals.length * 32)
+      .u64(appliedIndex)
+      .u32(proposals.length);
+    for (const p of proposals) w.bytes(encodeProposal(p));
+    const r = await this.send(w);
+    const n = r.u32();
+    const results = new Array<KvResult>(n);
+    for (let i = 0; i < n; i++) results[i] = decodeResult(r.bytes());
+    return results;
+  }
+
+  async get(group: GroupId, key: Bytes): Promise<Bytes | null> {
+    const r = await this.send(this.writer(Op.get, group, key.byteLength).raw(key));
+    return r.u8() === 1 ? r.rest() : null;
+  }
+
+  async scan(group: GroupId, start: Bytes, limit: number): Promise<ScanPage> {
+    const r = await this.send(
+      this.writer(Op.scan, group, 4 + start.byteLength)
+        .u32(limit)
+        .raw(start),
+    );
+    const n = r.u32();
+    const entries = new Array<[Bytes, Bytes]>(n);
+    for (let i = 0; i < n; i++) entries[i] = [r.bytes(), r.bytes()];
+    return { entries, next: r.nullableBytes() };
+  }
+
+  async stats(group: GroupId): Promise<GroupStats> {
+    const r = await this.send(this.writer(Op.stats, group, 0));
+    return {
+      keys: r.u64(),
+      diskBytes: r.u64(),
+      appliedIndex: r.u64(),
+      commits: r.u64(),
+      committedWrites: r.u64(),
+    };
+  }
+
+  async raftAppend(
+    group: GroupId,
+    entries: RaftLogEntry[],
+    hardState: Bytes | null,
+  ): Promise<void> {
+    const first = entries[0]?.index ?? 0;
+    let size = 13 + (hardState?.byteLength ?? 0);
+    entries.forEach((e, i) => {
+      if (e.index !== first + i)
+        throw new RangeError('raftAppend: entries must have consecutive indexes');
+      size += 4 + e.data.byteLength;
+    });
+    const w = this.writer(Op.raftAppend, group, size).u64(first).u32(entries.length);
+    for (const e of entries) w.bytes(e.data);
+    await this.send(w.nullableBytes(hardState));
+  }
+
+  async raftTruncate(group: GroupId, fromIndex: number): Promise<void> {
+    await this.send(this.writer(Op.raftTruncate, group, 8).u64(fromIndex));
+  }
+
+  async raftCompact(group: GroupId, throughIndex: number): Promise<void> {
+    await this.send(this.writer(Op.raftCompact, group, 8).u64(throughIndex));
+  }
+
+  async raftSaveSnapshot(group: GroupId, snapshot: Bytes): Promise<void> {
+    await this.send(this.writer(Op.raftSaveSnapshot, group, snapshot.byteLength).raw(snapshot));
+  }
+
+  async raftEntries(
+    group: GroupId,
+    lo: number,
+    hi: number,
+    maxBytes = LOAD_PAGE_BYTES,
+  ): Promise<RaftLogEntry[]> {
+    const r = await this.send(
+      this.writer(Op.raftReadLog, group, 20).u64(lo).u64(hi).u32(Math.min(maxBytes, 0xffffffff)),
+    );
+    const n = r.u32();
+    const first = r.u64();
+    const out = new Array<RaftLogEntry>(n);
+    for (let i = 0; i < n; i++) out[i] = { index: first + i, data: r.bytes() };
+    return out;
+  }
+
+  async raftLoad(group: GroupId): Promise<RaftDiskState> {
+    const r = await this.send(this.writer(Op.raftLoad, group, 0));
+    const hardState = r.nullableBytes();
+    const snapshot = r.nullableBytes();
+    const firstIndex = r.u64();
+    const lastIndex = r.u64();
+    const entries: RaftLogEntry[] = [];
+    for (let lo = firstIndex; lo <= lastIndex;) {
+      const page = await this.raftEntries(group, lo, lastIndex + 1);
+      const last = page[page.length - 1];
+      if (!last) break;
+      for (const e of page) entries.push(e);
+      lo = last.index + 1;
+    }
+    return { hardState, snapshot, entries };
+  }
+
+  async close(): Promise<void> {
+    if (this.closeError) return;
+    const done = this.closed;
+    this.socket.end();
+    this.fail(new StorageUnavailableError('storage client closed'));
+    await done;
+  }
+
+  /** @internal Opens the protocol; called once by connectStorage. */
+  async hello(): Promise<void> {
+    const r = await this.send(
+      new FrameWriter(0, Op.hello, 0, 6).u32(HELLO_MAGIC).u16(PROTOCOL_VERSION),
+      0,
+    );
+    const version = r.u16();
+    this.maxFrameBytes = r.u32();
+    this.maxKeyBytes = r.u32();
+    if (version !== PROTOCOL_VERSION) {
+      throw new StorageError(
+        'versionMismatch',
+        `storage engine speaks protocol version ${version}, this client ${PROTOCOL_VERSION}`,
+      );
+    }
+    this.decoder = new FrameDecoder(Math.min(0xffffffff, this.maxFrameBytes * REPLY_FRAME_FACTOR));
+  }
+
+  /** @internal Closes the connection with `err`: pending requests reject with it. */
+  fail(err: Error): void {
+    if (this.closeError) return;
+    this.closeError = err;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.socket.destroy();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(err);
+    for (const cb of this.closeListeners.splice(0)) cb(err);
+  }
+
+  private writer(op: number, group: GroupId, hint: number): FrameWriter {
+    if (!Number.isInteger(group) || group < 0 || group > 0xffffffff) {
+      throw new RangeError(`group id must be a u32, got ${group}`);
+    }
+    const id = this.nextId;
+    this.nextId = id >= 0xffffffff ? 1 : id + 1;
+    return new FrameWriter(id, op, group, hint);
+  }
+
+  private send(w: FrameWriter, requestId?: number): Promise<PayloadReader> {
+    if (this.closeError) return Promise.reject(this.closeError);
+    const frame = w.finish();
+    const id = requestId ?? frame.readUInt32BE(LENGTH_PREFIX_BYTES);
+    if (frame.length - LENGTH_PREFIX_BYTES > this.maxFrameBytes) {
+      return Promise.reject(
+        new StorageError(
+          'limit',
+          `request of ${frame.length} bytes exceeds the storage engine's maximum frame size of ${this.maxFrameBytes} bytes`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (payload) => resolve(new PayloadReader(payload)),
+        reject,
+        deadline: this.requestTimeoutMs > 0 ? Date.now() + this.requestTimeoutMs : Infinity,
+        op: frame[8] as number,
+      });
+      this.socket.write(frame);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (f) => this.onFrame(f));
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      this.fail(new StorageUnavailableError(`storage engine sent a bad frame: ${err.message}`));
+    }
+  }
+
+  private onFrame(f: Frame): void {
+    const p = this.pending.get(f.requestId);
+    if (f.op === Op.error) {
+      const r = new PayloadReader(f.payload);
+      let code = 0;
+      let message = 'malformed error frame';
+      try {
+        code = r.u16();
+        message = r.rest().toString('utf8');
+      } catch {
+        // Keep the defaults.
+      }
+      const err =
+        code === ErrorCode.shuttingDown
+          ? new StorageUnavailableError(message)
+          : new StorageError(errorCodeName(code), message);
+      if (p) {
+        this.pending.delete(f.requestId);
+        p.reject(err);
+      } else if (f.requestId === 0) {
+        // A connection-level error: the engine closes after it.
+        this.fail(err);
+      }
+      return;
+    }
+    if (!p) return; // Timed out already.
+    this.pending.delete(f.requestId);
+    if (f.op !== p.op) {
+      p.reject(new StorageError('badReply', `reply op ${f.op} does not match request op ${p.op}`));
+      return;
+    }
+    p.resolve(f.payload);
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    // Same timeout for all, so deadlines ascend in insertion order.
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) break;
+      this.pending.delete(id);
+      p.reject(
+        new StorageTimeoutError(
+          `storage engine did not answer within ${this.requestTimeoutMs} ms (op ${p.op}); the request may still take effect`,
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,345 @@
+// One client connection to the storage engine: decodes frames, checks the
+// hello, runs each request (reads at once, writes through group commit) and
+// writes each reply as soon as it is ready, so replies may overtake each
+// other. Bad input gets an error frame; when framing is lost the connection
+// is closed after it. Backpressure: reading pauses while too many requests
+// are in flight or the socket's output is not draining.
+
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { KvCodecError, decodeProposal, encodeResult } from '../kv/codec.js';
+import type { Proposal } from '../kv/types.js';
+import { STORAGE_MAX_KEY_BYTES, type RaftLogEntry } from './api.js';
+import { WriteConflictError, type StorageBackend } from './backend.js';
+import {
+  FrameDecoder,
+  FrameError,
+  FrameWriter,
+  PayloadError,
+  PayloadReader,
+  type Frame,
+} from './frame-codec.js';
+import { ShuttingDownError, type GroupCommitter } from './group-commit.js';
+import { ErrorCode, HELLO_MAGIC, Op, PROTOCOL_VERSION, errorCodeName } from './protocol.js';
+
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  /** Requests one connection may have in flight before reading pauses. */
+  maxInFlight: number;
+  /** Most entries one scan returns. */
+  maxScanLimit: number;
+}
+
+export interface ConnectionContext {
+  backend: StorageBackend;
+  committer: GroupCommitter;
+  limits: ConnectionLimits;
+  log: Logger;
+}
+
+/** A request over a limit; only that request fails. */
+class LimitError extends Error {}
+
+/** A session clientId is stored in a key after the 5-byte group+tag prefix. */
+const MAX_CLIENT_ID_BYTES = STORAGE_MAX_KEY_BYTES - 1;
+
+export class StorageConnection {
+  private readonly decoder: FrameDecoder;
+  private greeted = false;
+  private inFlight = 0;
+  private closed = false;
+  private pausedForInFlight = false;
+  private pausedForDrain = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.decoder = new FrameDecoder(ctx.limits.maxFrameBytes);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.pausedForDrain = false;
+      this.resumeIfAllowed();
+    });
+    socket.on('error', (err) => ctx.log.debug({ err: err.message }, 'storage connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  /** Ends the connection (engine shutdown). */
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.decoder.push(chunk, (f) => this.onFrame(f));
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      const code = err.kind === 'too-large' ? ErrorCode.frameTooLarge : ErrorCode.badFrame;
+      this.fatal(0, 0, code, err.message);
+    }
+  }
+
+  private onFrame(f: Frame): void {
+    if (this.closed) return;
+    if (!this.greeted) {
+      this.hello(f);
+      return;
+    }
+    this.inFlight++;
+    if (this.inFlight >= this.ctx.limits.maxInFlight && !this.pausedForInFlight) {
+      this.pausedForInFlight = true;
+      this.socket.pause();
+    }
+    this.handle(f).then(
+      (reply) => this.reply(reply),
+      (err: unknown) => this.reply(this.errorReply(f, err)),
+    );
+  }
+
+  private hello(f: Frame): void {
+    if (f.op !== Op.hello) {
+      this.fatal(
+        f.requestId,
+        f.group,
+        ErrorCode.helloRequired,
+        `the first frame must be a hello (op ${Op.hello}), got op ${f.op}`,
+      );
+      return;
+    }
+    let magic = 0;
+    let version = 0;
+    try {
+      const r = new PayloadReader(f.payload);
+      magic = r.u32();
+      version = r.u16();
+    } catch {
+      // Reported below as a mismatch.
+    }
+    if (magic !== HELLO_MAGIC || version !== PROTOCOL_VERSION) {
+      this.fatal(
+        f.requestId,
+        f.group,
+        ErrorCode.versionMismatch,
+        magic !== HELLO_MAGIC
+          ? 'not a distdb storage client: the hello lacks the DDBS magic'
+          : `storage protocol version ${version} is not supported; this engine speaks version ${PROTOCOL_VERSION} (upgrade the older side)`,
+      );
+      return;
+    }
+    this.greeted = true;
+    this.reply(
+      new FrameWriter(f.requestId, Op.hello, f.group, 10)
+        .u16(PROTOCOL_VERSION)
+        .u32(this.ctx.limits.maxFrameBytes)
+        .u32(STORAGE_MAX_KEY_BYTES)
+        .finish(),
+    );
+  }
+
+  private async handle(f: Frame): Promise<Buffer> {
+    const { backend, committer, limits } = this.ctx;
+    const r = new PayloadReader(f.payload);
+    const g = f.group;
+    const w = (hint?: number): FrameWriter => new FrameWriter(f.requestId, f.op, g, hint);
+    switch (f.op) {
+      case Op.apply: {
+        const appliedIndex = r.u64();
+        const n = r.u32();
+        if (n > r.remaining / 4) throw new PayloadError(`apply claims ${n} proposals`);
+        const proposals: Proposal[] = new Array<Proposal>(n);
+        for (let i = 0; i < n; i++) proposals[i] = checkProposal(decodeProposal(r.bytes()));
+        r.end();
+        const results = await committer.submit({
+          kind: 'apply',
+          group: g,
+          proposals,
+          appliedIndex,
+        });
+        const out = w(16 * n).u32(n);
+        for (const res of results ?? []) out.bytes(encodeResult(res));
+        return out.finish();
+      }
+      case Op.get: {
+        const key = checkKey(r.rest());
+        const value = await backend.get(g, key);
+        return w(value ? value.byteLength + 1 : 1)
+          .u8(value ? 1 : 0)
+          .raw(value ?? EMPTY)
+          .finish();
+      }
+      case Op.scan: {
+        const limit = r.u32();
+        const start = checkKey(r.rest());
+        if (limit < 1 || limit > limits.maxScanLimit) {
+          throw new LimitError(`scan limit must be 1 to ${limits.maxScanLimit}, got ${limit}`);
+        }
+        const page = await backend.scan(g, start, limit, limits.maxFrameBytes / 2);
+        const out = w(256).u32(page.entries.length);
+        for (const [k, v] of page.entries) out.bytes(k).bytes(v);
+        return out.nullableBytes(page.next).finish();
+      }
+      case Op.stats: {
+        r.end();
+        const s = await backend.stats(g);
+        const c = committer.counters;
+        return w(40)
+          .u64(s.keys)
+          .u64(s.diskBytes)
+          .u64(s.appliedIndex)
+          .u64(c.commits)
+          .u64(c.committedWrites)
+          .finish();
+      }
+      case Op.raftAppend: {
+        const first = r.u64();
+        const n = r.u32();
+        if (n > r.remaining / 4) throw new PayloadError(`raft append claims ${n} entries`);
+        const entries: RaftLogEntry[] = new Array<RaftLogEntry>(n);
+        for (let i = 0; i < n; i++) entries[i] = { index: first + i, data: r.bytes() };
+        const hardState = r.nullableBytes();
+        r.end();
+        if (n > 0 && first < 1) throw new PayloadError('raft log indexes start at 1');
+        await committer.submit({ kind: 'raft-append', group: g, entries, hardState });
+        return w(0).finish();
+      }
+      case Op.raftTruncate: {
+        const fromIndex = r.u64();
+        r.end();
+        await committer.submit({ kind: 'raft-truncate', group: g, fromIndex });
+        return w(0).finish();
+      }
+      case Op.raftCompact: {
+        const throughIndex = r.u64();
+        r.end();
+        await committer.submit({ kind: 'raft-compact', group: g, throughIndex });
+        return w(0).finish();
+      }
+      case Op.raftSaveSnapshot: {
+        await committer.submit({ kind: 'raft-snapshot', group: g, snapshot: r.rest() });
+        return w(0).finish();
+      }
+      case Op.raftLoad: {
+        r.end();
+        const s = await backend.raftState(g);
+        return w(64)
+          .nullableBytes(s.hardState)
+          .nullableBytes(s.snapshot)
+          .u64(s.firstIndex)
+          .u64(s.lastIndex)
+          .finish();
+      }
+      case Op.raftReadLog: {
+        const lo = r.u64();
+        const hi = r.u64();
+        const maxBytes = Math.min(r.u32(), limits.maxFrameBytes / 2);
+        r.end();
+        const entries = await backend.raftEntries(g, lo, hi, maxBytes);
+        const out = w(256)
+          .u32(entries.length)
+          .u64(entries[0]?.index ?? lo);
+        for (const e of entries) out.bytes(e.data);
+        return out.finish();
+      }
+      default:
+        return errorFrame(f, ErrorCode.unknownOp, `unknown op ${f.op}`);
+    }
+  }
+
+  private errorReply(f: Frame, err: unknown): Buffer {
+    if (err instanceof PayloadError || err instanceof KvCodecError) {
+      return errorFrame(f, ErrorCode.badRequest, `malformed op ${f.op} request: ${err.message}`);
+    }
+    if (err instanceof LimitError) return errorFrame(f, ErrorCode.limit, err.message);
+    if (err instanceof WriteConflictError) return errorFrame(f, ErrorCode.conflict, err.message);
+    if (err instanceof ShuttingDownError) {
+      return errorFrame(f, ErrorCode.shuttingDown, err.message);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    this.ctx.log.error({ err: message, op: f.op }, 'storage request failed');
+    return errorFrame(f, ErrorCode.internal, `storage engine failure: ${message}`);
+  }
+
+  private reply(buf: Buffer): void {
+    this.inFlight--;
+    if (this.closed) return;
+    if (!this.socket.write(buf)) {
+      this.pausedForDrain = true;
+      this.socket.pause();
+    }
+    this.resumeIfAllowed();
+  }
+
+  private resumeIfAllowed(): void {
+    if (this.pausedForInFlight && this.inFlight < this.ctx.limits.maxInFlight) {
+      this.pausedForInFlight = false;
+    }
+    if (!this.pausedForInFlight && !this.pausedForDrain && !this.closed) this.socket.resume();
+  }
+
+  /** Sends an error frame and closes: the peer cannot be understood any more. */
+  private fatal(requestId: number, group: number, code: number, message: string): void {
+    this.ctx.log.warn(
+      { code: errorCodeName(code), message },
+      'closing a storage connection after bad input',
+    );
+    this.closed = true;
+    this.socket.end(errorFrame({ requestId, group }, code, message));
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function errorFrame(
+  f: { requestId: number; group: number },
+  code: number,
+  message: string,
+): Buffer {
+  return new FrameWriter(f.requestId, Op.error, f.group, 64)
+    .u16(code)
+    .raw(Buffer.from(message, 'utf8'))
+    .finish();
+}
+
+function checkKey(key: Buffer): Buffer {
+  if (key.length > STORAGE_MAX_KEY_BYTES) {
+    throw new LimitError(
+      `key of ${key.length} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
+    );
+  }
+  return key;
+}
+
+/** Refuses, before anything is applied, what LMDB could not store. */
+function checkProposal(p: Proposal): Proposal {
+  if (p.session && Buffer.byteLength(p.session.clientId, 'utf8') > MAX_CLIENT_ID_BYTES) {
+    throw new LimitError(`session clientId exceeds ${MAX_CLIENT_ID_BYTES} bytes`);
+  }
+  const c = p.command;
+  const key = (k: Uint8Array): void => {
+    if (k.byteLength > STORAGE_MAX_KEY_BYTES) {
+      throw new LimitError(
+        `key of ${k.byteLength} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
+      );
+    }
+  };
+  switch (c.op) {
+    case 'put':
+    case 'cas':
+      key(c.key);
+      break;
+    case 'del':
+      c.keys.forEach(key);
+      break;
+    case 'mset':
+      for (const [k] of c.pairs) key(k);
+      break;
+    case 'noop':
+      break;
+  }
+  return p;
+}

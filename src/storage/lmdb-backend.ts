@@ -1,0 +1,355 @@
+// The LMDB backend (lmdb-js, embedded). One environment under
+// <data-dir>/lmdb with the sub-databases described in lmdb-layout.ts.
+//
+// A commit runs its requests on the main thread against a WriteOverlay (the
+// commit's own writes over the committed state), then hands every write to
+// lmdb-js in one `batch`: one LMDB transaction, committed with fsync (sync on,
+// overlappingSync off) on lmdb-js's write thread, so the event loop keeps
+// serving reads meanwhile. lmdb-js's async `transaction()` callbacks would let
+// the requests run inside the LMDB transaction instead, but they never run on
+// this platform (lmdb 3.5.6: the promise never settles), hence the overlay.
+//
+// Per-group counters (applied index, key count, session order, log bounds)
+// are cached in memory and written into the same batch; if a commit fails,
+// the cache is dropped and reloaded from the committed state.
+
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type RootDatabase } from 'lmdb';
+import { applyProposal } from '../kv/apply.js';
+import type { Bytes, KvResult, KvStore, Proposal } from '../kv/types.js';
+import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
+import {
+  WriteConflictError,
+  type BackendStats,
+  type RaftLogBounds,
+  type StorageBackend,
+  type WriteOp,
+  type WriteResult,
+} from './backend.js';
+import {
+  DB_DATA,
+  DB_META,
+  DB_RAFT,
+  META_APPLIED_INDEX,
+  META_KEY_COUNT,
+  META_SESSION,
+  RAFT_ENTRY,
+  RAFT_HARD_STATE,
+  RAFT_SNAPSHOT,
+  dataEnd,
+  dataKey,
+  entryIndex,
+  entryKey,
+  readU64,
+  sessionClientId,
+  taggedKey,
+  u64Value,
+} from './lmdb-layout.js';
+import { LmdbSessionTable, sessionLastIndex } from './lmdb-sessions.js';
+import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
+
+/** What a group's commits keep in memory; rebuilt from disk on first use. */
+interface GroupState {
+  appliedIndex: number;
+  keyCount: number;
+  /** clientId → lastIndex, least recently used first. */
+  sessions: Map<string, number>;
+  /** lastIndex < firstIndex when the log is empty. */
+  log: RaftLogBounds;
+}
+
+export class LmdbBackend implements StorageBackend {
+  private readonly root: RootDatabase<Buffer, Buffer>;
+  private readonly data: BinaryDb;
+  private readonly meta: BinaryDb;
+  private readonly raft: BinaryDb;
+  private readonly groups = new Map<GroupId, GroupState>();
+  readonly path: string;
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'lmdb');
+    this.root = open<Buffer, Buffer>({
+      path: this.path,
+      maxDbs: 8,
+      // Durable before acknowledged: a commit's promise settles after fsync.
+      overlappingSync: false,
+      noSync: false,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    const opts = { keyEncoding: 'binary', encoding: 'binary' } as const;
+    this.data = this.root.openDB<Buffer, Buffer>(DB_DATA, opts);
+    this.meta = this.root.openDB<Buffer, Buffer>(DB_META, opts);
+    this.raft = this.root.openDB<Buffer, Buffer>(DB_RAFT, opts);
+  }
+
+  async commit(ops: readonly WriteOp[]): Promise<Array<WriteResult | WriteConflictError>> {
+    const overlay = new WriteOverlay([this.data, this.meta, this.raft]);
+    const touched = new Set<GroupId>();
+    const outcomes: Array<WriteResult | WriteConflictError> = [];
+    try {
+      for (const op of ops) {
+        try {
+          outcomes.push(this.run(op, overlay));
+          touched.add(op.group);
+        } catch (err) {
+          // Conflicts are found before anything is changed; anything else aborts the commit.
+          if (!(err instanceof WriteConflictError)) throw err;
+          outcomes.push(err);
+        }
+      }
+      for (const group of touched) {
+        const g = this.state(group);
+        overlay.put(this.meta, taggedKey(group, META_APPLIED_INDEX), u64Value(g.appliedIndex));
+        overlay.put(this.meta, taggedKey(group, META_KEY_COUNT), u64Value(g.keyCount));
+      }
+      if (overlay.size > 0) await this.root.batch(() => overlay.flush());
+    } catch (err) {
+      this.groups.clear();
+      throw err;
+    }
+    return outcomes;
+  }
+
+  get(group: GroupId, key: Bytes): Promise<Bytes | null> {
+    return Promise.resolve(this.data.getBinary(dataKey(group, key)) ?? null);
+  }
+
+  scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage> {
+    const entries: Array<[Bytes, Bytes]> = [];
+    let bytes = 0;
+    let next: Bytes | null = null;
+    const end = dataEnd(group);
+    const range = this.data.getRange(
+      end ? { start: dataKey(group, start), end } : { start: dataKey(group, start) },
+    );
+    for (const { key, value } of range) {
+      const userKey = key.subarray(4);
+      const size = userKey.length + value.length;
+      if (entries.length >= limit || (entries.length > 0 && bytes + size > maxBytes)) {
+        next = userKey;
+        break;
+      }
+      entries.push([userKey, value]);
+      bytes += size;
+    }
+    return Promise.resolve({ entries, next });
+  }
+
+  stats(group: GroupId): Promise<BackendStats> {
+    const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
+    const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
+    let diskBytes = 0;
+    try {
+      diskBytes = statSync(join(this.path, 'data.mdb')).size;
+    } catch {
+      // Not created yet.
+    }
+    return Promise.resolve({
+      keys: count ? readU64(count, 0) : 0,
+      appliedIndex: applied ? readU64(applied, 0) : 0,
+      diskBytes,
+    });
+  }
+
+  raftState(
+    group: GroupId,
+  ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds> {
+    return Promise.resolve({
+      hardState: this.raft.getBinary(taggedKey(group, RAFT_HARD_STATE)) ?? null,
+      snapshot: this.raft.getBinary(taggedKey(group, RAFT_SNAPSHOT)) ?? null,
+      ...this.logBoundsOnDisk(group),
+    });
+  }
+
+  raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]> {
+    const out: RaftLogEntry[] = [];
+    if (hi <= lo) return Promise.resolve(out);
+    let bytes = 0;
+    for (const { key, value } of this.raft.getRange({
+      start: entryKey(group, lo),
+      end: entryKey(group, hi),
+    })) {
+      if (out.length > 0 && bytes + value.length > maxBytes) break;
+      out.push({ index: entryIndex(key), data: value });
+      bytes += value.length;
+    }
+    return Promise.resolve(out);
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+
+  private run(op: WriteOp, overlay: WriteOverlay): WriteResult {
+    const g = this.state(op.group);
+    switch (op.kind) {
+      case 'apply':
+        return this.apply(op.group, g, op.proposals, op.appliedIndex, overlay);
+      case 'raft-append':
+        this.append(op.group, g, op.entries, op.hardState, overlay);
+        return null;
+      case 'raft-truncate': {
+        const { firstIndex, lastIndex } = g.log;
+        const from = Math.max(op.fromIndex, firstIndex);
+        for (let i = from; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(op.group, i));
+        if (from <= lastIndex) g.log = { firstIndex, lastIndex: from - 1 };
+        return null;
+      }
+      case 'raft-compact': {
+        const { firstIndex, lastIndex } = g.log;
+        const through = Math.min(op.throughIndex, lastIndex);
+        for (let i = firstIndex; i <= through; i++)
+          overlay.remove(this.raft, entryKey(op.group, i));
+        if (op.throughIndex >= firstIndex) {
+          g.log = {
+            firstIndex: op.throughIndex + 1,
+            lastIndex: Math.max(lastIndex, op.throughIndex),
+          };
+        }
+        return null;
+      }
+      case 'raft-snapshot':
+        overlay.put(this.raft, taggedKey(op.group, RAFT_SNAPSHOT), asBuffer(op.snapshot));
+        return null;
+    }
+  }
+
+  private apply(
+    group: GroupId,
+    g: GroupState,
+    proposals: Proposal[],
+    appliedIndex: number,
+    overlay: WriteOverlay,
+  ): KvResult[] {
+    const n = proposals.length;
+    if (appliedIndex !== 0) {
+      if (appliedIndex <= g.appliedIndex) {
+        throw new WriteConflictError(
+          `apply through index ${appliedIndex} refused: group ${group} has already applied through ${g.appliedIndex}`,
+        );
+      }
+      if (appliedIndex < n) {
+        throw new WriteConflictError(
+          `apply of ${n} proposals cannot end at index ${appliedIndex}: indexes start at 1`,
+        );
+      }
+    }
+    const store = new OverlayKvStore(overlay, this.data, group, g);
+    const sessions = new LmdbSessionTable(overlay, this.meta, group, g.sessions);
+    const results: KvResult[] = new Array<KvResult>(n);
+    const first = appliedIndex === 0 ? 0 : appliedIndex - n + 1;
+    for (let i = 0; i < n; i++) {
+      results[i] = applyProposal(
+        store,
+        sessions,
+        proposals[i] as Proposal,
+        first === 0 ? 0 : first + i,
+      );
+    }
+    if (appliedIndex !== 0) g.appliedIndex = appliedIndex;
+    return results;
+  }
+
+  private append(
+    group: GroupId,
+    g: GroupState,
+    entries: RaftLogEntry[],
+    hardState: Bytes | null,
+    overlay: WriteOverlay,
+  ): void {
+    const { firstIndex, lastIndex } = g.log;
+    const empty = lastIndex < firstIndex;
+    const head = entries[0];
+    if (head) {
+      for (let i = 1; i < entries.length; i++) {
+        if ((entries[i] as RaftLogEntry).index !== head.index + i) {
+          throw new WriteConflictError('raft append: entries must have consecutive indexes');
+        }
+      }
+      if (!empty && head.index > lastIndex + 1) {
+        throw new WriteConflictError(
+          `raft append at index ${head.index} would leave a gap: the log ends at ${lastIndex}`,
+        );
+      }
+      if (!empty && head.index < firstIndex) {
+        throw new WriteConflictError(
+          `raft append at index ${head.index} is before the log's first index ${firstIndex} (compacted)`,
+        );
+      }
+    }
+    if (head) {
+      const tail = (entries[entries.length - 1] as RaftLogEntry).index;
+      for (let i = tail + 1; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(group, i));
+      for (const e of entries) overlay.put(this.raft, entryKey(group, e.index), asBuffer(e.data));
+      g.log = { firstIndex: empty ? head.index : firstIndex, lastIndex: tail };
+    }
+    if (hardState) overlay.put(this.raft, taggedKey(group, RAFT_HARD_STATE), asBuffer(hardState));
+  }
+
+  private state(group: GroupId): GroupState {
+    let g = this.groups.get(group);
+    if (g) return g;
+    const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
+    const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
+    const sessions: Array<[string, number]> = [];
+    for (const { key, value } of this.meta.getRange({
+      start: taggedKey(group, META_SESSION),
+      end: taggedKey(group, META_SESSION + 1),
+    })) {
+      sessions.push([sessionClientId(key), sessionLastIndex(value)]);
+    }
+    sessions.sort((a, b) => a[1] - b[1]);
+    g = {
+      appliedIndex: applied ? readU64(applied, 0) : 0,
+      keyCount: count ? readU64(count, 0) : 0,
+      sessions: new Map(sessions),
+      log: this.logBoundsOnDisk(group),
+    };
+    this.groups.set(group, g);
+    return g;
+  }
+
+  private logBoundsOnDisk(group: GroupId): RaftLogBounds {
+    const lo = taggedKey(group, RAFT_ENTRY);
+    const hi = taggedKey(group, RAFT_ENTRY + 1);
+    let firstIndex = 1;
+    let lastIndex = 0;
+    for (const key of this.raft.getKeys({ start: lo, end: hi, limit: 1 })) {
+      firstIndex = entryIndex(key);
+    }
+    for (const key of this.raft.getKeys({ start: hi, end: lo, reverse: true, limit: 1 })) {
+      lastIndex = entryIndex(key);
+    }
+    return { firstIndex, lastIndex };
+  }
+}
+
+/** The state machine's view of one group's data during a commit; keeps the key count. */
+class OverlayKvStore implements KvStore {
+  constructor(
+    private readonly overlay: WriteOverlay,
+    private readonly db: BinaryDb,
+    private readonly group: GroupId,
+    private readonly g: GroupState,
+  ) {}
+
+  get(key: Bytes): Bytes | undefined {
+    return this.overlay.get(this.db, dataKey(this.group, key)) ?? undefined;
+  }
+
+  put(key: Bytes, value: Bytes): void {
+    const k = dataKey(this.group, key);
+    if (!this.overlay.has(this.db, k)) this.g.keyCount++;
+    this.overlay.put(this.db, k, asBuffer(value));
+  }
+
+  delete(key: Bytes): boolean {
+    const k = dataKey(this.group, key);
+    if (!this.overlay.has(this.db, k)) return false;
+    this.overlay.remove(this.db, k);
+    this.g.keyCount--;
+    return true;
+  }
+}

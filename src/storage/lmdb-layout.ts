@@ -1,0 +1,91 @@
+// Where the LMDB backend puts each record. One LMDB environment (one file,
+// one transaction spans everything) holds three sub-databases; every key
+// starts with the group id (u32, big-endian) so groups coexist and a group's
+// records are contiguous:
+//   data  group key                  → value          (the state machine)
+//   meta  group 0x01                 → appliedIndex:u64
+//         group 0x02                 → keyCount:u64
+//         group 0x03 clientId:utf8   → seq:u64 lastIndex:u64 result (a client session)
+//   raft  group 0x01                 → hard state (opaque)
+//         group 0x02                 → snapshot (opaque)
+//         group 0x03 index:u64       → log entry (opaque)
+
+/** lmdb-js's largest key (it is built with a raised LMDB limit). */
+export const LMDB_MAX_KEY_BYTES = 4026;
+export const GROUP_PREFIX_BYTES = 4;
+
+export const DB_DATA = 'data';
+export const DB_META = 'meta';
+export const DB_RAFT = 'raft';
+
+export const META_APPLIED_INDEX = 0x01;
+export const META_KEY_COUNT = 0x02;
+export const META_SESSION = 0x03;
+export const RAFT_HARD_STATE = 0x01;
+export const RAFT_SNAPSHOT = 0x02;
+export const RAFT_ENTRY = 0x03;
+
+const TWO_32 = 0x100000000;
+
+export function dataKey(group: number, key: Uint8Array): Buffer {
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + key.byteLength);
+  k.writeUInt32BE(group, 0);
+  k.set(key, GROUP_PREFIX_BYTES);
+  return k;
+}
+
+/** The first key of the group after `group` in the data db, or null for the last group id. */
+export function dataEnd(group: number): Buffer | null {
+  if (group >= 0xffffffff) return null;
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES);
+  k.writeUInt32BE(group + 1, 0);
+  return k;
+}
+
+/** group:u32 tag:u8, for meta and raft records without a suffix (and as range bounds). */
+export function taggedKey(group: number, tag: number): Buffer {
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1);
+  k.writeUInt32BE(group, 0);
+  k[GROUP_PREFIX_BYTES] = tag;
+  return k;
+}
+
+export function sessionKey(group: number, clientId: string): Buffer {
+  const id = Buffer.from(clientId, 'utf8');
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + id.length);
+  k.writeUInt32BE(group, 0);
+  k[GROUP_PREFIX_BYTES] = META_SESSION;
+  id.copy(k, GROUP_PREFIX_BYTES + 1);
+  return k;
+}
+
+export function sessionClientId(key: Buffer): string {
+  return key.toString('utf8', GROUP_PREFIX_BYTES + 1);
+}
+
+export function entryKey(group: number, index: number): Buffer {
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + 8);
+  k.writeUInt32BE(group, 0);
+  k[GROUP_PREFIX_BYTES] = RAFT_ENTRY;
+  writeU64(k, GROUP_PREFIX_BYTES + 1, index);
+  return k;
+}
+
+export function entryIndex(key: Buffer): number {
+  return readU64(key, GROUP_PREFIX_BYTES + 1);
+}
+
+export function writeU64(buf: Buffer, off: number, n: number): void {
+  buf.writeUInt32BE(Math.floor(n / TWO_32), off);
+  buf.writeUInt32BE(n % TWO_32, off + 4);
+}
+
+export function readU64(buf: Buffer, off: number): number {
+  return buf.readUInt32BE(off) * TWO_32 + buf.readUInt32BE(off + 4);
+}
+
+export function u64Value(n: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  writeU64(b, 0, n);
+  return b;
+}

@@ -1,0 +1,71 @@
+// The storage engine's wire protocol: constants shared by the server and the
+// client. See docs/storage.md for the frame layout and every operation.
+
+/** Bumped on any incompatible change; the hello checks it. */
+export const PROTOCOL_VERSION = 1;
+/** First four bytes of a hello payload: 'DDBS'. Rejects a peer that speaks something else. */
+export const HELLO_MAGIC = 0x44444253;
+
+/** Default largest frame (the bytes after the length prefix): 64 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Smallest allowed maximum: a hello and any error must fit. */
+export const MIN_MAX_FRAME_BYTES = 1024;
+
+/** length:u32, then requestId:u32 op:u8 group:u32; `length` counts everything after itself. */
+export const LENGTH_PREFIX_BYTES = 4;
+export const HEADER_BYTES = 9;
+
+export const Op = {
+  hello: 0x01,
+  apply: 0x10,
+  get: 0x11,
+  scan: 0x12,
+  stats: 0x13,
+  raftAppend: 0x20,
+  raftTruncate: 0x21,
+  raftCompact: 0x22,
+  raftSaveSnapshot: 0x23,
+  raftLoad: 0x24,
+  raftReadLog: 0x25,
+  /** A reply that reports a failure: code:u16 message:utf8. */
+  error: 0x7f,
+} as const;
+export type OpCode = (typeof Op)[keyof typeof Op];
+
+export const ErrorCode = {
+  /** Framing is lost (bad length); the connection is closed after the error frame. */
+  badFrame: 1,
+  /** A frame larger than the maximum; the connection is closed. */
+  frameTooLarge: 2,
+  /** The hello's magic or version is not ours; the connection is closed. */
+  versionMismatch: 3,
+  /** The first frame was not a hello; the connection is closed. */
+  helloRequired: 4,
+  unknownOp: 5,
+  /** The payload does not parse for its op; only this request fails. */
+  badRequest: 6,
+  /** A request exceeds a limit (key size, scan limit, ...). */
+  limit: 7,
+  /** The request conflicts with what is stored (e.g. an applied index going backwards, a log gap). */
+  conflict: 8,
+  /** The backend failed (disk full, I/O error); nothing of the request was written. */
+  internal: 9,
+  /** The engine is stopping; retry against the restarted engine. */
+  shuttingDown: 10,
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Error codes after which the server closes the connection. */
+export function isFatalErrorCode(code: number): boolean {
+  return (
+    code === ErrorCode.badFrame ||
+    code === ErrorCode.frameTooLarge ||
+    code === ErrorCode.versionMismatch ||
+    code === ErrorCode.helloRequired
+  );
+}
+
+export function errorCodeName(code: number): string {
+  for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name;
+  return `code ${code}`;
+}
