@@ -22,6 +22,10 @@ export function validateConfig(c: RaftConfig): void {
       fail(`${key} must be a positive integer (got ${String(v)})`);
     }
   }
+  const perReady = c.maxCommittedSizePerReady;
+  if (perReady !== undefined && (!Number.isSafeInteger(perReady) || perReady <= 0)) {
+    fail(`maxCommittedSizePerReady must be a positive integer (got ${String(perReady)})`);
+  }
   if (c.heartbeatTick >= c.electionTick) {
     fail(
       `heartbeatTick (${c.heartbeatTick}) must be smaller than electionTick (${c.electionTick}), ` +

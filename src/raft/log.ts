@@ -217,10 +217,10 @@ export class RaftLog {
     return this.committed > Math.max(this.applying, this.pendingSnapshot?.metadata.index ?? 0);
   }
 
-  /** Committed entries not yet handed to the application to apply. */
-  nextCommittedEntries(): Entry[] {
+  /** Committed entries not yet handed to the application to apply, up to maxBytes of payload. */
+  nextCommittedEntries(maxBytes: number): Entry[] {
     const lo = Math.max(this.applying, this.pendingSnapshot?.metadata.index ?? 0) + 1;
-    return lo > this.committed ? [] : this.slice(lo, this.committed);
+    return lo > this.committed ? [] : this.slice(lo, this.committed, maxBytes);
   }
 
   /** Replaces the whole log with a snapshot received from the leader. */

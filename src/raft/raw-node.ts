@@ -136,7 +136,9 @@ export class RawNode {
     const snapshot = log.pendingSnapshot;
     log.pendingSnapshot = null;
     if (snapshot !== null) log.applying = Math.max(log.applying, snapshot.metadata.index);
-    const committedEntries = log.nextCommittedEntries();
+    const committedEntries = log.nextCommittedEntries(
+      r.cfg.maxCommittedSizePerReady ?? r.cfg.maxSizePerMsg,
+    );
     const lastCommitted = committedEntries[committedEntries.length - 1];
     if (lastCommitted !== undefined) {
       log.applying = lastCommitted.index;

@@ -159,6 +159,12 @@ export interface RaftConfig {
   /** 'lease' requires checkQuorum. */
   readOnlyOption: ReadOnlyOption;
   snapshotChunkSize: number;
+  /**
+   * Upper bound on the payload bytes of one Ready's committedEntries (at
+   * least one entry), so a node catching up applies in bounded batches.
+   * Default: maxSizePerMsg.
+   */
+  maxCommittedSizePerReady?: number;
   /** Applied index the application restored (its state machine is at least here). */
   applied: number;
 }

@@ -128,6 +128,7 @@ describe('raft input validation', () => {
     assert.throws(make({ maxInflightMsgs: 0 }), /maxInflightMsgs must be a positive integer/);
     assert.throws(make({ snapshotChunkSize: 1.5 }), /snapshotChunkSize must be a positive integer/);
     assert.throws(make({ id: '' }), /id must be a non-empty string/);
+    assert.throws(make({ maxCommittedSizePerReady: 0 }), /maxCommittedSizePerReady must be/);
     assert.throws(make({ group: -1 }), /group must be a non-negative integer/);
     assert.throws(make({ applied: -1 }), /applied must be a non-negative integer/);
     assert.throws(make({ random: 3 as unknown as () => number }), /random must be a function/);

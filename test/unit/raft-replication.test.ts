@@ -195,6 +195,20 @@ describe('raft log replication', () => {
     assert.deepEqual(c.peer('b').state, ['x']);
   });
 
+  it('hands committed entries to apply in batches of maxCommittedSizePerReady', () => {
+    const c = new Cluster(['a'], { maxCommittedSizePerReady: 8 });
+    c.elect('a');
+    for (let i = 0; i < 6; i++) c.propose('a', `v00${i}`); // 4 bytes each
+    const sizes: number[] = [];
+    while (c.node('a').hasReady()) {
+      const n = c.node('a');
+      const rd = n.ready();
+      if (rd.committedEntries.length > 0) sizes.push(rd.committedEntries.length);
+      n.advance();
+    }
+    assert.deepEqual(sizes, [2, 2, 2]);
+  });
+
   it('a restarted follower resumes from its persisted log', () => {
     const c = new Cluster(['a', 'b', 'c']);
     c.elect('a');
