@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { FAULT_MIXES } from './fault-mixes.js';
 import { planRun, replayCommand, type PlanOverrides } from './seed-plan.js';
 import { runSimulation, type SimResult } from './simulation.js';
+import { describeFailure, runSeeds } from './soak.js';
 import { Progress } from './progress.js';
 
 const TRACE_TAIL = 60;
@@ -68,7 +69,7 @@ function replay(seed: number, overrides: PlanOverrides, trace: boolean): number 
   }
   process.stdout.write(`${summary(r)}\n`);
   if (r.failure) {
-    process.stdout.write(failureText(r, replayCommand(opts)));
+    process.stdout.write(describeFailure({ result: r, replay: replayCommand(opts) }));
     return 1;
   }
   return 0;
@@ -76,28 +77,34 @@ function replay(seed: number, overrides: PlanOverrides, trace: boolean): number 
 
 function soak(start: number, count: number, overrides: PlanOverrides): number {
   const progress = new Progress(count);
-  const failures: string[] = [];
-  let events = 0;
   const began = Date.now();
-  for (let seed = start; seed < start + count; seed++) {
-    const opts = planRun(seed, overrides);
-    const r = runSimulation(opts);
-    events += r.events;
-    if (r.failure) {
-      const text = failureText(r, replayCommand(opts));
-      failures.push(text);
+  let done = 0;
+  let failures = 0;
+  const summaryOfAll = runSeeds(start, count, overrides, (r, failure) => {
+    done++;
+    if (failure) {
+      failures++;
       progress.clear();
-      process.stdout.write(`${summary(r)}\n${text}`);
+      process.stdout.write(`${summary(r)}\n${describeFailure(failure)}`);
     }
-    progress.update(seed - start + 1, failures.length);
-  }
+    progress.update(done, failures);
+  });
   progress.done();
+  const failed = summaryOfAll.failures.length;
   const secs = (Date.now() - began) / 1000;
+  const byProperty = new Map<string, number>();
+  for (const f of summaryOfAll.failures) {
+    const p = f.result.failure?.property ?? '?';
+    byProperty.set(p, (byProperty.get(p) ?? 0) + 1);
+  }
   process.stdout.write(
-    `\n${count} seeds (${start}..${start + count - 1}), ${events} events in ${secs.toFixed(1)}s ` +
-      `(${(count / secs).toFixed(1)} seeds/s): ${failures.length} failed\n`,
+    `\n${count} seeds (${start}..${start + count - 1}), ${summaryOfAll.events} events in ${secs.toFixed(1)}s ` +
+      `(${(count / secs).toFixed(1)} seeds/s): ${failed} failed` +
+      (failed > 0 ? ` (${[...byProperty].map(([p, n]) => `${p}: ${n}`).join(', ')})` : '') +
+      '\n',
   );
-  return failures.length > 0 ? 1 : 0;
+  for (const f of summaryOfAll.failures) process.stdout.write(`  ${f.replay}\n`);
+  return failed > 0 ? 1 : 0;
 }
 
 function summary(r: SimResult): string {
@@ -105,18 +112,8 @@ function summary(r: SimResult): string {
     `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
     `virtual=${(r.virtualMs / 1000).toFixed(1)}s ops ok=${r.ops.ok} fail=${r.ops.fail} ` +
     `unknown=${r.ops.unknown} committed=${r.committed} msgs=${r.messages} crashes=${r.crashes} ` +
-    `partitions=${r.partitions} conf=${r.confChanges} checks=${r.checks} → ` +
+    `partitions=${r.partitions} conf=${r.confChanges} leaders=${r.leaderTerms} snapshots=${r.snapshots} checks=${r.checks} linearizable=${r.linearizable ?? '-'} → ` +
     (r.failure ? 'FAILED' : 'ok')
-  );
-}
-
-function failureText(r: SimResult, command: string): string {
-  const f = r.failure;
-  if (!f) return '';
-  return (
-    `FAILED seed ${r.seed}: ${f.property} (at step ${f.step}, ${f.time.toFixed(0)}ms virtual)\n` +
-    `  ${f.detail.split('\n').join('\n  ')}\n` +
-    `  replay: ${command}\n`
   );
 }
 

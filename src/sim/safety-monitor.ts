@@ -60,8 +60,14 @@ export class SafetyMonitor {
   /** `clientId:seq` of every session write the committed log applied. */
   readonly appliedWrites = new Set<string>();
   checks = 0;
+  snapshotsInstalled = 0;
 
   constructor(private readonly currentLeaders: () => LeaderView[]) {}
+
+  /** Terms that had a leader. */
+  get leaderTerms(): number {
+    return this.leaders.size;
+  }
 
   get committedIndex(): number {
     return this.refHashes.length - 1;

@@ -257,6 +257,7 @@ export class SimNode {
   }
 
   private restore(snap: Snapshot): void {
+    this.env.monitor.snapshotsInstalled++;
     this.state = KvState.fromImage(snap.data);
     this.applied = snap.metadata.index;
     this.lastSnapshot = this.applied;

@@ -2,11 +2,12 @@
 // `steps` events under the fault mix, then heal everything, let the cluster
 // settle and judge the end state and the clients' history.
 
+import type { SearchVerdict } from '../check/register-search.js';
 import { RaftInvariantError } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
 import { Cluster, TICK_MS } from './cluster.js';
 import { type FaultMix } from './fault-mixes.js';
-import { checkLinearizable } from './linearizability.js';
+import { checkLinearizability, formatCheckResult } from '../check/linearizability.js';
 import { Nemesis } from './nemesis.js';
 import { SafetyViolation } from './safety-monitor.js';
 
@@ -50,7 +51,13 @@ export interface SimResult {
   crashes: number;
   partitions: number;
   confChanges: number;
+  /** Terms that elected a leader. */
+  leaderTerms: number;
+  /** Snapshots followers installed from a leader. */
+  snapshots: number;
   checks: number;
+  /** The checker's verdict on the client history; null when the run failed before it. */
+  linearizable: SearchVerdict | null;
 }
 
 /** Settling gives up after this much virtual time: then the cluster failed to recover. */
@@ -68,6 +75,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const nemesis = new Nemesis(cluster, opts.mix, cluster.rng.derive('nemesis'));
   const queue = cluster.queue;
   let events = 0;
+  let linearizable: SearchVerdict | null = null;
   let failure: SimFailure | null = null;
   const fail = (property: string, detail: string): void => {
     failure = { property, detail, step: Math.floor(queue.now / TICK_MS), time: queue.now };
@@ -85,7 +93,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     for (const c of cluster.clients) c.abandon();
     const why = settled(cluster) ? null : unsettledReason(cluster);
     if (why) fail('recovery', why);
-    else checkEnd(cluster, fail);
+    else linearizable = checkEnd(cluster, fail);
   } catch (e) {
     if (e instanceof SafetyViolation) fail(e.property, e.detail);
     else if (e instanceof RaftInvariantError) fail('core invariant', e.message);
@@ -108,7 +116,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     crashes: cluster.stats.crashes,
     partitions: nemesis.partitions,
     confChanges: cluster.stats.confChanges,
+    leaderTerms: cluster.monitor.leaderTerms,
+    snapshots: cluster.monitor.snapshotsInstalled,
     checks: cluster.monitor.checks,
+    linearizable,
   };
 }
 
@@ -141,13 +152,18 @@ function unsettledReason(c: Cluster): string {
   );
 }
 
-function checkEnd(c: Cluster, fail: (property: string, detail: string) => void): void {
+/** The end-state checks; returns the linearizability verdict ('unknown': search bound hit). */
+function checkEnd(
+  c: Cluster,
+  fail: (property: string, detail: string) => void,
+): SearchVerdict | null {
   for (const [session, what] of c.acked) {
     if (!c.monitor.appliedWrites.has(session)) {
       fail('durability', `acknowledged ${what} (session ${session}) is not in the committed log`);
-      return;
+      return null;
     }
   }
-  const verdict = checkLinearizable(c.history.operations());
-  if (verdict) fail('linearizability', verdict);
+  const result = checkLinearizability(c.history.operations());
+  if (result.verdict === 'violation') fail('linearizability', formatCheckResult(result));
+  return result.verdict;
 }

@@ -1,0 +1,90 @@
+// Runs a range of seeds and collects the failures with their replay
+// commands: the soak command and the npm test budget both use it.
+
+import { planRun, replayCommand, type PlanOverrides } from './seed-plan.js';
+import { runSimulation, type SimResult } from './simulation.js';
+
+export interface SoakFailure {
+  result: SimResult;
+  replay: string;
+}
+
+export interface SoakSummary {
+  seeds: number;
+  events: number;
+  failures: SoakFailure[];
+}
+
+export function runSeeds(
+  start: number,
+  count: number,
+  overrides: PlanOverrides,
+  onResult: (r: SimResult, failure: SoakFailure | null) => void = () => {},
+): SoakSummary {
+  const summary: SoakSummary = { seeds: 0, events: 0, failures: [] };
+  for (let seed = start; seed < start + count; seed++) {
+    const opts = planRun(seed, overrides);
+    const result = runSimulation(opts);
+    summary.seeds++;
+    summary.events += result.events;
+    const failure = result.failure ? { result, replay: replayCommand(opts) } : null;
+    if (failure) summary.failures.push(failure);
+    onResult(result, failure);
+  }
+  return summary;
+}
+
+export function describeFailure(f: SoakFailure): string {
+  const r = f.result;
+  const failure = r.failure;
+  if (!failure) return '';
+  return (
+    `FAILED seed ${r.seed}: ${failure.property} (at step ${failure.step}, ${failure.time.toFixed(0)}ms virtual)\n` +
+    `  ${failure.detail.split('\n').join('\n  ')}\n` +
+    `  replay: ${f.replay}\n`
+  );
+}
+
+/** What a range of seeds exercised, to show the faults really happened. */
+export interface Coverage {
+  runsByMix: Record<string, number>;
+  runsByNodes: Record<number, number>;
+  partitions: number;
+  crashes: number;
+  confChanges: number;
+  snapshots: number;
+  leaderTerms: number;
+  okOps: number;
+  /** Runs whose history the checker could not decide within its bound. */
+  undecided: number;
+}
+
+export function soakWithCoverage(
+  start: number,
+  count: number,
+  overrides: PlanOverrides = {},
+): { summary: SoakSummary; coverage: Coverage } {
+  const c: Coverage = {
+    runsByMix: {},
+    runsByNodes: {},
+    partitions: 0,
+    crashes: 0,
+    confChanges: 0,
+    snapshots: 0,
+    leaderTerms: 0,
+    okOps: 0,
+    undecided: 0,
+  };
+  const summary = runSeeds(start, count, overrides, (r) => {
+    c.runsByMix[r.mix] = (c.runsByMix[r.mix] ?? 0) + 1;
+    c.runsByNodes[r.nodes] = (c.runsByNodes[r.nodes] ?? 0) + 1;
+    c.partitions += r.partitions;
+    c.crashes += r.crashes;
+    c.confChanges += r.confChanges;
+    c.snapshots += r.snapshots;
+    c.leaderTerms += r.leaderTerms;
+    c.okOps += r.ops.ok;
+    if (r.linearizable === 'unknown') c.undecided++;
+  });
+  return { summary, coverage: c };
+}
