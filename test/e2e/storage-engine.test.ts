@@ -1,0 +1,372 @@
+// The storage engine as a real process on a real socket and a real LMDB file.
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Proposal } from '../../src/kv/types.js';
+import {
+  connectStorage,
+  StorageError,
+  StorageUnavailableError,
+  type StorageClient,
+} from '../../src/storage/client.js';
+import {
+  FrameDecoder,
+  FrameWriter,
+  PayloadReader,
+  type Frame,
+} from '../../src/storage/frame-codec.js';
+import { ErrorCode, HELLO_MAGIC, Op, PROTOCOL_VERSION } from '../../src/storage/protocol.js';
+import { startDistdb, tempDir, type Proc } from '../helpers/processes.js';
+
+const B = (s: string): Buffer => Buffer.from(s);
+const put = (k: string, v: string): Proposal => ({
+  command: { op: 'put', key: B(k), value: B(v) },
+});
+
+interface Engine {
+  proc: Proc;
+  socket: string;
+}
+
+async function startEngine(dataDir: string, extra: string[] = []): Promise<Engine> {
+  const proc = startDistdb(['storage', '--data-dir', dataDir, ...extra]);
+  const m = await proc.waitFor(/distdb storage ready socket=(\S+)/);
+  return { proc, socket: m[1] as string };
+}
+
+/** Runs `fn` with a fresh data dir and engine; always stops the engine and removes the dir. */
+async function withEngine(fn: (e: Engine, dataDir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir('distdb-storage-');
+  let engine: Engine | undefined;
+  try {
+    engine = await startEngine(dir.path);
+    await fn(engine, dir.path);
+  } finally {
+    await engine?.proc.stop();
+    dir.remove();
+  }
+}
+
+/** A raw socket that collects whatever frames the engine sends, and notices the close. */
+function rawConnection(path: string): Promise<{
+  sock: Socket;
+  frames: Frame[];
+  closed: Promise<void>;
+  next(): Promise<Frame>;
+}> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(path);
+    const frames: Frame[] = [];
+    const decoder = new FrameDecoder(1 << 20);
+    let wake: (() => void) | null = null;
+    sock.on('data', (c: Buffer) => {
+      decoder.push(c, (f) => frames.push(f));
+      wake?.();
+    });
+    const closed = new Promise<void>((ok) => sock.on('close', () => ok()));
+    sock.once('error', reject);
+    sock.once('connect', () =>
+      resolve({
+        sock,
+        frames,
+        closed,
+        async next() {
+          while (frames.length === 0) await new Promise<void>((ok) => (wake = ok));
+          return frames.shift() as Frame;
+        },
+      }),
+    );
+  });
+}
+
+function errorOf(f: Frame): { code: number; message: string } {
+  assert.equal(f.op, Op.error);
+  const r = new PayloadReader(f.payload);
+  return { code: r.u16(), message: r.rest().toString() };
+}
+
+const hello = (version = PROTOCOL_VERSION): Buffer =>
+  new FrameWriter(0, Op.hello, 0).u32(HELLO_MAGIC).u16(version).finish();
+
+test('apply, get, scan and stats through connectStorage, many requests in flight', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    try {
+      const n = 500;
+      const writes = Array.from({ length: n }, (_, i) =>
+        c.apply(0, [put(`k${String(i).padStart(4, '0')}`, `v${i}`)], 0),
+      );
+      // Reads race the writes on the same connection; replies may overtake each other.
+      const reads = Array.from({ length: 50 }, () => c.get(0, B('k0000')));
+      const results = await Promise.all(writes);
+      await Promise.all(reads);
+      assert.ok(results.every((r) => r.length === 1 && r[0]?.op === 'put' && r[0].written));
+      assert.equal((await c.get(0, B('k0042')))?.toString(), 'v42');
+      assert.equal(await c.get(0, B('absent')), null);
+      assert.equal(await c.get(1, B('k0042')), null, 'another group is empty');
+
+      const [nx] = await c.apply(
+        0,
+        [{ command: { op: 'put', key: B('k0001'), value: B('x'), cond: 'nx' } }],
+        0,
+      );
+      assert.deepEqual(nx, { op: 'put', written: false, old: null });
+
+      const page = await c.scan(0, B('k0498'), 10);
+      assert.deepEqual(
+        page.entries.map(([k, v]) => `${Buffer.from(k).toString()}=${Buffer.from(v).toString()}`),
+        ['k0498=v498', 'k0499=v499'],
+      );
+      assert.equal(page.next, null);
+      const first = await c.scan(0, B(''), 2);
+      assert.equal(Buffer.from(first.next ?? []).toString(), 'k0002');
+
+      const stats = await c.stats(0);
+      assert.equal(stats.keys, n);
+      assert.equal(stats.appliedIndex, 0);
+      assert.ok(stats.diskBytes > 0);
+      // Group commit: the burst shared commits.
+      assert.ok(stats.commits !== undefined && stats.committedWrites !== undefined);
+      assert.ok(stats.committedWrites >= n);
+      assert.ok(
+        stats.commits * 5 < stats.committedWrites,
+        `commits ${stats.commits} for ${stats.committedWrites} writes`,
+      );
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+test('limits and conflicts come back as errors that say what to do', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    try {
+      await assert.rejects(
+        c.get(0, Buffer.alloc(c.maxKeyBytes + 1)),
+        (e: unknown) =>
+          e instanceof StorageError && e.code === 'limit' && /maximum key size/.test(e.message),
+      );
+      await assert.rejects(c.scan(0, B(''), 0), /scan limit must be/);
+      await c.apply(0, [put('a', '1')], 10);
+      await assert.rejects(
+        c.apply(0, [put('a', '2')], 10),
+        (e: unknown) => e instanceof StorageError && e.code === 'conflict',
+      );
+      assert.equal((await c.get(0, B('a')))?.toString(), '1');
+      const tooBig = Buffer.alloc(c.maxFrameBytes);
+      await assert.rejects(c.apply(0, [put('big', tooBig.toString())], 0), /maximum frame size/);
+      assert.equal((await c.stats(0)).appliedIndex, 10);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+test('raft persistence: append with hard state, load, truncate, compact, snapshot', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    try {
+      const entries = Array.from({ length: 20 }, (_, i) => ({
+        index: i + 1,
+        data: Buffer.alloc(1000, i),
+      }));
+      await c.raftAppend(5, entries, B('hard-1'));
+      await c.raftTruncate(5, 16);
+      await c.raftCompact(5, 3);
+      await c.raftSaveSnapshot(5, B('snapshot@3'));
+      await assert.rejects(c.raftAppend(5, [{ index: 30, data: B('x') }], null), /gap/);
+      const state = await c.raftLoad(5);
+      assert.equal(state.hardState?.toString(), 'hard-1');
+      assert.equal(state.snapshot?.toString(), 'snapshot@3');
+      assert.deepEqual(
+        state.entries.map((e) => e.index),
+        [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+      );
+      assert.deepEqual(state.entries[0]?.data, Buffer.alloc(1000, 3));
+      const paged = await c.raftEntries(5, 4, 16, 2500);
+      assert.deepEqual(
+        paged.map((e) => e.index),
+        [4, 5],
+      );
+      const empty = await c.raftLoad(6);
+      assert.deepEqual(empty, { hardState: null, snapshot: null, entries: [] });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+test('garbage on one connection gets an error frame and a close; another client keeps working', async () => {
+  await withEngine(async ({ socket }) => {
+    const good = await connectStorage(socket);
+    try {
+      // No hello: the first frame is refused and the connection closed.
+      const noHello = await rawConnection(socket);
+      noHello.sock.write(new FrameWriter(7, Op.get, 0).raw(B('k')).finish());
+      assert.equal(errorOf(await noHello.next()).code, ErrorCode.helloRequired);
+      await noHello.closed;
+
+      // Random bytes: framing is lost.
+      const junk = await rawConnection(socket);
+      junk.sock.write(hello());
+      assert.equal((await junk.next()).op, Op.hello);
+      junk.sock.write(Buffer.from([0, 0, 0, 2, 0xde, 0xad, 0xbe, 0xef]));
+      const lost = errorOf(await junk.next());
+      assert.equal(lost.code, ErrorCode.badFrame);
+      assert.match(lost.message, /framing lost/);
+      await junk.closed;
+
+      // An oversized frame: refused from its length, connection closed.
+      const big = await rawConnection(socket);
+      big.sock.write(hello());
+      await big.next();
+      big.sock.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+      assert.equal(errorOf(await big.next()).code, ErrorCode.frameTooLarge);
+      await big.closed;
+
+      // A well-framed but malformed request fails alone; the connection stays usable.
+      const bad = await rawConnection(socket);
+      bad.sock.write(hello());
+      await bad.next();
+      bad.sock.write(new FrameWriter(41, Op.apply, 0).u8(1).finish());
+      bad.sock.write(new FrameWriter(42, 0x66, 0).finish());
+      bad.sock.write(new FrameWriter(43, Op.get, 0).raw(B('nothing')).finish());
+      const replies = [await bad.next(), await bad.next(), await bad.next()];
+      const byId = new Map(replies.map((f) => [f.requestId, f]));
+      assert.equal(errorOf(byId.get(41) as Frame).code, ErrorCode.badRequest);
+      assert.equal(errorOf(byId.get(42) as Frame).code, ErrorCode.unknownOp);
+      assert.equal(byId.get(43)?.op, Op.get);
+      bad.sock.destroy();
+
+      // A client of another protocol version is told so and closed.
+      const old = await rawConnection(socket);
+      old.sock.write(hello(PROTOCOL_VERSION + 1));
+      const mismatch = errorOf(await old.next());
+      assert.equal(mismatch.code, ErrorCode.versionMismatch);
+      assert.match(mismatch.message, /version \d+ is not supported; this engine speaks version/);
+      await old.closed;
+
+      await good.apply(0, [put('still', 'working')], 0);
+      assert.equal((await good.get(0, B('still')))?.toString(), 'working');
+    } finally {
+      await good.close();
+    }
+  });
+});
+
+test('socket: mode 0600, live socket refused, stale socket replaced, removed on SIGTERM', async () => {
+  const dir = tempDir('distdb-storage-');
+  const other = tempDir('distdb-storage-');
+  let a: Engine | undefined;
+  let b: Engine | undefined;
+  try {
+    a = await startEngine(dir.path);
+    assert.equal(a.socket, join(dir.path, 'storage.sock'));
+    assert.equal(statSync(a.socket).mode & 0o777, 0o600);
+
+    const second = startDistdb(['storage', '--data-dir', other.path, '--socket', a.socket]);
+    assert.equal(await second.exited, 2);
+    assert.match(second.output(), /another process is serving .*storage\.sock/);
+
+    a.proc.kill('SIGKILL');
+    await a.proc.exited;
+    assert.ok(existsSync(a.socket), 'kill -9 leaves the socket file behind');
+    b = await startEngine(dir.path);
+    const c = await connectStorage(b.socket);
+    await c.apply(0, [put('k', 'v')], 0);
+    await c.close();
+
+    b.proc.kill('SIGTERM');
+    assert.equal(await b.proc.exited, 0);
+    assert.ok(!existsSync(b.socket), 'a clean stop removes the socket');
+  } finally {
+    await a?.proc.stop();
+    await b?.proc.stop();
+    dir.remove();
+    other.remove();
+  }
+});
+
+test('kill -9 right after the acks loses nothing acknowledged', async () => {
+  const dir = tempDir('distdb-storage-');
+  let engine: Engine | undefined;
+  try {
+    engine = await startEngine(dir.path);
+    const c = await connectStorage(engine.socket);
+    const acked: string[] = [];
+    let writes = 0;
+    // Writers keep going; the engine is killed the moment 400 acks are in.
+    const killAt = 400;
+    await new Promise<void>((resolve) => {
+      const writer = async (w: number): Promise<void> => {
+        for (;;) {
+          const key = `w${w}-${writes++}`;
+          try {
+            await c.apply(0, [put(key, `value-of-${key}`)], 0);
+          } catch (e) {
+            assert.ok(e instanceof StorageUnavailableError, String(e));
+            return;
+          }
+          acked.push(key);
+          if (acked.length === killAt) {
+            engine?.proc.kill('SIGKILL');
+            resolve();
+          }
+        }
+      };
+      for (let w = 0; w < 16; w++) void writer(w);
+    });
+    await engine.proc.exited;
+    await c.closed;
+    engine = await startEngine(dir.path);
+    const c2 = await connectStorage(engine.socket);
+    try {
+      const values = await Promise.all(acked.map((k) => c2.get(0, B(k))));
+      const missing = acked.filter((k, i) => values[i] === undefined || values[i] === null);
+      assert.deepEqual(missing, []);
+      acked.forEach((k, i) =>
+        assert.equal(Buffer.from(values[i] as Uint8Array).toString(), `value-of-${k}`),
+      );
+      assert.ok((await c2.stats(0)).keys >= acked.length);
+    } finally {
+      await c2.close();
+    }
+  } finally {
+    await engine?.proc.stop();
+    dir.remove();
+  }
+});
+
+test('a client learns that the engine died: pending requests reject, close listeners run', async () => {
+  const dir = tempDir('distdb-storage-');
+  let engine: Engine | undefined;
+  try {
+    engine = await startEngine(dir.path);
+    const c: StorageClient = await connectStorage(engine.socket);
+    let closedWith: Error | null = null;
+    c.onClose((e) => (closedWith = e));
+    const inflight = Array.from({ length: 200 }, (_, i) =>
+      c.apply(0, [put(`p${i}`, 'v')], 0).then(
+        () => 'ok',
+        (e: unknown) => e,
+      ),
+    );
+    engine.proc.kill('SIGKILL');
+    const outcomes = await Promise.all(inflight);
+    for (const o of outcomes)
+      assert.ok(o === 'ok' || o instanceof StorageUnavailableError, String(o));
+    await c.closed;
+    assert.ok(closedWith !== null && (closedWith as Error) instanceof StorageUnavailableError);
+    await assert.rejects(c.get(0, B('p1')), StorageUnavailableError);
+    await assert.rejects(
+      connectStorage(engine.socket, { connectTimeoutMs: 1000 }),
+      /cannot reach the storage engine/,
+    );
+  } finally {
+    await engine?.proc.stop();
+    dir.remove();
+  }
+});
