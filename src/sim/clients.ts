@@ -84,7 +84,9 @@ export class SimClient {
     const clientId = this.clientId();
     const seq = ++this.seq;
     const session = `${clientId}:${seq}`;
-    const value = session;
+    // Some values are large, so batching, the in-flight byte window and the
+    // uncommitted-bytes limit come into play.
+    const value = this.rng.chance(0.2) ? `${session}~${'x'.repeat(this.rng.int(400))}` : session;
     if (roll < 0.75) {
       const handle = history.invoke(this.name, { kind: 'put', key, value });
       const command = { op: 'put' as const, key: bytes(key), value: bytes(value) };

@@ -2,7 +2,14 @@
 // clients, and the clocks that tick them, all on one virtual-time event queue.
 
 import { HistoryRecorder } from '../check/history.js';
-import type { ConfChange, ConfState, Message, NodeId, RaftConfig } from '../raft/types.js';
+import type {
+  ConfChange,
+  ConfState,
+  Message,
+  NodeId,
+  RaftConfig,
+  ReadOnlyOption,
+} from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
 import type { ClientReply, ClientRequest } from './client-protocol.js';
 import { SimClient } from './clients.js';
@@ -24,6 +31,7 @@ export interface ClusterOptions {
   bugs: SimBugs;
   diskDelay: [number, number];
   compactEvery: number;
+  reads: ReadOnlyOption;
   trace: ((line: string) => void) | null;
 }
 
@@ -162,7 +170,7 @@ export class Cluster {
       maxInflightMsgs: 8,
       maxInflightBytes: 16 * 1024,
       maxUncommittedEntriesSize: 64 * 1024,
-      readOnlyOption: 'safe',
+      readOnlyOption: this.opts.reads,
       snapshotChunkSize: 256,
       applied,
     };
@@ -183,6 +191,12 @@ export class Cluster {
     if (this.opts.bugs.inflateCommit && m.type === 'append' && m.entries.length > 0) {
       const last = m.entries[m.entries.length - 1];
       if (last) m = { ...m, commit: Math.max(m.commit, last.index) };
+    }
+    const to = this.nodes.get(m.to);
+    if (!to?.up || this.network.isBlocked(m.from, m.to)) {
+      // A real transport notices a dead connection: tell the sender's core, as a coordinator would.
+      const from = this.nodes.get(m.from);
+      this.queue.after(this.network.delay(), () => from?.reportUnreachable(m));
     }
     this.network.send(m);
   }

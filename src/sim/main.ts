@@ -7,6 +7,7 @@
 //   --steps N         ticks of virtual time per run (10 ms each; default 3000)
 //   --nodes 3|5       cluster size (default: from the seed)
 //   --mix NAME        fault mix (default: from the seed); --mixes lists them
+//   --reads safe|lease  ReadIndex by heartbeat round or leader lease (default: from the seed)
 //   --trace           print every step of a single run
 
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ function main(): number {
       steps: { type: 'string' },
       nodes: { type: 'string' },
       mix: { type: 'string' },
+      reads: { type: 'string' },
       trace: { type: 'boolean', default: false },
       mixes: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -44,6 +46,7 @@ function main(): number {
   if (values.steps !== undefined) overrides.steps = int('--steps', values.steps, 1);
   if (values.nodes !== undefined) overrides.nodes = int('--nodes', values.nodes, 3);
   if (values.mix !== undefined) overrides.mix = values.mix;
+  if (values.reads !== undefined) overrides.reads = values.reads as PlanOverrides['reads'];
   if (values.seed !== undefined)
     return replay(int('--seed', values.seed, 0), overrides, values.trace);
   if (values.seeds !== undefined) {
@@ -109,7 +112,7 @@ function soak(start: number, count: number, overrides: PlanOverrides): number {
 
 function summary(r: SimResult): string {
   return (
-    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
+    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} reads=${r.reads} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
     `virtual=${(r.virtualMs / 1000).toFixed(1)}s ops ok=${r.ops.ok} fail=${r.ops.fail} ` +
     `unknown=${r.ops.unknown} committed=${r.committed} msgs=${r.messages} crashes=${r.crashes} ` +
     `partitions=${r.partitions} conf=${r.confChanges} leaders=${r.leaderTerms} snapshots=${r.snapshots} checks=${r.checks} linearizable=${r.linearizable ?? '-'} → ` +
@@ -125,9 +128,10 @@ function int(flag: string, text: string, min: number): number {
   return n;
 }
 
-const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [--steps N] [--nodes 3|5] [--mix NAME] [--trace]
+const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [options]
   --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail
   --seeds N    soak N seeds with a progress bar and a summary
+  --nodes 3|5, --mix NAME, --reads safe|lease, --steps N (ticks of 10 ms virtual time)
   --mixes      list the fault mixes
 `;
 

@@ -53,6 +53,10 @@ export class Network {
     return this.rng.chance(this.profile.loss);
   }
 
+  isBlocked(from: NodeId, to: NodeId): boolean {
+    return this.blocked.has(`${from}>${to}`);
+  }
+
   block(from: NodeId, to: NodeId): void {
     this.blocked.add(`${from}>${to}`);
   }

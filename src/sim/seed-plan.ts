@@ -2,7 +2,8 @@
 // cluster size both follow from the seed, so consecutive seeds cover every
 // (mix, size) pair. The replay command spells every choice out.
 
-import { FAULT_MIXES, findMix } from './fault-mixes.js';
+import type { ReadOnlyOption } from '../raft/types.js';
+import { FAULT_MIXES, findMix, type FaultMix } from './fault-mixes.js';
 import type { SimOptions } from './simulation.js';
 
 export const DEFAULT_STEPS = 3000;
@@ -11,6 +12,7 @@ export interface PlanOverrides {
   steps?: number;
   nodes?: number;
   mix?: string;
+  reads?: ReadOnlyOption;
 }
 
 export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
@@ -18,9 +20,21 @@ export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
   const mix = o.mix !== undefined ? findMix(o.mix) : FAULT_MIXES[seed % mixes];
   const nodes = o.nodes ?? (Math.floor(seed / mixes) % 2 === 0 ? 3 : 5);
   if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5, got ${nodes}`);
-  return { seed, steps: o.steps ?? DEFAULT_STEPS, nodes, mix: mix as SimOptions['mix'] };
+  const m = mix as FaultMix;
+  // Lease reads trust the clocks: only mixes that never stall a node's clock
+  // use them, on every other round of seeds.
+  const leaseAllowed = m.actions.pause === undefined;
+  const reads =
+    o.reads ?? (leaseAllowed && Math.floor(seed / (2 * mixes)) % 2 === 1 ? 'lease' : 'safe');
+  if (reads !== 'safe' && reads !== 'lease') {
+    throw new Error(`--reads must be safe or lease, got ${String(reads)}`);
+  }
+  return { seed, steps: o.steps ?? DEFAULT_STEPS, nodes, mix: m, reads };
 }
 
 export function replayCommand(o: SimOptions): string {
-  return `npm run sim -- --seed ${o.seed} --steps ${o.steps} --nodes ${o.nodes} --mix ${o.mix.name}`;
+  return (
+    `npm run sim -- --seed ${o.seed} --steps ${o.steps} --nodes ${o.nodes} --mix ${o.mix.name}` +
+    ` --reads ${o.reads ?? 'safe'}`
+  );
 }

@@ -164,6 +164,18 @@ export class SimNode {
     this.pump();
   }
 
+  /** The transport could not deliver `m` (peer down or cut off). */
+  reportUnreachable(m: Message): void {
+    const raw = this.raw;
+    if (!raw) return;
+    this.whenRunning(() => {
+      if (this.raw !== raw) return;
+      raw.reportUnreachable(m.to);
+      if (m.type === 'snapshot') raw.reportSnapshot(m.to, false);
+      this.pump();
+    });
+  }
+
   /** False when refused; an invalid change for the current membership is refused too. */
   proposeConfChange(cc: ConfChange): boolean {
     const raw = this.raw;

@@ -3,7 +3,7 @@
 // settle and judge the end state and the clients' history.
 
 import type { SearchVerdict } from '../check/register-search.js';
-import { RaftInvariantError } from '../raft/types.js';
+import { RaftInvariantError, type ReadOnlyOption } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
 import { Cluster, TICK_MS } from './cluster.js';
 import { type FaultMix } from './fault-mixes.js';
@@ -21,6 +21,8 @@ export interface SimOptions {
   steps: number;
   nodes: number;
   mix: FaultMix;
+  /** How ReadIndex confirms leadership: a heartbeat round, or the leader's lease. Default safe. */
+  reads?: ReadOnlyOption;
   bugs?: SimBugs;
   /** Applied entries between snapshots. */
   compactEvery?: number;
@@ -39,6 +41,7 @@ export interface SimResult {
   seed: number;
   mix: string;
   nodes: number;
+  reads: ReadOnlyOption;
   steps: number;
   settleSteps: number;
   /** Events run in all: deliveries, ticks, disk completions, client and fault actions. */
@@ -70,6 +73,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     bugs: opts.bugs ?? {},
     diskDelay: opts.mix.diskDelay,
     compactEvery: opts.compactEvery ?? 50,
+    reads: opts.reads ?? 'safe',
     trace: opts.trace ?? null,
   });
   const nemesis = new Nemesis(cluster, opts.mix, cluster.rng.derive('nemesis'));
@@ -105,6 +109,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     seed: opts.seed,
     mix: opts.mix.name,
     nodes: opts.nodes,
+    reads: opts.reads ?? 'safe',
     steps: opts.steps,
     settleSteps: Math.ceil((settleEnd - end) / TICK_MS),
     events,
