@@ -176,9 +176,9 @@ export class Cluster {
     };
   }
 
-  /** Each node's clock runs a little fast or slow, and stops while the node is stalled. */
+  /** Each node's clock runs up to 4% fast or slow (lease reads assume under 10% apart), and stops while the node is stalled. */
   private startClock(node: SimNode): void {
-    const period = TICK_MS * (0.95 + this.rng.next() * 0.1);
+    const period = TICK_MS * (0.96 + this.rng.next() * 0.08);
     const tick = (): void => {
       if (this.retired.has(node.id)) return;
       if (node.pausedUntil <= this.queue.now) node.tick();
