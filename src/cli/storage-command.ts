@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
+import { DataDirInUseError } from '../storage/data-dir-lock.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from '../storage/protocol.js';
 import { StorageServer, StorageSocketError } from '../storage/server.js';
 import { ConfigError, parseByteSize, setting } from './config.js';
@@ -57,7 +58,9 @@ async function runStorage(flags: Record<string, string | undefined>): Promise<vo
   try {
     server = await StorageServer.start({ dataDir, socketPath, maxFrameBytes, log });
   } catch (err) {
-    if (err instanceof StorageSocketError) throw new ConfigError(err.message);
+    if (err instanceof StorageSocketError || err instanceof DataDirInUseError) {
+      throw new ConfigError(err.message);
+    }
     throw err;
   }
   const stop = (signal: string): void => {

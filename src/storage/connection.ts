@@ -78,9 +78,14 @@ export class StorageConnection {
     try {
       this.decoder.push(chunk, (f) => this.onFrame(f));
     } catch (err) {
-      if (!(err instanceof FrameError)) throw err;
-      const code = err.kind === 'too-large' ? ErrorCode.frameTooLarge : ErrorCode.badFrame;
-      this.fatal(0, 0, code, err.message);
+      if (err instanceof FrameError) {
+        const code = err.kind === 'too-large' ? ErrorCode.frameTooLarge : ErrorCode.badFrame;
+        this.fatal(0, 0, code, err.message);
+      } else {
+        // A bug of ours, not the client's: drop this connection, keep serving the others.
+        this.ctx.log.error({ err: (err as Error).stack }, 'storage connection handler failed');
+        this.fatal(0, 0, ErrorCode.internal, `storage engine failure: ${(err as Error).message}`);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { StorageBackend } from './backend.js';
 import { StorageConnection, type ConnectionLimits } from './connection.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { GroupCommitter } from './group-commit.js';
 import { LmdbBackend } from './lmdb-backend.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from './protocol.js';
@@ -39,6 +40,7 @@ export class StorageServer {
     private readonly server: Server,
     private readonly backend: StorageBackend,
     private readonly committer: GroupCommitter,
+    private readonly unlock: () => void,
   ) {}
 
   static async start(opts: StorageServerOptions): Promise<StorageServer> {
@@ -55,7 +57,14 @@ export class StorageServer {
     mkdirSync(opts.dataDir, { recursive: true });
     mkdirSync(dirname(opts.socketPath), { recursive: true });
     await clearStaleSocket(opts.socketPath);
-    const backend = new LmdbBackend(opts.dataDir);
+    const unlock = lockDataDir(opts.dataDir);
+    let backend: LmdbBackend;
+    try {
+      backend = new LmdbBackend(opts.dataDir);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
     const committer = new GroupCommitter(backend);
     const limits: ConnectionLimits = {
       maxFrameBytes,
@@ -63,7 +72,7 @@ export class StorageServer {
       maxScanLimit: DEFAULT_MAX_SCAN_LIMIT,
     };
     const server = createServer();
-    const self = new StorageServer(opts.socketPath, server, backend, committer);
+    const self = new StorageServer(opts.socketPath, server, backend, committer, unlock);
     server.on('connection', (socket: Socket) => {
       const conn = new StorageConnection(socket, { backend, committer, limits, log });
       self.connections.add(conn);
@@ -73,6 +82,7 @@ export class StorageServer {
       await listenPrivately(server, opts.socketPath);
     } catch (err) {
       await backend.close();
+      unlock();
       throw err;
     }
     return self;
@@ -86,6 +96,7 @@ export class StorageServer {
       for (const c of this.connections) c.destroy();
       await stopped;
       await this.backend.close();
+      this.unlock();
       try {
         unlinkSync(this.socketPath);
       } catch {

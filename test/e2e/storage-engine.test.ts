@@ -257,7 +257,7 @@ test('garbage on one connection gets an error frame and a close; another client 
   });
 });
 
-test('socket: mode 0600, live socket refused, stale socket replaced, removed on SIGTERM', async () => {
+test('socket: mode 0600, live socket and busy data dir refused, stale socket replaced, removed on SIGTERM', async () => {
   const dir = tempDir('distdb-storage-');
   const other = tempDir('distdb-storage-');
   let a: Engine | undefined;
@@ -270,6 +270,16 @@ test('socket: mode 0600, live socket refused, stale socket replaced, removed on 
     const second = startDistdb(['storage', '--data-dir', other.path, '--socket', a.socket]);
     assert.equal(await second.exited, 2);
     assert.match(second.output(), /another process is serving .*storage\.sock/);
+
+    const sameDir = startDistdb([
+      'storage',
+      '--data-dir',
+      dir.path,
+      '--socket',
+      join(other.path, 'x.sock'),
+    ]);
+    assert.equal(await sameDir.exited, 2);
+    assert.match(sameDir.output(), /data directory .* is in use by storage engine pid \d+/);
 
     a.proc.kill('SIGKILL');
     await a.proc.exited;
