@@ -119,17 +119,22 @@ export class Cluster {
 
   /** Creates and boots a node (bootstrap voters, or a spare joining as a learner). */
   addNode(id: NodeId): SimNode {
-    const node = new SimNode(id, this.bootstrap, {
-      queue: this.queue,
-      monitor: this.monitor,
-      bugs: this.opts.bugs,
-      compactEvery: this.opts.compactEvery,
-      raftConfig: (nodeId, applied, random) => this.raftConfig(nodeId, applied, random),
-      send: (m) => this.send(m),
-      diskDelay: () => this.rng.range(this.diskDelay[0], this.diskDelay[1]),
-      onConfChange: (by, cc, conf) => this.onConfChange(by, cc, conf),
-      trace: (line) => this.trace(line),
-    });
+    const node = new SimNode(
+      id,
+      this.bootstrap,
+      {
+        queue: this.queue,
+        monitor: this.monitor,
+        bugs: this.opts.bugs,
+        compactEvery: this.opts.compactEvery,
+        raftConfig: (nodeId, applied, random) => this.raftConfig(nodeId, applied, random),
+        send: (m) => this.send(m),
+        diskDelay: () => this.rng.range(this.diskDelay[0], this.diskDelay[1]),
+        onConfChange: (by, cc, conf) => this.onConfChange(by, cc, conf),
+        trace: (line) => this.trace(line),
+      },
+      this.rng.chance(0.5),
+    );
     this.nodes.set(id, node);
     node.start(this.rng.derive(`${id}#1`));
     this.startClock(node);

@@ -63,6 +63,12 @@ export class SimNode {
   incarnation = 0;
   pausedUntil = 0;
   private persisting = false;
+  /**
+   * The state machine as a durable store (LMDB in the real coordinator)
+   * last saved it, with its applied index; null for a node whose state
+   * machine is volatile and is rebuilt from the snapshot after a crash.
+   */
+  private saved: { image: Uint8Array; applied: number } | null = null;
   private lastSnapshot = 0;
   private writes = new Map<string, { seq: number; reply: Reply }>();
   private reads = new Map<string, PendingRead>();
@@ -73,6 +79,8 @@ export class SimNode {
     readonly id: NodeId,
     initialConf: ConfState,
     private readonly env: NodeEnv,
+    /** Whether the state machine survives crashes (else it is rebuilt from the snapshot). */
+    readonly durableState: boolean,
   ) {
     this.disk = new FakeDisk(initialConf);
     this.log = new FakeDisk(initialConf);
@@ -88,10 +96,15 @@ export class SimNode {
     this.incarnation++;
     const persisted = this.disk.restore();
     const snap = persisted.snapshot;
-    this.state = snap ? KvState.fromImage(snap.data) : new KvState();
-    this.applied = snap?.metadata.index ?? 0;
-    this.lastSnapshot = this.applied;
-    this.conf = snap?.metadata.conf ?? this.disk.initialConf;
+    this.lastSnapshot = snap?.metadata.index ?? 0;
+    const saved = this.saved;
+    if (saved && saved.applied > this.lastSnapshot) {
+      this.state = KvState.fromImage(saved.image);
+      this.applied = saved.applied;
+    } else {
+      this.state = snap ? KvState.fromImage(snap.data) : new KvState();
+      this.applied = this.lastSnapshot;
+    }
     this.log = copyDisk(this.disk);
     this.role = 'follower';
     this.leader = null;
@@ -102,7 +115,10 @@ export class SimNode {
     this.readWaits = [];
     const random = (): number => rng.next();
     this.raw = new RawNode(this.env.raftConfig(this.id, this.applied, random), persisted);
-    this.env.trace(`${this.id} start #${this.incarnation} applied=${this.applied}`);
+    this.conf = this.raw.status().conf;
+    this.env.trace(
+      `${this.id} start #${this.incarnation} applied=${this.applied}${this.durableState ? ' (durable state machine)' : ''}`,
+    );
     this.pump();
   }
 
@@ -190,10 +206,6 @@ export class SimNode {
     return ok;
   }
 
-  stateHash(): number {
-    return hashImage(this.state.image());
-  }
-
   /** Takes the next Ready, if any, and starts persisting it. */
   private pump(): void {
     const raw = this.raw;
@@ -248,7 +260,9 @@ export class SimNode {
       if (e.type === 'conf-change') confChanges.push(decodeConfChange(e.data));
     }
     if (rd.snapshot || rd.committedEntries.length > 0) {
-      this.env.monitor.onApplied(this.id, this.applied, this.stateHash());
+      const image = this.state.image();
+      if (this.durableState) this.saved = { image, applied: this.applied };
+      this.env.monitor.onApplied(this.id, this.applied, hashImage(image));
     }
     for (const rs of rd.readStates) {
       const ctx = Buffer.from(rs.context).toString();
