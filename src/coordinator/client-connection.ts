@@ -13,9 +13,26 @@ import { RequestParser } from '../resp/request-parser.js';
 import { RespProtocolError } from '../resp/protocol-error.js';
 import { encodeError } from '../resp/reply-encoder.js';
 import type { ClientState, CommandContext, NodeState } from './command-context.js';
-import { dispatch } from './dispatch.js';
+import type { CommandSpec } from './command-table.js';
+import { dispatch, lookupCommand } from './dispatch.js';
 import { settingName } from './limits.js';
 import { ReplyQueue } from './reply-queue.js';
+
+type StorageAccess = 'read' | 'write' | 'none';
+
+interface HeldCommand {
+  args: Buffer[];
+  spec: CommandSpec | undefined;
+  kind: StorageAccess;
+  ticket: number;
+}
+
+function storageAccess(spec: CommandSpec | undefined): StorageAccess {
+  if (spec === undefined) return 'none';
+  if (spec.flags.includes('write')) return 'write';
+  if (spec.flags.includes('readonly')) return 'read';
+  return 'none';
+}
 
 /** How long a closing connection waits for the client to close its side. */
 const CLOSE_GRACE_MS = 5000;
@@ -25,6 +42,10 @@ export class ClientConnection {
   private readonly ctx: CommandContext;
   private readonly parser: RequestParser;
   private readonly queue = new ReplyQueue();
+  /** Commands read but not yet dispatched because earlier ones must finish first (see mayStart). */
+  private readonly held: HeldCommand[] = [];
+  private readsInFlight = 0;
+  private writesInFlight = 0;
   /** Replies ready to write, in order; they precede everything in `queue`. */
   private out: Buffer[] = [];
   private flushScheduled = false;
@@ -99,21 +120,73 @@ export class ClientConnection {
   }
 
   private execute(args: Buffer[]): void {
-    const reply = dispatch(this.ctx, args, this.log);
+    const spec = lookupCommand(this.node.commands, args);
+    const kind = storageAccess(spec);
+    if (this.held.length === 0 && this.mayStart(kind)) {
+      this.start(args, spec, kind, null);
+      return;
+    }
+    this.held.push({ args, spec, kind, ticket: this.queue.push(null) });
+  }
+
+  /**
+   * Whether a command may go to storage now. Writes of one connection may be
+   * in flight together (the engine applies them in order), and so may reads;
+   * but a read waits for this connection's earlier writes (to see them) and a
+   * write for its earlier reads (so they do not see it), as a client that
+   * pipelines SET then GET expects.
+   */
+  private mayStart(kind: StorageAccess): boolean {
+    if (kind === 'read') return this.writesInFlight === 0;
+    if (kind === 'write') return this.readsInFlight === 0;
+    return true;
+  }
+
+  /** Dispatches a command; `ticket` is its reply slot if it has one already. */
+  private start(
+    args: Buffer[],
+    spec: CommandSpec | undefined,
+    kind: StorageAccess,
+    ticket: number | null,
+  ): void {
+    const reply = dispatch(this.ctx, args, spec, this.log);
     if (Buffer.isBuffer(reply)) {
-      if (this.queue.length === 0) this.out.push(reply);
+      if (ticket !== null) this.queue.fill(ticket, reply);
+      else if (this.queue.length === 0) this.out.push(reply);
       else this.queue.push(reply);
       return;
     }
-    const ticket = this.queue.push(null);
+    const slot = ticket ?? this.queue.push(null);
+    this.track(kind, +1);
     reply.then(
-      (r) => this.completed(ticket, r),
-      (err: unknown) => this.completed(ticket, encodeError(`ERR ${(err as Error).message}`)),
+      (r) => this.finished(slot, kind, r),
+      (err: unknown) => this.finished(slot, kind, encodeError(`ERR ${(err as Error).message}`)),
     );
+  }
+
+  private track(kind: StorageAccess, delta: number): void {
+    if (kind === 'read') this.readsInFlight += delta;
+    else if (kind === 'write') this.writesInFlight += delta;
+  }
+
+  private finished(ticket: number, kind: StorageAccess, reply: Buffer): void {
+    this.track(kind, -1);
+    // Commands held back for ordering may go now, in order.
+    while (this.held.length > 0) {
+      const next = this.held[0] as HeldCommand;
+      if (!this.mayStart(next.kind)) break;
+      this.held.shift();
+      this.start(next.args, next.spec, next.kind, next.ticket);
+    }
+    this.completed(ticket, reply);
   }
 
   private completed(ticket: number, reply: Buffer): void {
     this.queue.fill(ticket, reply);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.flushScheduled) return;
     // Wait for the rest of this event-loop turn: replies that complete
     // together (one storage socket read) then leave in one write.

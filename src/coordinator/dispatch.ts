@@ -1,18 +1,31 @@
-// Runs one command: looks it up in the command table, checks arity and key
+// Runs one command: given its command-table row, checks arity and key
 // sizes, calls the handler and turns any failure into an error reply. Never
 // throws: every outcome is a reply for the client.
 
 import type { Logger } from 'pino';
 import { encodeError } from '../resp/reply-encoder.js';
+import { StorageError, StorageTimeoutError, StorageUnavailableError } from '../storage/errors.js';
 import type { CommandContext, Reply } from './command-context.js';
 import { CommandError, STORAGE_UNAVAILABLE, wrongArity } from './command-error.js';
-import { arityAccepts, keyIndexes } from './command-table.js';
+import { arityAccepts, keyIndexes, type CommandSpec } from './command-table.js';
 import { settingName } from './limits.js';
 
-export function dispatch(ctx: CommandContext, args: Buffer[], log: Logger): Reply {
+/** The table row for a command (by its first word), or undefined if there is none. */
+export function lookupCommand(
+  commands: ReadonlyMap<string, CommandSpec>,
+  args: Buffer[],
+): CommandSpec | undefined {
   const nameArg = args[0] as Buffer;
-  const name = nameArg.length <= 32 ? nameArg.toString('latin1').toLowerCase() : '';
-  const spec = ctx.node.commands.get(name);
+  return nameArg.length <= 32 ? commands.get(nameArg.toString('latin1').toLowerCase()) : undefined;
+}
+
+/** Runs `args`, whose row `lookupCommand` found (undefined: unknown command). */
+export function dispatch(
+  ctx: CommandContext,
+  args: Buffer[],
+  spec: CommandSpec | undefined,
+  log: Logger,
+): Reply {
   ctx.node.stats.commandsProcessed++;
   if (spec === undefined) return encodeError(unknownCommand(args));
   ctx.client.lastCommand = spec.name;
@@ -54,9 +67,17 @@ function printable(b: Buffer): string {
 
 function failure(err: unknown, ctx: CommandContext, command: string, log: Logger): Buffer {
   if (err instanceof CommandError) return encodeError(err.message);
-  if (!ctx.node.storage.connected) {
+  if (err instanceof StorageUnavailableError || !ctx.node.storage.connected) {
     // The engine went away while the command was in flight.
     return encodeError(STORAGE_UNAVAILABLE);
+  }
+  if (err instanceof StorageTimeoutError) {
+    return encodeError(
+      'TRYAGAIN storage engine did not answer in time; a write may still take effect, retry shortly',
+    );
+  }
+  if (err instanceof StorageError) {
+    return encodeError(`ERR storage engine refused the request (${err.code}): ${err.message}`);
   }
   log.error({ err, command }, 'command failed');
   return encodeError(

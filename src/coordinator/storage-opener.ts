@@ -1,9 +1,10 @@
-// How the coordinator reaches its storage engine. Placeholder until the
-// storage client (src/storage/client.ts) lands: every attempt fails, so the
-// coordinator runs and answers TRYAGAIN.
+// How the coordinator reaches its storage engine: the engine's socket client.
+import { connectStorage } from '../storage/client.js';
 import type { StorageOpener } from './storage-link.js';
 
 export function storageOpener(socketPath: string): StorageOpener {
-  return () =>
-    Promise.reject(new Error(`storage client not built yet; cannot reach ${socketPath}`));
+  return async () => {
+    const client = await connectStorage(socketPath);
+    return { api: client, closed: client.closed };
+  };
 }
