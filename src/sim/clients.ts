@@ -24,6 +24,12 @@ export interface ClientEnv {
 export const CLIENT_KEYS = ['a', 'b', 'c'];
 /** No answer within this long (virtual ms): retry at another node. */
 const REQUEST_TIMEOUT = 250;
+/**
+ * A client gives up on an operation after this long (virtual ms) and moves
+ * on: the operation's outcome is unknown, and a later write uses the next
+ * seq. Not while draining at the end of the run: then it waits for answers.
+ */
+const GIVE_UP_AFTER = 3000;
 
 interface Current {
   req: ClientRequest;
@@ -32,6 +38,7 @@ interface Current {
   describe: string;
   handle: OpHandle<never>;
   attempt: number;
+  invokedAt: number;
 }
 
 export class SimClient {
@@ -58,7 +65,7 @@ export class SimClient {
     this.env.queue.after(this.rng.int(20), () => this.next());
   }
 
-  /** The run is over: an operation still waiting never got an answer. */
+  /** Gives up on the operation in flight: it never got an answer. */
   abandon(): void {
     if (!this.current) return;
     this.current.handle.timeout();
@@ -111,7 +118,14 @@ export class SimClient {
     describe: string,
     handle: OpHandle<Value | Uint8Array> | OpHandle<void> | OpHandle<boolean>,
   ): void {
-    this.current = { req, session, describe, handle: handle as OpHandle<never>, attempt: 0 };
+    this.current = {
+      req,
+      session,
+      describe,
+      handle: handle as OpHandle<never>,
+      attempt: 0,
+      invokedAt: this.env.queue.now,
+    };
     this.attempt();
   }
 
@@ -124,6 +138,11 @@ export class SimClient {
     this.env.send(this.target, cur.req, (r) => this.onReply(cur, r));
     this.env.queue.after(REQUEST_TIMEOUT, () => {
       if (this.current !== cur || cur.attempt !== attempt) return;
+      if (!this.draining && this.env.queue.now - cur.invokedAt >= GIVE_UP_AFTER) {
+        this.abandon();
+        this.env.queue.after(this.rng.int(20), () => this.next());
+        return;
+      }
       this.target = this.rng.pick(this.env.nodes());
       this.attempt();
     });

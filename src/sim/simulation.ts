@@ -5,6 +5,7 @@
 import type { SearchVerdict } from '../check/register-search.js';
 import { RaftInvariantError, type ReadOnlyOption } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
+import { CLIENT_KEYS } from './clients.js';
 import { Cluster, TICK_MS } from './cluster.js';
 import { type FaultMix } from './fault-mixes.js';
 import { checkLinearizability, formatCheckResult } from '../check/linearizability.js';
@@ -167,6 +168,12 @@ function checkEnd(
       fail('durability', `acknowledged ${what} (session ${session}) is not in the committed log`);
       return null;
     }
+  }
+  // The settled state, read at every key: the history must explain it too.
+  const leader = c.leader();
+  for (const key of CLIENT_KEYS) {
+    const value = leader?.state.get(Buffer.from(key));
+    c.history.invoke('final', { kind: 'get', key }).ok(value ?? null);
   }
   const result = checkLinearizability(c.history.operations());
   if (result.verdict === 'violation') fail('linearizability', formatCheckResult(result));
