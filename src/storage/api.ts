@@ -81,4 +81,17 @@ export interface RaftStorageApi {
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes?: number): Promise<RaftLogEntry[]>;
   /** Hard state, snapshot and the whole log, for a restart. */
   raftLoad(group: GroupId): Promise<RaftDiskState>;
+  /**
+   * The group's state-machine image (all pairs and client sessions, opaque
+   * bytes) and the applied index it reflects: the data of a Raft snapshot.
+   * Limited to the engine's frame size.
+   */
+  exportImage(group: GroupId): Promise<{ appliedIndex: number; image: Bytes }>;
+  /**
+   * Replaces the group's state machine (pairs, sessions, applied index) with
+   * an exported image, durably, in one transaction. With `raftSnapshot`, the
+   * same transaction stores it and discards the whole log (a follower
+   * catching up from a snapshot). An image older than the applied index is refused.
+   */
+  installImage(group: GroupId, image: Bytes, raftSnapshot: Bytes | null): Promise<void>;
 }

@@ -6,6 +6,7 @@
 
 import type { Bytes, KvResult, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
+import type { DecodedImage } from './state-image.js';
 
 /** One write request; a commit carries many of them. */
 export type WriteOp =
@@ -13,7 +14,13 @@ export type WriteOp =
   | { kind: 'raft-append'; group: GroupId; entries: RaftLogEntry[]; hardState: Bytes | null }
   | { kind: 'raft-truncate'; group: GroupId; fromIndex: number }
   | { kind: 'raft-compact'; group: GroupId; throughIndex: number }
-  | { kind: 'raft-snapshot'; group: GroupId; snapshot: Bytes };
+  | { kind: 'raft-snapshot'; group: GroupId; snapshot: Bytes }
+  /**
+   * Replaces the group's pairs, sessions and applied index with an image; with
+   * a Raft snapshot, also stores it and discards the whole log (a follower
+   * catching up from a snapshot).
+   */
+  | { kind: 'install-image'; group: GroupId; image: DecodedImage; raftSnapshot: Bytes | null };
 
 /** apply's results, or null for the other writes. */
 export type WriteResult = KvResult[] | null;
@@ -24,6 +31,11 @@ export type WriteResult = KvResult[] | null;
  */
 export class WriteConflictError extends Error {
   override name = 'WriteConflictError';
+}
+
+/** A request over a documented limit; only that request fails. */
+export class LimitExceededError extends Error {
+  override name = 'LimitExceededError';
 }
 
 export interface BackendStats {
@@ -54,5 +66,10 @@ export interface StorageBackend {
     group: GroupId,
   ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds>;
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]>;
+  /**
+   * The group's state image (state-image.ts) as of the last commit, and the
+   * applied index it reflects. LimitExceededError if it exceeds maxBytes.
+   */
+  exportImage(group: GroupId, maxBytes: number): Promise<{ appliedIndex: number; image: Buffer }>;
   close(): Promise<void>;
 }

@@ -261,6 +261,18 @@ export class StorageClient implements StorageApi, RaftStorageApi {
     return { hardState, snapshot, entries };
   }
 
+  async exportImage(group: GroupId): Promise<{ appliedIndex: number; image: Bytes }> {
+    const r = await this.send(this.writer(Op.exportImage, group, 0));
+    return { appliedIndex: r.u64(), image: r.rest() };
+  }
+
+  async installImage(group: GroupId, image: Bytes, raftSnapshot: Bytes | null): Promise<void> {
+    const size = image.byteLength + 5 + (raftSnapshot?.byteLength ?? 0);
+    await this.send(
+      this.writer(Op.installImage, group, size).nullableBytes(raftSnapshot).raw(image),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closeError) return;
     const done = this.closed;

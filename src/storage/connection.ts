@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { KvCodecError, decodeProposal, encodeResult } from '../kv/codec.js';
 import type { Proposal } from '../kv/types.js';
 import { STORAGE_MAX_KEY_BYTES, type RaftLogEntry } from './api.js';
-import { WriteConflictError, type StorageBackend } from './backend.js';
+import { LimitExceededError, WriteConflictError, type StorageBackend } from './backend.js';
+import { decodeImage } from './state-image.js';
 import {
   FrameDecoder,
   FrameError,
@@ -36,9 +37,6 @@ export interface ConnectionContext {
   limits: ConnectionLimits;
   log: Logger;
 }
-
-/** A request over a limit; only that request fails. */
-class LimitError extends Error {}
 
 /** A session clientId is stored in a key after the 5-byte group+tag prefix. */
 const MAX_CLIENT_ID_BYTES = STORAGE_MAX_KEY_BYTES - 1;
@@ -181,7 +179,9 @@ export class StorageConnection {
         const limit = r.u32();
         const start = checkKey(r.rest());
         if (limit < 1 || limit > limits.maxScanLimit) {
-          throw new LimitError(`scan limit must be 1 to ${limits.maxScanLimit}, got ${limit}`);
+          throw new LimitExceededError(
+            `scan limit must be 1 to ${limits.maxScanLimit}, got ${limit}`,
+          );
         }
         const page = await backend.scan(g, start, limit, limits.maxFrameBytes / 2);
         const out = w(256).u32(page.entries.length);
@@ -250,6 +250,23 @@ export class StorageConnection {
         for (const e of entries) out.bytes(e.data);
         return out.finish();
       }
+      case Op.exportImage: {
+        r.end();
+        // Leave room for the header so any exported image can be installed again.
+        const { appliedIndex, image } = await backend.exportImage(g, limits.maxFrameBytes - 1024);
+        return w(8 + image.length)
+          .u64(appliedIndex)
+          .raw(image)
+          .finish();
+      }
+      case Op.installImage: {
+        const raftSnapshot = r.nullableBytes();
+        const image = decodeImage(r.rest());
+        for (const [k] of image.pairs) checkKey(k);
+        for (const [clientId] of image.sessions) checkClientId(clientId);
+        await committer.submit({ kind: 'install-image', group: g, image, raftSnapshot });
+        return w(0).finish();
+      }
       default:
         return errorFrame(f, ErrorCode.unknownOp, `unknown op ${f.op}`);
     }
@@ -259,7 +276,7 @@ export class StorageConnection {
     if (err instanceof PayloadError || err instanceof KvCodecError) {
       return errorFrame(f, ErrorCode.badRequest, `malformed op ${f.op} request: ${err.message}`);
     }
-    if (err instanceof LimitError) return errorFrame(f, ErrorCode.limit, err.message);
+    if (err instanceof LimitExceededError) return errorFrame(f, ErrorCode.limit, err.message);
     if (err instanceof WriteConflictError) return errorFrame(f, ErrorCode.conflict, err.message);
     if (err instanceof ShuttingDownError) {
       return errorFrame(f, ErrorCode.shuttingDown, err.message);
@@ -312,22 +329,26 @@ function errorFrame(
 
 function checkKey(key: Buffer): Buffer {
   if (key.length > STORAGE_MAX_KEY_BYTES) {
-    throw new LimitError(
+    throw new LimitExceededError(
       `key of ${key.length} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
     );
   }
   return key;
 }
 
+function checkClientId(clientId: string): void {
+  if (Buffer.byteLength(clientId, 'utf8') > MAX_CLIENT_ID_BYTES) {
+    throw new LimitExceededError(`session clientId exceeds ${MAX_CLIENT_ID_BYTES} bytes`);
+  }
+}
+
 /** Refuses, before anything is applied, what LMDB could not store. */
 function checkProposal(p: Proposal): Proposal {
-  if (p.session && Buffer.byteLength(p.session.clientId, 'utf8') > MAX_CLIENT_ID_BYTES) {
-    throw new LimitError(`session clientId exceeds ${MAX_CLIENT_ID_BYTES} bytes`);
-  }
+  if (p.session) checkClientId(p.session.clientId);
   const c = p.command;
   const key = (k: Uint8Array): void => {
     if (k.byteLength > STORAGE_MAX_KEY_BYTES) {
-      throw new LimitError(
+      throw new LimitExceededError(
         `key of ${k.byteLength} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
       );
     }

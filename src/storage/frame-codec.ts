@@ -115,24 +115,24 @@ function parseBody(body: Buffer): Frame {
 
 const TWO_32 = 0x100000000;
 
-/**
- * Builds one frame in a single growing buffer: the header is reserved up front
- * and the length filled in by finish(), so sending needs no further copy.
- */
-export class FrameWriter {
-  private buf: Buffer;
-  private pos = LENGTH_PREFIX_BYTES + HEADER_BYTES;
+/** Writes big-endian fields into one growing buffer (payloads, stored records). */
+export class ByteWriter {
+  protected buf: Buffer;
+  protected pos: number;
 
-  constructor(requestId: number, op: number, group: number, payloadHint = 64) {
-    this.buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + HEADER_BYTES + payloadHint);
-    this.buf.writeUInt32BE(requestId >>> 0, 4);
-    this.buf[8] = op;
-    this.buf.writeUInt32BE(group >>> 0, 9);
+  constructor(sizeHint = 64, start = 0) {
+    this.buf = Buffer.allocUnsafe(start + sizeHint);
+    this.pos = start;
   }
 
-  /** Bytes of payload written so far. */
-  get payloadBytes(): number {
-    return this.pos - LENGTH_PREFIX_BYTES - HEADER_BYTES;
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes written (a view of the internal buffer). */
+  bytesWritten(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
 
   u8(n: number): this {
@@ -179,16 +179,34 @@ export class FrameWriter {
     return b === null ? this.u8(0) : this.u8(1).bytes(b);
   }
 
-  finish(): Buffer {
-    this.buf.writeUInt32BE(this.pos - LENGTH_PREFIX_BYTES, 0);
-    return this.buf.subarray(0, this.pos);
-  }
-
-  private room(n: number): void {
+  protected room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+}
+
+/**
+ * Builds one frame: the header is reserved up front and the length filled in
+ * by finish(), so sending needs no further copy.
+ */
+export class FrameWriter extends ByteWriter {
+  constructor(requestId: number, op: number, group: number, payloadHint = 64) {
+    super(payloadHint, LENGTH_PREFIX_BYTES + HEADER_BYTES);
+    this.buf.writeUInt32BE(requestId >>> 0, 4);
+    this.buf[8] = op;
+    this.buf.writeUInt32BE(group >>> 0, 9);
+  }
+
+  /** Bytes of payload written so far. */
+  get payloadBytes(): number {
+    return this.pos - LENGTH_PREFIX_BYTES - HEADER_BYTES;
+  }
+
+  finish(): Buffer {
+    this.buf.writeUInt32BE(this.pos - LENGTH_PREFIX_BYTES, 0);
+    return this.buf.subarray(0, this.pos);
   }
 }
 

@@ -20,6 +20,7 @@ import { applyProposal } from '../kv/apply.js';
 import type { Bytes, KvResult, KvStore, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
 import {
+  LimitExceededError,
   WriteConflictError,
   type BackendStats,
   type RaftLogBounds,
@@ -30,6 +31,7 @@ import {
 import {
   DB_DATA,
   DB_META,
+  GROUP_PREFIX_BYTES,
   DB_RAFT,
   META_APPLIED_INDEX,
   META_KEY_COUNT,
@@ -43,11 +45,22 @@ import {
   entryKey,
   readU64,
   sessionClientId,
+  sessionKey,
   taggedKey,
   u64Value,
 } from './lmdb-layout.js';
 import { LmdbSessionTable, sessionLastIndex } from './lmdb-sessions.js';
+import { ByteWriter } from './frame-codec.js';
+import {
+  IMAGE_VERSION,
+  ITEM_END,
+  ITEM_PAIR,
+  ITEM_SESSION,
+  type DecodedImage,
+} from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /** What a group's commits keep in memory; rebuilt from disk on first use. */
 interface GroupState {
@@ -125,7 +138,7 @@ export class LmdbBackend implements StorageBackend {
       end ? { start: dataKey(group, start), end } : { start: dataKey(group, start) },
     );
     for (const { key, value } of range) {
-      const userKey = key.subarray(4);
+      const userKey = key.subarray(GROUP_PREFIX_BYTES);
       const size = userKey.length + value.length;
       if (entries.length >= limit || (entries.length > 0 && bytes + size > maxBytes)) {
         next = userKey;
@@ -213,6 +226,9 @@ export class LmdbBackend implements StorageBackend {
       case 'raft-snapshot':
         overlay.put(this.raft, taggedKey(op.group, RAFT_SNAPSHOT), asBuffer(op.snapshot));
         return null;
+      case 'install-image':
+        this.install(op.group, g, op.image, op.raftSnapshot, overlay);
+        return null;
     }
   }
 
@@ -286,6 +302,75 @@ export class LmdbBackend implements StorageBackend {
       g.log = { firstIndex: empty ? head.index : firstIndex, lastIndex: tail };
     }
     if (hardState) overlay.put(this.raft, taggedKey(group, RAFT_HARD_STATE), asBuffer(hardState));
+  }
+
+  private install(
+    group: GroupId,
+    g: GroupState,
+    image: DecodedImage,
+    raftSnapshot: Bytes | null,
+    overlay: WriteOverlay,
+  ): void {
+    if (image.appliedIndex < g.appliedIndex) {
+      throw new WriteConflictError(
+        `state image at index ${image.appliedIndex} refused: group ${group} has already applied through ${g.appliedIndex}`,
+      );
+    }
+    const wipe = (db: BinaryDb, lo: Buffer, hi: Buffer | null): void => {
+      for (const key of db.getKeys(hi ? { start: lo, end: hi } : { start: lo })) {
+        overlay.remove(db, key);
+      }
+      for (const key of overlay.pendingKeys(db, lo)) overlay.remove(db, key);
+    };
+    wipe(this.data, dataKey(group, EMPTY), dataEnd(group));
+    wipe(this.meta, taggedKey(group, META_SESSION), taggedKey(group, META_SESSION + 1));
+    for (const [k, v] of image.pairs) overlay.put(this.data, dataKey(group, k), v);
+    const order = [...image.sessions].sort((a, b) => a[2] - b[2]);
+    for (const [clientId, record] of order) {
+      overlay.put(this.meta, sessionKey(group, clientId), record);
+    }
+    g.keyCount = image.pairs.length;
+    g.sessions = new Map(order.map(([clientId, , lastIndex]) => [clientId, lastIndex]));
+    g.appliedIndex = image.appliedIndex;
+    if (raftSnapshot) {
+      overlay.put(this.raft, taggedKey(group, RAFT_SNAPSHOT), asBuffer(raftSnapshot));
+      const { firstIndex, lastIndex } = g.log;
+      for (let i = firstIndex; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(group, i));
+      g.log = { firstIndex: image.appliedIndex + 1, lastIndex: image.appliedIndex };
+    }
+  }
+
+  exportImage(group: GroupId, maxBytes: number): Promise<{ appliedIndex: number; image: Buffer }> {
+    // One synchronous pass: no commit becomes visible in between, so the
+    // pairs, sessions and applied index are one consistent state.
+    const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
+    const appliedIndex = applied ? readU64(applied, 0) : 0;
+    const w = new ByteWriter(4096).u8(IMAGE_VERSION).u64(appliedIndex);
+    const check = (): void => {
+      if (w.length > maxBytes) {
+        throw new LimitExceededError(
+          `group ${group}'s state image exceeds ${maxBytes} bytes, the most one frame can carry; raise --max-frame-size`,
+        );
+      }
+    };
+    const end = dataEnd(group);
+    const lo = dataKey(group, EMPTY);
+    for (const { key, value } of this.data.getRange(end ? { start: lo, end } : { start: lo })) {
+      w.u8(ITEM_PAIR).bytes(key.subarray(GROUP_PREFIX_BYTES)).bytes(value);
+      check();
+    }
+    for (const { key, value } of this.meta.getRange({
+      start: taggedKey(group, META_SESSION),
+      end: taggedKey(group, META_SESSION + 1),
+    })) {
+      w.u8(ITEM_SESSION)
+        .bytes(Buffer.from(sessionClientId(key), 'utf8'))
+        .bytes(value);
+      check();
+    }
+    w.u8(ITEM_END);
+    check();
+    return Promise.resolve({ appliedIndex, image: w.bytesWritten() });
   }
 
   private state(group: GroupId): GroupState {

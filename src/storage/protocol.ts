@@ -27,6 +27,8 @@ export const Op = {
   raftSaveSnapshot: 0x23,
   raftLoad: 0x24,
   raftReadLog: 0x25,
+  exportImage: 0x26,
+  installImage: 0x27,
   /** A reply that reports a failure: code:u16 message:utf8. */
   error: 0x7f,
 } as const;

@@ -53,6 +53,21 @@ export class WriteOverlay {
     this.pending.set(this.id(db, key), { db, key, value: null });
   }
 
+  /** Keys of `db` starting with `prefix` that this commit has written so far (put or deleted). */
+  pendingKeys(db: BinaryDb, prefix: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (const w of this.pending.values()) {
+      if (
+        w.db === db &&
+        w.key.length >= prefix.length &&
+        prefix.equals(w.key.subarray(0, prefix.length))
+      ) {
+        out.push(w.key);
+      }
+    }
+    return out;
+  }
+
   /** Issues every write to LMDB; call inside one `batch` so they share a transaction. */
   flush(): void {
     for (const w of this.pending.values()) {

@@ -380,3 +380,29 @@ test('a client learns that the engine died: pending requests reject, close liste
     dir.remove();
   }
 });
+
+test('state image over the socket: export, install with a raft snapshot, malformed image refused', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    try {
+      await c.apply(0, [put('a', '1'), put('b', '2')], 2);
+      await c.raftAppend(9, [{ index: 1, data: B('old entry') }], null);
+      const { appliedIndex, image } = await c.exportImage(0);
+      assert.equal(appliedIndex, 2);
+      await c.installImage(9, image, B('snapshot@2'));
+      assert.equal(Buffer.from((await c.get(9, B('b'))) ?? []).toString(), '2');
+      assert.equal((await c.stats(9)).appliedIndex, 2);
+      const raft = await c.raftLoad(9);
+      assert.equal(raft.snapshot?.toString(), 'snapshot@2');
+      assert.deepEqual(raft.entries, []);
+      await assert.rejects(
+        c.installImage(9, B('not an image'), null),
+        (e: unknown) =>
+          e instanceof StorageError && e.code === 'badRequest' && /state image/.test(e.message),
+      );
+      assert.equal((await c.stats(9)).keys, 2);
+    } finally {
+      await c.close();
+    }
+  });
+});
