@@ -66,8 +66,10 @@ export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: 'heartbeat', to: id, commit, context, index: round });
-    if (pr.state === 'snapshot' && pr.snapshotSend !== null && ++pr.snapshotSend.idleRounds >= 2) {
-      // A chunk or its answer was lost: send the chunk the follower needs again.
+    const send = pr.snapshotSend;
+    if (pr.state === 'snapshot' && send !== null && ++send.idleRounds >= 2 && pr.recentActive) {
+      // A chunk or its answer was lost: send the chunk the follower needs again
+      // (not to a follower that stopped answering: its heartbeat answer resumes it).
       sendSnapshotChunk(r, id, pr);
     }
   }

@@ -49,6 +49,25 @@ describe('raft snapshots', () => {
     assert.deepEqual(c.peer('c').state, c.peer('a').state);
   });
 
+  it('stops resending chunks to a follower that went silent, resumes when it answers', () => {
+    const c = laggingFollower();
+    c.heal();
+    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
+    c.tickAll(2);
+    c.isolate('c');
+    c.tickAll(25); // a check-quorum round marks c inactive
+    let attempts = 0;
+    c.drop = (m) => {
+      if (m.type === 'snapshot' && m.to === 'c') attempts++;
+      return m.to === 'c' || m.from === 'c';
+    };
+    c.tickAll(10);
+    assert.equal(attempts, 0, 'no chunks to a silent follower');
+    c.heal();
+    c.tickAll(6);
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+  });
+
   it('starts over when the follower restarts mid-transfer and loses its buffer', () => {
     const c = laggingFollower();
     c.heal();
