@@ -230,3 +230,13 @@ test('QUIT replies OK and closes the connection', async () => {
   assert.deepEqual(replies.map(text), ['OK']);
   await c.closedPromise;
 });
+
+test('SIGTERM closes the coordinator cleanly: exit status 0, client connections closed', async () => {
+  const c = await RawConnection.open(node.port);
+  c.write(encodeCommand(['SET', 'last', 'word']));
+  const [reply] = await c.read(1);
+  assert.equal(text(reply), 'OK');
+  node.coordinator.kill('SIGTERM');
+  assert.equal(await node.coordinator.exited, 0);
+  await c.closedPromise;
+});
