@@ -88,9 +88,8 @@ export class RawNode {
   /** False while a Ready is outstanding (not yet advanced). */
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
+    // Called in the application's hot loop: compare fields, allocate nothing.
     const r = this.raft;
-    const soft = this.softState();
-    const hard = this.hardState();
     return (
       r.pendingBroadcast ||
       r.msgs.length > 0 ||
@@ -98,11 +97,11 @@ export class RawNode {
       r.log.pendingSnapshot !== null ||
       r.log.stabled < r.log.lastIndex() ||
       r.log.hasNextCommittedEntries() ||
-      soft.leader !== this.prevSoft.leader ||
-      soft.role !== this.prevSoft.role ||
-      hard.term !== this.prevHard.term ||
-      hard.vote !== this.prevHard.vote ||
-      hard.commit !== this.prevHard.commit
+      r.lead !== this.prevSoft.leader ||
+      r.role !== this.prevSoft.role ||
+      r.term !== this.prevHard.term ||
+      r.vote !== this.prevHard.vote ||
+      r.log.committed !== this.prevHard.commit
     );
   }
 
