@@ -1,7 +1,7 @@
 import { invariant } from './invariant.js';
 import type { Raft } from './raft.js';
 import { respondToReadIndex } from './read-index.js';
-import { sendSnapshotChunk } from './snapshot-transfer.js';
+import { resendStalledChunk, sendSnapshotChunk } from './snapshot-transfer.js';
 import type { Message, NodeId } from './types.js';
 
 /**
@@ -66,12 +66,7 @@ export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: 'heartbeat', to: id, commit, context, index: round });
-    const send = pr.snapshotSend;
-    if (pr.state === 'snapshot' && send !== null && ++send.idleRounds >= 2 && pr.recentActive) {
-      // A chunk or its answer was lost: send the chunk the follower needs again
-      // (not to a follower that stopped answering: its heartbeat answer resumes it).
-      sendSnapshotChunk(r, id, pr);
-    }
+    if (pr.state === 'snapshot') resendStalledChunk(r, id, pr);
   }
 }
 

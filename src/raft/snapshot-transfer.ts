@@ -24,6 +24,16 @@ export function sendSnapshotChunk(r: Raft, to: NodeId, pr: Progress): void {
   });
 }
 
+/**
+ * Leader, each heartbeat round: after two rounds without an answer a chunk or
+ * its answer was lost, so send the chunk the follower needs again — but not
+ * to a follower that stopped answering; its heartbeat answer resumes it.
+ */
+export function resendStalledChunk(r: Raft, to: NodeId, pr: Progress): void {
+  const send = pr.snapshotSend;
+  if (send !== null && ++send.idleRounds >= 2 && pr.recentActive) sendSnapshotChunk(r, to, pr);
+}
+
 /** Leader: a chunk was acknowledged (or a malformed one refused). */
 export function handleSnapshotResponse(r: Raft, m: Message): void {
   const pr = r.tracker.progress.get(m.from);
