@@ -278,7 +278,7 @@ export class Raft {
     } else if (m.term < this.term) {
       if (
         (this.cfg.checkQuorum || this.cfg.preVote) &&
-        (m.type === 'append' || m.type === 'heartbeat')
+        (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot')
       ) {
         // A deposed leader cut off from the rest learns our term and steps down.
         this.send({ type: 'append-response', to: m.from });
