@@ -3,10 +3,16 @@
 // connections; and what a sender does when a queue is full. Every refusal
 // is logged with what to check, and the real peers keep being served.
 import assert from 'node:assert/strict';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { encodeHello, encodePing, encodeRequest, FrameKind } from '../../src/peer/frames.js';
+import {
+  encodeHello,
+  encodePing,
+  encodeRequest,
+  encodeWelcome,
+  FrameKind,
+} from '../../src/peer/frames.js';
 import { encodePreamble } from '../../src/peer/handshake.js';
 import { message, startCluster, startPeer, until, type TestPeer } from './peer-support.js';
 
@@ -166,6 +172,31 @@ describe('the peer port refuses wrong callers and keeps serving', () => {
       /connection from node n8 .* closed: nothing received for 400 ms \(idleTimeoutMs\); the peer may be paused or cut off/,
     );
     await stillServing();
+  });
+
+  it('redials a peer that stops answering after its welcome (paused)', async () => {
+    // A listener that completes the handshake and then never sends another byte.
+    const sockets = new Set<Socket>();
+    const paused = createServer((s) => {
+      sockets.add(s);
+      s.once('data', () => s.write(Buffer.concat([encodePreamble(), encodeWelcome('n7')])));
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => paused.listen(0, '127.0.0.1', r));
+    const port = (paused.address() as { port: number }).port;
+    const dialler = await startPeer('n6', { peers: { n7: `127.0.0.1:${port}` }, limits: fast });
+    try {
+      await dialler.waitForLog(/INFO connected to peer n7/);
+      await dialler.waitForLog(
+        /WARN lost connection to peer n7 at 127\.0\.0\.1:\d+: nothing received for 400 ms \(idleTimeoutMs\); the peer may be paused or cut off; redialling/,
+      );
+      await until('redialled', () => (dialler.transport.stats().peers.n7?.reconnects ?? 0) >= 1);
+      assert.ok(dialler.unreachable.includes('n7'), 'the broken connection is reported');
+    } finally {
+      await dialler.transport.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => paused.close(r));
+    }
   });
 
   it('refuses connections beyond maxInboundConnections', async () => {
