@@ -32,6 +32,8 @@ before(async () => {
     '8',
     '--max-output-buffer',
     '256kb',
+    '--max-pipeline',
+    '8',
   ]);
   other = await RawConnection.open(node.port);
 });
@@ -180,6 +182,28 @@ test('a client that never reads its replies is disconnected at the output buffer
   slow.socket.resume();
   await slow.closedPromise;
   await assertServes(other, 'after-slow-reader');
+});
+
+test('a pipeline far longer than --max-pipeline is answered in full and in order', async () => {
+  const c = await RawConnection.open(node.port);
+  try {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      parts.push(encodeCommand(['SET', `bp:${i}`, String(i)]), encodeCommand(['GET', `bp:${i}`]));
+    }
+    // Enough reads after them (~600 kB) that the node must pause and resume the socket.
+    for (let i = 0; i < 20_000; i++) parts.push(encodeCommand(['GET', `bp:${i % 300}`]));
+    c.write(Buffer.concat(parts));
+    const replies = (await c.read(20_600, 60_000)).map(text);
+    for (let i = 0; i < 300; i++) {
+      assert.equal(replies[2 * i], 'OK');
+      assert.equal(replies[2 * i + 1], String(i));
+    }
+    for (let i = 0; i < 20_000; i++) assert.equal(replies[600 + i], String(i % 300));
+    await assertServes(other, 'after-long-pipeline');
+  } finally {
+    c.close();
+  }
 });
 
 test('binary garbage: the node answers or closes, and keeps serving others', async () => {
