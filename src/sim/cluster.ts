@@ -32,6 +32,7 @@ export interface ClusterOptions {
   diskDelay: [number, number];
   compactEvery: number;
   reads: ReadOnlyOption;
+  leaderEarlySend: boolean;
   trace: ((line: string) => void) | null;
 }
 
@@ -127,6 +128,7 @@ export class Cluster {
         monitor: this.monitor,
         bugs: this.opts.bugs,
         compactEvery: this.opts.compactEvery,
+        leaderEarlySend: this.opts.leaderEarlySend,
         raftConfig: (nodeId, applied, random) => this.raftConfig(nodeId, applied, random),
         send: (m) => this.send(m),
         diskDelay: () => this.rng.range(this.diskDelay[0], this.diskDelay[1]),
@@ -153,12 +155,12 @@ export class Cluster {
     node.start(this.rng.derive(`${node.id}#${node.incarnation + 1}`));
   }
 
-  /** A removed node is shut down for good. */
+  /** A removed node leaves the membership at once and is shut down for good shortly after. */
   retire(id: NodeId): void {
     const node = this.nodes.get(id);
     if (!node || this.retired.has(id)) return;
     this.retired.add(id);
-    node.crash();
+    this.queue.after(20, () => node.crash());
     this.trace(`${id} retired`);
   }
 
@@ -241,7 +243,7 @@ export class Cluster {
     this.trace(
       `${by} applied ${cc.type} ${cc.node}: voters=${conf.voters} learners=${conf.learners}`,
     );
-    if (cc.type === 'remove') this.queue.after(20, () => this.retire(cc.node));
+    if (cc.type === 'remove') this.retire(cc.node);
   }
 }
 

@@ -8,6 +8,7 @@
 //   --nodes 3|5       cluster size (default: from the seed)
 //   --mix NAME        fault mix (default: from the seed); --mixes lists them
 //   --reads safe|lease  ReadIndex by heartbeat round or leader lease (default: from the seed)
+//   --early-send on|off leaders send appends before their own fsync completes (default: from the seed)
 //   --trace           print every step of a single run
 
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ function main(): number {
       nodes: { type: 'string' },
       mix: { type: 'string' },
       reads: { type: 'string' },
+      'early-send': { type: 'string' },
       trace: { type: 'boolean', default: false },
       mixes: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -47,6 +49,12 @@ function main(): number {
   if (values.nodes !== undefined) overrides.nodes = int('--nodes', values.nodes, 3);
   if (values.mix !== undefined) overrides.mix = values.mix;
   if (values.reads !== undefined) overrides.reads = values.reads as PlanOverrides['reads'];
+  const early = values['early-send'];
+  if (early !== undefined) {
+    if (early !== 'on' && early !== 'off')
+      throw new Error(`--early-send must be on or off, got ${early}`);
+    overrides.earlySend = early === 'on';
+  }
   if (values.seed !== undefined)
     return replay(int('--seed', values.seed, 0), overrides, values.trace);
   if (values.seeds !== undefined) {
@@ -112,7 +120,7 @@ function soak(start: number, count: number, overrides: PlanOverrides): number {
 
 function summary(r: SimResult): string {
   return (
-    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} reads=${r.reads} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
+    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} reads=${r.reads} early-send=${r.earlySend ? 'on' : 'off'} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
     `virtual=${(r.virtualMs / 1000).toFixed(1)}s ops ok=${r.ops.ok} fail=${r.ops.fail} ` +
     `unknown=${r.ops.unknown} committed=${r.committed} msgs=${r.messages} crashes=${r.crashes} ` +
     `partitions=${r.partitions} conf=${r.confChanges} leaders=${r.leaderTerms} snapshots=${r.snapshots} checks=${r.checks} linearizable=${r.linearizable ?? '-'} → ` +
@@ -131,7 +139,8 @@ function int(flag: string, text: string, min: number): number {
 const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [options]
   --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail
   --seeds N    soak N seeds with a progress bar and a summary
-  --nodes 3|5, --mix NAME, --reads safe|lease, --steps N (ticks of 10 ms virtual time)
+  --nodes 3|5, --mix NAME, --reads safe|lease, --early-send on|off,
+  --steps N (ticks of 10 ms virtual time); all default from the seed except --steps (3000)
   --mixes      list the fault mixes
 `;
 

@@ -89,8 +89,10 @@ export class SafetyMonitor {
   /** A leader of `term` reports commit index `commit`; `log` is its log. */
   onLeaderCommit(id: NodeId, term: number, commit: number, log: FakeDisk): void {
     for (let i = this.commitHighWater + 1; i <= commit; i++) {
-      const entryTerm = log.term(i);
+      // Below the leader's snapshot the entry is gone from its log; what was applied there tells.
+      const entryTerm = i < log.firstIndex ? this.committed[i]?.term : log.term(i);
       if (entryTerm === undefined) {
+        if (i < log.firstIndex) continue;
         throw new SafetyViolation(
           'log',
           `${id}, leader of term ${term}, commits index ${i} it does not hold`,

@@ -13,6 +13,7 @@ export interface PlanOverrides {
   nodes?: number;
   mix?: string;
   reads?: ReadOnlyOption;
+  earlySend?: boolean;
 }
 
 export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
@@ -29,12 +30,14 @@ export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
   if (reads !== 'safe' && reads !== 'lease') {
     throw new Error(`--reads must be safe or lease, got ${String(reads)}`);
   }
-  return { seed, steps: o.steps ?? DEFAULT_STEPS, nodes, mix: m, reads };
+  // Every other block of seeds, leaders replicate while writing their own log.
+  const leaderEarlySend = o.earlySend ?? Math.floor(seed / (4 * mixes)) % 2 === 1;
+  return { seed, steps: o.steps ?? DEFAULT_STEPS, nodes, mix: m, reads, leaderEarlySend };
 }
 
 export function replayCommand(o: SimOptions): string {
   return (
     `npm run sim -- --seed ${o.seed} --steps ${o.steps} --nodes ${o.nodes} --mix ${o.mix.name}` +
-    ` --reads ${o.reads ?? 'safe'}`
+    ` --reads ${o.reads ?? 'safe'} --early-send ${o.leaderEarlySend ? 'on' : 'off'}`
   );
 }

@@ -30,6 +30,8 @@ export interface NodeEnv {
   queue: EventQueue;
   monitor: SafetyMonitor;
   bugs: SimBugs;
+  /** A leader sends its appends before its own log write completes. */
+  leaderEarlySend: boolean;
   /** Applied entries between two snapshots (RawNode.compact). */
   compactEvery: number;
   raftConfig(id: NodeId, applied: number, random: () => number): RaftConfig;
@@ -210,7 +212,7 @@ export class SimNode {
   private pump(): void {
     const raw = this.raw;
     if (!raw || this.persisting || !raw.hasReady()) return;
-    const rd = raw.ready();
+    let rd = raw.ready();
     const monitor = this.env.monitor;
     this.log.write(rd);
     if (rd.entries.length > 0) monitor.onAppend(this.id, rd.entries, this.log);
@@ -228,6 +230,16 @@ export class SimNode {
     if (!durable) {
       this.handle(rd);
       return;
+    }
+    if (this.env.leaderEarlySend && this.role === 'leader') {
+      // Replicate while writing our own log (thesis §10.2.1): only the
+      // leader's appends and heartbeats go before its fsync.
+      const later: Message[] = [];
+      for (const m of rd.messages) {
+        if (m.type === 'append' || m.type === 'heartbeat') this.env.send(m);
+        else later.push(m);
+      }
+      rd = { ...rd, messages: later };
     }
     this.persisting = true;
     const incarnation = this.incarnation;

@@ -25,6 +25,8 @@ export interface SimOptions {
   /** How ReadIndex confirms leadership: a heartbeat round, or the leader's lease. Default safe. */
   reads?: ReadOnlyOption;
   bugs?: SimBugs;
+  /** Leaders send appends before their own log write completes (allowed by the thesis §10.2.1). */
+  leaderEarlySend?: boolean;
   /** Applied entries between snapshots. */
   compactEvery?: number;
   trace?: (line: string) => void;
@@ -43,6 +45,7 @@ export interface SimResult {
   mix: string;
   nodes: number;
   reads: ReadOnlyOption;
+  earlySend: boolean;
   steps: number;
   settleSteps: number;
   /** Events run in all: deliveries, ticks, disk completions, client and fault actions. */
@@ -75,6 +78,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     diskDelay: opts.mix.diskDelay,
     compactEvery: opts.compactEvery ?? 50,
     reads: opts.reads ?? 'safe',
+    leaderEarlySend: opts.leaderEarlySend ?? false,
     trace: opts.trace ?? null,
   });
   const nemesis = new Nemesis(cluster, opts.mix, cluster.rng.derive('nemesis'));
@@ -111,6 +115,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     mix: opts.mix.name,
     nodes: opts.nodes,
     reads: opts.reads ?? 'safe',
+    earlySend: opts.leaderEarlySend ?? false,
     steps: opts.steps,
     settleSteps: Math.ceil((settleEnd - end) / TICK_MS),
     events,
@@ -154,7 +159,9 @@ function unsettledReason(c: Cluster): string {
     .join(', ');
   return (
     `after healing, no stable state within ${SETTLE_LIMIT_MS}ms of virtual time: ` +
-    `leader=${leader?.id ?? 'none'}, clients still waiting=${busy}, committed=${c.monitor.committedIndex}; ${nodes}`
+    `leader=${leader?.id ?? 'none'} (commit ${leader?.raw?.status().commit ?? '-'}, voters ` +
+    `${leader?.conf.voters.join(',') ?? '-'}, learners ${leader?.conf.learners.join(',') ?? '-'}), ` +
+    `clients still waiting=${busy}, committed=${c.monitor.committedIndex}; ${nodes}`
   );
 }
 
