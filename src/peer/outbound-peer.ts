@@ -5,7 +5,8 @@
 
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
-import type { NodeId } from '../raft/types.js';
+import { encodeMessage } from '../raft/codec.js';
+import type { Message, NodeId } from '../raft/types.js';
 import { formatPeerAddress, parsePeerAddress, type PeerAddress } from './address.js';
 import { Backoff } from './backoff.js';
 import { PeerRequestError, type PeerRequestFailure } from './errors.js';
@@ -33,6 +34,8 @@ export interface OutboundContext {
   limits: PeerLimits;
   log: Logger;
   random: () => number;
+  /** Source address for dialling (the node's own listen address), so traffic between nodes names both ends' addresses. */
+  localAddress: string | undefined;
   reportUnreachable(peer: NodeId): void;
 }
 
@@ -100,11 +103,21 @@ export class OutboundPeer {
     return this.raftQueue.length + this.requestQueue.length;
   }
 
-  /** Queues one encoded raft message; false when it was dropped. */
-  enqueue(message: Uint8Array): boolean {
+  /** Encodes and queues a raft message; false when it was dropped. */
+  enqueue(m: Message): boolean {
     const { limits } = this.ctx;
     if (this.stateValue === 'backoff' || this.stateValue === 'closed') {
       this.dropped++;
+      return false;
+    }
+    let message: Uint8Array;
+    try {
+      message = encodeMessage(m);
+    } catch (e) {
+      this.dropped++;
+      this.ctx.log.error(
+        `cannot encode a raft ${m.type} message to ${this.name}: ${(e as Error).message}`,
+      );
       return false;
     }
     if (raftFrameSize(1, message.length) - LENGTH_PREFIX_BYTES > limits.maxFrameBytes) {
@@ -224,7 +237,8 @@ export class OutboundPeer {
   private dial(): void {
     this.retryTimer = null;
     this.stateValue = 'connecting';
-    const socket = connect({ host: this.address.host, port: this.address.port });
+    const { host, port } = this.address;
+    const socket = connect({ host, port, localAddress: this.ctx.localAddress });
     const conn: FramedSocket = new FramedSocket(socket, {
       onPreamble: (preamble) => {
         const problem = preambleProblem(preamble);

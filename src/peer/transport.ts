@@ -3,9 +3,8 @@
 // per-peer queues and arrive through onMessages; requests and replies give
 // the coordinator an RPC channel (forwarding, join). See docs/peer-protocol.md.
 
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { encodeMessage } from '../raft/codec.js';
 import type { Message, NodeId } from '../raft/types.js';
 import { formatPeerAddress, parsePeerAddress } from './address.js';
 import { PeerRequestError } from './errors.js';
@@ -13,7 +12,7 @@ import type { Traffic } from './framed-socket.js';
 import { MAX_ID_BYTES } from './frames.js';
 import { InboundConnection } from './inbound-connection.js';
 import { DEFAULT_PEER_LIMITS, peerLimitsProblem, type PeerLimits } from './limits.js';
-import { OutboundPeer } from './outbound-peer.js';
+import { OutboundPeer, type OutboundContext } from './outbound-peer.js';
 import type {
   PeerStats,
   PeerTransport,
@@ -99,19 +98,10 @@ class Transport implements PeerTransport {
     let unreachable: Set<NodeId> | null = null;
     for (const m of messages) {
       const peer = this.peers.get(m.to);
-      let sent = false;
-      if (peer !== undefined) {
-        try {
-          sent = peer.enqueue(encodeMessage(m));
-        } catch (e) {
-          this.log.error(
-            `cannot encode a raft ${m.type} message to ${m.to}: ${(e as Error).message}`,
-          );
-        }
-      } else {
+      if (peer === undefined) {
         this.log.debug(`dropped a raft ${m.type} message to ${m.to}: not in the peer list`);
       }
-      if (!sent) (unreachable ??= new Set()).add(m.to);
+      if (peer?.enqueue(m) !== true) (unreachable ??= new Set()).add(m.to);
     }
     if (unreachable !== null) for (const id of unreachable) this.reportUnreachable(id);
   }
@@ -212,8 +202,20 @@ class Transport implements PeerTransport {
     }
   }
 
-  private outboundContext() {
+  /**
+   * Dial from the address we listen on when it is one specific IP: with
+   * nodes on 127.0.0.11/.12/.13 (or a machine with several addresses), a
+   * node's outbound traffic then carries its own address, so firewall rules
+   * that name a node's address cut all of its traffic.
+   */
+  private get localAddress(): string | undefined {
+    const host = this.options.listen.host;
+    return isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::' ? host : undefined;
+  }
+
+  private outboundContext(): OutboundContext {
     return {
+      localAddress: this.localAddress,
       nodeId: this.options.nodeId,
       clusterId: this.options.clusterId,
       limits: this.limits,

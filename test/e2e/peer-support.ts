@@ -44,6 +44,7 @@ export async function startPeer(
   id: NodeId,
   opts: {
     clusterId?: string;
+    host?: string;
     port?: number;
     peers?: Record<NodeId, string>;
     limits?: Partial<PeerLimits>;
@@ -69,7 +70,7 @@ export async function startPeer(
   const transport = await startPeerTransport({
     nodeId: id,
     clusterId: opts.clusterId ?? 'test-cluster',
-    listen: { host: '127.0.0.1', port: opts.port ?? 0 },
+    listen: { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 },
     peers: opts.peers ?? {},
     onMessages: (messages, from) => batches.push({ from, messages }),
     onRequest: async (from, payload) => {
@@ -86,7 +87,7 @@ export async function startPeer(
   return {
     id,
     transport,
-    address: `127.0.0.1:${transport.address.port}`,
+    address: `${transport.address.host}:${transport.address.port}`,
     batches,
     unreachable,
     requests,

@@ -159,6 +159,18 @@ describe('peer restarts and membership changes', () => {
     }
   });
 
+  it('dials from its own listen address, so firewall rules naming a node cut all its traffic', async () => {
+    const a = await startPeer('a', { host: '127.0.0.12' });
+    const b = await startPeer('b', { host: '127.0.0.13', peers: { a: a.address } });
+    try {
+      a.transport.setPeers({ b: b.address });
+      await a.waitForLog(/accepted peer connection from node b at 127\.0\.0\.13:\d+/);
+      await b.waitForLog(/accepted peer connection from node a at 127\.0\.0\.12:\d+/);
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close()]);
+    }
+  });
+
   it('follows readdressed, added and removed peers', async () => {
     const a = await startPeer('a', { peers: { b: '127.0.0.1:1' } });
     const b = await startPeer('b');
