@@ -18,6 +18,8 @@ import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from
 
 type Flags = Record<string, string | undefined>;
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export function addCoordinatorOptions(cmd: Command): Command {
   cmd
     .option('--host <address>', `address to listen on (default ${DEFAULT_COORDINATOR_HOST})`)
@@ -29,7 +31,8 @@ export function addCoordinatorOptions(cmd: Command): Command {
     .option(
       '--socket <path>',
       "storage engine's Unix socket (env STORAGE_SOCKET; default <data-dir>/storage.sock)",
-    );
+    )
+    .option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default warn)');
   for (const s of LIMIT_SETTINGS) {
     const unit = s.kind === 'bytes' ? 'size' : 'n';
     const def = s.kind === 'bytes' ? humanSize(s.default) : String(s.default);
@@ -50,6 +53,7 @@ export interface CoordinatorSettings {
   port: number;
   dataDir: string;
   socket: string;
+  logLevel: string;
   limits: Partial<CoordinatorLimits>;
 }
 
@@ -73,7 +77,13 @@ export function coordinatorSettings(flags: Flags): CoordinatorSettings {
     const what = `${s.flag} (${s.env})`;
     limits[s.key] = s.kind === 'bytes' ? parseByteSize(text, what) : parsePositiveInt(text, what);
   }
-  return { host, port, dataDir, socket, limits };
+  const logLevel = setting(flags['logLevel'], 'LOG_LEVEL') ?? 'warn';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(
+      `the log level (--log-level / LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
+    );
+  }
+  return { host, port, dataDir, socket, logLevel, limits };
 }
 
 /** Options for startCoordinator from resolved settings. */
@@ -83,7 +93,7 @@ export function coordinatorOptions(s: CoordinatorSettings): CoordinatorOptions {
     port: s.port,
     socket: s.socket,
     limits: s.limits,
-    logger: pino({ name: 'coordinator' }, pino.destination(2)),
+    logger: pino({ name: 'coordinator', level: s.logLevel }, pino.destination(2)),
   };
 }
 
