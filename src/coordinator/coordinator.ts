@@ -30,7 +30,7 @@ export interface CoordinatorOptions {
   limits?: Partial<CoordinatorLimits>;
   /** How long to wait for the storage engine before listening anyway (default 5000 ms); until it is reachable, commands get TRYAGAIN. */
   storageWaitMs?: number;
-  /** Where logs go (default: pino on stderr at level info). */
+  /** Where logs go (default: pino on stderr at level warn). */
   logger?: Logger;
 }
 
@@ -52,7 +52,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const limits: CoordinatorLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const problem = limitsProblem(limits);
   if (problem) throw new CoordinatorConfigError(problem);
-  const log = options.logger ?? pino({ name: 'coordinator' }, pino.destination(2));
+  const log = options.logger ?? pino({ name: 'coordinator', level: 'warn' }, pino.destination(2));
 
   const open =
     options.openStorage ?? (options.socket !== undefined ? storageOpener(options.socket) : null);
