@@ -32,13 +32,13 @@ export function nodeCommand(): Command {
 
 async function runNode(flags: Record<string, string | undefined>): Promise<void> {
   const settings = coordinatorSettings(flags);
-  const { dataDir, socket } = settings;
+  const { dataDir, socket, logLevel } = settings;
   mkdirSync(dataDir, { recursive: true });
 
   const log = (line: string): void => {
     process.stderr.write(line + '\n');
   };
-  const storage = new StorageSupervisor({ dataDir, socket, log });
+  const storage = new StorageSupervisor({ dataDir, socket, logLevel, log });
   // Whatever ends this process, the storage engine must not outlive it.
   process.once('exit', () => storage.killNow());
 

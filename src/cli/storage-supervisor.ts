@@ -9,6 +9,8 @@ import { eachLine, spawnDistdb, stopChild } from './child-process.js';
 export interface StorageSupervisorOptions {
   dataDir: string;
   socket: string;
+  /** The engine's log level (its --log-level). */
+  logLevel: string;
   /** Where log lines and the engine's own output go. */
   log: (line: string) => void;
   /** How long the engine may take to say it is ready, in ms. */
@@ -55,8 +57,16 @@ export class StorageSupervisor {
   }
 
   private launch(): Promise<void> {
-    const { dataDir, socket, log } = this.opts;
-    const child = spawnDistdb(['storage', '--data-dir', dataDir, '--socket', socket]);
+    const { dataDir, socket, logLevel, log } = this.opts;
+    const child = spawnDistdb([
+      'storage',
+      '--data-dir',
+      dataDir,
+      '--socket',
+      socket,
+      '--log-level',
+      logLevel,
+    ]);
     this.child = child;
     const startedAt = Date.now();
     let ready = false;
