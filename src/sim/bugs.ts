@@ -12,6 +12,8 @@ export interface SimBugs {
   localReads?: boolean;
   /** Leaders' appends tell followers that everything they carry is committed. */
   inflateCommit?: boolean;
+  /** The disk does not keep the vote: after a crash a node may vote twice in a term. */
+  forgetVote?: boolean;
 }
 
 export const NO_BUGS: SimBugs = {};

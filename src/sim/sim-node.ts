@@ -245,7 +245,10 @@ export class SimNode {
     const incarnation = this.incarnation;
     this.env.queue.after(this.env.diskDelay(), () => {
       if (this.incarnation !== incarnation || !this.raw) return; // crashed meanwhile: lost
-      this.disk.write(rd);
+      const hs = rd.hardState;
+      this.disk.write(
+        this.env.bugs.forgetVote && hs ? { ...rd, hardState: { ...hs, vote: null } } : rd,
+      );
       this.whenRunning(() => {
         if (this.incarnation !== incarnation || !this.raw) return;
         this.persisting = false;

@@ -1,6 +1,7 @@
 // Runs a range of seeds and collects the failures with their replay
 // commands: the soak command and the npm test budget both use it.
 
+import type { SimBugs } from './bugs.js';
 import { planRun, replayCommand, type PlanOverrides } from './seed-plan.js';
 import { runSimulation, type SimResult } from './simulation.js';
 
@@ -20,11 +21,12 @@ export function runSeeds(
   count: number,
   overrides: PlanOverrides,
   onResult: (r: SimResult, failure: SoakFailure | null) => void = () => {},
+  bugs: SimBugs = {},
 ): SoakSummary {
   const summary: SoakSummary = { seeds: 0, events: 0, failures: [] };
   for (let seed = start; seed < start + count; seed++) {
     const opts = planRun(seed, overrides);
-    const result = runSimulation(opts);
+    const result = runSimulation({ ...opts, bugs });
     summary.seeds++;
     summary.events += result.events;
     const failure = result.failure ? { result, replay: replayCommand(opts) } : null;

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { SimBugs } from '../../src/sim/bugs.js';
 import { planRun } from '../../src/sim/seed-plan.js';
 import { runSimulation, type SimResult } from '../../src/sim/simulation.js';
+import { describeFailure, runSeeds } from '../../src/sim/soak.js';
 
 /** Runs seeds until one fails (at most `limit`); returns the failing result. */
 function firstFailure(bugs: SimBugs, mix: string, limit = 40): SimResult | undefined {
@@ -30,6 +31,12 @@ test('leaders that ignore the commit rule are caught by the safety checks', () =
   );
 });
 
+test('a disk that forgets the vote lets a restarted node vote twice: two leaders in a term', () => {
+  const r = firstFailure({ forgetVote: true }, 'crashes', 120);
+  assert.ok(r?.failure, 'no run failed');
+  assert.match(r.failure.property, /election safety|log matching|leader completeness/);
+});
+
 test('acknowledging writes before they commit loses acknowledged writes', () => {
   const r = firstFailure({ ackOnPropose: true }, 'crashes');
   assert.ok(r?.failure, 'no run failed');
@@ -49,4 +56,23 @@ test('the same bug-free seeds pass, so the failures above come from the bugs', (
       assert.equal(r.failure, null, `${mix} seed ${seed}: ${r.failure?.detail ?? ''}`);
     }
   }
+});
+
+test('a failure names its seed, property and replay command, and the replay fails the same way', () => {
+  const { failures } = runSeeds(1, 5, { steps: 2000, mix: 'calm' }, () => {}, {
+    dropWritesOn: 'n2',
+  });
+  const first = failures[0];
+  assert.ok(first, 'no run failed');
+  const text = describeFailure(first);
+  assert.match(text, /FAILED seed \d+: applied state/);
+  assert.match(
+    text,
+    /replay: npm run sim -- --seed \d+ --steps 2000 --nodes [35] --mix calm --reads (safe|lease) --early-send (on|off)/,
+  );
+  const again = runSimulation({
+    ...planRun(first.result.seed, { steps: 2000, mix: 'calm' }),
+    bugs: { dropWritesOn: 'n2' },
+  });
+  assert.deepEqual(again.failure, first.result.failure);
 });
