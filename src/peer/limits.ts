@@ -43,9 +43,15 @@ export const DEFAULT_PEER_LIMITS: Readonly<PeerLimits> = {
 /** Smallest maxFrameBytes: a handshake and a small raft batch must fit. */
 export const MIN_FRAME_BYTES = 4096;
 
+/** A socket's default write high-water mark: 'drain' only follows a buffer that passed it. */
+const SOCKET_HIGH_WATER_MARK = 16 * 1024;
+
 /** What is wrong with `limits`, as a sentence, or null when they are usable. */
 export function peerLimitsProblem(limits: PeerLimits): string | null {
   for (const [key, value] of Object.entries(limits)) {
+    if (!(key in DEFAULT_PEER_LIMITS)) {
+      return `unknown peer limit ${key}; the limits are ${Object.keys(DEFAULT_PEER_LIMITS).join(', ')}`;
+    }
     if (!Number.isSafeInteger(value) || value <= 0) {
       return `peer limit ${key} must be a positive integer (got ${String(value)})`;
     }
@@ -55,6 +61,9 @@ export function peerLimitsProblem(limits: PeerLimits): string | null {
   }
   if (limits.maxFrameBytes > 0xffffffff) {
     return `peer limit maxFrameBytes must fit a 32-bit length prefix (got ${limits.maxFrameBytes})`;
+  }
+  if (limits.writeBufferBytes < SOCKET_HIGH_WATER_MARK) {
+    return `peer limit writeBufferBytes must be at least ${SOCKET_HIGH_WATER_MARK} (got ${limits.writeBufferBytes})`;
   }
   if (limits.idleTimeoutMs <= limits.heartbeatIntervalMs) {
     return (

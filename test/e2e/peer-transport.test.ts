@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeMessage } from '../../src/raft/codec.js';
-import { PeerRequestError } from '../../src/peer/index.js';
+import { PeerConfigError, PeerRequestError } from '../../src/peer/index.js';
 import { message, startCluster, startPeer, until, type TestPeer } from './peer-support.js';
 
 const code = (c: string) => (e: unknown) => e instanceof PeerRequestError && e.code === c;
@@ -117,6 +117,34 @@ describe('peer transport between live nodes', () => {
       );
     } finally {
       await joiner.transport.close();
+    }
+  });
+});
+
+describe('starting a transport', () => {
+  it('explains a port in use, bad limits and bad ids', async () => {
+    const a = await startPeer('a');
+    try {
+      const port = a.transport.address.port;
+      await assert.rejects(
+        startPeer('b', { port }),
+        (e: Error) =>
+          e instanceof PeerConfigError &&
+          new RegExp(
+            `cannot listen for peers on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*choose another peer port`,
+          ).test(e.message),
+      );
+      await assert.rejects(
+        startPeer('b', { limits: { idleTimeoutMs: 10 } }),
+        /idleTimeoutMs \(10\) must exceed heartbeatIntervalMs/,
+      );
+      await assert.rejects(startPeer(''), /the node id must be 1 to 255 bytes long/);
+      await assert.rejects(
+        startPeer('b', { peers: { c: 'c-without-port' } }),
+        /bad address "c-without-port" for peer c/,
+      );
+    } finally {
+      await a.transport.close();
     }
   });
 });

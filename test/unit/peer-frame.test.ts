@@ -33,7 +33,7 @@ import {
   preambleProblem,
   PROTOCOL_VERSION,
 } from '../../src/peer/handshake.js';
-import { DEFAULT_PEER_LIMITS, peerLimitsProblem } from '../../src/peer/limits.js';
+import { DEFAULT_PEER_LIMITS, peerLimitsProblem, type PeerLimits } from '../../src/peer/limits.js';
 
 function message(over: Partial<Message> = {}): Message {
   return {
@@ -357,6 +357,15 @@ describe('peer settings', () => {
     assert.match(
       peerLimitsProblem({ ...DEFAULT_PEER_LIMITS, idleTimeoutMs: 1000 }) ?? '',
       /idleTimeoutMs .* must exceed heartbeatIntervalMs/,
+    );
+    assert.match(
+      peerLimitsProblem({ ...DEFAULT_PEER_LIMITS, writeBufferBytes: 100 }) ?? '',
+      /writeBufferBytes must be at least 16384/,
+    );
+    const typo = { ...DEFAULT_PEER_LIMITS, maxFrameSize: 5 } as PeerLimits;
+    assert.match(
+      peerLimitsProblem(typo) ?? '',
+      /unknown peer limit maxFrameSize; the limits are maxFrameBytes, /,
     );
     assert.match(
       peerLimitsProblem({ ...DEFAULT_PEER_LIMITS, backoffMaxMs: 10 }) ?? '',
