@@ -75,7 +75,7 @@ export class ClientConnection {
     this.ctx = { client: this.state, node };
     this.parser = new RequestParser(node.limits);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)));
     socket.on('error', (err) =>
       this.log.debug({ err: err.message, client: id }, 'client socket error'),
     );
@@ -159,8 +159,9 @@ export class ClientConnection {
     const slot = ticket ?? this.queue.push(null);
     this.track(kind, +1);
     reply.then(
-      (r) => this.finished(slot, kind, r),
-      (err: unknown) => this.finished(slot, kind, encodeError(`ERR ${(err as Error).message}`)),
+      (r) => this.guard(() => this.finished(slot, kind, r)),
+      (err: unknown) =>
+        this.guard(() => this.finished(slot, kind, encodeError(`ERR ${(err as Error).message}`))),
     );
   }
 
@@ -191,15 +192,27 @@ export class ClientConnection {
     // Wait for the rest of this event-loop turn: replies that complete
     // together (one storage socket read) then leave in one write.
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-      if (this.paused && !this.closing && this.queue.length < this.node.limits.maxPipeline) {
-        this.resume();
-        this.readCommands();
+    setImmediate(() =>
+      this.guard(() => {
+        this.flushScheduled = false;
         this.flush();
-      }
-    });
+        if (this.paused && !this.closing && this.queue.length < this.node.limits.maxPipeline) {
+          this.resume();
+          this.readCommands();
+          this.flush();
+        }
+      }),
+    );
+  }
+
+  /** Runs `fn`; a bug it hits costs this connection only, never the process. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err, client: this.state.id }, 'internal error; closing the connection');
+      this.socket.destroy();
+    }
   }
 
   private protocolError(err: RespProtocolError): void {
