@@ -4,6 +4,7 @@
 //                     and the trace's tail when it fails)
 //   --seeds N         soak seeds start..start+N-1 with a progress bar
 //   --start N         first seed of a soak (default 1)
+//   --jobs N          worker threads for a soak (default 1)
 //   --steps N         ticks of virtual time per run (10 ms each; default 3000)
 //   --nodes 3|5       cluster size (default: from the seed)
 //   --mix NAME        fault mix (default: from the seed); --mixes lists them
@@ -15,17 +16,20 @@ import { parseArgs } from 'node:util';
 import { FAULT_MIXES } from './fault-mixes.js';
 import { planRun, replayCommand, type PlanOverrides } from './seed-plan.js';
 import { runSimulation, type SimResult } from './simulation.js';
-import { describeFailure, runSeeds } from './soak.js';
+import { Worker } from 'node:worker_threads';
+import { describeFailure, runSeeds, type SoakFailure } from './soak.js';
+import type { SoakJob } from './soak-worker.js';
 import { Progress } from './progress.js';
 
 const TRACE_TAIL = 60;
 
-function main(): number {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       seed: { type: 'string' },
       seeds: { type: 'string' },
       start: { type: 'string', default: '1' },
+      jobs: { type: 'string', default: '1' },
       steps: { type: 'string' },
       nodes: { type: 'string' },
       mix: { type: 'string' },
@@ -58,7 +62,8 @@ function main(): number {
   if (values.seed !== undefined)
     return replay(int('--seed', values.seed, 0), overrides, values.trace);
   if (values.seeds !== undefined) {
-    return soak(int('--start', values.start, 0), int('--seeds', values.seeds, 1), overrides);
+    const jobs = int('--jobs', values.jobs, 1);
+    return soak(int('--start', values.start, 0), int('--seeds', values.seeds, 1), overrides, jobs);
   }
   process.stderr.write(`give --seed N or --seeds N\n\n${HELP}`);
   return 2;
@@ -86,35 +91,64 @@ function replay(seed: number, overrides: PlanOverrides, trace: boolean): number 
   return 0;
 }
 
-function soak(start: number, count: number, overrides: PlanOverrides): number {
+async function soak(
+  start: number,
+  count: number,
+  overrides: PlanOverrides,
+  jobs: number,
+): Promise<number> {
   const progress = new Progress(count);
   const began = Date.now();
+  const failures: SoakFailure[] = [];
   let done = 0;
-  let failures = 0;
-  const summaryOfAll = runSeeds(start, count, overrides, (r, failure) => {
+  let events = 0;
+  const onResult = (r: SimResult, failure: SoakFailure | null): void => {
     done++;
+    events += r.events;
     if (failure) {
-      failures++;
+      failures.push(failure);
       progress.clear();
       process.stdout.write(`${summary(r)}\n${describeFailure(failure)}`);
     }
-    progress.update(done, failures);
-  });
+    progress.update(done, failures.length);
+  };
+  if (jobs === 1) {
+    runSeeds(start, count, overrides, onResult);
+  } else {
+    await Promise.all(
+      Array.from({ length: jobs }, (_, index) => {
+        const job: SoakJob = { start, count, overrides, share: { jobs, index } };
+        const worker = new Worker(new URL('./soak-worker.js', import.meta.url), {
+          workerData: job,
+        });
+        worker.on('message', (m: { result: SimResult; failure: SoakFailure | null }) =>
+          onResult(m.result, m.failure),
+        );
+        return new Promise<void>((resolve, reject) => {
+          worker.once('error', reject);
+          worker.once('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`soak worker ${index} exited with ${code}`)),
+          );
+        });
+      }),
+    );
+  }
   progress.done();
-  const failed = summaryOfAll.failures.length;
+  const failed = failures.length;
   const secs = (Date.now() - began) / 1000;
   const byProperty = new Map<string, number>();
-  for (const f of summaryOfAll.failures) {
+  for (const f of failures) {
     const p = f.result.failure?.property ?? '?';
     byProperty.set(p, (byProperty.get(p) ?? 0) + 1);
   }
   process.stdout.write(
-    `\n${count} seeds (${start}..${start + count - 1}), ${summaryOfAll.events} events in ${secs.toFixed(1)}s ` +
-      `(${(count / secs).toFixed(1)} seeds/s): ${failed} failed` +
+    `\n${count} seeds (${start}..${start + count - 1}), ${events} events in ${secs.toFixed(1)}s ` +
+      `(${(count / secs).toFixed(1)} seeds/s, ${jobs} job${jobs > 1 ? 's' : ''}): ${failed} failed` +
       (failed > 0 ? ` (${[...byProperty].map(([p, n]) => `${p}: ${n}`).join(', ')})` : '') +
       '\n',
   );
-  for (const f of summaryOfAll.failures) process.stdout.write(`  ${f.replay}\n`);
+  failures.sort((a, b) => a.result.seed - b.result.seed);
+  for (const f of failures) process.stdout.write(`  ${f.replay}\n`);
   return failed > 0 ? 1 : 0;
 }
 
@@ -138,15 +172,16 @@ function int(flag: string, text: string, min: number): number {
 
 const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [options]
   --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail
-  --seeds N    soak N seeds with a progress bar and a summary
+  --seeds N    soak N seeds with a progress bar and a summary (--start N, --jobs N threads)
   --nodes 3|5, --mix NAME, --reads safe|lease, --early-send on|off,
   --steps N (ticks of 10 ms virtual time); all default from the seed except --steps (3000)
   --mixes      list the fault mixes
 `;
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  process.stderr.write(`sim: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 2;
-}
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`sim: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

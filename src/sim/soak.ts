@@ -16,15 +16,22 @@ export interface SoakSummary {
   failures: SoakFailure[];
 }
 
+/** This runner's share of the seeds when `jobs` runners split a range: every jobs-th, from `index`. */
+export interface Share {
+  jobs: number;
+  index: number;
+}
+
 export function runSeeds(
   start: number,
   count: number,
   overrides: PlanOverrides,
   onResult: (r: SimResult, failure: SoakFailure | null) => void = () => {},
   bugs: SimBugs = {},
+  share: Share = { jobs: 1, index: 0 },
 ): SoakSummary {
   const summary: SoakSummary = { seeds: 0, events: 0, failures: [] };
-  for (let seed = start; seed < start + count; seed++) {
+  for (let seed = start + share.index; seed < start + count; seed += share.jobs) {
     const opts = planRun(seed, overrides);
     const result = runSimulation({ ...opts, bugs });
     summary.seeds++;
