@@ -66,6 +66,32 @@ describe('peer transport between live nodes', () => {
     assert.equal(s.dropped, 0);
   });
 
+  it('carries snapshot-sized messages across many TCP reads, waiting for the socket to drain', async () => {
+    const before = n3.received().length;
+    const big = Array.from({ length: 10 }, (_, i) => {
+      const m = message('n1', 'n3', 5000 + i);
+      m.entries[0]!.data = Buffer.alloc(2 * 1024 * 1024, i);
+      return m;
+    });
+    n1.transport.send(big);
+    await until('ten 2 MiB messages arrived', () => n3.received().length === before + 10);
+    const got = n3.received().slice(before);
+    assert.deepEqual(
+      got.map((m) => m.index),
+      big.map((m) => m.index),
+    );
+    for (const [i, m] of got.entries()) {
+      const data = m.entries[0]!.data;
+      assert.equal(data.length, 2 * 1024 * 1024);
+      assert.ok(
+        data.every((b) => b === i),
+        `message ${i} intact`,
+      );
+    }
+    assert.ok(n3.batches.length >= 2, 'more than one 16 MiB frame was needed');
+    assert.equal(n1.transport.stats().peers.n3?.queuedBytes, 0);
+  });
+
   it('answers requests, reports handler errors, times out, knows its peers', async () => {
     assert.equal(
       (await n1.transport.request('n2', Buffer.from('get x'), 5000)).toString(),
