@@ -276,7 +276,6 @@ export class Client {
       }
       this.state = 'ready';
       this.everConnected = true;
-      this.attempt = 0;
       this.parser = new ReplyParser();
       this.flushWaiting();
       onReady?.();
@@ -363,10 +362,17 @@ export class Client {
       if (v.type === 'push') continue; // out-of-band (RESP3); answers no request
       const p = this.inflight.shift();
       if (p === undefined) {
-        this.lastError = 'the server sent a reply nobody asked for';
+        // E.g. "-ERR max number of clients reached" sent as the server hangs up.
+        this.lastError =
+          v.type === 'error'
+            ? `the server said: ${v.value}`
+            : 'the server sent a reply nobody asked for';
         this.socket?.destroy();
         return;
       }
+      // Only a connection that answers counts as recovered: one the server drops
+      // straight away must not be retried at the shortest delay forever.
+      this.attempt = 0;
       if (p.done) continue;
       this.settle(p);
       p.resolve(v);
