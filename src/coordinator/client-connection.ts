@@ -70,7 +70,6 @@ export class ClientConnection {
       libVersion: null,
       version: 2,
       lastCommand: 'NULL',
-      closeAfterReply: false,
     };
     this.ctx = { client: this.state, node };
     this.parser = new RequestParser(node.limits);
@@ -114,13 +113,14 @@ export class ClientConnection {
       }
       if (args === null) break;
       this.execute(args);
-      if (this.state.closeAfterReply) this.closing = true;
     }
     if (this.queue.length >= max) this.pause();
   }
 
   private execute(args: Buffer[]): void {
     const spec = lookupCommand(this.node.commands, args);
+    // Nothing after QUIT is read; the connection closes once QUIT's OK is out.
+    if (spec?.name === 'quit') this.closing = true;
     const kind = storageAccess(spec);
     if (this.held.length === 0 && this.mayStart(kind)) {
       this.start(args, spec, kind, null);

@@ -19,8 +19,6 @@ export interface ClientState {
   version: RespVersion;
   /** Name of the last command run, for CLIENT LIST. */
   lastCommand: string;
-  /** Set by QUIT: reply, then close. */
-  closeAfterReply: boolean;
 }
 
 export interface NodeStats {

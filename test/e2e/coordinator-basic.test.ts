@@ -222,13 +222,21 @@ test('COMMAND COUNT, COMMAND DOCS, CONFIG GET answer like Redis', async () => {
   assert.ok(id.type === 'integer' && Number(id.value) > 0);
 });
 
-test('QUIT replies OK and closes the connection', async () => {
+test('QUIT replies OK and closes the connection; nothing after it runs', async () => {
   const c = await RawConnection.open(node.port);
-  c.write(encodeCommand(['QUIT']));
-  c.write(encodeCommand(['PING']));
-  const replies = await c.read(2);
-  assert.deepEqual(replies.map(text), ['OK']);
+  // A write still in flight when QUIT is read, and a write after QUIT that must not run.
+  c.write(
+    Buffer.concat([
+      encodeCommand(['SET', 'before-quit', '1']),
+      encodeCommand(['GET', 'before-quit']),
+      encodeCommand(['QUIT']),
+      encodeCommand(['SET', 'after-quit', '1']),
+    ]),
+  );
+  const replies = await c.read(4);
+  assert.deepEqual(replies.map(text), ['OK', '1', 'OK']);
   await c.closedPromise;
+  assert.equal(text(await conn.command('EXISTS', 'after-quit')), '0');
 });
 
 test('SIGTERM closes the coordinator cleanly: exit status 0, client connections closed', async () => {

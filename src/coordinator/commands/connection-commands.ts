@@ -19,10 +19,8 @@ export const ping: Handler = (_ctx, args, version) => {
 
 export const echo: Handler = (_ctx, args, version) => encodeBulk(args[1] as Buffer, version);
 
-export const quit: Handler = (ctx) => {
-  ctx.client.closeAfterReply = true;
-  return OK_REPLY;
-};
+/** The connection stops reading at QUIT and closes once this OK is written (client-connection.ts). */
+export const quit: Handler = () => OK_REPLY;
 
 export const select: Handler = (_ctx, args) => {
   const text = (args[1] as Buffer).toString('latin1');
