@@ -44,6 +44,11 @@ export function clientCommand(): Command {
 }
 
 async function runClient(words: string[], flags: ClientFlags): Promise<number> {
+  // Output piped into `head` and the like: when the reader goes away, stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
   const portText = setting(flags.port, 'HOST_PORT');
   const port =
