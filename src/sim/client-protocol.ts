@@ -14,6 +14,8 @@ export type ClientReply =
   /** A linearizable read's value (null: absent). */
   | { kind: 'value'; value: Bytes | null }
   /** This node cannot serve the request; try `leader` if known. */
-  | { kind: 'redirect'; leader: NodeId | null };
+  | { kind: 'redirect'; leader: NodeId | null }
+  /** Refused before it was proposed, and would be anywhere (too large): certainly not applied. */
+  | { kind: 'refused'; reason: string };
 
 export type Reply = (r: ClientReply) => void;

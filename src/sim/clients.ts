@@ -92,8 +92,9 @@ export class SimClient {
     const seq = ++this.seq;
     const session = `${clientId}:${seq}`;
     // Some values are large, so batching, the in-flight byte window and the
-    // uncommitted-bytes limit come into play.
-    const value = this.rng.chance(0.2) ? `${session}~${'x'.repeat(this.rng.int(400))}` : session;
+    // uncommitted-bytes limit come into play; a rare one is too large to propose.
+    const pad = this.rng.chance(0.2) ? this.rng.int(400) : this.rng.chance(0.005) ? 1100 : -1;
+    const value = pad >= 0 ? `${session}~${'x'.repeat(pad)}` : session;
     if (roll < 0.75) {
       const handle = history.invoke(this.name, { kind: 'put', key, value });
       const command = { op: 'put' as const, key: bytes(key), value: bytes(value) };
@@ -160,7 +161,10 @@ export class SimClient {
     }
     const handle = cur.handle as OpHandle<unknown>;
     let outcome: string;
-    if (r.kind === 'value') {
+    if (r.kind === 'refused') {
+      handle.fail();
+      outcome = `fail (${r.reason})`;
+    } else if (r.kind === 'value') {
       const value = r.value === null ? null : text(r.value);
       handle.ok(value);
       outcome = `ok ${value ?? '∅'}`;

@@ -176,7 +176,8 @@ export class Cluster {
       maxSizePerMsg: 1024,
       maxInflightMsgs: 8,
       maxInflightBytes: 16 * 1024,
-      maxUncommittedEntriesSize: 64 * 1024,
+      // Small, so that a leader that cannot commit soon refuses proposals.
+      maxUncommittedEntriesSize: 4096,
       readOnlyOption: this.opts.reads,
       snapshotChunkSize: 256,
       applied,

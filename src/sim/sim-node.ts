@@ -164,7 +164,12 @@ export class SimNode {
       };
       const r = raw.propose(encodeProposal(proposal));
       if (!r.ok) {
-        reply({ kind: 'redirect', leader: r.leader });
+        // Too large is refused by every leader; anything else may work elsewhere or later.
+        reply(
+          r.reason === 'too-large'
+            ? { kind: 'refused', reason: r.reason }
+            : { kind: 'redirect', leader: r.leader },
+        );
         return;
       }
       if (this.env.bugs.ackOnPropose) {
