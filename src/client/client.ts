@@ -276,6 +276,7 @@ export class Client {
       }
       this.state = 'ready';
       this.everConnected = true;
+      this.lastError = ''; // a reason from an earlier connection no longer applies
       this.parser = new ReplyParser();
       this.flushWaiting();
       onReady?.();
