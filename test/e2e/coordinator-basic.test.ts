@@ -69,6 +69,18 @@ test('MSET / MGET, DBSIZE, binary-safe keys and values', async () => {
   assert.ok(size.type === 'integer' && Number(size.value) >= 3);
 });
 
+test('MGET and EXISTS of many keys (read in bounded batches) keep key order', async () => {
+  const n = 600;
+  const pairs: string[] = [];
+  for (let i = 0; i < n; i++) if (i % 3 !== 0) pairs.push(`many:${i}`, `v${i}`);
+  assert.equal(text(await conn.command('MSET', ...pairs)), 'OK');
+  const keys = Array.from({ length: n }, (_, i) => `many:${i}`);
+  const got = await conn.command('MGET', ...keys);
+  assert.ok(got.type === 'array' && got.value?.length === n);
+  got.value.forEach((v, i) => assert.equal(text(v), i % 3 === 0 ? '(nil)' : `v${i}`));
+  assert.equal(text(await conn.command('EXISTS', ...keys)), String(n - n / 3));
+});
+
 test('errors: unknown command, wrong arity, and the connection stays usable', async () => {
   assert.equal(
     text(await conn.command('FLY', 'me', 'to')),

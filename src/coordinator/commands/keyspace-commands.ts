@@ -6,6 +6,7 @@ import { CommandError } from '../command-error.js';
 import { globMatch, literalPrefix } from '../glob.js';
 import { parseCursor, parseScanOptions } from '../scan-options.js';
 import { expect } from './expect-result.js';
+import { getMany } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
 
 /** Keys examined by one SCAN call at most, whatever COUNT asks (COUNT is a hint). */
@@ -23,8 +24,7 @@ export const del: Handler = async (ctx, args) => {
 
 /** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
 export const exists: Handler = async (ctx, args) => {
-  const storage = ctx.node.storage.api();
-  const values = await Promise.all(args.slice(1).map((k) => storage.get(KEYSPACE_GROUP, k)));
+  const values = await getMany(ctx.node.storage.api(), args.slice(1));
   return encodeInteger(values.filter((v) => v !== null).length);
 };
 

@@ -6,6 +6,7 @@ import type { Handler } from '../command-context.js';
 import { wrongArity } from '../command-error.js';
 import { parseSetOptions } from '../set-options.js';
 import { expect } from './expect-result.js';
+import { getMany } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
 import { checkValueSize } from './value-size.js';
 
@@ -32,8 +33,7 @@ export const set: Handler = async (ctx, args, version) => {
 };
 
 export const mget: Handler = async (ctx, args, version) => {
-  const storage = ctx.node.storage.api();
-  const values = await Promise.all(args.slice(1).map((key) => storage.get(KEYSPACE_GROUP, key)));
+  const values = await getMany(ctx.node.storage.api(), args.slice(1));
   return encodeBulkArray(values, version);
 };
 
