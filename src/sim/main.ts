@@ -10,6 +10,7 @@
 //   --mix NAME        fault mix (default: from the seed); --mixes lists them
 //   --reads safe|lease  ReadIndex by heartbeat round or leader lease (default: from the seed)
 //   --early-send on|off leaders send appends before their own fsync completes (default: from the seed)
+//   --compact-every N   applied entries between snapshots (default: from the seed, 5 or 50)
 //   --trace           print every step of a single run
 
 import { parseArgs } from 'node:util';
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
       mix: { type: 'string' },
       reads: { type: 'string' },
       'early-send': { type: 'string' },
+      'compact-every': { type: 'string' },
       trace: { type: 'boolean', default: false },
       mixes: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -59,6 +61,8 @@ async function main(): Promise<number> {
       throw new Error(`--early-send must be on or off, got ${early}`);
     overrides.earlySend = early === 'on';
   }
+  const every = values['compact-every'];
+  if (every !== undefined) overrides.compactEvery = int('--compact-every', every, 1);
   if (values.seed !== undefined)
     return replay(int('--seed', values.seed, 0), overrides, values.trace);
   if (values.seeds !== undefined) {
@@ -173,7 +177,7 @@ function int(flag: string, text: string, min: number): number {
 const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [options]
   --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail
   --seeds N    soak N seeds with a progress bar and a summary (--start N, --jobs N threads)
-  --nodes 3|5, --mix NAME, --reads safe|lease, --early-send on|off,
+  --nodes 3|5, --mix NAME, --reads safe|lease, --early-send on|off, --compact-every N,
   --steps N (ticks of 10 ms virtual time); all default from the seed except --steps (3000)
   --mixes      list the fault mixes
 `;

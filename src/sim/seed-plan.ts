@@ -4,7 +4,7 @@
 
 import type { ReadOnlyOption } from '../raft/types.js';
 import { FAULT_MIXES, findMix, type FaultMix } from './fault-mixes.js';
-import type { SimOptions } from './simulation.js';
+import { DEFAULT_COMPACT_EVERY, type SimOptions } from './simulation.js';
 
 export const DEFAULT_STEPS = 3000;
 
@@ -14,6 +14,7 @@ export interface PlanOverrides {
   mix?: string;
   reads?: ReadOnlyOption;
   earlySend?: boolean;
+  compactEvery?: number;
 }
 
 export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
@@ -32,12 +33,23 @@ export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
   }
   // Every other block of seeds, leaders replicate while writing their own log.
   const leaderEarlySend = o.earlySend ?? Math.floor(seed / (4 * mixes)) % 2 === 1;
-  return { seed, steps: o.steps ?? DEFAULT_STEPS, nodes, mix: m, reads, leaderEarlySend };
+  // Every other larger block of seeds snapshots very often, so followers install many.
+  const compactEvery = o.compactEvery ?? (Math.floor(seed / (8 * mixes)) % 2 === 1 ? 5 : 50);
+  return {
+    seed,
+    steps: o.steps ?? DEFAULT_STEPS,
+    nodes,
+    mix: m,
+    reads,
+    leaderEarlySend,
+    compactEvery,
+  };
 }
 
 export function replayCommand(o: SimOptions): string {
   return (
     `npm run sim -- --seed ${o.seed} --steps ${o.steps} --nodes ${o.nodes} --mix ${o.mix.name}` +
-    ` --reads ${o.reads ?? 'safe'} --early-send ${o.leaderEarlySend ? 'on' : 'off'}`
+    ` --reads ${o.reads ?? 'safe'} --early-send ${o.leaderEarlySend ? 'on' : 'off'}` +
+    ` --compact-every ${o.compactEvery ?? DEFAULT_COMPACT_EVERY}`
   );
 }

@@ -67,6 +67,8 @@ export interface SimResult {
   linearizable: SearchVerdict | null;
 }
 
+export const DEFAULT_COMPACT_EVERY = 50;
+
 /** Settling gives up after this much virtual time: then the cluster failed to recover. */
 const SETTLE_LIMIT_MS = 60_000;
 
@@ -76,7 +78,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     nodes: opts.nodes,
     bugs: opts.bugs ?? {},
     diskDelay: opts.mix.diskDelay,
-    compactEvery: opts.compactEvery ?? 50,
+    compactEvery: opts.compactEvery ?? DEFAULT_COMPACT_EVERY,
     reads: opts.reads ?? 'safe',
     leaderEarlySend: opts.leaderEarlySend ?? false,
     trace: opts.trace ?? null,
