@@ -56,6 +56,11 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
 
   try {
     await storage.start();
+  } catch (err) {
+    // The engine has already said why on stderr (socket in use, data dir locked, ...).
+    throw new ConfigError(`${(err as Error).message}; its own message is above`);
+  }
+  try {
     coordinator = await startCoordinator(coordinatorOptions(settings));
   } catch (err) {
     await storage.stop();
