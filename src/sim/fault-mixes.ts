@@ -8,6 +8,7 @@ export type FaultAction =
   | 'heal'
   | 'crash'
   | 'pause'
+  | 'slow-disk'
   | 'links'
   | 'add-learner'
   | 'promote'
@@ -59,10 +60,10 @@ export const FAULT_MIXES: readonly FaultMix[] = [
   },
   {
     name: 'crashes',
-    description: 'crash and restart (losing unsynced writes), stalls, slow disks',
+    description: 'crash and restart (losing unsynced writes), stalls, slow and failing disks',
     links: [quiet, reordering],
     diskDelay: [0, 40],
-    actions: { crash: 3, pause: 1.5, links: 0.5 },
+    actions: { crash: 3, pause: 1.5, 'slow-disk': 1, links: 0.5 },
     interval: [80, 500],
   },
   {
@@ -83,6 +84,7 @@ export const FAULT_MIXES: readonly FaultMix[] = [
       heal: 1.5,
       crash: 1.5,
       pause: 1,
+      'slow-disk': 0.5,
       links: 1,
       'add-learner': 1,
       promote: 1,

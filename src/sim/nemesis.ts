@@ -41,6 +41,7 @@ export class Nemesis {
     c.diskDelay = [0, 2];
     for (const node of c.nodes.values()) {
       node.pausedUntil = 0;
+      node.slowDiskUntil = 0;
       c.restart(node);
     }
     c.trace('nemesis stopped: network healed, all nodes up');
@@ -97,6 +98,14 @@ export class Nemesis {
         c.trace(`${node.id} stalled until ${node.pausedUntil}ms`);
         return;
       }
+      case 'slow-disk': {
+        const up = [...c.nodes.values()].filter((n) => n.up);
+        if (up.length === 0) return;
+        const node = rng.pick(up);
+        node.slowDiskUntil = c.queue.now + rng.range(300, 3000);
+        c.trace(`${node.id} disk slow until ${node.slowDiskUntil}ms`);
+        return;
+      }
       case 'transfer': {
         const leader = c.leader();
         if (!leader) return;
@@ -136,8 +145,12 @@ export class Nemesis {
       }
       case 'remove': {
         const leader = c.leader();
-        if (!leader || leader.conf.voters.length <= MIN_VOTERS) return;
-        const id = rng.pick(leader.conf.voters);
+        if (!leader) return;
+        // A learner may go before it is promoted; voters only down to MIN_VOTERS.
+        const candidates = [...leader.conf.learners];
+        if (leader.conf.voters.length > MIN_VOTERS) candidates.push(...leader.conf.voters);
+        if (candidates.length === 0) return;
+        const id = rng.pick(candidates);
         const ok = leader.proposeConfChange({
           type: 'remove',
           node: id,

@@ -48,6 +48,8 @@ interface PendingRead {
   since: number;
 }
 
+const SLOW_DISK_FACTOR = 10;
+
 /** Reads whose ReadIndex never came back (lost messages, lost leadership) are forgotten after this. */
 const READ_FORGET_MS = 2000;
 
@@ -64,6 +66,8 @@ export class SimNode {
   leader: NodeId | null = null;
   incarnation = 0;
   pausedUntil = 0;
+  /** A failing disk: fsyncs take this many times longer until `slowDiskUntil`. */
+  slowDiskUntil = 0;
   private persisting = false;
   /**
    * The state machine as a durable store (LMDB in the real coordinator)
@@ -248,7 +252,8 @@ export class SimNode {
     }
     this.persisting = true;
     const incarnation = this.incarnation;
-    this.env.queue.after(this.env.diskDelay(), () => {
+    const slow = this.slowDiskUntil > this.env.queue.now ? SLOW_DISK_FACTOR : 1;
+    this.env.queue.after(this.env.diskDelay() * slow, () => {
       if (this.incarnation !== incarnation || !this.raw) return; // crashed meanwhile: lost
       const hs = rd.hardState;
       this.disk.write(
