@@ -184,7 +184,26 @@ export class ClientConnection {
 
   private completed(ticket: number, reply: Buffer): void {
     this.queue.fill(ticket, reply);
+    // Replies waiting behind a slow one count too, or they could pile up unbounded.
+    if (this.queue.bytes + this.socket.writableLength > this.node.limits.maxOutputBuffer) {
+      this.disconnectSlowReader();
+      return;
+    }
     this.scheduleFlush();
+  }
+
+  private disconnectSlowReader(): void {
+    if (this.socket.destroyed) return;
+    this.node.stats.outputBufferDisconnects++;
+    this.log.warn(
+      {
+        client: this.state.id,
+        addr: this.state.addr,
+        queued: this.socket.writableLength + this.queue.bytes,
+      },
+      `client is not reading its replies; disconnecting it (limit ${settingName('maxOutputBuffer')})`,
+    );
+    this.socket.destroy();
   }
 
   private scheduleFlush(): void {
@@ -250,12 +269,7 @@ export class ClientConnection {
       }
       this.node.stats.netOutputBytes += bytes;
       if (socket.writableLength > this.node.limits.maxOutputBuffer) {
-        this.node.stats.outputBufferDisconnects++;
-        this.log.warn(
-          { client: this.state.id, addr: this.state.addr, queued: socket.writableLength },
-          `client is not reading its replies; disconnecting it (limit ${settingName('maxOutputBuffer')})`,
-        );
-        socket.destroy();
+        this.disconnectSlowReader();
         return;
       }
     }

@@ -7,6 +7,8 @@ export class ReplyQueue {
   private head = 0;
   /** Slots removed so far; a slot's ticket minus this is its position. */
   private removed = 0;
+  /** Bytes of the replies held (filled, not yet taken). */
+  bytes = 0;
 
   /** Commands whose replies have not left the queue yet. */
   get length(): number {
@@ -16,11 +18,13 @@ export class ReplyQueue {
   /** Reserves the next slot (filled now or later); returns its ticket. */
   push(reply: Buffer | null): number {
     this.slots.push(reply);
+    if (reply) this.bytes += reply.length;
     return this.removed + this.slots.length - 1;
   }
 
   fill(ticket: number, reply: Buffer): void {
     this.slots[ticket - this.removed] = reply;
+    this.bytes += reply.length;
   }
 
   /** Moves the ready replies at the front, in order, to `out`. */
@@ -29,6 +33,7 @@ export class ReplyQueue {
       const reply = this.slots[this.head];
       if (reply === null || reply === undefined) break;
       out.push(reply);
+      this.bytes -= reply.length;
       this.slots[this.head++] = null;
     }
     if (this.head === this.slots.length) {

@@ -206,6 +206,17 @@ test('a pipeline far longer than --max-pipeline is answered in full and in order
   }
 });
 
+test('an MGET whose reply would pass the output limit is refused, not built', async () => {
+  assert.equal(text(await other.command('SET', 'kb2', 'c'.repeat(1000))), 'OK');
+  const keys = Array.from({ length: 300 }, () => 'kb2'); // ~300 kB > 256 kB
+  assert.equal(
+    text(await other.command('MGET', ...keys)),
+    '(error) ERR the reply would be larger than the 262144-byte output limit; ask for fewer keys at a time or raise --max-output-buffer (DISTDB_MAX_OUTPUT_BUFFER)',
+  );
+  const fewer = await other.command('MGET', ...keys.slice(0, 200));
+  assert.ok(fewer.type === 'array' && fewer.value?.length === 200);
+});
+
 test('binary garbage: the node answers or closes, and keeps serving others', async () => {
   let seed = 12345;
   const random = (): number => {

@@ -24,7 +24,11 @@ export const del: Handler = async (ctx, args) => {
 
 /** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
 export const exists: Handler = async (ctx, args) => {
-  const values = await getMany(ctx.node.storage.api(), args.slice(1));
+  const values = await getMany(
+    ctx.node.storage.api(),
+    args.slice(1),
+    ctx.node.limits.maxOutputBuffer,
+  );
   return encodeInteger(values.filter((v) => v !== null).length);
 };
 

@@ -33,7 +33,11 @@ export const set: Handler = async (ctx, args, version) => {
 };
 
 export const mget: Handler = async (ctx, args, version) => {
-  const values = await getMany(ctx.node.storage.api(), args.slice(1));
+  const values = await getMany(
+    ctx.node.storage.api(),
+    args.slice(1),
+    ctx.node.limits.maxOutputBuffer,
+  );
   return encodeBulkArray(values, version);
 };
 
