@@ -122,6 +122,8 @@ export class SimNode {
     const random = (): number => rng.next();
     this.raw = new RawNode(this.env.raftConfig(this.id, this.applied, random), persisted);
     this.conf = this.raw.status().conf;
+    // What survived the crash must be the committed log's state at its index.
+    this.env.monitor.onApplied(this.id, this.applied, hashImage(this.state.image()));
     this.env.trace(
       `${this.id} start #${this.incarnation} applied=${this.applied}${this.durableState ? ' (durable state machine)' : ''}`,
     );
