@@ -38,9 +38,7 @@ export interface ClusterOptions {
 
 export interface ClusterStats {
   crashes: number;
-  restarts: number;
   confChanges: number;
-  leaderChanges: number;
 }
 
 export class Cluster {
@@ -59,12 +57,15 @@ export class Cluster {
   private readonly spares: NodeId[] = [];
   private readonly confChangesSeen = new Set<string>();
   diskDelay: [number, number];
-  readonly stats: ClusterStats = { crashes: 0, restarts: 0, confChanges: 0, leaderChanges: 0 };
+  readonly stats: ClusterStats = { crashes: 0, confChanges: 0 };
+  /** Fsync latencies, node kinds and clock rates: a stream of their own. */
+  private readonly hardwareRng: Prng;
 
   constructor(private readonly opts: ClusterOptions) {
     this.rng = new Prng(opts.seed);
     this.diskDelay = opts.diskDelay;
     this.network = new Network(this.queue, this.rng.derive('network'), (m) => this.deliver(m));
+    this.hardwareRng = this.rng.derive('hardware');
     this.monitor = new SafetyMonitor(() =>
       [...this.nodes.values()]
         .filter((n) => n.up && n.role === 'leader')
@@ -131,11 +132,11 @@ export class Cluster {
         leaderEarlySend: this.opts.leaderEarlySend,
         raftConfig: (nodeId, applied, random) => this.raftConfig(nodeId, applied, random),
         send: (m) => this.send(m),
-        diskDelay: () => this.rng.range(this.diskDelay[0], this.diskDelay[1]),
+        diskDelay: () => this.hardwareRng.range(this.diskDelay[0], this.diskDelay[1]),
         onConfChange: (by, cc, conf) => this.onConfChange(by, cc, conf),
         trace: (line) => this.trace(line),
       },
-      this.rng.chance(0.5),
+      this.hardwareRng.chance(0.5),
     );
     this.nodes.set(id, node);
     node.start(this.rng.derive(`${id}#1`));
@@ -151,7 +152,6 @@ export class Cluster {
 
   restart(node: SimNode): void {
     if (node.up || this.retired.has(node.id)) return;
-    this.stats.restarts++;
     node.start(this.rng.derive(`${node.id}#${node.incarnation + 1}`));
   }
 
@@ -186,13 +186,13 @@ export class Cluster {
 
   /** Each node's clock runs up to 4% fast or slow (lease reads assume under 10% apart), and stops while the node is stalled. */
   private startClock(node: SimNode): void {
-    const period = TICK_MS * (0.96 + this.rng.next() * 0.08);
+    const period = TICK_MS * (0.96 + this.hardwareRng.next() * 0.08);
     const tick = (): void => {
       if (this.retired.has(node.id)) return;
       if (node.pausedUntil <= this.queue.now) node.tick();
       this.queue.after(period, tick);
     };
-    this.queue.after(this.rng.next() * TICK_MS, tick);
+    this.queue.after(this.hardwareRng.next() * TICK_MS, tick);
   }
 
   private send(m: Message): void {
