@@ -3,9 +3,10 @@
 // together and shares its group commit — and writes the replies back in
 // request order, gathering those that are ready into one socket write.
 //
-// Bounds: at most maxPipeline commands in flight (then the socket is not
-// read: backpressure), at most maxOutputBuffer reply bytes waiting for a
-// client that does not read (then it is disconnected, as Redis does).
+// Bounds: at most maxPipeline commands, and about maxRequestSize bytes of
+// them, in flight (then the socket is not read: backpressure), at most
+// maxOutputBuffer reply bytes waiting for a client that does not read (then
+// it is disconnected, as Redis does).
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -20,11 +21,15 @@ import { ReplyQueue } from './reply-queue.js';
 
 type StorageAccess = 'read' | 'write' | 'none';
 
-interface HeldCommand {
+/** A command read from the client whose reply is not ready yet. */
+interface PendingCommand {
   args: Buffer[];
   spec: CommandSpec | undefined;
   kind: StorageAccess;
-  ticket: number;
+  /** Bytes of its arguments, held until it completes. */
+  size: number;
+  /** Its reply slot, once it has one. */
+  ticket: number | null;
 }
 
 function storageAccess(spec: CommandSpec | undefined): StorageAccess {
@@ -43,9 +48,11 @@ export class ClientConnection {
   private readonly parser: RequestParser;
   private readonly queue = new ReplyQueue();
   /** Commands read but not yet dispatched because earlier ones must finish first (see mayStart). */
-  private readonly held: HeldCommand[] = [];
+  private readonly held: PendingCommand[] = [];
   private readsInFlight = 0;
   private writesInFlight = 0;
+  /** Argument bytes of commands read but not answered; bounded like the in-flight count. */
+  private bytesInFlight = 0;
   /** Replies ready to write, in order; they precede everything in `queue`. */
   private out: Buffer[] = [];
   private flushScheduled = false;
@@ -101,8 +108,12 @@ export class ClientConnection {
   }
 
   private readCommands(): void {
-    const max = this.node.limits.maxPipeline;
-    while (!this.closing && this.queue.length < max) {
+    const { maxPipeline, maxRequestSize } = this.node.limits;
+    while (
+      !this.closing &&
+      this.queue.length < maxPipeline &&
+      this.bytesInFlight < maxRequestSize
+    ) {
       let args: Buffer[] | null;
       try {
         args = this.parser.next();
@@ -114,19 +125,23 @@ export class ClientConnection {
       if (args === null) break;
       this.execute(args);
     }
-    if (this.queue.length >= max) this.pause();
+    if (this.queue.length >= maxPipeline || this.bytesInFlight >= maxRequestSize) this.pause();
   }
 
   private execute(args: Buffer[]): void {
     const spec = lookupCommand(this.node.commands, args);
     // Nothing after QUIT is read; the connection closes once QUIT's OK is out.
     if (spec?.name === 'quit') this.closing = true;
-    const kind = storageAccess(spec);
-    if (this.held.length === 0 && this.mayStart(kind)) {
-      this.start(args, spec, kind, null);
+    let size = 0;
+    for (const a of args) size += a.length;
+    this.bytesInFlight += size;
+    const cmd: PendingCommand = { args, spec, kind: storageAccess(spec), size, ticket: null };
+    if (this.held.length === 0 && this.mayStart(cmd.kind)) {
+      this.start(cmd);
       return;
     }
-    this.held.push({ args, spec, kind, ticket: this.queue.push(null) });
+    cmd.ticket = this.queue.push(null);
+    this.held.push(cmd);
   }
 
   /**
@@ -142,26 +157,22 @@ export class ClientConnection {
     return true;
   }
 
-  /** Dispatches a command; `ticket` is its reply slot if it has one already. */
-  private start(
-    args: Buffer[],
-    spec: CommandSpec | undefined,
-    kind: StorageAccess,
-    ticket: number | null,
-  ): void {
-    const reply = dispatch(this.ctx, args, spec, this.log);
+  /** Dispatches a command (it has a reply slot already if it was held). */
+  private start(cmd: PendingCommand): void {
+    const reply = dispatch(this.ctx, cmd.args, cmd.spec, this.log);
     if (Buffer.isBuffer(reply)) {
-      if (ticket !== null) this.queue.fill(ticket, reply);
+      this.bytesInFlight -= cmd.size;
+      if (cmd.ticket !== null) this.queue.fill(cmd.ticket, reply);
       else if (this.queue.length === 0) this.out.push(reply);
       else this.queue.push(reply);
       return;
     }
-    const slot = ticket ?? this.queue.push(null);
-    this.track(kind, +1);
+    cmd.ticket ??= this.queue.push(null);
+    this.track(cmd.kind, +1);
     reply.then(
-      (r) => this.guard(() => this.finished(slot, kind, r)),
+      (r) => this.guard(() => this.finished(cmd, r)),
       (err: unknown) =>
-        this.guard(() => this.finished(slot, kind, encodeError(`ERR ${(err as Error).message}`))),
+        this.guard(() => this.finished(cmd, encodeError(`ERR ${(err as Error).message}`))),
     );
   }
 
@@ -170,16 +181,17 @@ export class ClientConnection {
     else if (kind === 'write') this.writesInFlight += delta;
   }
 
-  private finished(ticket: number, kind: StorageAccess, reply: Buffer): void {
-    this.track(kind, -1);
+  private finished(cmd: PendingCommand, reply: Buffer): void {
+    this.track(cmd.kind, -1);
+    this.bytesInFlight -= cmd.size;
     // Commands held back for ordering may go now, in order.
     while (this.held.length > 0) {
-      const next = this.held[0] as HeldCommand;
+      const next = this.held[0] as PendingCommand;
       if (!this.mayStart(next.kind)) break;
       this.held.shift();
-      this.start(next.args, next.spec, next.kind, next.ticket);
+      this.start(next);
     }
-    this.completed(ticket, reply);
+    this.completed(cmd.ticket as number, reply);
   }
 
   private completed(ticket: number, reply: Buffer): void {
@@ -215,7 +227,13 @@ export class ClientConnection {
       this.guard(() => {
         this.flushScheduled = false;
         this.flush();
-        if (this.paused && !this.closing && this.queue.length < this.node.limits.maxPipeline) {
+        const { maxPipeline, maxRequestSize } = this.node.limits;
+        if (
+          this.paused &&
+          !this.closing &&
+          this.queue.length < maxPipeline &&
+          this.bytesInFlight < maxRequestSize
+        ) {
           this.resume();
           this.readCommands();
           this.flush();

@@ -76,7 +76,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     env: 'DISTDB_MAX_REQUEST_SIZE',
     kind: 'bytes',
     default: 16 * 1024 * 1024,
-    description: 'largest whole command',
+    description: "largest whole command, and most bytes of one connection's commands in flight",
   },
   {
     key: 'maxClients',

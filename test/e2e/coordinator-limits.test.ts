@@ -206,6 +206,24 @@ test('a pipeline far longer than --max-pipeline is answered in full and in order
   }
 });
 
+test('pipelined writes far beyond --max-request-size in total are all applied, in order', async () => {
+  const c = await RawConnection.open(node.port);
+  try {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      parts.push(encodeCommand(['SET', `bytes:${i % 20}`, `${i}:`.padEnd(1000, 'x')]));
+    }
+    c.write(Buffer.concat(parts)); // ~200 kB of writes; at most ~16 kB are held at once
+    const replies = (await c.read(200, 60_000)).map(text);
+    assert.deepEqual(replies, Array(200).fill('OK'));
+    for (let k = 0; k < 20; k++) {
+      assert.equal(text(await c.command('GET', `bytes:${k}`)).split(':')[0], String(180 + k));
+    }
+  } finally {
+    c.close();
+  }
+});
+
 test('an MGET whose reply would pass the output limit is refused, not built', async () => {
   assert.equal(text(await other.command('SET', 'kb2', 'c'.repeat(1000))), 'OK');
   const keys = Array.from({ length: 300 }, () => 'kb2'); // ~300 kB > 256 kB
