@@ -30,8 +30,14 @@ export interface FaultMix {
 
 const quiet: LinkProfile = { minDelay: 1, jitter: 4, loss: 0, duplicate: 0 };
 const lossy: LinkProfile = { minDelay: 1, jitter: 10, loss: 0.15, duplicate: 0.05 };
-const reordering: LinkProfile = { minDelay: 1, jitter: 60, loss: 0.02, duplicate: 0.15 };
-const awful: LinkProfile = { minDelay: 5, jitter: 40, loss: 0.35, duplicate: 0.2 };
+const reordering: LinkProfile = {
+  minDelay: 1,
+  jitter: 60,
+  loss: 0.02,
+  duplicate: 0.15,
+  straggle: 0.01,
+};
+const awful: LinkProfile = { minDelay: 5, jitter: 40, loss: 0.35, duplicate: 0.2, straggle: 0.02 };
 
 export const FAULT_MIXES: readonly FaultMix[] = [
   {
@@ -44,7 +50,7 @@ export const FAULT_MIXES: readonly FaultMix[] = [
   },
   {
     name: 'network',
-    description: 'delay, loss, duplication and reordering, changing over time',
+    description: 'delay, loss, duplication, reordering and stragglers, changing over time',
     links: [lossy, quiet, reordering, awful],
     diskDelay: [0, 3],
     actions: { links: 1 },

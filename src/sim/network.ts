@@ -13,7 +13,11 @@ export interface LinkProfile {
   jitter: number;
   loss: number;
   duplicate: number;
+  /** Chance that a message straggles, arriving up to STRAGGLE_MS late (old terms, stale answers). */
+  straggle?: number;
 }
+
+const STRAGGLE_MS = 2000;
 
 export const QUIET_LINKS: LinkProfile = { minDelay: 1, jitter: 4, loss: 0, duplicate: 0 };
 
@@ -36,7 +40,8 @@ export class Network {
     if (this.rng.chance(p.loss)) return;
     const copies = this.rng.chance(p.duplicate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      this.queue.after(p.minDelay + this.rng.int(p.jitter + 1), () => {
+      const late = this.rng.chance(p.straggle ?? 0) ? this.rng.int(STRAGGLE_MS) : 0;
+      this.queue.after(p.minDelay + this.rng.int(p.jitter + 1) + late, () => {
         if (this.blocked.has(`${m.from}>${m.to}`)) return;
         this.delivered++;
         this.deliver(m);
