@@ -98,7 +98,12 @@ export class SimClient {
     if (roll < 0.75) {
       const handle = history.invoke(this.name, { kind: 'put', key, value });
       const command = { op: 'put' as const, key: bytes(key), value: bytes(value) };
-      this.begin({ kind: 'write', clientId, seq, command }, session, `put ${key}=${value}`, handle);
+      this.begin(
+        { kind: 'write', clientId, seq, command },
+        session,
+        `put ${key}=${short(value)}`,
+        handle,
+      );
       return;
     }
     const expected = this.seen.get(key) ?? null;
@@ -109,7 +114,7 @@ export class SimClient {
       expected: expected === null ? null : bytes(expected),
       value: bytes(value),
     };
-    const describe = `cas ${key} ${expected ?? '∅'}→${value}`;
+    const describe = `cas ${key} ${short(expected)}→${short(value)}`;
     this.begin({ kind: 'write', clientId, seq, command }, session, describe, handle);
   }
 
@@ -167,7 +172,7 @@ export class SimClient {
     } else if (r.kind === 'value') {
       const value = r.value === null ? null : text(r.value);
       handle.ok(value);
-      outcome = `ok ${value ?? '∅'}`;
+      outcome = `ok ${short(value)}`;
       this.seen.set(keyOf(cur.req), value);
     } else if (r.result.op === 'session-expired') {
       // Nothing was applied; a new session starts over at seq 1.
@@ -194,6 +199,13 @@ export class SimClient {
     this.current = null;
     this.env.queue.after(this.rng.int(20), () => this.next());
   }
+}
+
+/** A value for the trace: padded values show their length instead of the padding. */
+function short(v: string | null): string {
+  if (v === null) return '∅';
+  const at = v.indexOf('~');
+  return at < 0 ? v : `${v.slice(0, at)}~(${v.length - at - 1} bytes)`;
 }
 
 function bytes(s: string): Bytes {
