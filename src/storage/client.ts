@@ -148,11 +148,6 @@ export class StorageClient implements StorageApi, RaftStorageApi {
     }
   }
 
-  /** True until the connection closes. */
-  get isOpen(): boolean {
-    return this.closeError === null;
-  }
-
   /** Runs `cb` once when the connection closes (at once if it already has). */
   onClose(cb: (err: Error) => void): void {
     if (this.closeError) cb(this.closeError);

@@ -199,11 +199,6 @@ export class FrameWriter extends ByteWriter {
     this.buf.writeUInt32BE(group >>> 0, 9);
   }
 
-  /** Bytes of payload written so far. */
-  get payloadBytes(): number {
-    return this.pos - LENGTH_PREFIX_BYTES - HEADER_BYTES;
-  }
-
   finish(): Buffer {
     this.buf.writeUInt32BE(this.pos - LENGTH_PREFIX_BYTES, 0);
     return this.buf.subarray(0, this.pos);

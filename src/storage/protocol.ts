@@ -57,16 +57,6 @@ export const ErrorCode = {
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Error codes after which the server closes the connection. */
-export function isFatalErrorCode(code: number): boolean {
-  return (
-    code === ErrorCode.badFrame ||
-    code === ErrorCode.frameTooLarge ||
-    code === ErrorCode.versionMismatch ||
-    code === ErrorCode.helloRequired
-  );
-}
-
 export function errorCodeName(code: number): string {
   for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name;
   return `code ${code}`;

@@ -8,6 +8,7 @@ import type { Proposal } from '../../src/kv/types.js';
 import {
   connectStorage,
   StorageError,
+  StorageTimeoutError,
   StorageUnavailableError,
   type StorageClient,
 } from '../../src/storage/client.js';
@@ -401,6 +402,27 @@ test('state image over the socket: export, install with a raft snapshot, malform
           e instanceof StorageError && e.code === 'badRequest' && /state image/.test(e.message),
       );
       assert.equal((await c.stats(9)).keys, 2);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+test('a request the engine does not answer in time rejects with StorageTimeoutError', async () => {
+  await withEngine(async ({ proc, socket }) => {
+    const c = await connectStorage(socket, { requestTimeoutMs: 300 });
+    try {
+      proc.kill('SIGSTOP');
+      try {
+        await assert.rejects(
+          c.get(0, B('k')),
+          (e: unknown) =>
+            e instanceof StorageTimeoutError && /did not answer within 300 ms/.test(e.message),
+        );
+      } finally {
+        proc.kill('SIGCONT');
+      }
+      assert.equal(await c.get(0, B('k')), null, 'the connection is still usable');
     } finally {
       await c.close();
     }
