@@ -12,7 +12,9 @@
 //   --early-send on|off leaders send appends before their own fsync completes (default: from the seed)
 //   --compact-every N   applied entries between snapshots (default: from the seed, 5 or 50)
 //   --trace           print every step of a single run
+//   --history FILE    save a single run's client history (JSON, for src/check)
 
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FAULT_MIXES } from './fault-mixes.js';
 import { planRun, replayCommand, type PlanOverrides } from './seed-plan.js';
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
       'early-send': { type: 'string' },
       'compact-every': { type: 'string' },
       trace: { type: 'boolean', default: false },
+      history: { type: 'string' },
       mixes: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -63,8 +66,9 @@ async function main(): Promise<number> {
   }
   const every = values['compact-every'];
   if (every !== undefined) overrides.compactEvery = int('--compact-every', every, 1);
-  if (values.seed !== undefined)
-    return replay(int('--seed', values.seed, 0), overrides, values.trace);
+  if (values.seed !== undefined) {
+    return replay(int('--seed', values.seed, 0), overrides, values.trace, values.history);
+  }
   if (values.seeds !== undefined) {
     const jobs = int('--jobs', values.jobs, 1);
     return soak(int('--start', values.start, 0), int('--seeds', values.seeds, 1), overrides, jobs);
@@ -73,8 +77,16 @@ async function main(): Promise<number> {
   return 2;
 }
 
-function replay(seed: number, overrides: PlanOverrides, trace: boolean): number {
+function replay(
+  seed: number,
+  overrides: PlanOverrides,
+  trace: boolean,
+  historyFile: string | undefined,
+): number {
   const opts = planRun(seed, overrides);
+  if (historyFile !== undefined) {
+    opts.onHistory = (h) => writeFileSync(historyFile, `${JSON.stringify(h)}\n`);
+  }
   const tail: string[] = [];
   opts.trace = (line) => {
     if (trace) process.stdout.write(`${line}\n`);
@@ -175,7 +187,8 @@ function int(flag: string, text: string, min: number): number {
 }
 
 const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [options]
-  --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail
+  --seed N     replay one seed; --trace prints every step, a failure prints the trace's tail;
+               --history FILE saves the client history as JSON
   --seeds N    soak N seeds with a progress bar and a summary (--start N, --jobs N threads)
   --nodes 3|5, --mix NAME, --reads safe|lease, --early-send on|off, --compact-every N,
   --steps N (ticks of 10 ms virtual time); all default from the seed except --steps (3000)

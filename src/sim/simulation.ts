@@ -2,6 +2,7 @@
 // `steps` events under the fault mix, then heal everything, let the cluster
 // settle and judge the end state and the clients' history.
 
+import type { HistoryFile } from '../check/history.js';
 import type { SearchVerdict } from '../check/register-search.js';
 import { RaftInvariantError, type ReadOnlyOption } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
@@ -30,6 +31,8 @@ export interface SimOptions {
   /** Applied entries between snapshots. */
   compactEvery?: number;
   trace?: (line: string) => void;
+  /** Receives the client history at the end (to save it as a file for the checker). */
+  onHistory?: (history: HistoryFile) => void;
 }
 
 export interface SimFailure {
@@ -110,6 +113,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     else if (e instanceof RaftInvariantError) fail('core invariant', e.message);
     else fail('exception', e instanceof Error ? (e.stack ?? e.message) : String(e));
   }
+  opts.onHistory?.(cluster.history.toJSON());
   const ops = { ok: 0, fail: 0, unknown: 0 };
   for (const op of cluster.history.operations()) ops[op.status]++;
   return {
