@@ -110,8 +110,9 @@ export function runSimulation(opts: SimOptions): SimResult {
     else linearizable = checkEnd(cluster, fail);
   } catch (e) {
     if (e instanceof SafetyViolation) fail(e.property, e.detail);
-    else if (e instanceof RaftInvariantError) fail('core invariant', e.message);
-    else fail('exception', e instanceof Error ? (e.stack ?? e.message) : String(e));
+    else if (e instanceof RaftInvariantError) {
+      fail('core invariant', `${e.message}\nstate: ${JSON.stringify(e.state).slice(0, 2000)}`);
+    } else fail('exception', e instanceof Error ? (e.stack ?? e.message) : String(e));
   }
   opts.onHistory?.(cluster.history.toJSON());
   const ops = { ok: 0, fail: 0, unknown: 0 };
