@@ -2,8 +2,9 @@
 // hello, runs each request (reads at once, writes through group commit) and
 // writes each reply as soon as it is ready, so replies may overtake each
 // other. Bad input gets an error frame; when framing is lost the connection
-// is closed after it. Backpressure: reading pauses while too many requests
-// are in flight or the socket's output is not draining.
+// is closed after it. Backpressure: while too many requests are in flight or
+// too many reply bytes wait for the client, frames already received wait in
+// a backlog and the socket is not read.
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -27,6 +28,8 @@ export interface ConnectionLimits {
   maxFrameBytes: number;
   /** Requests one connection may have in flight before reading pauses. */
   maxInFlight: number;
+  /** Reply bytes waiting for a slow reader before reading pauses. */
+  maxOutputBytes: number;
   /** Most entries one scan returns. */
   maxScanLimit: number;
 }
@@ -45,9 +48,11 @@ export class StorageConnection {
   private readonly decoder: FrameDecoder;
   private greeted = false;
   private inFlight = 0;
+  private readsInFlight = 0;
   private closed = false;
-  private pausedForInFlight = false;
-  private pausedForDrain = false;
+  /** Frames decoded while paused, started once there is room again. */
+  private backlog: Frame[] = [];
+  private backlogHead = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -55,10 +60,7 @@ export class StorageConnection {
   ) {
     this.decoder = new FrameDecoder(ctx.limits.maxFrameBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      this.pausedForDrain = false;
-      this.resumeIfAllowed();
-    });
+    socket.on('drain', () => this.pump());
     socket.on('error', (err) => ctx.log.debug({ err: err.message }, 'storage connection error'));
     socket.on('close', () => {
       this.closed = true;
@@ -91,17 +93,57 @@ export class StorageConnection {
     if (this.closed) return;
     if (!this.greeted) {
       this.hello(f);
-      return;
-    }
-    this.inFlight++;
-    if (this.inFlight >= this.ctx.limits.maxInFlight && !this.pausedForInFlight) {
-      this.pausedForInFlight = true;
+    } else if (this.backlogHead < this.backlog.length || !this.canStart(f)) {
+      this.backlog.push(f);
       this.socket.pause();
+    } else {
+      this.start(f);
     }
-    this.handle(f).then(
-      (reply) => this.reply(reply),
-      (err: unknown) => this.reply(this.errorReply(f, err)),
+  }
+
+  /** Too many requests in flight, or too many reply bytes the client has not taken. */
+  private full(): boolean {
+    return (
+      this.inFlight >= this.ctx.limits.maxInFlight ||
+      this.socket.writableLength >= this.ctx.limits.maxOutputBytes
     );
+  }
+
+  /**
+   * Reads are few at a time: their replies can be large and they are
+   * written as they finish (a microtask later), so this bounds the reply
+   * bytes a client that does not read can make the engine hold.
+   */
+  private canStart(f: Frame): boolean {
+    return !this.full() && (!isRead(f.op) || this.readsInFlight < MAX_READS_IN_FLIGHT);
+  }
+
+  /** Starts backlogged frames while there is room; reads the socket again once none are left. */
+  private pump(): void {
+    while (
+      !this.closed &&
+      this.backlogHead < this.backlog.length &&
+      this.canStart(this.backlog[this.backlogHead] as Frame)
+    ) {
+      this.start(this.backlog[this.backlogHead++] as Frame);
+    }
+    if (this.backlogHead === this.backlog.length) {
+      this.backlog = [];
+      this.backlogHead = 0;
+      if (!this.closed && !this.full()) this.socket.resume();
+    }
+  }
+
+  private start(f: Frame): void {
+    const read = isRead(f.op);
+    this.inFlight++;
+    if (read) this.readsInFlight++;
+    if (this.full()) this.socket.pause();
+    const done = (reply: Buffer): void => {
+      if (read) this.readsInFlight--;
+      this.reply(reply);
+    };
+    this.handle(f).then(done, (err: unknown) => done(this.errorReply(f, err)));
   }
 
   private hello(f: Frame): void {
@@ -289,18 +331,8 @@ export class StorageConnection {
   private reply(buf: Buffer): void {
     this.inFlight--;
     if (this.closed) return;
-    if (!this.socket.write(buf)) {
-      this.pausedForDrain = true;
-      this.socket.pause();
-    }
-    this.resumeIfAllowed();
-  }
-
-  private resumeIfAllowed(): void {
-    if (this.pausedForInFlight && this.inFlight < this.ctx.limits.maxInFlight) {
-      this.pausedForInFlight = false;
-    }
-    if (!this.pausedForInFlight && !this.pausedForDrain && !this.closed) this.socket.resume();
+    this.socket.write(buf);
+    this.pump();
   }
 
   /** Sends an error frame and closes: the peer cannot be understood any more. */
@@ -315,6 +347,22 @@ export class StorageConnection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Reads in flight per connection (see canStart). */
+const MAX_READS_IN_FLIGHT = 16;
+
+const WRITE_OPS: ReadonlySet<number> = new Set([
+  Op.apply,
+  Op.raftAppend,
+  Op.raftTruncate,
+  Op.raftCompact,
+  Op.raftSaveSnapshot,
+  Op.installImage,
+]);
+
+function isRead(op: number): boolean {
+  return !WRITE_OPS.has(op);
+}
 
 function errorFrame(
   f: { requestId: number; group: number },

@@ -14,6 +14,7 @@ import { LmdbBackend } from './lmdb-backend.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from './protocol.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 1024;
+export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_SCAN_LIMIT = 10_000;
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
@@ -69,6 +70,7 @@ export class StorageServer {
     const limits: ConnectionLimits = {
       maxFrameBytes,
       maxInFlight: opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
       maxScanLimit: DEFAULT_MAX_SCAN_LIMIT,
     };
     const server = createServer();

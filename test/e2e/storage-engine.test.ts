@@ -1,6 +1,6 @@
 // The storage engine as a real process on a real socket and a real LMDB file.
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -424,6 +424,37 @@ test('a request the engine does not answer in time rejects with StorageTimeoutEr
       }
       assert.equal(await c.get(0, B('k')), null, 'the connection is still usable');
     } finally {
+      await c.close();
+    }
+  });
+});
+
+test('a client that never reads its replies is throttled; others are unaffected', async () => {
+  await withEngine(async ({ proc, socket }) => {
+    const c = await connectStorage(socket);
+    const hog = await rawConnection(socket);
+    try {
+      await c.apply(0, [put('big', 'x'.repeat(256 * 1024))], 0);
+      hog.sock.write(hello());
+      await hog.next();
+      hog.sock.pause(); // never read again
+      // 4,000 reads of a 256 KiB value: 1 GiB of replies it will not take.
+      const req = Buffer.concat(
+        Array.from({ length: 4000 }, (_, i) =>
+          new FrameWriter(i + 1, Op.get, 0).raw(B('big')).finish(),
+        ),
+      );
+      hog.sock.write(req);
+      for (let i = 0; i < 20; i++) {
+        await c.apply(0, [put(`other${i}`, 'v')], 0);
+        assert.equal(Buffer.from((await c.get(0, B(`other${i}`))) ?? []).toString(), 'v');
+      }
+      // The engine holds a bounded amount for it (output limit + a few reads), not the gigabyte.
+      const rssMiB =
+        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]) / 1024;
+      assert.ok(rssMiB < 200, `engine RSS ${rssMiB.toFixed(0)} MiB`);
+    } finally {
+      hog.sock.destroy();
       await c.close();
     }
   });
