@@ -66,6 +66,8 @@ export interface Coverage {
   okOps: number;
   /** Runs whose history the checker could not decide within its bound. */
   undecided: number;
+  /** Most leader terms in one fault-free run: more than one means needless elections. */
+  calmMaxLeaderTerms: number;
 }
 
 export function soakWithCoverage(
@@ -83,6 +85,7 @@ export function soakWithCoverage(
     leaderTerms: 0,
     okOps: 0,
     undecided: 0,
+    calmMaxLeaderTerms: 0,
   };
   const summary = runSeeds(start, count, overrides, (r) => {
     c.runsByMix[r.mix] = (c.runsByMix[r.mix] ?? 0) + 1;
@@ -94,6 +97,7 @@ export function soakWithCoverage(
     c.leaderTerms += r.leaderTerms;
     c.okOps += r.ops.ok;
     if (r.linearizable === 'unknown') c.undecided++;
+    if (r.mix === 'calm') c.calmMaxLeaderTerms = Math.max(c.calmMaxLeaderTerms, r.leaderTerms);
   });
   return { summary, coverage: c };
 }

@@ -14,4 +14,6 @@ test('seeds 1..300 × 2000 steps: safe, durable, linearizable under every fault 
   assert.ok((coverage.runsByNodes[3] ?? 0) >= 100 && (coverage.runsByNodes[5] ?? 0) >= 100);
   assert.ok(coverage.partitions > 0 && coverage.crashes > 0 && coverage.confChanges > 0);
   assert.ok(coverage.snapshots > 0, 'no follower ever installed a snapshot');
+  // Without faults, the first leader keeps its leadership.
+  assert.equal(coverage.calmMaxLeaderTerms, 1);
 });
