@@ -272,7 +272,8 @@ export class SimNode {
   /** Runs `fn` now, or when a pause (a stalled process) ends. */
   whenRunning(fn: () => void): void {
     const now = this.env.queue.now;
-    if (this.pausedUntil > now) this.env.queue.at(this.pausedUntil, fn);
+    // Checked again then: the stall may have been extended meanwhile.
+    if (this.pausedUntil > now) this.env.queue.at(this.pausedUntil, () => this.whenRunning(fn));
     else fn();
   }
 
