@@ -143,6 +143,25 @@ test('reconnects after the node restarts; requests in flight fail with Connectio
   assert.equal(await client.getString('durable'), 'yes');
 });
 
+test('after HELLO 3 the same calls work over RESP3', async () => {
+  const c = await connect({ port });
+  try {
+    const hello = await c.command('HELLO', 3);
+    assert.ok(Array.isArray(hello));
+    const at = hello.findIndex((v) => String(v) === 'proto');
+    assert.equal(hello[at + 1], 3);
+    await c.set('resp3', 'yes');
+    assert.equal(await c.getString('resp3'), 'yes');
+    assert.equal(await c.get('resp3:missing'), null); // RESP3 null, not a null bulk
+    assert.deepEqual(
+      (await c.mget(['resp3', 'resp3:missing'])).map((v) => v?.toString() ?? null),
+      ['yes', null],
+    );
+  } finally {
+    await c.close();
+  }
+});
+
 test('a closed client refuses new requests', async () => {
   const c = await connect({ port });
   await c.close();
