@@ -1,14 +1,22 @@
-// Runs the compiled test suites in rings: unit, then simulation, then end-to-end.
+// Runs the compiled test suites in rings: unit, then simulation, then
+// end-to-end, then fault (real clusters under kills, pauses and partitions).
 // A ring that fails stops the run, so the fast feedback comes first.
+// Fault tests run one file at a time: they share the node addresses
+// 127.0.0.11+ and the iptables chain.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const rings = ['dist/test/unit/', 'dist/test/sim/', 'dist/test/e2e/'].filter((d) => existsSync(d));
-for (const dir of rings) {
+const rings = [
+  { dir: 'dist/test/unit/', concurrency: 2 },
+  { dir: 'dist/test/sim/', concurrency: 2 },
+  { dir: 'dist/test/e2e/', concurrency: 2 },
+  { dir: 'dist/test/fault/', concurrency: 1 },
+].filter((r) => existsSync(r.dir));
+for (const { dir, concurrency } of rings) {
   console.log(`\n== ${dir}`);
   const r = spawnSync(
     process.execPath,
-    ['--test', '--test-concurrency=2', '--test-timeout=300000', dir],
+    ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', dir],
     {
       stdio: 'inherit',
     },

@@ -6,7 +6,7 @@
 // checker, and every node must hold the same final values.
 // Used by test/fault/jepsen.test.ts (short) and scripts/jepsen.js (long).
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,6 +130,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   }
   const { result, report } = judgeHistory(recorder, historyPath);
   if (result.verdict !== 'ok') problems.push(report);
+  else if (problems.length > 0) writeFileSync(historyPath, JSON.stringify(recorder.toJSON()));
   if (problems.length > 0) {
     logsPath = cluster.saveLogs(join(outDir, `nodes-${stamp}.log`));
   }

@@ -22,6 +22,19 @@ test('only definite refusals are failures; everything uncertain is unknown', () 
     'unknown',
   );
   assert.equal(outcomeOfError(new ReplyError('CLUSTERDOWN no majority', 'SET')), 'unknown');
+  // The node's own word that nothing happened is taken (and checked).
+  assert.equal(
+    outcomeOfError(
+      new ReplyError('TRYAGAIN no leader; the write was not applied; retry it', 'SET'),
+    ),
+    'fail',
+  );
+  assert.equal(
+    outcomeOfError(
+      new ReplyError('CLUSTERDOWN cannot reach a majority; the write was not applied', 'SET'),
+    ),
+    'fail',
+  );
   assert.equal(outcomeOfError(new Error('CAS answered "x"')), 'unknown');
 });
 

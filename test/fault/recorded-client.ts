@@ -1,9 +1,10 @@
 // A test client whose every operation goes into a history for the
 // linearizability checker: invoke, then ok / fail / unknown. Only a definite
-// refusal (an error reply such as -ERR, or a request that never left this
-// process) counts as 'fail'; a timeout, a connection lost after sending, or a
-// -TRYAGAIN / -CLUSTERDOWN (which may follow a proposal that still commits)
-// leaves the operation 'unknown': it may take effect at any later time, or never.
+// refusal (an error reply such as -ERR, a -TRYAGAIN / -CLUSTERDOWN whose
+// sentence says the write was not applied, or a request that never left this
+// process) counts as 'fail'; a timeout, a connection lost after sending, or
+// any other -TRYAGAIN / -CLUSTERDOWN (it may follow a proposal that still
+// commits) leaves the operation 'unknown': it may take effect later, or never.
 
 import { writeFileSync } from 'node:fs';
 import type { HistoryRecorder, Value } from '../../src/check/history.js';
@@ -13,6 +14,8 @@ import { ConnectionError, ReplyError, type Client } from '../../src/index.js';
 
 /** Reply codes after which a write may or may not have been applied. */
 const UNCERTAIN_CODES = new Set(['TRYAGAIN', 'CLUSTERDOWN']);
+/** ...unless the sentence says it was not applied (or, for a read, not served). */
+const NOT_APPLIED = /\bwas not applied\b|\bwas not served\b/;
 
 export type Outcome<T> =
   | { status: 'ok'; value: T }
@@ -21,7 +24,11 @@ export type Outcome<T> =
 
 /** How an error from the client library bears on whether the operation happened. */
 export function outcomeOfError(err: unknown): 'fail' | 'unknown' {
-  if (err instanceof ReplyError && !UNCERTAIN_CODES.has(err.code)) return 'fail';
+  if (err instanceof ReplyError) {
+    if (!UNCERTAIN_CODES.has(err.code)) return 'fail';
+    // The node says it did not apply the write: hold it to that (the checker will).
+    return NOT_APPLIED.test(err.message) ? 'fail' : 'unknown';
+  }
   if (err instanceof ConnectionError && !err.sent) return 'fail';
   return 'unknown';
 }

@@ -1,0 +1,67 @@
+// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N]`:
+// the long Jepsen-style run against a real 3-node cluster (see
+// test/fault/jepsen.ts). Prints the seed first, a progress line every 5 s, and
+// on failure the paths of the saved history and node logs.
+// `npm run jepsen -- --check FILE` judges a saved history again.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '600' },
+    seed: { type: 'string' },
+    clients: { type: 'string', default: '6' },
+    keys: { type: 'string', default: '5' },
+    out: { type: 'string' },
+    check: { type: 'string' },
+  },
+});
+
+function count(name, text, min) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`jepsen: --${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+if (values.check !== undefined) {
+  const { historyFromJSON } = await import('../dist/src/check/history.js');
+  const { checkLinearizability, formatCheckResult } =
+    await import('../dist/src/check/linearizability.js');
+  const ops = historyFromJSON(readFileSync(values.check, 'utf8'));
+  const result = checkLinearizability(ops);
+  console.log(`${values.check}: ${ops.length} operations`);
+  console.log(formatCheckResult(result));
+  process.exit(result.verdict === 'ok' ? 0 : 1);
+}
+
+const seed =
+  values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : count('seed', values.seed, 0);
+const duration = count('duration', values.duration, 5);
+console.log(
+  `jepsen: seed ${seed}, ${duration} s (replay with --seed ${seed} --duration ${duration})`,
+);
+const { runJepsen } = await import('../dist/test/fault/jepsen.js');
+const report = await runJepsen({
+  seed,
+  durationMs: duration * 1000,
+  clients: count('clients', values.clients, 1),
+  keys: count('keys', values.keys, 1),
+  outDir: values.out,
+  log: (line) => console.log(line),
+});
+for (const e of report.faults) console.log(`  ${e.atMs} ms ${e.text}`);
+console.log(
+  `${report.summary}; longest stretch without a successful op: ${report.longestOutageMs} ms`,
+);
+console.log(report.checkReport);
+if (report.ok) {
+  console.log(`jepsen: seed ${seed} passed`);
+} else {
+  console.log(`jepsen: seed ${seed} FAILED\n${report.problems.join('\n')}`);
+  console.log(`history: ${report.historyPath}\nnode logs: ${report.logsPath}`);
+  console.log(`judge it again: npm run jepsen -- --check ${report.historyPath}`);
+}
+process.exit(report.ok ? 0 : 1);

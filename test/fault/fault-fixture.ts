@@ -1,0 +1,48 @@
+// The frame of every cluster fault test: a fresh 3-node cluster (and clean
+// firewall rules if the test partitions), node logs saved next to the failure
+// when it fails, and everything stopped and removed in every outcome.
+
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { TestCluster } from './cluster-harness.js';
+import { clearRules, iptablesProblem, resetFirewall } from './iptables.js';
+
+/** Where failing fault tests leave histories and node logs. */
+export const FAULT_OUT_DIR = join(tmpdir(), 'distdb-fault');
+
+export function outPath(name: string, ext: string): string {
+  mkdirSync(FAULT_OUT_DIR, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(FAULT_OUT_DIR, `${name}-${stamp}.${ext}`);
+}
+
+export async function withCluster(
+  t: TestContext,
+  name: string,
+  options: { partitions?: boolean; size?: number },
+  body: (cluster: TestCluster) => Promise<void>,
+): Promise<void> {
+  if (options.partitions) {
+    const problem = iptablesProblem();
+    if (problem) {
+      t.skip(`needs iptables: ${problem}`);
+      return;
+    }
+    resetFirewall();
+  }
+  let cluster: TestCluster | null = null;
+  try {
+    cluster = await TestCluster.start({ name, size: options.size ?? 3 });
+    await body(cluster);
+  } catch (e) {
+    if (cluster && e instanceof Error) {
+      e.message += `\nnode logs: ${cluster.saveLogs(outPath(name, 'log'))}`;
+    }
+    throw e;
+  } finally {
+    if (options.partitions) clearRules();
+    await cluster?.stop();
+  }
+}

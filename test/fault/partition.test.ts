@@ -1,0 +1,96 @@
+// Partition: iptables cuts the leader off from both followers (both
+// directions). The old leader's side is a minority: it must stop
+// acknowledging writes and say so with a clear error (-TRYAGAIN /
+// -CLUSTERDOWN and a sentence), never a success that is later lost. The
+// majority elects a leader and keeps serving. After healing, all nodes
+// converge: every acknowledged write is on every node, and the whole history
+// (including reads on the minority) is linearizable.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HistoryRecorder } from '../../src/check/history.js';
+import { outPath, withCluster } from './fault-fixture.js';
+import { heal, partition } from './iptables.js';
+import { judgeHistory, RecordedClient } from './recorded-client.js';
+import { describeErrors, findLostWrites, WriteLoad } from './write-load.js';
+
+test('a partitioned leader stops acknowledging; the majority serves; all converge after healing', async (t) => {
+  await withCluster(t, 'partition', { partitions: true }, async (cluster) => {
+    const recorder = new HistoryRecorder();
+    const { leader: old } = await cluster.waitForLeader();
+    const majority = cluster.nodes.filter((n) => n.id !== old);
+    const [m1, m2] = majority.map((n) => n.id) as [string, string];
+
+    // Steady load through every node, and a shared register read and written on both sides.
+    const loads = cluster.nodes.map((n) => new WriteLoad(cluster, n.id, `w${n.id}`, recorder));
+    for (const l of loads) l.start();
+    for (const l of loads) assert.ok(await l.waitAcks(20), `no writes through ${l.nodeId}`);
+    const minority = new RecordedClient(recorder, await cluster.client(old, 8000), 'minority');
+    const majorityClient = new RecordedClient(recorder, await cluster.client(m1, 8000), 'maj');
+    assert.equal((await majorityClient.put('reg', 'before')).status, 'ok');
+
+    const oldLoad = loads.find((l) => l.nodeId === old)!;
+    const ackedBefore = oldLoad.acked.size;
+    const cutAt = performance.now();
+    partition(
+      [cluster.node(old).host],
+      majority.map((n) => n.host),
+    );
+    t.diagnostic(`cut ${old} off from ${m1}, ${m2}`);
+
+    // The majority elects a new leader and serves writes.
+    const elected = await cluster.waitForLeader({ among: [m1, m2], timeoutMs: 20_000 });
+    assert.notEqual(elected.leader, old);
+    const majLoad = loads.find((l) => l.nodeId === m1)!;
+    assert.ok(await majLoad.waitAcks(20, 20_000), 'the majority must keep serving writes');
+    const firstWrite = majLoad.firstAckAfter(cutAt)! - cutAt;
+    t.diagnostic(
+      `failover (partition): leader ${elected.leader} seen after ${Math.round(elected.waitedMs)} ms; first write through ${m1} ${Math.round(firstWrite)} ms after the cut`,
+    );
+    assert.equal((await majorityClient.put('reg', 'after')).status, 'ok');
+
+    // The minority: writes are refused with a clear error; a read must not return the
+    // overwritten value as if current (the checker judges that from the history).
+    const minorityErrors: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const w = await minority.put('reg', `minority-${i}`);
+      assert.notEqual(w.status, 'ok', `the cut-off node acknowledged a write (attempt ${i})`);
+      if (w.status !== 'ok') minorityErrors.push(w.error.message);
+      await minority.get('reg');
+    }
+    await sleep(500);
+    const acksOnMinority = [...oldLoad.ackTimes].filter((x) => x > cutAt).length;
+    const clear = minorityErrors.filter((m) => /^(TRYAGAIN|CLUSTERDOWN) \S+ \S+/.test(m));
+    assert.ok(
+      clear.length > 0 || oldLoad.replyErrors.size > 0,
+      `the cut-off node gave no clear error, only: ${minorityErrors.join(' | ')}`,
+    );
+    for (const text of oldLoad.replyErrors.keys()) {
+      assert.match(
+        text,
+        /^(TRYAGAIN|CLUSTERDOWN) \S+ \S+/,
+        'errors must be retryable, with a sentence',
+      );
+    }
+    t.diagnostic(
+      `minority errors:\n${minorityErrors.join('\n')}\n${describeErrors(oldLoad)}; acks through ${old} after the cut: ${acksOnMinority} (before: ${ackedBefore})`,
+    );
+
+    heal();
+    await cluster.waitForLeader({ timeoutMs: 20_000 });
+    // Let the healed node serve again before stopping the load.
+    assert.ok(await oldLoad.waitAcks(5, 20_000), `${old} must serve again after healing`);
+    for (const l of loads) await l.stop();
+    assert.equal((await minority.get('reg')).status, 'ok');
+
+    const lost = await findLostWrites(cluster, loads);
+    assert.deepEqual(lost, [], lost.slice(0, 20).join('\n'));
+    for (const id of [old, m1, m2]) {
+      const local = await cluster.readLocal(id, ['reg']);
+      assert.notEqual(local.get('reg'), 'before', `${id} never saw the majority's write`);
+    }
+    const { result, report } = judgeHistory(recorder, outPath('partition-history', 'json'));
+    assert.equal(result.verdict, 'ok', report);
+  });
+});
