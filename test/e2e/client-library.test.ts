@@ -162,6 +162,22 @@ test('after HELLO 3 the same calls work over RESP3', async () => {
   }
 });
 
+test('more than maxPending outstanding requests are refused at once, the rest are answered', async () => {
+  const c = await connect({ port, maxPending: 10 });
+  try {
+    const results = await Promise.allSettled(Array.from({ length: 25 }, () => c.ping()));
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(refused.length, 15);
+    for (const r of refused) {
+      assert.ok(r.status === 'rejected' && r.reason instanceof DistdbError);
+      assert.match(String(r.reason.message), /maxPending=10/);
+    }
+    assert.equal(await c.ping(), 'PONG'); // room again once replies came back
+  } finally {
+    await c.close();
+  }
+});
+
 test('a closed client refuses new requests', async () => {
   const c = await connect({ port });
   await c.close();
