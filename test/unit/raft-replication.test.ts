@@ -121,13 +121,17 @@ describe('raft log replication', () => {
     c.elect('b');
     for (let i = 0; i < 30; i++) c.propose('b', `kept${i}`);
     c.stabilize();
+    // b is re-elected (term 3), so it first probes a at the end of its log.
+    c.peer('b').restart();
+    c.elect('b');
+    assert.equal(c.node('b').status().progress?.a?.next, 33);
     c.heal();
     c.delivered = [];
     c.tickAll(2);
     const rejects = c.delivered.filter(
       (m) => m.from === 'a' && m.type === 'append-response' && m.reject,
     );
-    assert.ok(rejects.length <= 2, `${rejects.length} rejections`);
+    assert.equal(rejects.length, 1, 'one round trip finds the match at index 1');
     assert.deepEqual(c.peer('a').state, c.peer('b').state);
     assert.equal(c.peer('a').state.length, 30);
     assert.ok(c.peer('a').state.every((s) => s.startsWith('kept')));
