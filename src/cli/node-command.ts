@@ -12,12 +12,15 @@ import {
   coordinatorOptions,
   coordinatorSettings,
 } from './coordinator-command.js';
+import { addClusterOptions, clusterOptions } from './cluster-options.js';
 import { StorageSupervisor } from './storage-supervisor.js';
 
 export function nodeCommand(): Command {
-  return addCoordinatorOptions(
-    new Command('node').description(
-      'run one node: the coordinator, which starts and supervises its storage engine',
+  return addClusterOptions(
+    addCoordinatorOptions(
+      new Command('node').description(
+        'run one node of a cluster: the coordinator (Raft, clients), which starts and supervises its storage engine',
+      ),
     ),
   )
     .addHelpText(
@@ -31,7 +34,10 @@ export function nodeCommand(): Command {
 }
 
 async function runNode(flags: Record<string, string | undefined>): Promise<void> {
-  const settings = coordinatorSettings(flags);
+  // A node's client address also comes from NODE_HOST (the cluster's env name).
+  const hostFlag = flags['host'] ?? process.env['NODE_HOST'];
+  const settings = coordinatorSettings({ ...flags, host: hostFlag || undefined });
+  const cluster = clusterOptions(flags, settings.host, settings.port);
   const { dataDir, socket, logLevel } = settings;
   mkdirSync(dataDir, { recursive: true });
 
@@ -61,7 +67,7 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
     throw new ConfigError(`${(err as Error).message}; its own message is above`);
   }
   try {
-    coordinator = await startCoordinator(coordinatorOptions(settings));
+    coordinator = await startCoordinator({ ...coordinatorOptions(settings), cluster });
   } catch (err) {
     await storage.stop();
     if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);

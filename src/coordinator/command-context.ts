@@ -4,6 +4,7 @@
 import type { RespVersion } from '../resp/types.js';
 import type { CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';
+import type { Replication } from './replication/replication.js';
 import type { ScanCursors } from './scan-cursors.js';
 import type { StorageLink } from './storage-link.js';
 
@@ -19,6 +20,8 @@ export interface ClientState {
   version: RespVersion;
   /** Name of the last command run, for CLIENT LIST. */
   lastCommand: string;
+  /** READONLY: reads are served from this node's state, possibly stale (no ReadIndex). */
+  staleReads?: boolean;
 }
 
 export interface NodeStats {
@@ -34,6 +37,8 @@ export interface NodeStats {
 export interface NodeState {
   readonly limits: CoordinatorLimits;
   readonly storage: StorageLink;
+  /** The node's Raft group when it runs in a cluster (distdb node); null: writes go straight to storage. */
+  readonly replication: Replication | null;
   readonly stats: NodeStats;
   readonly scanCursors: ScanCursors;
   readonly commands: ReadonlyMap<string, CommandSpec>;

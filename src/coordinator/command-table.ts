@@ -7,6 +7,7 @@
 // the end) every `step` words; 0 means the command takes no keys.
 
 import type { Handler } from './command-context.js';
+import { cas, cluster, readonly, readwrite } from './commands/cluster-commands.js';
 import { command } from './commands/command-command.js';
 import { config } from './commands/config-command.js';
 import { client, echo, hello, ping, quit, select } from './commands/connection-commands.js';
@@ -78,6 +79,19 @@ const ROWS: Row[] = [
     since: '0.1.0',
     complexity: 'O(1)',
     handler: set,
+  },
+  {
+    name: 'cas',
+    arity: 4,
+    flags: ['write', 'denyoom'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key expected new',
+    summary:
+      'Compare-and-set: writes new only if the current value equals expected; 1 when swapped, else 0.',
+    since: '0.1.0',
+    complexity: 'O(1)',
+    handler: cas,
   },
   {
     name: 'mget',
@@ -226,6 +240,40 @@ const ROWS: Row[] = [
     since: '1.0.0',
     complexity: 'O(1)',
     handler: quit,
+  },
+  {
+    name: 'readonly',
+    arity: 1,
+    flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
+    usage: '',
+    summary:
+      "Serves this connection's reads from the node it is connected to, possibly stale (no leader round trip).",
+    since: '3.0.0',
+    complexity: 'O(1)',
+    handler: readonly,
+  },
+  {
+    name: 'readwrite',
+    arity: 1,
+    flags: ['fast', 'loading', 'stale'],
+    group: 'connection',
+    usage: '',
+    summary: 'Back to linearizable reads for this connection (the default).',
+    since: '3.0.0',
+    complexity: 'O(1)',
+    handler: readwrite,
+  },
+  {
+    name: 'cluster',
+    arity: -2,
+    flags: ['admin', 'stale'],
+    group: 'server',
+    usage: 'STATUS | ADD id peer-address | REMOVE id | TRANSFER-LEADER id | HELP',
+    summary: 'Shows and changes the Raft membership: status, add, remove, transfer leadership.',
+    since: '3.0.0',
+    complexity: 'O(N) where N is the number of members',
+    handler: cluster,
   },
   {
     name: 'info',

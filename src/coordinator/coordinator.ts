@@ -10,6 +10,8 @@ import { ClientConnection } from './client-connection.js';
 import type { NodeState, NodeStats } from './command-context.js';
 import { COMMAND_TABLE } from './command-table.js';
 import { DEFAULT_LIMITS, limitsProblem, settingName, type CoordinatorLimits } from './limits.js';
+import { PeerConfigError } from '../peer/index.js';
+import { ClusterNode, type ClusterOptions } from './replication/cluster-node.js';
 import { ScanCursors } from './scan-cursors.js';
 import { StorageLink, type StorageOpener } from './storage-link.js';
 import { storageOpener } from './storage-opener.js';
@@ -32,6 +34,8 @@ export interface CoordinatorOptions {
   storageWaitMs?: number;
   /** Where logs go (default: pino on stderr at level warn). */
   logger?: Logger;
+  /** Replicate through Raft with these peers (distdb node); absent: a standalone coordinator. */
+  cluster?: ClusterOptions;
 }
 
 export interface CoordinatorHandle {
@@ -68,6 +72,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     );
   }
 
+  const cluster = options.cluster ? new ClusterNode(options.cluster, storage, log) : null;
   const connections = new Set<ClientConnection>();
   const stats: NodeStats = {
     connectionsReceived: 0,
@@ -81,6 +86,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const node: NodeState = {
     limits,
     storage,
+    replication: cluster,
     stats,
     scanCursors: new ScanCursors(limits.maxScanCursors),
     commands: COMMAND_TABLE,
@@ -139,6 +145,20 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const addr = server.address();
   if (addr && typeof addr === 'object') node.port = addr.port;
   server.on('error', (err) => log.error({ err }, 'client listener error'));
+  if (cluster) {
+    // Clients on a wildcard address are told the peer host, which others can reach.
+    const wildcard = host === '0.0.0.0' || host === '::';
+    const advertised = wildcard ? cluster.opts.peerHost : host;
+    try {
+      await cluster.start(`${advertised}:${node.port}`);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cluster.close();
+      await storage.close();
+      if (err instanceof PeerConfigError) throw new CoordinatorConfigError(err.message);
+      throw err;
+    }
+  }
   log.info({ host, port: node.port }, 'coordinator listening');
 
   let closing: Promise<void> | null = null;
@@ -155,6 +175,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         await Promise.all([...connections].map((c) => c.closed));
         clearTimeout(grace);
         await stopped;
+        await cluster?.close();
         await storage.close();
       })();
       return closing;

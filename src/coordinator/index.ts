@@ -14,3 +14,8 @@ export {
   type CoordinatorLimits,
   type LimitSetting,
 } from './limits.js';
+export type { ClusterOptions } from './replication/cluster-node.js';
+export {
+  DEFAULT_REPLICATION,
+  type ReplicationSettings,
+} from './replication/replication-settings.js';

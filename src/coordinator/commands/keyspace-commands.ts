@@ -8,22 +8,19 @@ import { parseCursor, parseScanOptions } from '../scan-options.js';
 import { expect } from './expect-result.js';
 import { getMany } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
+import { applyWrite, readFence } from './replicated-access.js';
 
 /** Keys examined by one SCAN call at most, whatever COUNT asks (COUNT is a hint). */
 export const MAX_SCAN_PAGE = 1000;
 
 export const del: Handler = async (ctx, args) => {
-  const storage = ctx.node.storage.api();
-  const [result] = await storage.apply(
-    KEYSPACE_GROUP,
-    [{ command: { op: 'del', keys: args.slice(1) } }],
-    0,
-  );
+  const result = await applyWrite(ctx, { op: 'del', keys: args.slice(1) });
   return encodeInteger(expect(result, 'del').deleted);
 };
 
 /** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
 export const exists: Handler = async (ctx, args) => {
+  await readFence(ctx);
   const values = await getMany(
     ctx.node.storage.api(),
     args.slice(1),
@@ -33,6 +30,7 @@ export const exists: Handler = async (ctx, args) => {
 };
 
 export const dbsize: Handler = async (ctx) => {
+  await readFence(ctx);
   const stats = await ctx.node.storage.api().stats(KEYSPACE_GROUP);
   return encodeInteger(stats.keys);
 };
@@ -57,6 +55,7 @@ export const scan: Handler = async (ctx, args, version) => {
     }
     start = key;
   }
+  await readFence(ctx);
   const storage = ctx.node.storage.api();
   const page = await storage.scan(KEYSPACE_GROUP, start, Math.min(opts.count, MAX_SCAN_PAGE));
   const keys: Uint8Array[] = [];

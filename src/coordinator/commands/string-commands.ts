@@ -8,9 +8,11 @@ import { parseSetOptions } from '../set-options.js';
 import { expect } from './expect-result.js';
 import { getMany } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
+import { applyWrite, readFence } from './replicated-access.js';
 import { checkValueSize } from './value-size.js';
 
 export const get: Handler = async (ctx, args, version) => {
+  await readFence(ctx);
   const value = await ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer);
   return encodeBulk(value, version);
 };
@@ -21,18 +23,20 @@ export const set: Handler = async (ctx, args, version) => {
   const value = args[2] as Buffer;
   checkValueSize(ctx, value);
   const opts = parseSetOptions(args, 3);
-  const storage = ctx.node.storage.api();
-  const [result] = await storage.apply(
-    KEYSPACE_GROUP,
-    [{ command: { op: 'put', key, value, cond: opts.cond, returnOld: opts.returnOld } }],
-    0,
-  );
+  const result = await applyWrite(ctx, {
+    op: 'put',
+    key,
+    value,
+    cond: opts.cond,
+    returnOld: opts.returnOld,
+  });
   const r = expect(result, 'put');
   if (opts.returnOld) return encodeBulk(r.old, version);
   return r.written ? OK_REPLY : encodeNull(version);
 };
 
 export const mget: Handler = async (ctx, args, version) => {
+  await readFence(ctx);
   const values = await getMany(
     ctx.node.storage.api(),
     args.slice(1),
@@ -49,8 +53,6 @@ export const mset: Handler = async (ctx, args) => {
     checkValueSize(ctx, value);
     pairs.push([args[i] as Buffer, value]);
   }
-  const storage = ctx.node.storage.api();
-  const [result] = await storage.apply(KEYSPACE_GROUP, [{ command: { op: 'mset', pairs } }], 0);
-  expect(result, 'mset');
+  expect(await applyWrite(ctx, { op: 'mset', pairs }), 'mset');
   return OK_REPLY;
 };

@@ -1,0 +1,104 @@
+// `distdb node`'s cluster flags (see /docs/cluster.md): who this node is,
+// where its peers are, and the Raft settings tests and operators may change.
+
+import type { Command } from 'commander';
+import { DEFAULT_REPLICATION, type ClusterOptions } from '../coordinator/index.js';
+import { ConfigError, parsePort, parsePositiveInt, setting } from './config.js';
+
+type Flags = Record<string, string | undefined>;
+
+export function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .option('--id <id>', "this node's id, unique in the cluster (env NODE_ID; default n1)")
+    .option(
+      '--cluster-id <name>',
+      'cluster name; peers of another cluster are refused (env CLUSTER_ID; default distdb)',
+    )
+    .option(
+      '--peer-port <port>',
+      'port for the other nodes (env NODE_PEER_PORT; default: the one --peers gives this node, else client port + 100)',
+    )
+    .option(
+      '--peer-host <address>',
+      'address the other nodes reach this node at (env NODE_PEER_HOST; default --host)',
+    )
+    .option(
+      '--peers <list>',
+      'initial voters as id=host:peerport,... including this node; only read on an empty data dir (env NODE_PEERS)',
+    )
+    .option(
+      '--join <host:peerport>',
+      'a new node: ask the member at this peer address to add it (env NODE_JOIN)',
+    )
+    .option(
+      '--snapshot-every <n>',
+      `applied entries between Raft snapshots (env RAFT_SNAPSHOT_EVERY; default ${DEFAULT_REPLICATION.snapshotEvery})`,
+    );
+}
+
+/** `n1=10.0.0.1:7400,n2=10.0.0.2:7400` → { n1: '10.0.0.1:7400', ... } */
+export function parsePeers(text: string): Record<string, string> {
+  const peers: Record<string, string> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const m = /^([^=\s]+)=(\S+):(\d{1,5})$/.exec(part);
+    if (!m) {
+      throw new ConfigError(
+        `--peers (NODE_PEERS) entries must look like id=host:port, got "${part}"`,
+      );
+    }
+    const id = m[1] as string;
+    if (peers[id] !== undefined) throw new ConfigError(`--peers names node ${id} twice`);
+    parsePort(m[3] as string, `the peer port of ${id} in --peers`);
+    peers[id] = `${m[2]}:${m[3]}`;
+  }
+  if (Object.keys(peers).length === 0) throw new ConfigError('--peers (NODE_PEERS) is empty');
+  return peers;
+}
+
+/** Cluster options from flags, environment and the node's client address. */
+export function clusterOptions(flags: Flags, host: string, clientPort: number): ClusterOptions {
+  const id = setting(flags['id'], 'NODE_ID') ?? 'n1';
+  const clusterId = setting(flags['clusterId'], 'CLUSTER_ID') ?? 'distdb';
+  const peersText = setting(flags['peers'], 'NODE_PEERS');
+  const join = setting(flags['join'], 'NODE_JOIN') ?? null;
+  const peers = peersText === undefined ? null : parsePeers(peersText);
+  if (peers !== null && join !== null) {
+    throw new ConfigError(
+      'give either --peers (a new cluster) or --join (join an existing one), not both',
+    );
+  }
+  const own = peers?.[id];
+  if (peers !== null && own === undefined) {
+    throw new ConfigError(
+      `--peers must include this node (--id ${id}); it names ${Object.keys(peers).join(', ')}`,
+    );
+  }
+  const ownHost = own?.slice(0, own.lastIndexOf(':'));
+  const ownPort = own?.slice(own.lastIndexOf(':') + 1);
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const peerHost =
+    setting(flags['peerHost'], 'NODE_PEER_HOST') ?? ownHost ?? (wildcard ? undefined : host);
+  if (peerHost === undefined) {
+    throw new ConfigError(
+      `with --host ${host}, give --peer-host: the address the other nodes reach this node at`,
+    );
+  }
+  const peerPortText = setting(flags['peerPort'], 'NODE_PEER_PORT') ?? ownPort;
+  const peerPort =
+    peerPortText === undefined
+      ? clientPort === 0
+        ? 0
+        : clientPort + 100
+      : parsePort(peerPortText, 'the peer port (--peer-port / NODE_PEER_PORT)');
+  if (peerPort > 65535)
+    throw new ConfigError(`the peer port would be ${peerPort}; give --peer-port`);
+  const everyText = setting(flags['snapshotEvery'], 'RAFT_SNAPSHOT_EVERY');
+  const settings = { ...DEFAULT_REPLICATION };
+  if (everyText !== undefined) {
+    settings.snapshotEvery = parsePositiveInt(everyText, '--snapshot-every (RAFT_SNAPSHOT_EVERY)');
+  }
+  return { id, clusterId, peerHost, peerPort, peers, join, settings };
+}

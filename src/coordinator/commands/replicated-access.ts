@@ -1,0 +1,21 @@
+// The two doors every key command goes through. In a cluster (distdb node) a
+// write is replicated through Raft and a read first waits for a ReadIndex, so
+// it sees every write acknowledged before it (unless the connection chose
+// READONLY); a standalone coordinator writes straight to its storage engine.
+
+import type { KvCommand, KvResult } from '../../kv/types.js';
+import type { CommandContext } from '../command-context.js';
+import { KEYSPACE_GROUP } from './group.js';
+
+export async function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvResult> {
+  const r = ctx.node.replication;
+  if (r) return r.write(ctx.client, command);
+  const [result] = await ctx.node.storage.api().apply(KEYSPACE_GROUP, [{ command }], 0);
+  return result as KvResult;
+}
+
+/** Resolves when local storage may serve a read for this client. */
+export async function readFence(ctx: CommandContext): Promise<void> {
+  const r = ctx.node.replication;
+  if (r) await r.readBarrier(ctx.client);
+}

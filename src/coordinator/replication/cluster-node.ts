@@ -1,0 +1,415 @@
+// A node's membership in its Raft group: the peer transport, the Raft driver
+// built from what the storage engine holds (rebuilt whenever the engine
+// restarts), the address book, and the routing of client requests: a write
+// is proposed here when this node leads and forwarded to the leader
+// otherwise, retried in the same client session across leader changes (so it
+// is applied at most once); a linearizable read waits for a ReadIndex.
+
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { decodeResult, encodeProposal } from '../../kv/codec.js';
+import type { KvCommand, KvResult, Proposal } from '../../kv/types.js';
+import { PeerRequestError, startPeerTransport, type PeerTransport } from '../../peer/index.js';
+import type { ConfChange, ConfState, NodeId, Role } from '../../raft/types.js';
+import { CommandError } from '../command-error.js';
+import type { StorageLink } from '../storage-link.js';
+import { mergeBook, type AddressBook } from './address-book.js';
+import {
+  clusterDown,
+  removedNode,
+  sessionSuperseded,
+  tryAgain,
+  type WriteOutcome,
+} from './client-failure.js';
+import { Membership } from './membership.js';
+import { PeerRequests } from './peer-requests.js';
+import { encodeRpc, parseRpcError, RpcTag } from './peer-rpc.js';
+import { RaftDriver } from './raft-driver.js';
+import { EmptyRaftState, loadRaftState, writeBootstrap, type ReplicaStorage } from './raft-disk.js';
+import {
+  NotAppliedError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalRefusedError,
+  ReplicaUnavailableError,
+} from './replication-errors.js';
+import {
+  electionTimeoutMs,
+  KEYSPACE_RAFT_GROUP,
+  PEER_MAX_FRAME_BYTES,
+  type ReplicationSettings,
+} from './replication-settings.js';
+import type { ClusterStatus, Replication, ReplicationClient } from './replication.js';
+
+export interface ClusterOptions {
+  id: NodeId;
+  clusterId: string;
+  /** Address peers reach this node at (also where it listens for them). */
+  peerHost: string;
+  peerPort: number;
+  /** Initial voters (id → peer address), used only to bootstrap an empty data dir; null: just this node. */
+  peers: Record<NodeId, string> | null;
+  /** Peer address of a member to ask for admission (a new node); null: none. */
+  join: string | null;
+  settings: ReplicationSettings;
+}
+
+/** Delay between attempts while waiting for a leader or retrying a request. */
+const RETRY_MS = 50;
+
+export class ClusterNode implements Replication {
+  transport: PeerTransport | null = null;
+  driver: RaftDriver | null = null;
+  readonly book: AddressBook = new Map();
+  conf: ConfState = { voters: [], learners: [] };
+  private tickTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private loading = false;
+  private loadedConnects = -1;
+  private reloadAfter = 0;
+  private noLeaderSince: number | null = Date.now();
+  private leaderWaiters = new Set<() => void>();
+  private readonly sessions = new WeakMap<ReplicationClient, { clientId: string; seq: number }>();
+  /** Distinguishes this process's client sessions from those of earlier runs. */
+  private readonly incarnation = randomBytes(6).toString('hex');
+  clientAddress = '';
+  readonly membership: Membership;
+  private readonly peerRequests: PeerRequests;
+
+  constructor(
+    readonly opts: ClusterOptions,
+    private readonly link: StorageLink,
+    readonly log: Logger,
+  ) {
+    this.membership = new Membership(this);
+    this.peerRequests = new PeerRequests(this);
+  }
+
+  get id(): NodeId {
+    return this.opts.id;
+  }
+
+  get settings(): ReplicationSettings {
+    return this.opts.settings;
+  }
+
+  get peerAddress(): string {
+    return `${this.opts.peerHost}:${this.transport?.address.port ?? this.opts.peerPort}`;
+  }
+
+  /** Listens for peers and starts loading the Raft state; `clientAddress` is where clients reach this node. */
+  async start(clientAddress: string): Promise<void> {
+    this.clientAddress = clientAddress;
+    this.transport = await startPeerTransport({
+      nodeId: this.id,
+      clusterId: this.opts.clusterId,
+      listen: { host: this.opts.peerHost, port: this.opts.peerPort },
+      peers: {},
+      onMessages: (msgs) => {
+        const d = this.driver;
+        if (d) for (const m of msgs) d.step(m);
+      },
+      onRequest: (from, payload) => this.peerRequests.handle(from, payload),
+      onUnreachable: (peer) => this.driver?.reportUnreachable(peer),
+      logger: this.log.child({ name: 'peer' }),
+      limits: { maxFrameBytes: PEER_MAX_FRAME_BYTES },
+    });
+    this.book.set(this.id, { peer: this.peerAddress, client: clientAddress });
+    this.tickTimer = setInterval(() => this.tick(), this.settings.tickMs);
+    this.tick();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.driver?.stop('the node is shutting down');
+    this.driver = null;
+    await this.transport?.close();
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    const d = this.driver;
+    if (d && (!this.link.connected || this.link.connects !== this.loadedConnects)) {
+      this.log.warn('storage engine connection lost; reloading the raft state once it is back');
+      d.stop('the storage engine restarted');
+      this.driver = null;
+      this.leaderChanged('follower', null);
+    } else if (d) {
+      d.tick();
+      this.membership.tick();
+    }
+    if (!this.driver && !this.loading && this.link.connected && Date.now() >= this.reloadAfter) {
+      void this.load();
+    }
+  }
+
+  private async load(): Promise<void> {
+    this.loading = true;
+    try {
+      const connects = this.link.connects;
+      const storage = this.link.api() as ReplicaStorage;
+      let loaded;
+      try {
+        loaded = await loadRaftState(storage, KEYSPACE_RAFT_GROUP);
+      } catch (err) {
+        if (!(err instanceof EmptyRaftState)) throw err;
+        await this.bootstrap(storage);
+        loaded = await loadRaftState(storage, KEYSPACE_RAFT_GROUP);
+      }
+      if (this.closed || connects !== this.link.connects) return;
+      mergeBook(this.book, loaded.book);
+      this.book.set(this.id, { peer: this.peerAddress, client: this.clientAddress });
+      this.driver = new RaftDriver(
+        this.id,
+        KEYSPACE_RAFT_GROUP,
+        storage,
+        loaded,
+        this.settings,
+        {
+          send: (msgs) => this.transport?.send(msgs),
+          confApplied: (cc, conf) => this.confApplied(cc, conf),
+          snapshotInstalled: (book, conf) => {
+            mergeBook(this.book, book);
+            this.setConf(conf);
+          },
+          leaderChanged: (role, leader) => this.leaderChanged(role, leader),
+          book: () => this.book,
+          failed: (err) => {
+            this.log.error({ err }, 'raft storage operation failed; reloading the raft state');
+            this.driver = null;
+            this.reloadAfter = Date.now() + 1000;
+            this.leaderChanged('follower', null);
+          },
+        },
+        this.log,
+      );
+      this.loadedConnects = connects;
+      this.setConf(this.driver.status().conf);
+      this.log.info(
+        { applied: loaded.applied, snapshot: loaded.snapshotIndex, conf: this.conf },
+        'raft state loaded',
+      );
+    } catch (err) {
+      if (!this.closed) {
+        this.log.error({ err }, 'cannot load the raft state; retrying in 1 s');
+        this.reloadAfter = Date.now() + 1000;
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** An empty data dir: record the first membership (or ask to join and record what we learn). */
+  private async bootstrap(storage: ReplicaStorage): Promise<void> {
+    const book: AddressBook = new Map();
+    let voters: NodeId[];
+    if (this.opts.join !== null) {
+      mergeBook(book, await this.membership.join(this.opts.join));
+      voters = [];
+    } else if (this.opts.peers !== null) {
+      for (const [id, peer] of Object.entries(this.opts.peers)) {
+        book.set(id, { peer, client: null });
+      }
+      voters = Object.keys(this.opts.peers);
+    } else {
+      voters = [this.id];
+    }
+    book.set(this.id, { peer: this.peerAddress, client: this.clientAddress });
+    await writeBootstrap(storage, KEYSPACE_RAFT_GROUP, { voters, learners: [] }, book);
+    this.log.info({ voters }, 'bootstrapped an empty data dir');
+  }
+
+  private confApplied(cc: ConfChange, conf: ConfState): void {
+    this.membership.noteContext(cc);
+    this.setConf(conf);
+    if (cc.node === this.id && cc.type === 'remove') {
+      this.log.warn('this node was removed from the cluster; it now refuses client requests');
+    }
+  }
+
+  setConf(conf: ConfState): void {
+    this.conf = conf;
+    const members = new Set([...conf.voters, ...conf.learners]);
+    // Until it is a member, a joining node talks to everyone it has heard of.
+    const all = !members.has(this.id);
+    const peers: Record<NodeId, string> = {};
+    for (const [id, a] of this.book) {
+      if (id !== this.id && (all || members.has(id))) peers[id] = a.peer;
+    }
+    try {
+      this.transport?.setPeers(peers);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'bad peer address in the membership');
+    }
+  }
+
+  private leaderChanged(role: Role, leader: NodeId | null): void {
+    if (leader === null) this.noLeaderSince ??= Date.now();
+    else this.noLeaderSince = null;
+    this.log.info({ role, leader }, 'raft role changed');
+    for (const w of [...this.leaderWaiters]) w();
+  }
+
+  /** Waits until the leader changes, or `ms` passes. */
+  async waitForLeader(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.leaderWaiters.add(done);
+    });
+  }
+
+  /** No leader known for longer than an election timeout. */
+  private noLeaderFor(): number | null {
+    if (this.noLeaderSince === null || this.driver === null) return null;
+    const ms = Date.now() - this.noLeaderSince;
+    return ms > electionTimeoutMs(this.settings) ? ms : null;
+  }
+
+  isRemoved(): boolean {
+    const { voters, learners } = this.conf;
+    return (
+      this.driver !== null &&
+      voters.length > 0 &&
+      !voters.includes(this.id) &&
+      !learners.includes(this.id)
+    );
+  }
+
+  // ---- client requests -------------------------------------------------
+
+  write(client: ReplicationClient, command: KvCommand): Promise<KvResult> {
+    let s = this.sessions.get(client);
+    if (s === undefined) {
+      s = { clientId: `${this.id}/${this.incarnation}/${client.id}`, seq: 0 };
+      this.sessions.set(client, s);
+    }
+    s.seq++;
+    return this.submit({ session: { clientId: s.clientId, seq: s.seq }, command });
+  }
+
+  private async submit(proposal: Proposal): Promise<KvResult> {
+    const deadline = Date.now() + this.settings.requestTimeoutMs;
+    let outcome: WriteOutcome = 'not-applied';
+    let encoded: Uint8Array | null = null;
+    for (;;) {
+      if (this.isRemoved()) throw removedNode(this.id);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw this.giveUp('no leader accepted the write in time', outcome);
+      const d = this.driver;
+      try {
+        let result: KvResult;
+        if (d?.role === 'leader') {
+          result = await d.propose(proposal, remaining);
+        } else if (d && d.leader !== null && d.leader !== this.id) {
+          encoded ??= encodeRpc(RpcTag.write, encodeProposal(proposal));
+          result = decodeResult(await this.transport!.request(d.leader, encoded, remaining));
+        } else {
+          await this.waitForLeader(Math.min(remaining, 200));
+          continue;
+        }
+        if (result.op === 'session-expired') throw sessionSuperseded();
+        return result;
+      } catch (err) {
+        const next = this.classify(err);
+        if (next === 'maybe-applied') outcome = 'maybe-applied';
+        await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
+  /** Whether a failed attempt may have applied the write; throws when retrying cannot help. */
+  private classify(err: unknown): WriteOutcome {
+    if (err instanceof CommandError) throw err;
+    if (err instanceof NotLeaderError || err instanceof NotAppliedError) return 'not-applied';
+    if (err instanceof ReplicaUnavailableError) return 'not-applied';
+    if (err instanceof OutcomeUnknownError) return 'maybe-applied';
+    if (err instanceof ProposalRefusedError) return this.refused(err.reason);
+    if (err instanceof PeerRequestError) {
+      switch (err.code) {
+        case 'unknown-peer':
+        case 'unreachable':
+        case 'overloaded':
+          return 'not-applied';
+        case 'too-large':
+          throw new CommandError(`ERR the write is too large to forward to the leader`);
+        case 'remote': {
+          const { code, text } = parseRpcError(err.message);
+          if (code === 'REFUSED') return this.refused(text);
+          if (code === 'INVALID') throw new CommandError(text);
+          if (code === 'NOTLEADER' || code === 'NOTAPPLIED') return 'not-applied';
+          return 'maybe-applied';
+        }
+        default:
+          return 'maybe-applied';
+      }
+    }
+    this.log.error({ err }, 'unexpected failure of a replicated write');
+    return 'maybe-applied';
+  }
+
+  private refused(reason: string): WriteOutcome {
+    if (reason === 'too-large') {
+      throw new CommandError('ERR the write is larger than one Raft entry may be');
+    }
+    if (reason === 'too-many-uncommitted') {
+      throw tryAgain('the leader has too many uncommitted writes (overloaded)', 'not-applied');
+    }
+    return 'not-applied'; // transferring leadership, or reloading: retry shortly
+  }
+
+  private giveUp(why: string, outcome: WriteOutcome | null): CommandError {
+    const down = this.noLeaderFor();
+    if (down !== null) return clusterDown(down, outcome);
+    if (this.driver === null) return tryAgain('the storage engine is restarting', outcome);
+    return tryAgain(why, outcome);
+  }
+
+  async readBarrier(client: ReplicationClient): Promise<void> {
+    if (client.staleReads) return;
+    const deadline = Date.now() + this.settings.requestTimeoutMs;
+    for (;;) {
+      if (this.isRemoved()) throw removedNode(this.id);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0)
+        throw this.giveUp('the leader did not confirm a read index in time', null);
+      const d = this.driver;
+      if (d === null) {
+        await sleep(Math.min(100, remaining));
+        continue;
+      }
+      try {
+        await d.readBarrier(remaining);
+        return;
+      } catch (err) {
+        if (!(err instanceof OutcomeUnknownError || err instanceof ReplicaUnavailableError)) {
+          throw err;
+        }
+        await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
+  status(): ClusterStatus {
+    return this.membership.status();
+  }
+
+  addMember(id: NodeId, peer: string): Promise<void> {
+    return this.membership.add(id, peer);
+  }
+
+  removeMember(id: NodeId): Promise<void> {
+    return this.membership.remove(id);
+  }
+
+  transferLeader(id: NodeId): Promise<void> {
+    return this.membership.transfer(id);
+  }
+}

@@ -1,0 +1,284 @@
+// Membership of the group: CLUSTER ADD / REMOVE / TRANSFER-LEADER (run on
+// the leader; a follower forwards them), joining (--join), promoting a
+// caught-up learner to voter, learning members' client addresses, and
+// CLUSTER STATUS.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PeerRequestError } from '../../peer/index.js';
+import type { ConfChange, NodeId } from '../../raft/types.js';
+import { CommandError } from '../command-error.js';
+import {
+  bookFromJson,
+  bookToJson,
+  decodeMemberContext,
+  encodeMemberContext,
+  mergeBook,
+  type AddressBook,
+  type MemberAddress,
+} from './address-book.js';
+import { tryAgain } from './client-failure.js';
+import type { ClusterNode } from './cluster-node.js';
+import {
+  encodeRpc,
+  parseRpcError,
+  rpcJson,
+  RpcTag,
+  type AdminOp,
+  type AdminRequest,
+  type JoinRequest,
+} from './peer-rpc.js';
+import { NotLeaderError, ProposalRefusedError } from './replication-errors.js';
+import { electionTimeoutMs } from './replication-settings.js';
+import type { ClusterStatus, MemberStatus } from './replication.js';
+
+/** Ticks between two rounds of asking members for their client address. */
+const INFO_EVERY_TICKS = 20;
+
+export class Membership {
+  private promoting = false;
+  private ticks = 0;
+  private readonly asking = new Set<NodeId>();
+
+  constructor(private readonly node: ClusterNode) {}
+
+  /** Called every tick while the driver runs. */
+  tick(): void {
+    this.maybePromote();
+    if (++this.ticks % INFO_EVERY_TICKS === 1) this.learnClientAddresses();
+  }
+
+  noteContext(cc: ConfChange): void {
+    if (cc.type === 'remove') return;
+    const addr = decodeMemberContext(cc.context);
+    if (addr) mergeBook(this.node.book, new Map([[cc.node, addr]]));
+  }
+
+  /** A learner whose log has caught up with the commit index becomes a voter. */
+  private maybePromote(): void {
+    const d = this.node.driver;
+    if (!d || d.role !== 'leader' || this.promoting) return;
+    const st = d.status();
+    for (const id of st.conf.learners) {
+      const pr = st.progress?.[id];
+      if (!pr || !pr.recentActive || pr.match < st.commit) continue;
+      this.promoting = true;
+      const addr = this.node.book.get(id) ?? { peer: '', client: null };
+      this.node.log.info({ learner: id, match: pr.match }, 'learner caught up; promoting it');
+      d.proposeConfChange(
+        { type: 'add-voter', node: id, context: encodeMemberContext(addr) },
+        this.node.settings.requestTimeoutMs,
+      )
+        .catch((err: Error) => this.node.log.info({ err: err.message }, 'promotion not done yet'))
+        .finally(() => (this.promoting = false));
+      return;
+    }
+  }
+
+  private learnClientAddresses(): void {
+    const t = this.node.transport;
+    if (!t) return;
+    for (const id of [...this.node.conf.voters, ...this.node.conf.learners]) {
+      const a = this.node.book.get(id);
+      if (id === this.node.id || !a || a.client !== null || this.asking.has(id)) continue;
+      this.asking.add(id);
+      t.request(id, encodeRpc(RpcTag.info, null), 2000)
+        .then((reply) => {
+          const info = rpcJson<{ client?: unknown }>(reply);
+          const cur = this.node.book.get(id);
+          if (cur && typeof info.client === 'string') cur.client = info.client;
+        })
+        .catch(() => undefined)
+        .finally(() => this.asking.delete(id));
+    }
+  }
+
+  /** A new node: asks the member at `address` to add it; resolves with the address book. */
+  async join(address: string): Promise<AddressBook> {
+    const req: JoinRequest = {
+      id: this.node.id,
+      peer: this.node.peerAddress,
+      client: this.node.clientAddress,
+    };
+    let lastError = '';
+    for (;;) {
+      try {
+        const reply = await this.node.transport!.requestAt(
+          address,
+          encodeRpc(RpcTag.join, req),
+          10_000,
+        );
+        const book = bookFromJson(rpcJson<{ book: unknown }>(reply).book);
+        this.node.log.info({ via: address, members: [...book.keys()] }, 'joined the cluster');
+        return book;
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (msg !== lastError) {
+          this.node.log.warn(`cannot join the cluster through ${address} yet: ${msg}; retrying`);
+          lastError = msg;
+        }
+        await sleep(1000);
+      }
+    }
+  }
+
+  // ---- admin, on the leader ---------------------------------------------
+
+  add(id: NodeId, peer: string): Promise<void> {
+    return this.onLeader({ op: 'add', id, peer });
+  }
+
+  remove(id: NodeId): Promise<void> {
+    return this.onLeader({ op: 'remove', id });
+  }
+
+  transfer(id: NodeId): Promise<void> {
+    return this.onLeader({ op: 'transfer-leader', id });
+  }
+
+  /** Runs an admin request on the leader: here if this node leads, else forwarded. */
+  private async onLeader(req: AdminRequest): Promise<void> {
+    const deadline = Date.now() + this.node.settings.requestTimeoutMs * 2;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw tryAgain(`${req.op} could not reach the leader in time`, 'maybe-applied');
+      }
+      const d = this.node.driver;
+      try {
+        if (d?.role === 'leader') return await this.runAdmin(req);
+        if (d && d.leader !== null && d.leader !== this.node.id) {
+          await this.node.transport!.request(d.leader, encodeRpc(RpcTag.admin, req), remaining);
+          return;
+        }
+        await this.node.waitForLeader(Math.min(remaining, 200));
+        continue;
+      } catch (err) {
+        if (err instanceof CommandError) throw err;
+        if (err instanceof PeerRequestError && err.code === 'remote') {
+          const { code, text } = parseRpcError(err.message);
+          if (code === 'INVALID') throw new CommandError(text);
+        }
+        if (!(err instanceof NotLeaderError || err instanceof ProposalRefusedError)) {
+          this.node.log.info({ err: (err as Error).message, req }, 'admin request retried');
+        }
+      }
+      await sleep(100);
+    }
+  }
+
+  /** This node leads: carries out `req` (CommandError when it is invalid). */
+  async runAdmin(req: AdminRequest): Promise<void> {
+    const { voters, learners } = this.node.conf;
+    const isMember = voters.includes(req.id) || learners.includes(req.id);
+    const timeout = this.node.settings.requestTimeoutMs;
+    const d = this.node.driver;
+    if (!d || d.role !== 'leader') throw new NotLeaderError(d?.leader ?? null);
+    switch (req.op as AdminOp) {
+      case 'add': {
+        if (voters.includes(req.id)) {
+          throw new CommandError(`ERR node ${req.id} is already a voter`);
+        }
+        if (learners.includes(req.id)) return;
+        await this.addLearner(req.id, { peer: req.peer ?? '', client: null }, timeout);
+        return;
+      }
+      case 'remove':
+        if (!isMember) throw new CommandError(`ERR node ${req.id} is not a member`);
+        if (voters.length === 1 && voters[0] === req.id) {
+          throw new CommandError(`ERR node ${req.id} is the last voter and cannot be removed`);
+        }
+        await d.proposeConfChange(
+          { type: 'remove', node: req.id, context: new Uint8Array(0) },
+          timeout,
+        );
+        return;
+      case 'transfer-leader': {
+        if (!voters.includes(req.id)) {
+          throw new CommandError(`ERR node ${req.id} is not a voter; only voters can lead`);
+        }
+        if (req.id === this.node.id) return;
+        d.transferLeader(req.id);
+        const until = Date.now() + 2 * electionTimeoutMs(this.node.settings);
+        while (Date.now() < until) {
+          const cur = this.node.driver;
+          if (cur && cur.leader === req.id) return;
+          await this.node.waitForLeader(until - Date.now());
+        }
+        throw tryAgain(`leadership did not move to ${req.id} in time (is it caught up?)`, null);
+      }
+      default:
+        throw new CommandError(`ERR unknown cluster operation ${String(req.op)}`);
+    }
+  }
+
+  async addLearner(id: NodeId, addr: MemberAddress, timeoutMs: number): Promise<void> {
+    if (!addr.peer) throw new CommandError(`ERR node ${id} needs a peer address (host:port)`);
+    const d = this.node.driver;
+    if (!d) throw new NotLeaderError(null);
+    try {
+      await d.proposeConfChange(
+        { type: 'add-learner', node: id, context: encodeMemberContext(addr) },
+        timeoutMs,
+      );
+    } catch (err) {
+      if (err instanceof Error && err.constructor === Error) {
+        throw new CommandError(`ERR ${err.message}`); // invalid for the membership
+      }
+      throw err;
+    }
+  }
+
+  /** A joining node asks to be added; answers with the address book. */
+  async admit(req: JoinRequest): Promise<Uint8Array> {
+    const { voters, learners } = this.node.conf;
+    if (!voters.includes(req.id) && !learners.includes(req.id)) {
+      await this.addLearner(
+        req.id,
+        { peer: req.peer, client: req.client },
+        this.node.settings.requestTimeoutMs,
+      );
+    }
+    return Buffer.from(JSON.stringify({ book: bookToJson(this.node.book) }));
+  }
+
+  status(): ClusterStatus {
+    const node = this.node;
+    const d = node.driver;
+    if (!d) {
+      return {
+        id: node.id,
+        role: 'follower',
+        term: 0,
+        leader: null,
+        commit: 0,
+        applied: 0,
+        members: [],
+      };
+    }
+    const st = d.status();
+    const member = (id: NodeId, role: 'voter' | 'learner'): MemberStatus => {
+      const a = node.book.get(id);
+      const pr = st.progress?.[id];
+      return {
+        id,
+        role,
+        peer: a?.peer ?? null,
+        client: a?.client ?? null,
+        match: pr ? pr.match : null,
+        lag: pr ? Math.max(0, st.lastIndex - pr.match) : null,
+      };
+    };
+    return {
+      id: node.id,
+      role: st.role,
+      term: st.term,
+      leader: st.leader,
+      commit: st.commit,
+      applied: d.appliedIndex,
+      members: [
+        ...st.conf.voters.map((id) => member(id, 'voter')),
+        ...st.conf.learners.map((id) => member(id, 'learner')),
+      ],
+    };
+  }
+}

@@ -1,0 +1,89 @@
+// Answers what other coordinators ask this one over the peer transport
+// (peer-rpc.ts): forwarded writes and admin requests (only the leader takes
+// them), join requests (relayed to the leader), and this node's client address.
+
+import { decodeProposal, encodeResult } from '../../kv/codec.js';
+import type { NodeId } from '../../raft/types.js';
+import { CommandError } from '../command-error.js';
+import type { ClusterNode } from './cluster-node.js';
+import {
+  encodeRpc,
+  rpcError,
+  rpcJson,
+  RpcTag,
+  type AdminRequest,
+  type JoinRequest,
+} from './peer-rpc.js';
+import {
+  NotAppliedError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalRefusedError,
+  ReplicaUnavailableError,
+} from './replication-errors.js';
+
+export class PeerRequests {
+  constructor(private readonly node: ClusterNode) {}
+
+  async handle(_from: NodeId, payload: Buffer): Promise<Uint8Array> {
+    const body = payload.subarray(1);
+    try {
+      switch (payload[0]) {
+        case RpcTag.write:
+          return await this.write(body);
+        case RpcTag.join:
+          return await this.join(rpcJson<JoinRequest>(body));
+        case RpcTag.admin:
+          await this.node.membership.runAdmin(rpcJson<AdminRequest>(body));
+          return Buffer.from('OK');
+        case RpcTag.info:
+          return Buffer.from(JSON.stringify({ id: this.node.id, client: this.node.clientAddress }));
+        default:
+          throw rpcError('INVALID', `unknown peer request type ${payload[0] ?? 'none'}`);
+      }
+    } catch (err) {
+      throw toRpcError(err);
+    }
+  }
+
+  private async write(body: Buffer): Promise<Uint8Array> {
+    const d = this.node.driver;
+    if (!d) throw new ReplicaUnavailableError('reloading');
+    if (d.role !== 'leader') throw new NotLeaderError(d.leader);
+    const result = await d.propose(decodeProposal(body), this.node.settings.requestTimeoutMs);
+    return encodeResult(result);
+  }
+
+  /** The leader admits the node; another member relays the request to the leader. */
+  private async join(req: JoinRequest): Promise<Uint8Array> {
+    if (typeof req.id !== 'string' || typeof req.peer !== 'string') {
+      throw rpcError('INVALID', 'a join request needs the node id and peer address');
+    }
+    const d = this.node.driver;
+    if (!d) throw new ReplicaUnavailableError('reloading');
+    if (d.role === 'leader') return this.node.membership.admit(req);
+    if (d.leader === null || d.leader === this.node.id) throw new NotLeaderError(null);
+    return this.node.transport!.request(
+      d.leader,
+      encodeRpc(RpcTag.join, req),
+      this.node.settings.requestTimeoutMs,
+    );
+  }
+}
+
+/** The error message a remote caller parses (peer-rpc.ts): its code word says what happened. */
+function toRpcError(err: unknown): Error {
+  if (err instanceof NotLeaderError) return rpcError('NOTLEADER', err.leader ?? '-');
+  if (err instanceof ProposalRefusedError) return rpcError('REFUSED', err.reason);
+  if (err instanceof ReplicaUnavailableError) return rpcError('REFUSED', 'reloading');
+  if (err instanceof NotAppliedError) return rpcError('NOTAPPLIED', err.message);
+  if (err instanceof OutcomeUnknownError) return rpcError('UNKNOWN', err.message);
+  if (err instanceof CommandError) return rpcError('INVALID', err.message);
+  if (
+    err instanceof Error &&
+    /^(NOTLEADER|REFUSED|NOTAPPLIED|UNKNOWN|INVALID) /.test(err.message)
+  ) {
+    return err;
+  }
+  return rpcError('UNKNOWN', (err as Error)?.message ?? String(err));
+}

@@ -1,0 +1,71 @@
+// What coordinators ask each other over the peer transport's request
+// channel: a tag byte, then the body. Failures travel as the error message of
+// the transport's 'remote' rejection, starting with a code word, so the
+// asking node knows whether the request may have taken effect.
+//
+//   W proposal (kv codec)          → result (kv codec)   forwarded write
+//   J {"id","peer","client"}       → {"book":{...}}      a new node asks to be added
+//   A {"op","id","peer"?}          → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
+//   I (empty)                      → {"id","client"}     a member's client address
+
+import type { NodeId } from '../../raft/types.js';
+import type { MemberAddress } from './address-book.js';
+
+export const RpcTag = {
+  write: 0x57, // 'W'
+  join: 0x4a, // 'J'
+  admin: 0x41, // 'A'
+  info: 0x49, // 'I'
+} as const;
+
+export interface JoinRequest extends MemberAddress {
+  id: NodeId;
+}
+
+export type AdminOp = 'add' | 'remove' | 'transfer-leader';
+
+export interface AdminRequest {
+  op: AdminOp;
+  id: NodeId;
+  peer?: string;
+}
+
+/** Code words that start a remote error message. */
+export type RpcFailure =
+  /** Not the leader: nothing was done (the leader's id follows, or "-"). */
+  | 'NOTLEADER'
+  /** Refused before proposing (overloaded, transferring): nothing was done. */
+  | 'REFUSED'
+  /** Certainly not applied. */
+  | 'NOTAPPLIED'
+  /** Proposed; the outcome is unknown. */
+  | 'UNKNOWN'
+  /** Invalid request (bad membership change, too large): retrying cannot help. */
+  | 'INVALID';
+
+export function rpcError(code: RpcFailure, text: string): Error {
+  return new Error(`${code} ${text}`);
+}
+
+export function parseRpcError(message: string): { code: RpcFailure | null; text: string } {
+  const m = /^(NOTLEADER|REFUSED|NOTAPPLIED|UNKNOWN|INVALID) ?(.*)$/s.exec(message);
+  if (!m) return { code: null, text: message };
+  return { code: m[1] as RpcFailure, text: m[2] ?? '' };
+}
+
+export function encodeRpc(tag: number, body: Uint8Array | object | null): Uint8Array {
+  const bytes =
+    body === null
+      ? Buffer.alloc(0)
+      : body instanceof Uint8Array
+        ? body
+        : Buffer.from(JSON.stringify(body));
+  const out = Buffer.allocUnsafe(1 + bytes.length);
+  out[0] = tag;
+  out.set(bytes, 1);
+  return out;
+}
+
+export function rpcJson<T>(body: Buffer): T {
+  return JSON.parse(body.toString('utf8')) as T;
+}

@@ -1,0 +1,122 @@
+// Reading a group's Raft state back from the storage engine at start (and
+// after the engine restarted), and writing the bootstrap record of an empty
+// data dir. What the engine holds can be one step short of a multi-write
+// update (the process died between two writes); the fix-ups below name
+// exactly those cases and why they are safe.
+
+import { decodeConfChange, decodeEntry, decodeHardState } from '../../raft/codec.js';
+import type { ConfState, Entry, HardState, PersistedState, Snapshot } from '../../raft/types.js';
+import type { GroupId, RaftStorageApi, StorageApi } from '../../storage/api.js';
+import { decodeMemberContext, mergeBook, type AddressBook } from './address-book.js';
+import {
+  decodeSnapshotData,
+  decodeStoredSnapshot,
+  encodeSnapshotData,
+  encodeStoredSnapshot,
+} from './snapshot-format.js';
+
+export type ReplicaStorage = StorageApi & RaftStorageApi;
+
+export interface LoadedRaftState {
+  persisted: PersistedState;
+  /** The state machine's applied index (RaftConfig.applied). */
+  applied: number;
+  /** Term of the entry at `applied` (0 when nothing is applied). */
+  appliedTerm: number;
+  /** Index of the last real snapshot (0: none). */
+  snapshotIndex: number;
+  book: AddressBook;
+}
+
+/** The state of a data dir that never ran Raft: nothing stored at all. */
+export class EmptyRaftState extends Error {
+  override name = 'EmptyRaftState';
+}
+
+export async function loadRaftState(
+  storage: ReplicaStorage,
+  group: GroupId,
+): Promise<LoadedRaftState> {
+  const disk = await storage.raftLoad(group);
+  const applied = (await storage.stats(group)).appliedIndex;
+  if (disk.hardState === null && disk.snapshot === null && disk.entries.length === 0) {
+    if (applied > 0) {
+      throw new Error(
+        `the data dir's state machine is at index ${applied} but it holds no Raft log or snapshot; ` +
+          'it cannot rejoin safely: start this node with an empty data dir',
+      );
+    }
+    throw new EmptyRaftState('no raft state yet');
+  }
+  const stored: Snapshot | null = disk.snapshot ? decodeStoredSnapshot(disk.snapshot) : null;
+  const book: AddressBook = new Map();
+  let initialConf: ConfState = { voters: [], learners: [] };
+  let snapshot: Snapshot | null = null;
+  if (stored) {
+    mergeBook(book, decodeSnapshotData(stored.data).book);
+    if (stored.metadata.index === 0) initialConf = stored.metadata.conf;
+    else snapshot = stored;
+  }
+  const snapIndex = snapshot?.metadata.index ?? 0;
+  const snapTerm = snapshot?.metadata.term ?? 0;
+  // A compaction stores the snapshot before it deletes the log it covers.
+  const entries: Entry[] = [];
+  for (const e of disk.entries) {
+    if (e.index <= snapIndex) continue;
+    const entry = decodeEntry(e.data);
+    entries.push(entry);
+    if (entry.type === 'conf-change') {
+      const cc = decodeConfChange(entry.data);
+      const addr = decodeMemberContext(cc.context);
+      if (addr) mergeBook(book, new Map([[cc.node, addr]]));
+    }
+  }
+  let hardState: HardState = disk.hardState
+    ? decodeHardState(disk.hardState)
+    : { term: 0, vote: null, commit: 0 };
+  // Installing a snapshot from the leader writes the image and snapshot first,
+  // then the hard state: a crash in between leaves a hard state older than the
+  // snapshot. The snapshot is committed by definition, and raising the term
+  // without a vote promises nothing.
+  if (hardState.commit < snapIndex) hardState = { ...hardState, commit: snapIndex };
+  if (hardState.term < snapTerm)
+    hardState = { term: snapTerm, vote: null, commit: hardState.commit };
+  if (applied < snapIndex) {
+    throw new Error(
+      `the state machine (index ${applied}) is older than the Raft snapshot (${snapIndex}); the data dir is inconsistent`,
+    );
+  }
+  // Applying happens only after the commit index that covers it is durable.
+  if (applied > hardState.commit) hardState = { ...hardState, commit: applied };
+  let appliedTerm = applied === snapIndex ? snapTerm : 0;
+  if (applied > snapIndex) {
+    const e = entries[applied - snapIndex - 1];
+    if (e === undefined || e.index !== applied) {
+      throw new Error(
+        `the Raft log does not hold the applied index ${applied} (log ${snapIndex + 1}..${snapIndex + entries.length}); the data dir is inconsistent`,
+      );
+    }
+    appliedTerm = e.term;
+  }
+  return {
+    persisted: { hardState, snapshot, entries, initialConf },
+    applied,
+    appliedTerm,
+    snapshotIndex: snapIndex,
+    book,
+  };
+}
+
+/** Stores the first membership of an empty data dir (see snapshot-format.ts). */
+export async function writeBootstrap(
+  storage: ReplicaStorage,
+  group: GroupId,
+  conf: ConfState,
+  book: AddressBook,
+): Promise<void> {
+  const record: Snapshot = {
+    metadata: { index: 0, term: 0, conf },
+    data: encodeSnapshotData(book, new Uint8Array(0)),
+  };
+  await storage.raftSaveSnapshot(group, encodeStoredSnapshot(record));
+}

@@ -1,0 +1,447 @@
+// Drives one Raft group's RawNode against the real world: the storage engine
+// (log, hard state, snapshots, state machine) and the peer transport. The
+// Ready loop runs one Ready at a time, in Raft's order:
+//   1. install a snapshot from the leader (image + snapshot, one transaction)
+//   2. persist entries + hard state durably (a leader sends its appends first:
+//      replicating while it writes its own log is allowed, because nothing is
+//      acknowledged before the leader's own write is durable too)
+//   3. send messages
+//   4. hand committed entries to the state machine (storage.apply, in order;
+//      not awaited, so the next Ready's persist overlaps this apply)
+//   5. note read states, advance(), take conf changes into effect, compact.
+// Proposals and reads wait on promises the applies resolve. A storage
+// failure stops the driver (see cluster-node.ts: it reloads from disk).
+
+import type { Logger } from 'pino';
+import { decodeProposal, encodeProposal } from '../../kv/codec.js';
+import type { KvResult, Proposal } from '../../kv/types.js';
+import { decodeConfChange, encodeEntry, encodeHardState } from '../../raft/codec.js';
+import { RawNode } from '../../raft/raw-node.js';
+import type {
+  ConfChange,
+  ConfState,
+  HardState,
+  Message,
+  NodeId,
+  RaftStatus,
+  Ready,
+  Role,
+} from '../../raft/types.js';
+import type { GroupId } from '../../storage/api.js';
+import type { AddressBook } from './address-book.js';
+import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
+import {
+  NotAppliedError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalRefusedError,
+  ReplicaUnavailableError,
+} from './replication-errors.js';
+import { raftConfig, type ReplicationSettings } from './replication-settings.js';
+import { decodeSnapshotData, encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
+
+export interface DriverHooks {
+  send(messages: Message[]): void;
+  /** A conf-change entry was applied and is in effect. */
+  confApplied(cc: ConfChange, conf: ConfState): void;
+  /** A snapshot from the leader was installed (its address book, its membership). */
+  snapshotInstalled(book: AddressBook, conf: ConfState): void;
+  /** Role or leader changed. */
+  leaderChanged(role: Role, leader: NodeId | null): void;
+  /** The current address book, put into every snapshot. */
+  book(): AddressBook;
+  /** A storage operation failed: the driver has stopped. */
+  failed(err: unknown): void;
+}
+
+interface PendingProposal {
+  term: number;
+  resolve(r: KvResult): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface ReadWaiter {
+  resolve(): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
+
+/** Reads gathered in one event-loop turn share one ReadIndex request. */
+interface ReadBatch {
+  ctx: string;
+  waiters: ReadWaiter[];
+  /** The read index, once the leader confirmed it; -1 before. */
+  index: number;
+  askedAt: number;
+}
+
+const NOOP: Proposal = { command: { op: 'noop' } };
+
+export class RaftDriver {
+  private readonly raw: RawNode;
+  private stopped = false;
+  private pumping = false;
+  private pumpScheduled = false;
+  private applyChain: Promise<void> = Promise.resolve();
+  /** Highest index handed to storage.apply (or installed). */
+  private submitted: number;
+  /** Highest index the state machine has durably applied. */
+  private applied: number;
+  private appliedTerm: number;
+  private snapshotIndex: number;
+  /** Hard state whose only change is the commit index, written with the next append. */
+  private deferredHardState: HardState | null = null;
+  private readonly proposals = new Map<number, PendingProposal>();
+  private gathering: ReadBatch | null = null;
+  private readonly asking = new Map<string, ReadBatch>();
+  private waitingApply: ReadBatch[] = [];
+  private readSeq = 0;
+  role: Role = 'follower';
+  leader: NodeId | null = null;
+
+  constructor(
+    readonly id: NodeId,
+    private readonly group: GroupId,
+    private readonly storage: ReplicaStorage,
+    loaded: LoadedRaftState,
+    private readonly settings: ReplicationSettings,
+    private readonly hooks: DriverHooks,
+    private readonly log: Logger,
+  ) {
+    this.raw = new RawNode(raftConfig(id, group, loaded.applied, settings), loaded.persisted);
+    this.submitted = loaded.applied;
+    this.applied = loaded.applied;
+    this.appliedTerm = loaded.appliedTerm;
+    this.snapshotIndex = loaded.snapshotIndex;
+    const conf = this.raw.status().conf;
+    // A group of one needs no election timeout to find its leader.
+    if (conf.voters.length === 1 && conf.voters[0] === id) this.raw.campaign();
+    this.schedulePump();
+  }
+
+  status(): RaftStatus {
+    return this.raw.status();
+  }
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  tick(): void {
+    if (this.stopped) return;
+    this.raw.tick();
+    this.reaskReads();
+    this.schedulePump();
+  }
+
+  step(m: Message): void {
+    if (this.stopped || m.group !== this.group) return;
+    try {
+      this.raw.step(m);
+    } catch (err) {
+      this.log.warn({ err, from: m.from, type: m.type }, 'raft refused a peer message');
+      return;
+    }
+    this.schedulePump();
+  }
+
+  reportUnreachable(peer: NodeId): void {
+    if (this.stopped) return;
+    this.raw.reportUnreachable(peer);
+  }
+
+  transferLeader(to: NodeId): void {
+    if (this.stopped) return;
+    this.raw.transferLeader(to);
+    this.schedulePump();
+  }
+
+  /** Proposes on this node (the leader); resolves with the result once applied here. */
+  propose(p: Proposal, timeoutMs: number): Promise<KvResult> {
+    if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
+    const r = this.raw.propose(encodeProposal(p));
+    if (!r.ok) {
+      if (r.reason === 'not-leader') return Promise.reject(new NotLeaderError(r.leader));
+      return Promise.reject(new ProposalRefusedError(r.reason));
+    }
+    this.schedulePump();
+    return this.await(r.index, r.term, timeoutMs);
+  }
+
+  /** Proposes a membership change; resolves once it is applied here. Throws if invalid. */
+  proposeConfChange(cc: ConfChange, timeoutMs: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
+    let r;
+    try {
+      r = this.raw.proposeConfChange(cc);
+    } catch (err) {
+      return Promise.reject(err as Error); // invalid for the membership
+    }
+    if (!r.ok) {
+      if (r.reason === 'not-leader') return Promise.reject(new NotLeaderError(r.leader));
+      return Promise.reject(new ProposalRefusedError(r.reason));
+    }
+    this.schedulePump();
+    return this.await(r.index, r.term, timeoutMs).then(() => undefined);
+  }
+
+  private await(index: number, term: number, timeoutMs: number): Promise<KvResult> {
+    // Our log now holds another entry at this index: the old one is gone for good.
+    this.proposals.get(index)?.reject(new NotAppliedError('overwritten by a newer leader'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.proposals.get(index)?.timer !== timer) return;
+        this.proposals.delete(index);
+        reject(new OutcomeUnknownError(`not applied within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.proposals.set(index, { term, resolve, reject, timer });
+    });
+  }
+
+  /** Resolves once this node's state machine holds every write acknowledged before the call. */
+  readBarrier(timeoutMs: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
+    let batch = this.gathering;
+    if (batch === null) {
+      const b: ReadBatch = { ctx: String(++this.readSeq), waiters: [], index: -1, askedAt: 0 };
+      this.gathering = batch = b;
+      setImmediate(() => this.ask(b));
+    }
+    const b = batch;
+    return new Promise((resolve, reject) => {
+      const w: ReadWaiter = {
+        resolve,
+        reject,
+        done: false,
+        timer: setTimeout(() => {
+          w.done = true;
+          reject(new OutcomeUnknownError(`read index not confirmed within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      b.waiters.push(w);
+    });
+  }
+
+  private ask(b: ReadBatch): void {
+    if (this.gathering === b) this.gathering = null;
+    if (this.stopped) return;
+    this.asking.set(b.ctx, b);
+    b.askedAt = Date.now();
+    this.raw.readIndex(Buffer.from(b.ctx));
+    this.schedulePump();
+  }
+
+  /** A ReadIndex request or its answer may be lost: ask again after an election timeout. */
+  private reaskReads(): void {
+    const now = Date.now();
+    const after = this.settings.electionTick * this.settings.tickMs;
+    for (const [ctx, b] of this.asking) {
+      if (b.waiters.every((w) => w.done)) {
+        this.asking.delete(ctx);
+      } else if (now - b.askedAt >= after) {
+        b.askedAt = now;
+        this.raw.readIndex(Buffer.from(ctx));
+      }
+    }
+  }
+
+  private serveReads(): void {
+    if (this.waitingApply.length === 0) return;
+    const later: ReadBatch[] = [];
+    for (const b of this.waitingApply) {
+      if (b.index <= this.applied) settleReads(b, null);
+      else later.push(b);
+    }
+    this.waitingApply = later;
+  }
+
+  /** Stops for good: fails everything pending. The caller builds a new driver from disk. */
+  stop(why: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const p of this.proposals.values()) {
+      clearTimeout(p.timer);
+      p.reject(new OutcomeUnknownError(why));
+    }
+    this.proposals.clear();
+    const err = new ReplicaUnavailableError(why);
+    for (const b of [...this.asking.values(), ...this.waitingApply]) settleReads(b, err);
+    if (this.gathering) settleReads(this.gathering, err);
+    this.asking.clear();
+    this.waitingApply = [];
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    // Let the rest of this event-loop turn add proposals: they leave as one batch.
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.stopped && this.raw.hasReady()) await this.handle(this.raw.ready());
+    } catch (err) {
+      if (!this.stopped) {
+        this.stop('the storage engine failed; reloading the raft state');
+        this.hooks.failed(err);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async handle(rd: Ready): Promise<void> {
+    const group = this.group;
+    if (rd.softState) {
+      this.role = rd.softState.role;
+      this.leader = rd.softState.leader;
+      this.hooks.leaderChanged(this.role, this.leader);
+    }
+    let messages = rd.messages;
+    if (this.role === 'leader' && messages.length > 0) {
+      const early: Message[] = [];
+      const later: Message[] = [];
+      for (const m of messages) {
+        (m.type === 'append' || m.type === 'heartbeat' ? early : later).push(m);
+      }
+      if (early.length > 0) this.hooks.send(early);
+      messages = later;
+    }
+    if (rd.snapshot) await this.install(rd);
+    if (rd.hardState) this.deferredHardState = rd.hardState;
+    if (rd.entries.length > 0 || (rd.mustSync && this.deferredHardState)) {
+      const hs = this.deferredHardState;
+      this.deferredHardState = null;
+      await this.storage.raftAppend(
+        group,
+        rd.entries.map((e) => ({ index: e.index, data: encodeEntry(e) })),
+        hs ? encodeHardState(hs) : null,
+      );
+    }
+    if (this.stopped) return;
+    if (messages.length > 0) this.hooks.send(messages);
+    const confChanges = this.applyCommitted(rd);
+    for (const rs of rd.readStates) {
+      const ctx = Buffer.from(rs.context).toString();
+      const b = this.asking.get(ctx);
+      if (b === undefined) continue;
+      this.asking.delete(ctx);
+      b.index = rs.index;
+      this.waitingApply.push(b);
+    }
+    this.serveReads();
+    this.raw.advance();
+    if (confChanges.length > 0) {
+      const conf = this.raw.status().conf;
+      for (const cc of confChanges) this.hooks.confApplied(cc, conf);
+    }
+    if (this.submitted - this.snapshotIndex >= this.settings.snapshotEvery) await this.compact();
+  }
+
+  /** A snapshot from the leader replaces the state machine and the whole log. */
+  private async install(rd: Ready): Promise<void> {
+    const snap = rd.snapshot!;
+    await this.applyChain;
+    const { book, image } = decodeSnapshotData(snap.data);
+    await this.storage.installImage(this.group, image, encodeStoredSnapshot(snap));
+    const { index, term, conf } = snap.metadata;
+    this.submitted = this.applied = this.snapshotIndex = index;
+    this.appliedTerm = term;
+    // Proposals inside the snapshot may or may not have been committed.
+    for (const [i, p] of this.proposals) {
+      if (i > index) continue;
+      clearTimeout(p.timer);
+      this.proposals.delete(i);
+      p.reject(new OutcomeUnknownError('replaced by a snapshot from the leader'));
+    }
+    this.log.info({ index, term }, 'installed a snapshot from the leader');
+    this.hooks.snapshotInstalled(book, conf);
+  }
+
+  private applyCommitted(rd: Ready): ConfChange[] {
+    const confChanges: ConfChange[] = [];
+    const proposals: Proposal[] = [];
+    const terms: number[] = [];
+    let first = -1;
+    for (const e of rd.committedEntries) {
+      if (e.index <= this.submitted) continue;
+      if (first < 0) first = e.index;
+      terms.push(e.term);
+      if (e.type === 'conf-change') {
+        confChanges.push(decodeConfChange(e.data));
+        proposals.push(NOOP);
+      } else if (e.data.length === 0) {
+        proposals.push(NOOP);
+      } else {
+        proposals.push(decodeProposal(e.data));
+      }
+    }
+    if (proposals.length === 0) return confChanges;
+    const last = first + proposals.length - 1;
+    this.submitted = last;
+    const applying = this.storage.apply(this.group, proposals, last);
+    applying.catch(() => undefined); // handled in the chain below
+    this.applyChain = this.applyChain.then(async () => {
+      if (this.stopped) return;
+      let results: KvResult[];
+      try {
+        results = await applying;
+      } catch (err) {
+        if (this.stopped) return;
+        this.stop('the storage engine failed to apply; reloading the raft state');
+        this.hooks.failed(err);
+        return;
+      }
+      this.applied = last;
+      this.appliedTerm = terms[terms.length - 1] as number;
+      for (let i = 0; i < results.length; i++) {
+        const index = first + i;
+        const p = this.proposals.get(index);
+        if (p === undefined) continue;
+        this.proposals.delete(index);
+        clearTimeout(p.timer);
+        if (p.term === terms[i]) p.resolve(results[i] as KvResult);
+        else p.reject(new NotAppliedError('overwritten by a newer leader'));
+      }
+      this.serveReads();
+    });
+    return confChanges;
+  }
+
+  /** Snapshot of the state machine at the applied index; the log before it is dropped. */
+  private async compact(): Promise<void> {
+    await this.applyChain;
+    if (this.stopped) return;
+    const index = this.applied;
+    const { appliedIndex, image } = await this.storage.exportImage(this.group);
+    if (appliedIndex !== index) {
+      throw new Error(`state image at ${appliedIndex}, expected the applied index ${index}`);
+    }
+    const conf = this.raw.status().conf;
+    const data = encodeSnapshotData(this.hooks.book(), image);
+    const snapshot = { metadata: { index, term: this.appliedTerm, conf }, data };
+    await this.storage.raftSaveSnapshot(this.group, encodeStoredSnapshot(snapshot));
+    await this.storage.raftCompact(this.group, index);
+    this.raw.compact(index, data);
+    this.snapshotIndex = index;
+    this.log.info({ index, bytes: data.length }, 'snapshot taken; log compacted');
+  }
+}
+
+function settleReads(b: ReadBatch, err: Error | null): void {
+  for (const w of b.waiters) {
+    if (w.done) continue;
+    w.done = true;
+    clearTimeout(w.timer);
+    if (err) w.reject(err);
+    else w.resolve();
+  }
+}

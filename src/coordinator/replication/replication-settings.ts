@@ -1,0 +1,64 @@
+// Timings and sizes of a node's Raft group, with their defaults. See
+// docs/cluster.md for why these values.
+
+import type { GroupId, NodeId, RaftConfig } from '../../raft/types.js';
+
+export interface ReplicationSettings {
+  /** Real time per Raft tick, ms. */
+  tickMs: number;
+  /** Ticks without a leader before campaigning (randomized in [e, 2e)). */
+  electionTick: number;
+  heartbeatTick: number;
+  /** Applied entries between two snapshots (log compactions). */
+  snapshotEvery: number;
+  /** How long a write or linearizable read may wait for the cluster before it fails. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
+  tickMs: 100,
+  electionTick: 10,
+  heartbeatTick: 1,
+  snapshotEvery: 10_000,
+  requestTimeoutMs: 5000,
+};
+
+/** Largest single proposal: the coordinator's largest request plus headroom. */
+const MAX_ENTRY_BYTES = 17 * 1024 * 1024;
+
+/** The one Raft group holding the whole key space (multi-Raft later). */
+export const KEYSPACE_RAFT_GROUP: GroupId = 0;
+
+export function raftConfig(
+  id: NodeId,
+  group: GroupId,
+  applied: number,
+  s: ReplicationSettings,
+): RaftConfig {
+  return {
+    id,
+    group,
+    electionTick: s.electionTick,
+    heartbeatTick: s.heartbeatTick,
+    // Election timing is the only randomness; it needs no seed.
+    random: Math.random,
+    preVote: true,
+    checkQuorum: true,
+    maxSizePerMsg: MAX_ENTRY_BYTES,
+    maxInflightMsgs: 256,
+    maxInflightBytes: 64 * 1024 * 1024,
+    maxUncommittedEntriesSize: 128 * 1024 * 1024,
+    readOnlyOption: 'safe',
+    snapshotChunkSize: 1024 * 1024,
+    maxCommittedSizePerReady: MAX_ENTRY_BYTES,
+    applied,
+  };
+}
+
+/** Peer frames must carry the largest append and snapshot chunk. */
+export const PEER_MAX_FRAME_BYTES = 2 * MAX_ENTRY_BYTES;
+
+/** An election timeout at its longest, in ms. */
+export function electionTimeoutMs(s: ReplicationSettings): number {
+  return 2 * s.electionTick * s.tickMs;
+}

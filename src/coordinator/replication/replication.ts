@@ -1,0 +1,42 @@
+// What the command handlers ask of a replicated node (cluster-node.ts
+// implements it). Failures are CommandErrors whose message is the client's
+// error reply: -TRYAGAIN / -CLUSTERDOWN / -ERR with a sentence.
+
+import type { KvCommand, KvResult } from '../../kv/types.js';
+import type { NodeId } from '../../raft/types.js';
+
+/** The connection a request comes from: its id, and whether it opted into stale reads (READONLY). */
+export interface ReplicationClient {
+  readonly id: number;
+  staleReads?: boolean;
+}
+
+export interface MemberStatus {
+  id: NodeId;
+  role: 'voter' | 'learner';
+  peer: string | null;
+  client: string | null;
+  match: number | null;
+  lag: number | null;
+}
+
+export interface ClusterStatus {
+  id: NodeId;
+  role: string;
+  term: number;
+  leader: NodeId | null;
+  commit: number;
+  applied: number;
+  members: MemberStatus[];
+}
+
+export interface Replication {
+  /** Replicates a write in the client's session; resolves with its result once applied here. */
+  write(client: ReplicationClient, command: KvCommand): Promise<KvResult>;
+  /** Resolves once this node's storage holds every write acknowledged before the call (no-op for READONLY clients). */
+  readBarrier(client: ReplicationClient): Promise<void>;
+  status(): ClusterStatus;
+  addMember(id: NodeId, peer: string): Promise<void>;
+  removeMember(id: NodeId): Promise<void>;
+  transferLeader(id: NodeId): Promise<void>;
+}
