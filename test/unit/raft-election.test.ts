@@ -61,6 +61,34 @@ describe('raft election', () => {
     assert.ok(c.leaders().length <= 1);
   });
 
+  it('a follower that knows the leader of its term votes for no one else in it', () => {
+    const c = new Cluster(ids, { preVote: false, checkQuorum: false });
+    c.isolate('c');
+    c.elect('a');
+    c.heal();
+    c.tickAll(1); // c learns term 1 and its leader from a heartbeat, without having voted
+    assert.deepEqual([c.node('c').status().vote, c.node('c').status().leader], [null, 'a']);
+    c.delivered = [];
+    c.deliver({
+      type: 'vote',
+      group: 1,
+      from: 'b',
+      to: 'c',
+      term: 1,
+      logTerm: 1,
+      index: 9,
+      entries: [],
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+      snapshot: null,
+      context: null,
+    });
+    c.flush();
+    const answer = c.inbox.find((m) => m.type === 'vote-response');
+    assert.equal(answer?.reject, true);
+  });
+
   it('pre-vote keeps a partitioned node from inflating its term and disrupting the leader', () => {
     const c = new Cluster(ids);
     c.elect('a');

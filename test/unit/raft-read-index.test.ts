@@ -23,6 +23,18 @@ describe('raft ReadIndex', () => {
     assert.equal(text(c.peer('a').readStates[0]?.context ?? new Uint8Array()), 'r1');
   });
 
+  it('safe: one follower is not a quorum of five', () => {
+    const c = new Cluster(['a', 'b', 'c', 'd', 'e']);
+    c.elect('a');
+    c.drop = (m) => m.from === 'a' && m.to !== 'b';
+    c.node('a').readIndex(ctx('r1'));
+    c.tickAll(1);
+    assert.deepEqual(c.peer('a').readStates, [], 'a and b are two of five');
+    c.drop = (m) => m.from === 'a' && m.to !== 'b' && m.to !== 'c';
+    c.tickAll(1);
+    assert.equal(c.peer('a').readStates.length, 1);
+  });
+
   it('answers every earlier request with one quorum round', () => {
     const c = new Cluster(['a', 'b', 'c']);
     c.elect('a');
