@@ -28,7 +28,7 @@ after(async () => {
 });
 
 interface Terminal {
-  /** Types `keys`, then waits until the screen output (since the last send) matches `re`. */
+  /** Types `keys`, then waits until the screen output after the previous match matches `re`. */
   send(keys: string, re: RegExp): Promise<void>;
   exited: Promise<number | null>;
   screen(): string;
@@ -49,10 +49,11 @@ function terminal(args: string[]): Terminal {
   const waitFor = (re: RegExp): Promise<void> =>
     new Promise((ok, fail) => {
       const check = (): void => {
-        if (re.test(out.slice(mark))) {
+        const m = re.exec(out.slice(mark));
+        if (m) {
           waiters.delete(check);
           clearTimeout(timer);
-          mark = out.length;
+          mark += m.index + m[0].length; // the next wait looks only past this match
           ok();
         }
       };
