@@ -7,6 +7,7 @@ import { storageCommand } from './storage-command.js';
 import { coordinatorCommand } from './coordinator-command.js';
 import { nodeCommand } from './node-command.js';
 import { clientCommand } from './client-command.js';
+import { clusterCommand } from './cluster-command.js';
 import { startCommand } from './start-command.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -20,7 +21,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(nodeCommand())
     .addCommand(storageCommand())
     .addCommand(coordinatorCommand())
-    .addCommand(clientCommand());
+    .addCommand(clientCommand())
+    .addCommand(clusterCommand());
   await program.parseAsync(argv);
 }
 

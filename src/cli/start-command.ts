@@ -1,19 +1,26 @@
-// `distdb start` (what `npm start` runs): distdb on this machine with data
-// under ./data, and how to connect to it. Today one node; each node runs as a
-// `distdb node` child with its log in its data directory. Ctrl-C stops them all.
+// `distdb start` (what `npm start` runs): a local cluster on this machine
+// (three nodes by default) with data under ./data/n1.., and how to connect to
+// it. Each node runs as a `distdb node` child with its log in its data
+// directory; client ports are consecutive from --port, peer ports 100 above
+// them. Ctrl-C stops them all; starting again keeps the data.
 
 import { Command } from 'commander';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { eachLine, spawnDistdb, stopChild } from './child-process.js';
-import { parsePort } from './config.js';
+import { ConfigError, parsePort } from './config.js';
 
 interface StartFlags {
   port?: string;
   host?: string;
   dataDir?: string;
+  nodes?: string;
 }
+
+/** Peer ports are this far above client ports. */
+const PEER_PORT_OFFSET = 100;
+const MAX_LOCAL_NODES = 7;
 
 interface RunningNode {
   id: string;
@@ -30,7 +37,8 @@ const READY_TIMEOUT_MS = 30_000;
 export function startCommand(): Command {
   return new Command('start')
     .description('run distdb locally with data under ./data, and print how to connect (npm start)')
-    .option('-p, --port <port>', 'client port (default 7379)')
+    .option('-p, --port <port>', 'client port of the first node; the others follow (default 7379)')
+    .option('--nodes <n>', `how many nodes, 1 to ${MAX_LOCAL_NODES} (default 3)`)
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--data-dir <dir>', 'where the data lives (default ./data)')
     .action(async (flags: StartFlags) => {
@@ -42,6 +50,17 @@ async function start(flags: StartFlags): Promise<void> {
   const port = flags.port === undefined ? 7379 : parsePort(flags.port, 'the port (--port)');
   const host = flags.host ?? '127.0.0.1';
   const dataRoot = resolve(flags.dataDir ?? 'data');
+  const count = flags.nodes === undefined ? 3 : Number(flags.nodes);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_LOCAL_NODES) {
+    throw new ConfigError(
+      `--nodes must be a whole number from 1 to ${MAX_LOCAL_NODES}, got "${flags.nodes}"`,
+    );
+  }
+  if (port + count - 1 + PEER_PORT_OFFSET > 65535) {
+    throw new ConfigError(`--port ${port} leaves no room for ${count} client and peer ports`);
+  }
+  const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
+  const peers = ids.map((id, i) => `${id}=${host}:${port + i + PEER_PORT_OFFSET}`).join(',');
   const nodes: RunningNode[] = [];
   let stopping = false;
 
@@ -61,7 +80,12 @@ async function start(flags: StartFlags): Promise<void> {
   });
 
   try {
-    nodes.push(await startNode('n1', host, port, join(dataRoot, 'n1')));
+    const started = await Promise.allSettled(
+      ids.map((id, i) => startNode(id, host, port + i, peers, join(dataRoot, id))),
+    );
+    for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     process.stderr.write(`distdb start: ${(err as Error).message}\n`);
     return stopAll(1);
@@ -80,7 +104,13 @@ async function start(flags: StartFlags): Promise<void> {
 }
 
 /** Starts one `distdb node` child; resolves once it serves. */
-function startNode(id: string, host: string, port: number, dataDir: string): Promise<RunningNode> {
+function startNode(
+  id: string,
+  host: string,
+  port: number,
+  peers: string,
+  dataDir: string,
+): Promise<RunningNode> {
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'node.log');
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -92,6 +122,10 @@ function startNode(id: string, host: string, port: number, dataDir: string): Pro
     host,
     '--port',
     String(port),
+    '--id',
+    id,
+    '--peers',
+    peers,
   ]);
   const recent: string[] = [];
   return new Promise((ok, fail) => {
@@ -138,7 +172,7 @@ function banner(nodes: RunningNode[]): string {
   const portFlag = first.port === 7379 ? '' : ` --port ${first.port}`;
   const lines = [
     '',
-    `distdb is running: ${nodes.length} node${nodes.length === 1 ? '' : 's'}`,
+    `distdb is running: a cluster of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (any node serves any command)`,
     ...nodes.map(
       (n) =>
         `  ${n.id}  ${n.host}:${n.port}   data ${shortPath(n.dataDir)}   log ${shortPath(n.logFile)}`,
@@ -148,6 +182,8 @@ function banner(nodes: RunningNode[]): string {
     `  npx distdb client${portFlag}`.padEnd(36) + 'the distdb shell: PUT key value, GET key, help',
     `  redis-cli -p ${first.port}`.padEnd(36) + 'or any Redis client',
     `  nc ${first.host} ${first.port}`.padEnd(36) + 'then type PUT key value, GET key',
+    '',
+    `  npx distdb cluster status${portFlag}`.padEnd(36) + 'members, leader, replication lag',
     '',
     'Press Ctrl-C to stop.',
     '',

@@ -1,19 +1,22 @@
-// `distdb start` (what `npm start` runs) in a fresh directory: says how to
-// connect, serves, keeps data under ./data, and stops every process on Ctrl-C.
+// `distdb start` (what `npm start` runs) in a fresh directory: a local
+// 3-node cluster that says how to connect, serves through any node, keeps
+// data under ./data/n1..n3, stops every process on Ctrl-C and keeps the data
+// for the next start.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '../../src/index.js';
-import { freePort, startDistdb, tempDir } from '../helpers/processes.js';
+import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { descendants, isAlive, waitGone } from './node-helpers.js';
 
-test('distdb start prints how to connect, serves, and stops everything on SIGINT', async () => {
+test('distdb start runs 3 nodes, prints how to connect, serves, stops everything on SIGINT, and keeps the data', async () => {
   const cwd = tempDir();
   const port = await freePort();
   const start = startDistdb(['start', '--port', String(port)], { cwd: cwd.path });
   let processes: number[] = [];
+  let again: Proc | null = null;
   try {
     await start.waitFor(/Ctrl-C/, 30_000);
     const out = start.output();
@@ -22,19 +25,36 @@ test('distdb start prints how to connect, serves, and stops everything on SIGINT
     assert.match(out, new RegExp(`nc 127\\.0\\.0\\.1 ${port}`));
     assert.match(out, /PUT key value/);
 
-    const client = await connect({ port });
-    await client.put('started', 'yes');
-    assert.equal(await client.getString('started'), 'yes');
-    await client.close();
-    assert.ok(existsSync(join(cwd.path, 'data')), 'no ./data directory');
+    for (const p of [port, port + 1, port + 2])
+      assert.match(out, new RegExp(`127\\.0\\.0\\.1:${p}`));
+
+    const first = await connect({ port });
+    await first.put('started', 'yes');
+    await first.close();
+    const third = await connect({ port: port + 2 });
+    assert.equal(await third.getString('started'), 'yes', 'a write through n1 is read through n3');
+    await third.close();
+    for (const n of ['n1', 'n2', 'n3']) {
+      assert.ok(existsSync(join(cwd.path, 'data', n)), `no ./data/${n} directory`);
+    }
 
     processes = descendants(start.pid);
-    assert.ok(processes.length >= 2, `expected a node and its storage engine, got ${processes}`);
+    assert.ok(processes.length >= 6, `expected 3 nodes and 3 storage engines, got ${processes}`);
     start.kill('SIGINT');
     assert.equal(await start.exited, 0);
     for (const pid of processes) assert.ok(await waitGone(pid), `process ${pid} left running`);
+
+    again = startDistdb(['start', '--port', String(port)], { cwd: cwd.path });
+    await again.waitFor(/Ctrl-C/, 30_000);
+    const second = await connect({ port: port + 1 });
+    assert.equal(await second.getString('started'), 'yes', 'the data survived a restart');
+    await second.close();
+    processes = descendants(again.pid);
+    again.kill('SIGINT');
+    assert.equal(await again.exited, 0);
   } finally {
     await start.stop();
+    await again?.stop();
     // Even when the test failed, leave nothing running.
     for (const pid of processes) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     cwd.remove();

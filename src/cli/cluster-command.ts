@@ -1,0 +1,129 @@
+// `distdb cluster status|add|remove|transfer-leader`: membership from the
+// command line, through any node's client port (CLUSTER ... commands).
+
+import { Command } from 'commander';
+import { connect, DEFAULT_HOST, DEFAULT_PORT, ReplyError, type Client } from '../client/index.js';
+import { parsePort, setting } from './config.js';
+
+interface ClusterFlags {
+  host?: string;
+  port?: string;
+}
+
+interface StatusJson {
+  id: string;
+  role: string;
+  term: number;
+  leader: string | null;
+  commit: number;
+  applied: number;
+  members: Array<{
+    id: string;
+    role: string;
+    peer: string | null;
+    client: string | null;
+    match: number | null;
+    lag: number | null;
+  }>;
+}
+
+/** Admin commands wait for the cluster (a transfer up to a few election timeouts). */
+const ADMIN_TIMEOUT_MS = 30_000;
+
+export function clusterCommand(): Command {
+  const cmd = new Command('cluster').description(
+    'show and change the cluster membership through any node (default 127.0.0.1:7379)',
+  );
+  const withTarget = (c: Command): Command =>
+    c
+      .option(
+        '--host <host>',
+        `a node's client address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`,
+      )
+      .option('-p, --port <port>', `its client port (env HOST_PORT; default ${DEFAULT_PORT})`);
+  cmd.addCommand(
+    withTarget(
+      new Command('status').description('members, roles, term, commit/applied index, leader, lag'),
+    )
+      .option('--json', 'print the raw JSON')
+      .action(async (flags: ClusterFlags & { json?: boolean }) => {
+        const reply = await run(flags, ['CLUSTER', 'STATUS']);
+        const text = Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
+        process.stdout.write(
+          flags.json ? text + '\n' : formatStatus(JSON.parse(text) as StatusJson),
+        );
+      }),
+  );
+  cmd.addCommand(
+    withTarget(
+      new Command('add').description(
+        'add a node: it joins as a learner and becomes a voter once caught up',
+      ),
+    )
+      .argument('<id>', "the new node's id (its --id)")
+      .argument('<peer-address>', 'its peer address, host:port (its --peer-host:--peer-port)')
+      .action(async (id: string, peer: string, flags: ClusterFlags) => {
+        await run(flags, ['CLUSTER', 'ADD', id, peer]);
+        process.stdout.write(
+          `added ${id} (${peer}) as a learner; it becomes a voter once caught up\n`,
+        );
+      }),
+  );
+  cmd.addCommand(
+    withTarget(new Command('remove').description('remove a member'))
+      .argument('<id>')
+      .action(async (id: string, flags: ClusterFlags) => {
+        await run(flags, ['CLUSTER', 'REMOVE', id]);
+        process.stdout.write(`removed ${id}\n`);
+      }),
+  );
+  cmd.addCommand(
+    withTarget(new Command('transfer-leader').description('hand leadership to a voter'))
+      .argument('<id>')
+      .action(async (id: string, flags: ClusterFlags) => {
+        await run(flags, ['CLUSTER', 'TRANSFER-LEADER', id]);
+        process.stdout.write(`${id} is the leader\n`);
+      }),
+  );
+  return cmd;
+}
+
+async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
+  const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
+  const portText = setting(flags.port, 'HOST_PORT');
+  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port)');
+  let client: Client;
+  try {
+    client = await connect({ host, port, reconnect: false, timeoutMs: ADMIN_TIMEOUT_MS });
+  } catch (err) {
+    fail(`cannot reach a node at ${host}:${port}: ${(err as Error).message}`);
+  }
+  try {
+    return await client.command(...args);
+  } catch (err) {
+    fail(err instanceof ReplyError ? err.message : `${host}:${port}: ${(err as Error).message}`);
+  } finally {
+    await client.close();
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`distdb cluster: ${message}\n`);
+  process.exit(1);
+}
+
+function formatStatus(s: StatusJson): string {
+  const lines = [
+    `node ${s.id}: ${s.role}, term ${s.term}, leader ${s.leader ?? '(none known)'}, commit ${s.commit}, applied ${s.applied}`,
+    '',
+    `${'ID'.padEnd(8)}${'ROLE'.padEnd(9)}${'PEER'.padEnd(24)}${'CLIENT'.padEnd(24)}${'MATCH'.padEnd(10)}LAG`,
+  ];
+  for (const m of s.members) {
+    const role = m.id === s.leader ? 'leader' : m.role;
+    lines.push(
+      `${m.id.padEnd(8)}${role.padEnd(9)}${(m.peer ?? '-').padEnd(24)}${(m.client ?? '-').padEnd(24)}${String(m.match ?? '-').padEnd(10)}${m.lag ?? '-'}`,
+    );
+  }
+  if (s.role !== 'leader') lines.push('', '(match and lag are known on the leader only)');
+  return lines.join('\n') + '\n';
+}
