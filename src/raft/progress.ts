@@ -44,10 +44,8 @@ export class Progress {
   }
 
   becomeProbe(): void {
-    // After a snapshot, the follower is known to hold at least the snapshot.
-    const after = this.state === 'snapshot' ? this.pendingSnapshot + 1 : 0;
     this.resetState('probe');
-    this.next = Math.max(this.match + 1, after);
+    this.next = this.match + 1;
   }
 
   becomeReplicate(): void {

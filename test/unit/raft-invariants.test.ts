@@ -179,3 +179,59 @@ describe('raft input validation', () => {
     assert.throws(() => n.ready(), /before advance/);
   });
 });
+
+describe('raft edge cases', () => {
+  const ccIndex = 2; // after the leader's no-op
+
+  it('a stale append below the commit index is answered with the commit index, not a rejection', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    for (let i = 0; i < 3; i++) c.propose('a', `v${i}`);
+    c.stabilize();
+    c.deliver(msg({ type: 'append', from: 'a', to: 'b', term: 1, index: 0, logTerm: 0 }));
+    c.flush();
+    const answer = c.inbox.find((m) => m.type === 'append-response');
+    assert.deepEqual([answer?.reject, answer?.index], [false, 4]);
+  });
+
+  it('a complete snapshot of entries the follower already holds only advances its commit', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    // b gets the entries but never hears that they are committed.
+    c.drop = (m) => m.to === 'b' && m.from === 'a' && m.commit > 1;
+    for (let i = 0; i < 5; i++) c.propose('a', `v${i}`);
+    c.stabilize();
+    assert.deepEqual([c.node('b').status().lastIndex, c.node('b').status().commit], [6, 1]);
+    const metadata = { index: 3, term: 1, conf: { voters: ['a', 'b', 'c'], learners: [] } };
+    c.deliver(
+      msg({
+        type: 'snapshot',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        snapshot: { metadata, offset: 0, total: 1, data: new Uint8Array([1]) },
+      }),
+    );
+    const st = c.node('b').status();
+    assert.deepEqual([st.lastIndex, st.commit], [6, 3], 'kept its log, learned commit 3');
+  });
+
+  it('a node with a committed but unapplied membership change does not campaign', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.drop = (m) => m.from === 'a' && m.to === 'b' && m.commit >= ccIndex;
+    const proposed = c
+      .node('a')
+      .proposeConfChange({ type: 'add-learner', node: 'd', context: new Uint8Array() });
+    assert.deepEqual(proposed, { ok: true, index: ccIndex, term: 1 });
+    c.stabilize();
+    // b learns the commit but has not applied it (its Ready is not handled).
+    c.node('b').step(msg({ type: 'heartbeat', from: 'a', to: 'b', term: 1, commit: ccIndex }));
+    c.node('b').campaign();
+    assert.equal(c.node('b').status().role, 'follower');
+    c.heal();
+    c.stabilize();
+    c.node('b').campaign();
+    assert.notEqual(c.node('b').status().role, 'follower');
+  });
+});
