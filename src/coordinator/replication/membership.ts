@@ -141,7 +141,9 @@ export class Membership {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw tryAgain(`${req.op} could not reach the leader in time`, 'maybe-applied');
+        throw new CommandError(
+          `TRYAGAIN ${req.op} did not complete in time (no leader, or the change is still pending); check CLUSTER STATUS before retrying`,
+        );
       }
       const d = this.node.driver;
       try {

@@ -8,6 +8,7 @@ import { CommandError } from '../command-error.js';
 import type { ClusterNode } from './cluster-node.js';
 import {
   encodeRpc,
+  parseRpcError,
   rpcError,
   rpcJson,
   RpcTag,
@@ -79,11 +80,10 @@ function toRpcError(err: unknown): Error {
   if (err instanceof NotAppliedError) return rpcError('NOTAPPLIED', err.message);
   if (err instanceof OutcomeUnknownError) return rpcError('UNKNOWN', err.message);
   if (err instanceof CommandError) return rpcError('INVALID', err.message);
-  if (
-    err instanceof Error &&
-    /^(NOTLEADER|REFUSED|NOTAPPLIED|UNKNOWN|INVALID) /.test(err.message)
-  ) {
-    return err;
+  if (err instanceof Error) {
+    // A relayed request's failure keeps its code word.
+    const { code, text } = parseRpcError(err.message);
+    if (code !== null) return rpcError(code, text);
   }
   return rpcError('UNKNOWN', (err as Error)?.message ?? String(err));
 }

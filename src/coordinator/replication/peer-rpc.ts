@@ -47,8 +47,9 @@ export function rpcError(code: RpcFailure, text: string): Error {
   return new Error(`${code} ${text}`);
 }
 
+/** The code word and text of a remote error (the transport prefixes "<peer> answered with an error: "). */
 export function parseRpcError(message: string): { code: RpcFailure | null; text: string } {
-  const m = /^(NOTLEADER|REFUSED|NOTAPPLIED|UNKNOWN|INVALID) ?(.*)$/s.exec(message);
+  const m = /(?:^|: )(NOTLEADER|REFUSED|NOTAPPLIED|UNKNOWN|INVALID) ?(.*)$/s.exec(message);
   if (!m) return { code: null, text: message };
   return { code: m[1] as RpcFailure, text: m[2] ?? '' };
 }

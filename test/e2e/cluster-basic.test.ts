@@ -1,0 +1,81 @@
+// A 3-node cluster of real `distdb node` processes: one leader and three
+// voters as every node sees it; a write through any node (followers forward
+// it) is read linearizably through every node; CAS and READONLY work through
+// followers.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestCluster } from './cluster-support.js';
+
+let cluster: TestCluster;
+
+before(async () => {
+  cluster = await TestCluster.start(3);
+});
+
+after(async () => {
+  await cluster?.stop();
+});
+
+test('CLUSTER STATUS on every node shows the same single leader and three voters', async () => {
+  const leader = await cluster.waitForLeader();
+  const all = await Promise.all(cluster.nodes.map((n) => cluster.status(n)));
+  assert.equal(all.filter((s) => s.role === 'leader').length, 1);
+  for (const s of all) {
+    assert.equal(s.leader, leader);
+    assert.deepEqual(s.members.map((m) => `${m.id}:${m.role}`).sort(), [
+      'n1:voter',
+      'n2:voter',
+      'n3:voter',
+    ]);
+  }
+  const fromLeader = all.find((s) => s.id === leader)!;
+  for (const m of fromLeader.members) {
+    const n = cluster.node(m.id);
+    assert.equal(m.peer, `127.0.0.1:${n.peerPort}`);
+  }
+});
+
+test('a write through each node is read linearizably through every node', async () => {
+  const leader = await cluster.waitForLeader();
+  const clients = await Promise.all(cluster.nodes.map((n) => cluster.client(n)));
+  for (const [i, c] of clients.entries()) {
+    await c.put(`key-${i}`, `value-${i}`);
+    // Read at once through every node: each must see the write just acknowledged.
+    for (const r of clients) assert.equal(await r.getString(`key-${i}`), `value-${i}`);
+  }
+  const follower = cluster.nodes.find((n) => n.id !== leader)!;
+  const fc = await cluster.client(follower);
+  assert.equal(await fc.command('CAS', 'key-0', 'value-0', 'swapped'), 1);
+  assert.equal(await fc.command('CAS', 'key-0', 'value-0', 'again'), 0);
+  assert.equal(await fc.command('CAS', 'absent', 'x', 'y'), 0);
+  for (const r of clients) assert.equal(await r.getString('key-0'), 'swapped');
+  assert.deepEqual(await clients[2]!.del('key-1', 'key-2'), 2);
+  assert.equal(await clients[0]!.exists('key-1', 'key-2'), 0);
+});
+
+test('READONLY reads are local and catch up', async () => {
+  const c = await cluster.client(cluster.nodes[2]!);
+  assert.equal(await c.command('READONLY'), 'OK');
+  const w = await cluster.client(cluster.nodes[0]!);
+  await w.put('stale-ok', '1');
+  let seen: string | null = null;
+  for (let i = 0; i < 100 && seen === null; i++) {
+    seen = await c.getString('stale-ok');
+    if (seen === null) await sleep(20);
+  }
+  assert.equal(seen, '1');
+  assert.equal(await c.command('READWRITE'), 'OK');
+});
+
+test('CLUSTER errors are sentences', async () => {
+  const c = await cluster.client(cluster.nodes[0]!);
+  await assert.rejects(c.command('CLUSTER', 'REMOVE', 'n9'), /ERR node n9 is not a member/);
+  await assert.rejects(
+    c.command('CLUSTER', 'ADD', 'n5', 'nonsense'),
+    /ERR peer address must be host:port/,
+  );
+  await assert.rejects(c.command('CLUSTER', 'TRANSFER-LEADER', 'n9'), /not a voter/);
+  await assert.rejects(c.command('CLUSTER', 'FROB'), /unknown CLUSTER subcommand/);
+});

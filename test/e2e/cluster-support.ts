@@ -1,0 +1,174 @@
+// Real local clusters for the cluster end-to-end tests: `distdb node`
+// processes on 127.0.0.1 with free client and peer ports and temp data dirs,
+// killed with kill -9 (node and storage engine by PID), restarted on the same
+// data, and asked for CLUSTER STATUS.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, ReplyError, type Client } from '../../src/index.js';
+import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
+import { isAlive, NODE_READY, storagePid, waitGone } from './node-helpers.js';
+
+export interface ClusterNodeProc {
+  id: string;
+  port: number;
+  peerPort: number;
+  dataDir: string;
+  proc: Proc | null;
+}
+
+export interface StatusJson {
+  id: string;
+  role: string;
+  term: number;
+  leader: string | null;
+  commit: number;
+  applied: number;
+  members: Array<{ id: string; role: string; peer: string; client: string | null }>;
+}
+
+export class TestCluster {
+  readonly nodes: ClusterNodeProc[] = [];
+  private readonly dir = tempDir('distdb-cluster-');
+  private readonly clients: Client[] = [];
+
+  constructor(private readonly extra: string[] = []) {}
+
+  /** Starts `n` nodes as one new cluster. */
+  static async start(n: number, extra: string[] = []): Promise<TestCluster> {
+    const c = new TestCluster(extra);
+    for (let i = 1; i <= n; i++) await c.addNodeSpec(`n${i}`);
+    const peers = c.nodes.map((x) => `${x.id}=127.0.0.1:${x.peerPort}`).join(',');
+    try {
+      await Promise.all(c.nodes.map((x) => c.run(x, ['--peers', peers])));
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  async addNodeSpec(id: string): Promise<ClusterNodeProc> {
+    const node: ClusterNodeProc = {
+      id,
+      port: await freePort(),
+      peerPort: await freePort(),
+      dataDir: `${this.dir.path}/${id}`,
+      proc: null,
+    };
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Starts (or restarts) a node's process on its data dir. */
+  async run(node: ClusterNodeProc, args: string[] = []): Promise<void> {
+    const proc = startDistdb([
+      'node',
+      '--id',
+      node.id,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(node.port),
+      '--peer-port',
+      String(node.peerPort),
+      '--data-dir',
+      node.dataDir,
+      ...this.extra,
+      ...args,
+    ]);
+    node.proc = proc;
+    await proc.waitFor(NODE_READY, 30_000);
+  }
+
+  node(id: string): ClusterNodeProc {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** kill -9 of the node process and its storage engine. */
+  async kill9(node: ClusterNodeProc): Promise<void> {
+    const proc = node.proc;
+    if (!proc) return;
+    const engine = await storagePid(proc);
+    proc.kill('SIGKILL');
+    if (isAlive(engine)) process.kill(engine, 'SIGKILL');
+    await proc.exited;
+    await waitGone(engine);
+    node.proc = null;
+  }
+
+  async client(node: ClusterNodeProc, timeoutMs = 15_000): Promise<Client> {
+    const c = await connect({ port: node.port, timeoutMs });
+    this.clients.push(c);
+    return c;
+  }
+
+  async status(node: ClusterNodeProc): Promise<StatusJson> {
+    const c = await connect({ port: node.port, reconnect: false });
+    try {
+      const r = await c.command('CLUSTER', 'STATUS');
+      return JSON.parse(String(r)) as StatusJson;
+    } finally {
+      await c.close();
+    }
+  }
+
+  /** Waits until every running node names the same leader; returns its id. */
+  async waitForLeader(timeoutMs = 20_000, among = this.running()): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < until) {
+      try {
+        const all = await Promise.all(among.map((n) => this.status(n)));
+        const leaders = new Set(all.map((s) => s.leader));
+        const leader = all[0]?.leader ?? null;
+        if (leaders.size === 1 && leader !== null && all.some((s) => s.role === 'leader')) {
+          return leader;
+        }
+        last = JSON.stringify(all.map((s) => [s.id, s.role, s.leader, s.term]));
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(100);
+    }
+    throw new Error(`no agreed leader within ${timeoutMs} ms: ${last}`);
+  }
+
+  running(): ClusterNodeProc[] {
+    return this.nodes.filter((n) => n.proc !== null);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clients) await c.close().catch(() => undefined);
+    for (const n of this.nodes) {
+      const proc = n.proc;
+      if (!proc) continue;
+      const engine = await storagePid(proc).catch(() => null);
+      await proc.stop(5000);
+      if (engine !== null && isAlive(engine)) process.kill(engine, 'SIGKILL');
+      n.proc = null;
+    }
+    this.dir.remove();
+  }
+}
+
+/** Writes `key` through `client` until acknowledged, retrying TRYAGAIN/CLUSTERDOWN; false if never. */
+export async function putUntilOk(
+  client: Client,
+  key: string,
+  value: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.put(key, value);
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      if (err instanceof ReplyError && !/^(TRYAGAIN|CLUSTERDOWN)/.test(err.message)) throw err;
+      await sleep(50);
+    }
+  }
+}
