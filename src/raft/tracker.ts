@@ -1,3 +1,4 @@
+import { invariant } from './invariant.js';
 import { Progress } from './progress.js';
 import type { ConfChange, ConfState, NodeId } from './types.js';
 
@@ -31,10 +32,7 @@ export class ProgressTracker {
       this.progress.set(id, this.newProgress(next));
   }
 
-  /**
-   * Applies one committed change. add-voter promotes a learner; add-learner
-   * demotes a voter; removing the last voter is ignored (the group would be dead).
-   */
+  /** Applies one committed change. add-voter promotes a learner; add-learner demotes a voter. */
   applyChange(cc: ConfChange, next: number): void {
     switch (cc.type) {
       case 'add-voter':
@@ -42,18 +40,23 @@ export class ProgressTracker {
         this.voters.add(cc.node);
         break;
       case 'add-learner':
-        if (this.voters.has(cc.node) && this.voters.size === 1) return;
         this.voters.delete(cc.node);
         this.learners.add(cc.node);
         break;
       case 'remove':
-        if (this.voters.has(cc.node) && this.voters.size === 1) return;
         this.voters.delete(cc.node);
         this.learners.delete(cc.node);
         this.progress.delete(cc.node);
-        return;
+        break;
     }
-    if (!this.progress.has(cc.node)) this.progress.set(cc.node, this.newProgress(next));
+    // Proposals are validated against the current membership (conf-change.ts).
+    invariant(this.voters.size > 0, 'a committed conf change left no voters', () => ({
+      change: { type: cc.type, node: cc.node },
+      learners: [...this.learners],
+    }));
+    if (this.isMember(cc.node) && !this.progress.has(cc.node)) {
+      this.progress.set(cc.node, this.newProgress(next));
+    }
   }
 
   private newProgress(next: number): Progress {

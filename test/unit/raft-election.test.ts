@@ -89,6 +89,20 @@ describe('raft election', () => {
     assert.equal(answer?.reject, true);
   });
 
+  it("a voter behind in terms grants a pre-vote at the candidate's future term", () => {
+    const c = new Cluster(ids, { checkQuorum: false });
+    c.isolate('c');
+    c.elect('a');
+    c.elect('b'); // term 2
+    c.elect('a'); // term 3
+    c.isolate('a');
+    assert.equal(c.node('c').status().term, 0);
+    // b needs c's pre-vote; c answers at term 4, which b counts.
+    c.elect('b');
+    assert.equal(c.node('b').status().role, 'leader');
+    assert.equal(c.node('b').status().term, 4);
+  });
+
   it('pre-vote keeps a partitioned node from inflating its term and disrupting the leader', () => {
     const c = new Cluster(ids);
     c.elect('a');

@@ -55,6 +55,27 @@ describe('raft membership changes', () => {
     assert.equal(c.node('a').status().progress?.c, undefined);
   });
 
+  it('a removal that shrinks the quorum commits what the smaller quorum holds at once', () => {
+    const c = new Cluster(['a', 'b', 'c', 'd']);
+    c.elect('a');
+    // d is gone; c never gets x; at first c's answers are lost too.
+    let cSilent = true;
+    c.drop = (m) => {
+      if (m.to === 'c') m.entries = m.entries.filter((e) => e.index < 3);
+      return m.to === 'd' || m.from === 'd' || (cSilent && m.from === 'c');
+    };
+    assert.ok(c.node('a').proposeConfChange(cc('remove', 'd')).ok); // index 2
+    c.stabilize();
+    assert.ok(c.propose('a', 'x').ok); // index 3, on a and b: 2 of 4
+    c.stabilize();
+    assert.deepEqual(c.peer('a').state, []);
+    cSilent = false;
+    c.tickAll(1); // c acks the removal: committed by a, b, c of 4, then applied
+    assert.deepEqual(c.node('a').status().conf.voters, ['a', 'b', 'c']);
+    // Now x is on 2 of 3 voters: committed without waiting for another answer.
+    assert.deepEqual(c.peer('a').state, ['x']);
+  });
+
   it('allows one change in flight at a time', () => {
     const c = new Cluster(['a', 'b', 'c']);
     c.elect('a');

@@ -38,6 +38,8 @@ describe('raft ReadIndex', () => {
   it('answers every earlier request with one quorum round', () => {
     const c = new Cluster(['a', 'b', 'c']);
     c.elect('a');
+    // r1's own heartbeat round is lost; r2's round confirms both.
+    c.drop = (m) => m.type === 'heartbeat' && text(m.context ?? new Uint8Array()) === 'r1';
     c.node('a').readIndex(ctx('r1'));
     c.node('a').readIndex(ctx('r2'));
     c.stabilize();

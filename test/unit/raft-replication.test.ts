@@ -135,6 +135,9 @@ describe('raft log replication', () => {
     assert.deepEqual(c.peer('a').state, c.peer('b').state);
     assert.equal(c.peer('a').state.length, 30);
     assert.ok(c.peer('a').state.every((s) => s.startsWith('kept')));
+    // The replaced suffix was handed out to persist again, not just kept in memory.
+    const terms = (id: string) => c.peer(id).entries.map((e) => `${e.index}@${e.term}`);
+    assert.deepEqual(terms('a'), terms('b'));
   });
 
   it('catches up a follower far behind with one probe (reject hint = its last index)', () => {
