@@ -50,6 +50,17 @@ describe('raft election', () => {
     assert.equal(c.node('b').status().role, 'leader');
   });
 
+  it('a candidate refused by a majority gives up at once', () => {
+    const c = new Cluster(ids, { preVote: false, checkQuorum: false });
+    c.elect('a');
+    c.drop = (m) => m.to === 'c';
+    c.propose('a', 'x');
+    c.stabilize();
+    c.heal();
+    c.elect('c'); // term 2: a and b both hold a newer log
+    assert.deepEqual([c.node('c').status().role, c.node('c').status().term], ['follower', 2]);
+  });
+
   it('grants one vote per term', () => {
     const c = new Cluster(ids, { preVote: false });
     // b and c campaign at once: a votes for whoever asked first.

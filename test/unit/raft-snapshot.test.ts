@@ -176,6 +176,7 @@ describe('snapshot chunk reassembly', () => {
     assert.equal(s.receive('a', 1, chunk(0, [1, 2])).next, 2, 'duplicate');
     assert.equal(s.receive('a', 1, chunk(4, [5, 6])).next, 2, 'gap');
     assert.equal(s.receive('a', 1, chunk(2, [3, 4])).next, 4);
+    assert.equal(s.receive('a', 1, chunk(0, [1, 2])).next, 4, 'late duplicate');
     const done = s.receive('a', 1, chunk(4, [5, 6]));
     assert.deepEqual([...(done.complete?.data ?? [])], [1, 2, 3, 4, 5, 6]);
   });
