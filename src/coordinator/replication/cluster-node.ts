@@ -63,6 +63,8 @@ export class ClusterNode implements Replication {
   driver: RaftDriver | null = null;
   readonly book: AddressBook = new Map();
   conf: ConfState = { voters: [], learners: [] };
+  /** The membership the log starts from (bootstrap), told to joining nodes; empty once compacted away. */
+  genesisConf: ConfState = { voters: [], learners: [] };
   private tickTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private loading = false;
@@ -186,6 +188,7 @@ export class ClusterNode implements Replication {
         this.log,
       );
       this.loadedConnects = connects;
+      this.genesisConf = loaded.persisted.initialConf;
       this.setConf(this.driver.status().conf);
       this.log.info(
         { applied: loaded.applied, snapshot: loaded.snapshotIndex, conf: this.conf },
@@ -205,9 +208,12 @@ export class ClusterNode implements Replication {
   private async bootstrap(storage: ReplicaStorage): Promise<void> {
     const book: AddressBook = new Map();
     let voters: NodeId[];
+    let learners: NodeId[] = [];
     if (this.opts.join !== null) {
-      mergeBook(book, await this.membership.join(this.opts.join));
-      voters = [];
+      const joined = await this.membership.join(this.opts.join);
+      mergeBook(book, joined.book);
+      voters = joined.conf.voters;
+      learners = joined.conf.learners;
     } else if (this.opts.peers !== null) {
       for (const [id, peer] of Object.entries(this.opts.peers)) {
         book.set(id, { peer, client: null });
@@ -217,7 +223,7 @@ export class ClusterNode implements Replication {
       voters = [this.id];
     }
     book.set(this.id, { peer: this.peerAddress, client: this.clientAddress });
-    await writeBootstrap(storage, KEYSPACE_RAFT_GROUP, { voters, learners: [] }, book);
+    await writeBootstrap(storage, KEYSPACE_RAFT_GROUP, { voters, learners }, book);
     this.log.info({ voters }, 'bootstrapped an empty data dir');
   }
 

@@ -5,7 +5,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeerRequestError } from '../../peer/index.js';
-import type { ConfChange, NodeId } from '../../raft/types.js';
+import type { ConfChange, ConfState, NodeId } from '../../raft/types.js';
 import { CommandError } from '../command-error.js';
 import {
   bookFromJson,
@@ -93,7 +93,7 @@ export class Membership {
   }
 
   /** A new node: asks the member at `address` to add it; resolves with the address book. */
-  async join(address: string): Promise<AddressBook> {
+  async join(address: string): Promise<{ book: AddressBook; conf: ConfState }> {
     const req: JoinRequest = {
       id: this.node.id,
       peer: this.node.peerAddress,
@@ -107,9 +107,14 @@ export class Membership {
           encodeRpc(RpcTag.join, req),
           10_000,
         );
-        const book = bookFromJson(rpcJson<{ book: unknown }>(reply).book);
+        const answer = rpcJson<{ book: unknown; conf?: Partial<ConfState> }>(reply);
+        const book = bookFromJson(answer.book);
+        const conf: ConfState = {
+          voters: Array.isArray(answer.conf?.voters) ? answer.conf.voters.map(String) : [],
+          learners: Array.isArray(answer.conf?.learners) ? answer.conf.learners.map(String) : [],
+        };
         this.node.log.info({ via: address, members: [...book.keys()] }, 'joined the cluster');
-        return book;
+        return { book, conf };
       } catch (err) {
         const msg = (err as Error).message;
         if (msg !== lastError) {
@@ -240,7 +245,9 @@ export class Membership {
         this.node.settings.requestTimeoutMs,
       );
     }
-    return Buffer.from(JSON.stringify({ book: bookToJson(this.node.book) }));
+    // The log the new node receives starts from the group's first membership.
+    const conf = this.node.genesisConf;
+    return Buffer.from(JSON.stringify({ book: bookToJson(this.node.book), conf }));
   }
 
   status(): ClusterStatus {

@@ -5,6 +5,7 @@
 import { decodeProposal, encodeResult } from '../../kv/codec.js';
 import type { NodeId } from '../../raft/types.js';
 import { CommandError } from '../command-error.js';
+import { removedNode } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
 import {
   encodeRpc,
@@ -26,9 +27,14 @@ import {
 export class PeerRequests {
   constructor(private readonly node: ClusterNode) {}
 
-  async handle(_from: NodeId, payload: Buffer): Promise<Uint8Array> {
+  async handle(from: NodeId, payload: Buffer): Promise<Uint8Array> {
     const body = payload.subarray(1);
     try {
+      const tag = payload[0];
+      if ((tag === RpcTag.write || tag === RpcTag.admin) && !this.isMember(from)) {
+        // A removed node may not know it yet (it never learns the commit of its removal).
+        throw removedNode(from);
+      }
       switch (payload[0]) {
         case RpcTag.write:
           return await this.write(body);
@@ -45,6 +51,11 @@ export class PeerRequests {
     } catch (err) {
       throw toRpcError(err);
     }
+  }
+
+  private isMember(id: NodeId): boolean {
+    const { voters, learners } = this.node.conf;
+    return voters.includes(id) || learners.includes(id);
   }
 
   private async write(body: Buffer): Promise<Uint8Array> {
