@@ -87,6 +87,8 @@ export class TestCluster {
   readonly clusterId: string;
   private readonly dirs: Array<{ path: string; remove(): void }> = [];
   private readonly admins = new Map<string, Client>();
+  /** Every client handed out, closed by stop() (a reconnecting client keeps this process alive). */
+  private readonly clients = new Set<Client>();
   private readonly extraArgs: string[];
 
   private constructor(name: string, extraArgs: string[]) {
@@ -232,16 +234,18 @@ export class TestCluster {
     n.paused = false;
   }
 
-  /** A client on the node's client address with short timeouts. */
+  /** A client on the node's client address with short timeouts; stop() closes it. */
   async client(id: string, timeoutMs = 2000): Promise<Client> {
     const n = this.node(id);
-    return connect({
+    const c = await connect({
       host: n.host,
       port: n.port,
       timeoutMs,
       connectTimeoutMs: 1000,
       maxReconnectDelayMs: 250,
     });
+    this.clients.add(c);
+    return c;
   }
 
   private async admin(id: string): Promise<Client> {
@@ -376,6 +380,8 @@ export class TestCluster {
   /** Stops every node (resuming paused ones first), closes clients, removes data dirs. */
   async stop(options: { keepData?: boolean } = {}): Promise<void> {
     for (const id of [...this.admins.keys()]) await this.dropAdmin(id);
+    for (const c of this.clients) await c.close().catch(() => undefined);
+    this.clients.clear();
     await Promise.all(
       this.nodes.map(async (n) => {
         const proc = n.proc;

@@ -121,11 +121,11 @@ export function judgeHistory(
   return { result, report };
 }
 
-/** Counts of the operations by kind and status, for progress and reports. */
+/** Counts of the operations by kind and status (cas:swapped apart), for progress and reports. */
 export function historySummary(recorder: HistoryRecorder): string {
   const counts = new Map<string, number>();
   for (const op of recorder.operations()) {
-    const k = `${op.kind}:${op.status}`;
+    const k = op.kind === 'cas' && op.swapped ? 'cas:swapped' : `${op.kind}:${op.status}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return [...counts]

@@ -21,8 +21,8 @@ export class WriteLoad implements AckLog {
   readonly acked = new Map<string, string>();
   /** Every key a write was sent for (acknowledged or not). */
   readonly attempted: string[] = [];
-  /** performance.now() of each acknowledgement, in order. */
-  readonly ackTimes: number[] = [];
+  /** When each acknowledged write was sent and acknowledged (performance.now()), in order. */
+  readonly acks: Array<{ sentAt: number; ackedAt: number }> = [];
   /** Error replies by text (code word and sentence), with how often each came. */
   readonly replyErrors = new Map<string, number>();
   /** Timeouts and connection errors. */
@@ -50,7 +50,12 @@ export class WriteLoad implements AckLog {
 
   /** When the first acknowledgement at or after `t` came, or null. */
   firstAckAfter(t: number): number | null {
-    return this.ackTimes.find((x) => x >= t) ?? null;
+    return this.acks.find((a) => a.ackedAt >= t)?.ackedAt ?? null;
+  }
+
+  /** How many writes sent at or after `t` were acknowledged. */
+  ackedSentSince(t: number): number {
+    return this.acks.filter((a) => a.sentAt >= t).length;
   }
 
   /** Resolves once `n` more writes were acknowledged (or after `ms`: false). */
@@ -73,10 +78,11 @@ export class WriteLoad implements AckLog {
         const key = `${this.prefix}:${++seq}`;
         const value = `${this.prefix}-v${seq}`;
         this.attempted.push(key);
+        const sentAt = performance.now();
         const r = await rc.put(key, value);
         if (r.status === 'ok') {
           this.acked.set(key, value);
-          this.ackTimes.push(performance.now());
+          this.acks.push({ sentAt, ackedAt: performance.now() });
           await sleep(2);
           continue;
         }
