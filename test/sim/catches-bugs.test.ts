@@ -27,7 +27,7 @@ test('leaders that ignore the commit rule are caught by the safety checks', () =
   assert.ok(r?.failure, 'no run failed');
   assert.match(
     r.failure.property,
-    /leader completeness|state machine safety|applied state|log matching/,
+    /leader completeness|state machine safety|applied state|log matching|core invariant/,
   );
 });
 
