@@ -31,6 +31,12 @@ import { NotLeaderError, ProposalRefusedError } from './replication-errors.js';
 import { electionTimeoutMs } from './replication-settings.js';
 import type { ClusterStatus, MemberStatus } from './replication.js';
 
+/**
+ * A learner this close to the commit index counts as caught up: under a
+ * steady load its match trails the commit by a round trip's worth of entries.
+ */
+const PROMOTE_MAX_LAG = 100;
+
 /** Ticks between two rounds of asking members for their client address. */
 const INFO_EVERY_TICKS = 20;
 
@@ -53,14 +59,14 @@ export class Membership {
     if (addr) mergeBook(this.node.book, new Map([[cc.node, addr]]));
   }
 
-  /** A learner whose log has caught up with the commit index becomes a voter. */
+  /** A learner whose log has (nearly) caught up with the commit index becomes a voter. */
   private maybePromote(): void {
     const d = this.node.driver;
     if (!d || d.role !== 'leader' || this.promoting) return;
     const st = d.status();
     for (const id of st.conf.learners) {
       const pr = st.progress?.[id];
-      if (!pr || !pr.recentActive || pr.match < st.commit) continue;
+      if (!pr || !pr.recentActive || st.commit - pr.match > PROMOTE_MAX_LAG) continue;
       this.promoting = true;
       const addr = this.node.book.get(id) ?? { peer: '', client: null };
       this.node.log.info({ learner: id, match: pr.match }, 'learner caught up; promoting it');
