@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryRecorder } from '../../src/check/history.js';
 import { ReplyError } from '../../src/index.js';
 import { outPath, withCluster } from './fault-fixture.js';
+import { heal, partition } from './iptables.js';
 import { judgeHistory, RecordedClient, type Outcome } from './recorded-client.js';
 import { findLostWrites, WriteLoad } from './write-load.js';
 
@@ -26,6 +27,8 @@ test('a paused leader steps down after SIGCONT and acknowledges only committed w
     for (const l of loads) assert.ok(await l.waitAcks(10), `no writes through ${l.nodeId}`);
 
     const toOld = await cluster.client(old, 20_000);
+    // Readers on connections of their own: a read must not wait behind the writes above.
+    const readers = await Promise.all([0, 1, 2].map(() => cluster.client(old, 20_000)));
     const viaFollower = new RecordedClient(
       recorder,
       await cluster.client(followers[0]!, 8000),
@@ -52,7 +55,9 @@ test('a paused leader steps down after SIGCONT and acknowledges only committed w
     );
     assert.equal((await viaFollower.put('reg', 'after')).status, 'ok');
     // Invoked after 'after' was acknowledged: the old leader must not answer 'before'.
-    const staleRead = new RecordedClient(recorder, toOld, 'stale-read').get('reg');
+    const staleReads = readers.map((c, i) =>
+      new RecordedClient(recorder, c, `reader${i}`).get('reg'),
+    );
     send(20);
 
     const left = PAUSE_MS - (performance.now() - pausedAt);
@@ -69,7 +74,10 @@ test('a paused leader steps down after SIGCONT and acknowledges only committed w
     }
 
     const outcomes = await Promise.all(inflight.map((w) => w.done));
-    await staleRead;
+    const reads = await Promise.all(staleReads);
+    t.diagnostic(
+      `reads sent to the paused old leader after the new write: ${reads.map((r) => (r.status === 'ok' ? JSON.stringify(r.value) : r.error.message)).join(' | ')}`,
+    );
     const acked = new Map<string, string>();
     outcomes.forEach((o, i) => {
       const w = inflight[i]!;
@@ -93,6 +101,53 @@ test('a paused leader steps down after SIGCONT and acknowledges only committed w
     ]);
     assert.deepEqual(lost, [], lost.slice(0, 20).join('\n'));
     const { result, report } = judgeHistory(recorder, outPath('pause-history', 'json'));
+    assert.equal(result.verdict, 'ok', report);
+  });
+});
+
+// The classic lease bug: a leader that wakes from a long pause still cut off
+// must not believe it still leads — no stale read, no acknowledged write.
+test('a paused leader that wakes up cut off serves no stale read and acknowledges nothing', async (t) => {
+  await withCluster(t, 'pause-cut', { partitions: true }, async (cluster) => {
+    const recorder = new HistoryRecorder();
+    const { leader: old } = await cluster.waitForLeader();
+    const followers = cluster.nodes.filter((n) => n.id !== old).map((n) => n.id);
+    const viaFollower = new RecordedClient(
+      recorder,
+      await cluster.client(followers[0]!, 8000),
+      'f',
+    );
+    const readers = await Promise.all([0, 1, 2].map(() => cluster.client(old, 8000)));
+    const writer = new RecordedClient(recorder, await cluster.client(old, 8000), 'w');
+    assert.equal((await viaFollower.put('reg', 'before')).status, 'ok');
+    assert.equal((await writer.put('reg', 'before2')).status, 'ok');
+
+    cluster.pause(old);
+    partition(
+      [cluster.node(old).host],
+      followers.map((id) => cluster.node(id).host),
+    );
+    await cluster.waitForLeader({ among: followers, timeoutMs: 20_000 });
+    assert.equal((await viaFollower.put('reg', 'after')).status, 'ok');
+    cluster.resume(old);
+
+    const reads = readers.map((c, i) => new RecordedClient(recorder, c, `r${i}`).get('reg'));
+    const write = writer.put('reg', 'from-the-old-leader');
+    const outcomes = [...(await Promise.all(reads)), await write];
+    for (const o of outcomes) {
+      assert.notEqual(o.status, 'ok', `the cut-off old leader answered: ${JSON.stringify(o)}`);
+    }
+    t.diagnostic(
+      `the woken, cut-off old leader answered: ${outcomes.map((o) => (o.status === 'ok' ? 'ok' : o.error.message)).join(' | ')}`,
+    );
+
+    heal();
+    await cluster.waitConverged();
+    assert.equal(
+      (await new RecordedClient(recorder, readers[0]!, 'final').get('reg')).status,
+      'ok',
+    );
+    const { result, report } = judgeHistory(recorder, outPath('pause-cut-history', 'json'));
     assert.equal(result.verdict, 'ok', report);
   });
 });
