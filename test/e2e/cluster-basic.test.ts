@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestCluster } from './cluster-support.js';
+import { runDistdb } from './node-helpers.js';
 
 let cluster: TestCluster;
 
@@ -78,4 +79,33 @@ test('CLUSTER errors are sentences', async () => {
   );
   await assert.rejects(c.command('CLUSTER', 'TRANSFER-LEADER', 'n9'), /not a voter/);
   await assert.rejects(c.command('CLUSTER', 'FROB'), /unknown CLUSTER subcommand/);
+});
+
+test('distdb cluster status prints the members; bad cluster flags are refused with a sentence', async () => {
+  const n = cluster.nodes[1]!;
+  const out = await runDistdb(['cluster', 'status', '--port', String(n.port)]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /^node n2: /);
+  for (const id of ['n1', 'n2', 'n3']) assert.match(out.stdout, new RegExp(`^${id} `, 'm'));
+  const json = await runDistdb(['cluster', 'status', '--json', '--port', String(n.port)]);
+  assert.equal((JSON.parse(json.stdout) as { id: string }).id, 'n2');
+  const bad = await runDistdb(['cluster', 'remove', 'n9', '--port', String(n.port)]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /node n9 is not a member/);
+
+  const notListed = await runDistdb(['node', '--id', 'n9', '--peers', 'n1=127.0.0.1:7400']);
+  assert.equal(notListed.code, 2);
+  assert.match(notListed.stderr, /--peers must include this node \(--id n9\)/);
+  const both = await runDistdb([
+    'node',
+    '--peers',
+    'n1=127.0.0.1:7400',
+    '--join',
+    '127.0.0.1:7400',
+  ]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /either --peers .* or --join/);
+  const malformed = await runDistdb(['node', '--peers', 'n1:7400']);
+  assert.equal(malformed.code, 2);
+  assert.match(malformed.stderr, /must look like id=host:port/);
 });
