@@ -17,6 +17,11 @@ export const COMMANDS: readonly CommandHelp[] = [
     summary: 'Sets key to value; NX only if absent, XX only if present, GET returns the old value.',
   },
   { name: 'PUT', args: 'key value', summary: 'Sets key to value (the original name of SET).' },
+  {
+    name: 'CAS',
+    args: 'key expected new',
+    summary: 'Compare-and-set: writes new only if the value is expected; (integer) 1 if it did.',
+  },
   { name: 'DEL', args: 'key [key ...]', summary: 'Deletes keys; answers how many existed.' },
   { name: 'DELETE', args: 'key [key ...]', summary: 'Same as DEL.' },
   { name: 'EXISTS', args: 'key [key ...]', summary: 'How many of the keys exist.' },
@@ -40,6 +45,17 @@ export const COMMANDS: readonly CommandHelp[] = [
     summary: 'Names this connection or asks its name or id.',
   },
   { name: 'SELECT', args: '0', summary: 'Selects database 0 (the only one).' },
+  {
+    name: 'READONLY',
+    args: '',
+    summary: 'Reads on this connection come from this node: faster, possibly stale.',
+  },
+  { name: 'READWRITE', args: '', summary: 'Back to up-to-date (linearizable) reads, the default.' },
+  {
+    name: 'CLUSTER',
+    args: 'STATUS | ADD id peer-address | REMOVE id | TRANSFER-LEADER id',
+    summary: 'Shows or changes the cluster members and leader.',
+  },
 ];
 
 /** Commands of the shell itself, not sent to the node. */
