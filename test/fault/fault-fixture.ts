@@ -21,7 +21,7 @@ export function outPath(name: string, ext: string): string {
 export async function withCluster(
   t: TestContext,
   name: string,
-  options: { partitions?: boolean; size?: number },
+  options: { partitions?: boolean; size?: number; extraArgs?: string[] },
   body: (cluster: TestCluster) => Promise<void>,
 ): Promise<void> {
   if (options.partitions) {
@@ -34,7 +34,11 @@ export async function withCluster(
   }
   let cluster: TestCluster | null = null;
   try {
-    cluster = await TestCluster.start({ name, size: options.size ?? 3 });
+    cluster = await TestCluster.start({
+      name,
+      size: options.size ?? 3,
+      extraArgs: options.extraArgs ?? [],
+    });
     await body(cluster);
   } catch (e) {
     if (cluster && e instanceof Error) {

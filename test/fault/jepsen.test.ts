@@ -15,7 +15,8 @@ test('jepsen: get/put/cas under kills, pauses and partitions is linearizable', a
     seed,
     durationMs: 45_000,
     outDir: FAULT_OUT_DIR,
-    log: (line) => t.diagnostic(line),
+    // Progress as it happens (diagnostics would only show at the end).
+    log: (line) => console.log(line),
   });
   t.diagnostic(
     `${report.summary}; longest stretch without a successful op: ${report.longestOutageMs} ms`,

@@ -69,7 +69,11 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   else resetFirewall();
 
   const plan = planFaults({ seed: o.seed, totalMs: o.durationMs, kinds });
-  const cluster = await TestCluster.start({ name: `jepsen${o.seed}` });
+  // Frequent snapshots, so restarted nodes also catch up from snapshots.
+  const cluster = await TestCluster.start({
+    name: `jepsen${o.seed}`,
+    extraArgs: ['--snapshot-every', '100'],
+  });
   const recorder = new HistoryRecorder();
   const problems: string[] = [];
   const keys = Array.from({ length: o.keys ?? 5 }, (_, i) => `jk${i}`);

@@ -12,8 +12,11 @@ import { outPath, withCluster } from './fault-fixture.js';
 import { judgeHistory } from './recorded-client.js';
 import { findLostWrites, WriteLoad } from './write-load.js';
 
+const SNAPSHOTS = ['--snapshot-every', '50'];
+
 test('leader kill -9 under load: a new leader serves, the old one rejoins, nothing acknowledged is lost', async (t) => {
-  await withCluster(t, 'kill-leader', {}, async (cluster) => {
+  // Frequent snapshots: the restarted node is likely to catch up from one.
+  await withCluster(t, 'kill-leader', { extraArgs: SNAPSHOTS }, async (cluster) => {
     const recorder = new HistoryRecorder();
     const { leader: old } = await cluster.waitForLeader();
     const loads = cluster.nodes.map((n) =>
