@@ -2,6 +2,7 @@
 // where its peers are, and the Raft settings tests and operators may change.
 
 import type { Command } from 'commander';
+import { networkInterfaces } from 'node:os';
 import { DEFAULT_REPLICATION, type ClusterOptions } from '../coordinator/index.js';
 import { ConfigError, parsePort, parsePositiveInt, setting } from './config.js';
 
@@ -20,7 +21,7 @@ export function addClusterOptions(cmd: Command): Command {
     )
     .option(
       '--peer-host <address>',
-      'address the other nodes reach this node at (env NODE_PEER_HOST; default --host)',
+      'address the other nodes reach this node at (env NODE_PEER_HOST; default: its address in --peers, else --host, else with --host 0.0.0.0 this machine's first non-loopback IPv4 address)',
     )
     .option(
       '--peers <list>',
@@ -58,6 +59,14 @@ export function parsePeers(text: string): Record<string, string> {
   return peers;
 }
 
+/** This machine's first non-loopback IPv4 address: where others reach a node listening on 0.0.0.0. */
+function machineAddress(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
 /** Cluster options from flags, environment and the node's client address. */
 export function clusterOptions(flags: Flags, host: string, clientPort: number): ClusterOptions {
   const id = setting(flags['id'], 'NODE_ID') ?? 'n1';
@@ -80,10 +89,12 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   const ownPort = own?.slice(own.lastIndexOf(':') + 1);
   const wildcard = host === '0.0.0.0' || host === '::';
   const peerHost =
-    setting(flags['peerHost'], 'NODE_PEER_HOST') ?? ownHost ?? (wildcard ? undefined : host);
+    setting(flags['peerHost'], 'NODE_PEER_HOST') ??
+    ownHost ??
+    (wildcard ? machineAddress() : host);
   if (peerHost === undefined) {
     throw new ConfigError(
-      `with --host ${host}, give --peer-host: the address the other nodes reach this node at`,
+      `with --host ${host} and no network address found, give --peer-host: the address the other nodes reach this node at`,
     );
   }
   const peerPortText = setting(flags['peerPort'], 'NODE_PEER_PORT') ?? ownPort;
