@@ -21,7 +21,7 @@ export function addClusterOptions(cmd: Command): Command {
     )
     .option(
       '--peer-host <address>',
-      'address the other nodes reach this node at (env NODE_PEER_HOST; default: its address in --peers, else --host, else with --host 0.0.0.0 this machine's first non-loopback IPv4 address)',
+      'address the other nodes reach this node at (env NODE_PEER_HOST; default: its address in --peers, else --host, else with --host 0.0.0.0 the first non-loopback IPv4 address)',
     )
     .option(
       '--peers <list>',
@@ -89,9 +89,7 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   const ownPort = own?.slice(own.lastIndexOf(':') + 1);
   const wildcard = host === '0.0.0.0' || host === '::';
   const peerHost =
-    setting(flags['peerHost'], 'NODE_PEER_HOST') ??
-    ownHost ??
-    (wildcard ? machineAddress() : host);
+    setting(flags['peerHost'], 'NODE_PEER_HOST') ?? ownHost ?? (wildcard ? machineAddress() : host);
   if (peerHost === undefined) {
     throw new ConfigError(
       `with --host ${host} and no network address found, give --peer-host: the address the other nodes reach this node at`,
