@@ -17,6 +17,7 @@ import { TestCluster } from './cluster-harness.js';
 import { clearRules, iptablesProblem, resetFirewall } from './iptables.js';
 import {
   ALL_FAULTS,
+  NETWORK_FAULTS,
   planFaults,
   runNemesis,
   type FaultEvent,
@@ -64,7 +65,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   const historyPath = join(outDir, `history-${stamp}.json`);
 
   const noIptables = iptablesProblem();
-  const kinds = noIptables ? ALL_FAULTS.filter((k) => k !== 'partition') : ALL_FAULTS;
+  const kinds = noIptables ? ALL_FAULTS.filter((k) => !NETWORK_FAULTS.includes(k)) : ALL_FAULTS;
   if (noIptables) log(`jepsen: no partitions in this run: ${noIptables}`);
   else resetFirewall();
 

@@ -1,6 +1,7 @@
 // The nemesis of the Jepsen-style test: a seeded schedule of faults (kill -9
 // and restart, kill -9 of a storage engine, SIGSTOP/SIGCONT, cutting a node
-// off with iptables), one at a time, each healed after a bounded time, with
+// off with iptables, or cutting just one link so a third node bridges the
+// two), one at a time, each healed after a bounded time, with
 // quiet gaps between them. The plan is pure and reproducible from its seed;
 // runNemesis carries it out against a TestCluster and always heals.
 
@@ -9,8 +10,16 @@ import { Prng } from '../../src/sim/prng.js';
 import type { TestCluster } from './cluster-harness.js';
 import { heal, partition } from './iptables.js';
 
-export type FaultKind = 'kill' | 'kill-storage' | 'pause' | 'partition';
-export const ALL_FAULTS: readonly FaultKind[] = ['kill', 'kill-storage', 'pause', 'partition'];
+export type FaultKind = 'kill' | 'kill-storage' | 'pause' | 'partition' | 'cut-link';
+export const ALL_FAULTS: readonly FaultKind[] = [
+  'kill',
+  'kill-storage',
+  'pause',
+  'partition',
+  'cut-link',
+];
+/** The faults that need iptables. */
+export const NETWORK_FAULTS: readonly FaultKind[] = ['partition', 'cut-link'];
 
 export interface PlannedFault {
   /** When to start, in ms after the nemesis starts. */
@@ -94,22 +103,30 @@ export async function runNemesis(
     if (wait > 0) await sleep(wait, undefined, { signal: stop }).catch(() => undefined);
     if (stop.aborted) break;
     const id = await chooseTarget(cluster, f);
-    const others = cluster.nodes.filter((n) => n.id !== id).map((n) => n.host);
+    const others = cluster.nodes.filter((n) => n.id !== id);
     const host = cluster.node(id).host;
-    state.current = `${f.kind} ${id}`;
-    note(`start ${f.kind} ${id} (${f.target}) for ${f.durationMs} ms`);
+    // cut-link: the target loses its link to one other node only.
+    const peer = others[f.pick % others.length]!;
+    const what = f.kind === 'cut-link' ? `${f.kind} ${id}-${peer.id}` : `${f.kind} ${id}`;
+    state.current = what;
+    note(`start ${what} (${f.target}) for ${f.durationMs} ms`);
     try {
       if (f.kind === 'kill') await cluster.kill(id);
       else if (f.kind === 'kill-storage') cluster.killStorage(id);
       else if (f.kind === 'pause') cluster.pause(id);
-      else partition([host], others);
+      else if (f.kind === 'partition')
+        partition(
+          [host],
+          others.map((n) => n.host),
+        );
+      else partition([host], [peer.host]);
       await sleep(f.durationMs, undefined, { signal: stop }).catch(() => undefined);
     } finally {
       if (f.kind === 'kill') await cluster.restart(id);
       else if (f.kind === 'pause') cluster.resume(id);
-      else if (f.kind === 'partition') heal();
+      else if (NETWORK_FAULTS.includes(f.kind)) heal();
       state.current = 'none';
-      note(`healed ${f.kind} ${id}`);
+      note(`healed ${what}`);
     }
   }
 }
