@@ -306,7 +306,11 @@ export class ClusterNode implements Replication {
     let outcome: WriteOutcome = 'not-applied';
     let encoded: Uint8Array | null = null;
     for (;;) {
-      if (this.isRemoved()) throw removedNode(this.id);
+      if (this.isRemoved()) {
+        throw outcome === 'not-applied'
+          ? removedNode(this.id)
+          : this.giveUp('this node was removed from the cluster', outcome);
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.giveUp('no leader accepted the write in time', outcome);
       const d = this.driver;
@@ -324,7 +328,7 @@ export class ClusterNode implements Replication {
         if (result.op === 'session-expired') throw sessionSuperseded();
         return result;
       } catch (err) {
-        const next = this.classify(err);
+        const next = this.classify(err, outcome);
         if (next === 'maybe-applied') outcome = 'maybe-applied';
         await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
       }
@@ -332,12 +336,12 @@ export class ClusterNode implements Replication {
   }
 
   /** Whether a failed attempt may have applied the write; throws when retrying cannot help. */
-  private classify(err: unknown): WriteOutcome {
+  private classify(err: unknown, before: WriteOutcome): WriteOutcome {
     if (err instanceof CommandError) throw err;
     if (err instanceof NotLeaderError || err instanceof NotAppliedError) return 'not-applied';
     if (err instanceof ReplicaUnavailableError) return 'not-applied';
     if (err instanceof OutcomeUnknownError) return 'maybe-applied';
-    if (err instanceof ProposalRefusedError) return this.refused(err.reason);
+    if (err instanceof ProposalRefusedError) return this.refused(err.reason, before);
     if (err instanceof PeerRequestError) {
       switch (err.code) {
         case 'unknown-peer':
@@ -348,7 +352,7 @@ export class ClusterNode implements Replication {
           throw new CommandError(`ERR the write is too large to forward to the leader`);
         case 'remote': {
           const { code, text } = parseRpcError(err.message);
-          if (code === 'REFUSED') return this.refused(text);
+          if (code === 'REFUSED') return this.refused(text, before);
           if (code === 'INVALID') throw new CommandError(text);
           if (code === 'NOTLEADER' || code === 'NOTAPPLIED') return 'not-applied';
           return 'maybe-applied';
@@ -361,12 +365,13 @@ export class ClusterNode implements Replication {
     return 'maybe-applied';
   }
 
-  private refused(reason: string): WriteOutcome {
+  /** A refusal before proposing; `before` says whether an earlier attempt may have applied it. */
+  private refused(reason: string, before: WriteOutcome): WriteOutcome {
     if (reason === 'too-large') {
       throw new CommandError('ERR the write is larger than one Raft entry may be');
     }
     if (reason === 'too-many-uncommitted') {
-      throw tryAgain('the leader has too many uncommitted writes (overloaded)', 'not-applied');
+      throw tryAgain('the leader has too many uncommitted writes (overloaded)', before);
     }
     return 'not-applied'; // transferring leadership, or reloading: retry shortly
   }

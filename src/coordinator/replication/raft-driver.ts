@@ -188,8 +188,13 @@ export class RaftDriver {
   }
 
   private await(index: number, term: number, timeoutMs: number): Promise<KvResult> {
-    // Our log now holds another entry at this index: the old one is gone for good.
-    this.proposals.get(index)?.reject(new NotAppliedError('overwritten by a newer leader'));
+    // Our log now holds another entry at this index. The old one may still be
+    // committed by another leader that holds it, so its outcome is unknown.
+    const old = this.proposals.get(index);
+    if (old) {
+      clearTimeout(old.timer);
+      old.reject(new OutcomeUnknownError('its log slot was taken over by a newer leader'));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.proposals.get(index)?.timer !== timer) return;
@@ -409,7 +414,8 @@ export class RaftDriver {
         this.proposals.delete(index);
         clearTimeout(p.timer);
         if (p.term === terms[i]) p.resolve(results[i] as KvResult);
-        else p.reject(new NotAppliedError('overwritten by a newer leader'));
+        // Another entry is committed at its index: this one never will be.
+        else p.reject(new NotAppliedError('another entry was committed in its place'));
       }
       this.serveReads();
     });
