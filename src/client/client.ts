@@ -17,6 +17,12 @@ export interface ConnectOptions {
   host?: string;
   /** Default 7379. */
   port?: number;
+  /**
+   * Several nodes of one cluster, as `host:port` (instead of host and port).
+   * The client talks to one at a time; when it cannot reach that one it
+   * moves on to the next, so any live node will do.
+   */
+  nodes?: readonly string[];
   /** How long a request may take, from the call until its reply, in ms (0: no limit). Default 5000. */
   timeoutMs?: number;
   /** How long one TCP connection attempt may take, in ms. Default 5000. */
@@ -62,13 +68,14 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
 }
 
 export class Client {
-  readonly host: string;
-  readonly port: number;
+  /** The nodes to try, in order; `current` is the one in use. */
+  private readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+  private current = 0;
   readonly timeoutMs: number;
   /** Resolves when the first connection is up; rejects if it cannot be made. */
   readonly ready: Promise<void>;
 
-  private readonly opts: Required<Omit<ConnectOptions, 'host' | 'port' | 'timeoutMs'>>;
+  private readonly opts: Required<Omit<ConnectOptions, 'host' | 'port' | 'nodes' | 'timeoutMs'>>;
   private socket: Socket | null = null;
   private parser = new ReplyParser();
   private state: State = 'connecting';
@@ -84,8 +91,10 @@ export class Client {
   private onIdle: (() => void) | null = null;
 
   constructor(options: ConnectOptions = {}) {
-    this.host = options.host ?? DEFAULT_HOST;
-    this.port = options.port ?? DEFAULT_PORT;
+    this.nodes =
+      options.nodes !== undefined && options.nodes.length > 0
+        ? options.nodes.map(parseAddress)
+        : [{ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT }];
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.opts = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
@@ -103,6 +112,15 @@ export class Client {
     // A caller that never awaits `ready` must not get an unhandled rejection.
     this.ready.catch(() => undefined);
     this.open(readyOk, readyFail);
+  }
+
+  /** The node in use (or being connected to). */
+  get host(): string {
+    return (this.nodes[this.current] as { host: string }).host;
+  }
+
+  get port(): number {
+    return (this.nodes[this.current] as { port: number }).port;
   }
 
   /** `host:port`, for messages. */
@@ -295,10 +313,19 @@ export class Client {
       );
       this.failAll(this.inflight, sent);
       if (!this.everConnected && onFail) {
-        // The first attempt failed: the caller of connect() decides what to do.
+        if (this.current + 1 < this.nodes.length) {
+          this.current++; // the first connection may be made to any of the nodes
+          this.open(onReady, onFail);
+          return;
+        }
+        // Every first attempt failed: the caller of connect() decides what to do.
         this.state = 'closed';
+        const where =
+          this.nodes.length === 1
+            ? this.address
+            : `any of ${this.nodes.map((n) => `${n.host}:${n.port}`).join(', ')}`;
         const err = new ConnectionError(
-          `cannot connect to ${this.address}: ${this.lastError || 'connection closed'}`,
+          `cannot connect to ${where}: ${this.lastError || 'connection closed'}`,
         );
         this.failAll(this.waiting, err);
         onFail(err);
@@ -315,6 +342,7 @@ export class Client {
 
   private scheduleReconnect(): void {
     this.state = 'waiting';
+    this.current = (this.current + 1) % this.nodes.length; // try the next node
     const base = Math.min(
       this.opts.maxReconnectDelayMs,
       this.opts.reconnectDelayMs * 2 ** Math.min(this.attempt, 20),
@@ -413,6 +441,15 @@ export class Client {
       p.reject(err);
     }
   }
+}
+
+function parseAddress(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new DistdbError(`a node address must look like host:port, got "${text}"`);
+  }
+  return { host: text.slice(0, colon), port };
 }
 
 function commandName(args: readonly Arg[]): string {
