@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplyError, type Client } from '../../src/index.js';
-import { TestCluster } from './cluster-support.js';
+import { putUntilOk, TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 /** Writes unique keys one at a time until stopped; records what was acknowledged. */
 function writer(client: Client, name: string, acked: Map<string, string>, errors: string[]) {
@@ -68,6 +68,32 @@ test('leader kill -9 under write load: a new leader serves and no acknowledged w
         assert.equal(values[i]?.toString(), acked.get(k), `${k} missing on ${n.id}`),
       );
     }
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a node that lost the majority answers -CLUSTERDOWN with a sentence, and serves again once it is back', async () => {
+  const cluster = await TestCluster.start(3);
+  try {
+    await cluster.waitForLeader();
+    const [a, b, c] = cluster.nodes as [ClusterNodeProc, ClusterNodeProc, ClusterNodeProc];
+    const client = await cluster.client(c, 15_000);
+    await client.put('before', '1');
+    await cluster.kill9(a);
+    await cluster.kill9(b);
+    await assert.rejects(
+      client.put('lost', '1'),
+      // On a follower nothing was proposed; a leader may have proposed it before stepping down.
+      /^ReplyError: CLUSTERDOWN this node cannot reach a majority of the cluster .*; the write (was not applied|may or may not have been applied)/,
+    );
+    await assert.rejects(
+      client.get('before'),
+      /^ReplyError: CLUSTERDOWN .*the read was not served/,
+    );
+    await cluster.run(a);
+    await putUntilOk(client, 'after', '1');
+    assert.equal(await client.getString('before'), '1');
   } finally {
     await cluster.stop();
   }
