@@ -306,6 +306,7 @@ export class ClusterNode implements Replication {
     let outcome: WriteOutcome = 'not-applied';
     let encoded: Uint8Array | null = null;
     for (;;) {
+      if (this.closed) throw tryAgain('this node is shutting down', outcome);
       if (this.isRemoved()) {
         throw outcome === 'not-applied'
           ? removedNode(this.id)
@@ -387,6 +388,7 @@ export class ClusterNode implements Replication {
     if (client.staleReads) return;
     const deadline = Date.now() + this.settings.requestTimeoutMs;
     for (;;) {
+      if (this.closed) throw tryAgain('this node is shutting down', null);
       if (this.isRemoved()) throw removedNode(this.id);
       const remaining = deadline - Date.now();
       if (remaining <= 0)
