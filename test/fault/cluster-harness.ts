@@ -44,6 +44,8 @@ export interface TestNode {
   paused: boolean;
   /** Output of earlier incarnations (before kills/restarts), for post-mortems. */
   pastOutput: string;
+  /** Peer address of a member to join through (a node added later), else null: an initial voter. */
+  joinVia: string | null;
 }
 
 export interface ClusterOptions {
@@ -90,6 +92,10 @@ export class TestCluster {
   /** Every client handed out, closed by stop() (a reconnecting client keeps this process alive). */
   private readonly clients = new Set<Client>();
   private readonly extraArgs: string[];
+  /** Run first by stop(): whatever drives load against the cluster stops before it does. */
+  private readonly stopHooks: Array<() => Promise<void>> = [];
+  /** Nodes removed by forget(), kept for their logs. */
+  private readonly forgotten: TestNode[] = [];
 
   private constructor(name: string, extraArgs: string[]) {
     this.clusterId = `${name}-${process.pid}-${++clusterCounter}-${Date.now() % 100000}`;
@@ -116,6 +122,7 @@ export class TestCluster {
           proc: null,
           paused: false,
           pastOutput: '',
+          joinVia: null,
         });
       }
       await Promise.all(cluster.nodes.map((n) => cluster.launch(n)));
@@ -127,8 +134,56 @@ export class TestCluster {
     return cluster;
   }
 
+  /** The initial voters, as --peers wants them. */
   get peersFlag(): string {
-    return this.nodes.map((n) => `${n.id}=${n.host}:${n.peerPort}`).join(',');
+    return this.nodes
+      .filter((n) => n.joinVia === null)
+      .map((n) => `${n.id}=${n.host}:${n.peerPort}`)
+      .join(',');
+  }
+
+  /**
+   * Starts a new, empty node on the next test address that joins through
+   * `via`'s peer address (`--join`); the cluster adds it as a learner and
+   * promotes it. Resolves once it serves clients.
+   */
+  async join(via: string): Promise<TestNode> {
+    const i = this.nodes.length;
+    const host = TEST_ADDRESSES[i];
+    if (host === undefined) throw new Error('no test address left for another node');
+    const dir = tempDir('distdb-fault-');
+    this.dirs.push(dir);
+    const v = this.node(via);
+    const n: TestNode = {
+      id: `n${i + 1}`,
+      host,
+      port: await freePort(host),
+      peerPort: await freePort(host),
+      dataDir: dir.path,
+      proc: null,
+      paused: false,
+      pastOutput: '',
+      joinVia: `${v.host}:${v.peerPort}`,
+    };
+    this.nodes.push(n);
+    await this.launch(n);
+    return n;
+  }
+
+  /** Stops a node (removed from the cluster) and leaves it out of every later check. */
+  async forget(id: string): Promise<void> {
+    const n = this.node(id);
+    await this.dropAdmin(id);
+    const proc = n.proc;
+    if (proc) {
+      const children = this.storagePids(n);
+      await proc.stop(5000);
+      for (const pid of children) if (!(await waitGone(pid, 5000))) signal(pid, 'SIGKILL');
+      n.pastOutput += proc.output();
+      n.proc = null;
+    }
+    this.nodes.splice(this.nodes.indexOf(n), 1);
+    this.forgotten.push(n);
   }
 
   node(id: string): TestNode {
@@ -155,8 +210,7 @@ export class TestCluster {
       String(n.port),
       '--peer-port',
       String(n.peerPort),
-      '--peers',
-      this.peersFlag,
+      ...(n.joinVia === null ? ['--peers', this.peersFlag] : ['--join', n.joinVia]),
       '--data-dir',
       n.dataDir,
       ...this.extraArgs,
@@ -366,7 +420,7 @@ export class TestCluster {
 
   /** Every node's output (all incarnations) in one file; returns its path. */
   saveLogs(path: string): string {
-    const text = this.nodes
+    const text = [...this.nodes, ...this.forgotten]
       .map((n) => `===== ${n.id} ${n.host}:${n.port} peer ${n.peerPort}\n${this.outputOf(n)}`)
       .join('\n');
     writeFileSync(path, text);
@@ -378,7 +432,13 @@ export class TestCluster {
   }
 
   /** Stops every node (resuming paused ones first), closes clients, removes data dirs. */
+  /** `hook` runs at the start of stop(), e.g. to end a load generator. */
+  onStop(hook: () => Promise<void>): void {
+    this.stopHooks.push(hook);
+  }
+
   async stop(options: { keepData?: boolean } = {}): Promise<void> {
+    for (const hook of this.stopHooks.splice(0)) await hook().catch(() => undefined);
     for (const id of [...this.admins.keys()]) await this.dropAdmin(id);
     for (const c of this.clients) await c.close().catch(() => undefined);
     this.clients.clear();

@@ -40,6 +40,7 @@ export class WriteLoad implements AckLog {
 
   start(): this {
     this.running = this.loop();
+    this.cluster.onStop(() => this.stop());
     return this;
   }
 
@@ -100,12 +101,12 @@ export class WriteLoad implements AckLog {
   }
 }
 
-/** The distinct error replies seen, most frequent first, for messages. */
+/** The distinct error replies seen, most frequent first, and the count of others, for messages. */
 export function describeErrors(load: WriteLoad): string {
-  return [...load.replyErrors]
-    .sort((a, b) => b[1] - a[1])
-    .map(([text, n]) => `${n}x ${text}`)
-    .join('\n');
+  return [
+    ...[...load.replyErrors].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${n}x ${text}`),
+    `${load.otherErrors}x timeout or connection error`,
+  ].join('\n');
 }
 
 /**
