@@ -272,6 +272,33 @@ export class ClusterNode implements Replication {
     });
   }
 
+  /**
+   * `request`'s answer, unless another leader takes over first (the old one may
+   * be cut off and never answer): then the outcome is unknown and the caller
+   * retries, with the same session seq, on the new leader.
+   */
+  private unlessLeaderMoves(leader: NodeId, request: Promise<Buffer>): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const moved = (): void => {
+        const now = this.driver?.leader ?? null;
+        if (now === null || now === leader) return;
+        this.leaderWaiters.delete(moved);
+        reject(new OutcomeUnknownError(`leadership moved from ${leader} to ${now}`));
+      };
+      this.leaderWaiters.add(moved);
+      request.then(
+        (r) => {
+          this.leaderWaiters.delete(moved);
+          resolve(r);
+        },
+        (err: unknown) => {
+          this.leaderWaiters.delete(moved);
+          reject(err as Error);
+        },
+      );
+    });
+  }
+
   /** No leader known for longer than an election timeout. */
   private noLeaderFor(): number | null {
     if (this.noLeaderSince === null || this.driver === null) return null;
@@ -321,7 +348,11 @@ export class ClusterNode implements Replication {
           result = await d.propose(proposal, remaining);
         } else if (d && d.leader !== null && d.leader !== this.id) {
           encoded ??= encodeRpc(RpcTag.write, encodeProposal(proposal));
-          result = decodeResult(await this.transport!.request(d.leader, encoded, remaining));
+          const reply = await this.unlessLeaderMoves(
+            d.leader,
+            this.transport!.request(d.leader, encoded, remaining),
+          );
+          result = decodeResult(reply);
         } else {
           await this.waitForLeader(Math.min(remaining, 200));
           continue;
