@@ -12,6 +12,7 @@
 // Proposals and reads wait on promises the applies resolve. A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
 
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeProposal, encodeProposal } from '../../kv/codec.js';
 import type { KvResult, Proposal } from '../../kv/types.js';
@@ -79,6 +80,17 @@ interface ReadBatch {
 
 const NOOP: Proposal = { command: { op: 'noop' } };
 
+/**
+ * ReadIndex contexts are unique per process and never reused by a later
+ * driver: a late answer to an earlier request (from before a reload or a
+ * restart) must not release a newer read with an older index.
+ */
+const READ_CONTEXT_PREFIX = `${randomBytes(6).toString('hex')}:`;
+let readContexts = 0;
+function nextReadContext(): string {
+  return READ_CONTEXT_PREFIX + String(++readContexts);
+}
+
 export class RaftDriver {
   private readonly raw: RawNode;
   private stopped = false;
@@ -97,7 +109,6 @@ export class RaftDriver {
   private gathering: ReadBatch | null = null;
   private readonly asking = new Map<string, ReadBatch>();
   private waitingApply: ReadBatch[] = [];
-  private readSeq = 0;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -210,7 +221,7 @@ export class RaftDriver {
     if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
     let batch = this.gathering;
     if (batch === null) {
-      const b: ReadBatch = { ctx: String(++this.readSeq), waiters: [], index: -1, askedAt: 0 };
+      const b: ReadBatch = { ctx: nextReadContext(), waiters: [], index: -1, askedAt: 0 };
       this.gathering = batch = b;
       setImmediate(() => this.ask(b));
     }
