@@ -1,6 +1,7 @@
-// The frame of every cluster fault test: a fresh 3-node cluster (and clean
-// firewall rules if the test partitions), node logs saved next to the failure
-// when it fails, and everything stopped and removed in every outcome.
+// The frame of every cluster fault test: the machine's fault-test lock, a
+// fresh 3-node cluster (and clean firewall rules if the test partitions), node
+// logs saved next to the failure when it fails, and everything stopped and
+// removed in every outcome.
 
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { TestCluster } from './cluster-harness.js';
 import { clearRules, iptablesProblem, resetFirewall } from './iptables.js';
+import { lockNetwork } from './machine-lock.js';
 
 /** Where failing fault tests leave histories and node logs. */
 export const FAULT_OUT_DIR = join(tmpdir(), 'distdb-fault');
@@ -30,10 +32,12 @@ export async function withCluster(
       t.skip(`needs iptables: ${problem}`);
       return;
     }
-    resetFirewall();
   }
+  // Also without partitions of its own: another run's rules would cut these addresses.
+  const unlock = await lockNetwork(undefined, (line) => t.diagnostic(line));
   let cluster: TestCluster | null = null;
   try {
+    if (options.partitions) resetFirewall();
     cluster = await TestCluster.start({
       name,
       size: options.size ?? 3,
@@ -48,5 +52,6 @@ export async function withCluster(
   } finally {
     if (options.partitions) clearRules();
     await cluster?.stop();
+    unlock();
   }
 }

@@ -17,6 +17,7 @@ import {
   partition,
   resetFirewall,
 } from './iptables.js';
+import { lockNetwork } from './machine-lock.js';
 
 const A = '127.0.0.11';
 const B = '127.0.0.12';
@@ -24,8 +25,11 @@ const C = '127.0.0.13';
 const problem = iptablesProblem();
 const servers = new Map<string, { server: Server; port: number; sockets: Socket[] }>();
 
+let unlock = (): void => undefined;
+
 before(async () => {
   if (problem) return;
+  unlock = await lockNetwork();
   resetFirewall();
   for (const host of [A, B, C]) {
     const sockets: Socket[] = [];
@@ -43,7 +47,9 @@ before(async () => {
 });
 
 after(() => {
+  if (problem) return;
   clearRules();
+  unlock();
   for (const { server, sockets } of servers.values()) {
     for (const s of sockets) s.destroy();
     server.close();

@@ -15,6 +15,7 @@ import type { CheckResult } from '../../src/check/linearizability.js';
 import { Prng } from '../../src/sim/prng.js';
 import { TestCluster } from './cluster-harness.js';
 import { clearRules, iptablesProblem, resetFirewall } from './iptables.js';
+import { lockNetwork } from './machine-lock.js';
 import {
   ALL_FAULTS,
   NETWORK_FAULTS,
@@ -66,6 +67,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
 
   const noIptables = iptablesProblem();
   const kinds = noIptables ? ALL_FAULTS.filter((k) => !NETWORK_FAULTS.includes(k)) : ALL_FAULTS;
+  const unlock = await lockNetwork(undefined, log);
   if (noIptables) log(`jepsen: no partitions in this run: ${noIptables}`);
   else resetFirewall();
 
@@ -74,6 +76,9 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   const cluster = await TestCluster.start({
     name: `jepsen${o.seed}`,
     extraArgs: ['--snapshot-every', '100'],
+  }).catch((e: unknown) => {
+    unlock();
+    throw e;
   });
   const recorder = new HistoryRecorder();
   const problems: string[] = [];
@@ -87,10 +92,11 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
     longestOutageMs = Math.max(longestOutageMs, now - lastOk);
     lastOk = now;
   };
+  let progress: NodeJS.Timeout | undefined;
   try {
     const stop = new AbortController();
     const t0 = performance.now();
-    const progress = setInterval(() => {
+    progress = setInterval(() => {
       const s = Math.round((performance.now() - t0) / 1000);
       log(`jepsen seed=${o.seed} t=${s}s fault=${state.current} ${historySummary(recorder)}`);
     }, 5000);
@@ -106,8 +112,12 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
         noteOk,
       ),
     );
-    const nemesis = runNemesis(cluster, plan, state, stop.signal);
-    await sleep(o.durationMs);
+    // A nemesis that breaks (e.g. iptables fails) ends the run early, healed.
+    const nemesis = runNemesis(cluster, plan, state, stop.signal).catch((e: unknown) => {
+      problems.push(`the nemesis failed: ${(e as Error).message}`);
+      stop.abort();
+    });
+    await sleep(o.durationMs, undefined, { signal: stop.signal }).catch(() => undefined);
     stop.abort();
     await nemesis;
     await Promise.all(workers);
@@ -131,6 +141,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   } catch (e) {
     problems.push(`the run broke off: ${(e as Error).message}`);
   } finally {
+    clearInterval(progress);
     if (!noIptables) clearRules();
   }
   const { result, report } = judgeHistory(recorder, historyPath);
@@ -140,6 +151,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
     logsPath = cluster.saveLogs(join(outDir, `nodes-${stamp}.log`));
   }
   await cluster.stop();
+  unlock();
   return {
     seed: o.seed,
     ok: problems.length === 0,
