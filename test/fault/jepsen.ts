@@ -7,13 +7,13 @@
 // Used by test/fault/jepsen.test.ts (short) and scripts/jepsen.js (long).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryRecorder } from '../../src/check/history.js';
 import type { CheckResult } from '../../src/check/linearizability.js';
 import { Prng } from '../../src/sim/prng.js';
 import { TestCluster } from './cluster-harness.js';
+import { FAULT_OUT_DIR } from './fault-fixture.js';
 import { clearRules, iptablesProblem, resetFirewall } from './iptables.js';
 import { lockNetwork } from './machine-lock.js';
 import {
@@ -34,7 +34,7 @@ export interface JepsenOptions {
   clients?: number;
   /** Keys the clients share (default 5). */
   keys?: number;
-  /** Where the history and node logs go on failure (default: the temp dir). */
+  /** Where the history and node logs go on failure (default $TMPDIR/distdb-fault). */
   outDir?: string;
   /** Progress lines (about every 5 s) and notes. */
   log?: (line: string) => void;
@@ -60,7 +60,7 @@ export interface JepsenReport {
 
 export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   const log = o.log ?? ((): void => undefined);
-  const outDir = o.outDir ?? join(tmpdir(), 'distdb-jepsen');
+  const outDir = o.outDir ?? FAULT_OUT_DIR;
   mkdirSync(outDir, { recursive: true });
   const stamp = `seed${o.seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const historyPath = join(outDir, `history-${stamp}.json`);
