@@ -1,4 +1,4 @@
-// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N]`:
+// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--nodes N]`:
 // the long Jepsen-style run against a real 3-node cluster (see
 // test/fault/jepsen.ts). Prints the seed first, a progress line every 5 s, and
 // on failure the paths of the saved history and node logs.
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     clients: { type: 'string', default: '6' },
     keys: { type: 'string', default: '5' },
+    nodes: { type: 'string', default: '3' },
     out: { type: 'string' },
     check: { type: 'string' },
   },
@@ -49,6 +50,7 @@ const report = await runJepsen({
   durationMs: duration * 1000,
   clients: count('clients', values.clients, 1),
   keys: count('keys', values.keys, 1),
+  nodes: count('nodes', values.nodes, 3),
   outDir: values.out,
   log: (line) => console.log(line),
 });

@@ -32,6 +32,8 @@ export interface JepsenOptions {
   durationMs: number;
   /** Concurrent clients (default 6), spread round-robin over the nodes. */
   clients?: number;
+  /** Cluster size (default 3). */
+  nodes?: number;
   /** Keys the clients share (default 5). */
   keys?: number;
   /** Where the history and node logs go on failure (default $TMPDIR/distdb-fault). */
@@ -75,6 +77,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   // Frequent snapshots, so restarted nodes also catch up from snapshots.
   const cluster = await TestCluster.start({
     name: `jepsen${o.seed}`,
+    size: o.nodes ?? 3,
     extraArgs: ['--snapshot-every', '100'],
   }).catch((e: unknown) => {
     unlock();

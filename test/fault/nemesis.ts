@@ -104,22 +104,34 @@ export async function runNemesis(
     if (stop.aborted) break;
     const id = await chooseTarget(cluster, f);
     const others = cluster.nodes.filter((n) => n.id !== id);
-    const host = cluster.node(id).host;
     // cut-link: the target loses its link to one other node only.
     const peer = others[f.pick % others.length]!;
-    const what = f.kind === 'cut-link' ? `${f.kind} ${id}-${peer.id}` : `${f.kind} ${id}`;
+    // partition: the target and as many more as still leave a majority on the other side.
+    const minority = Math.floor((cluster.nodes.length - 1) / 2);
+    const rotated = [
+      ...others.slice(f.pick % others.length),
+      ...others.slice(0, f.pick % others.length),
+    ];
+    const side = [cluster.node(id), ...rotated.slice(0, minority - 1)];
+    const rest = others.filter((n) => !side.includes(n));
+    const what =
+      f.kind === 'cut-link'
+        ? `${f.kind} ${id}-${peer.id}`
+        : f.kind === 'partition'
+          ? `${f.kind} ${side.map((n) => n.id).join('+')}`
+          : `${f.kind} ${id}`;
     state.current = what;
     note(`start ${what} (${f.target}) for ${f.durationMs} ms`);
     try {
       if (f.kind === 'kill') await cluster.kill(id);
       else if (f.kind === 'kill-storage') cluster.killStorage(id);
       else if (f.kind === 'pause') cluster.pause(id);
-      else if (f.kind === 'partition')
+      else if (f.kind === 'partition') {
         partition(
-          [host],
-          others.map((n) => n.host),
+          side.map((n) => n.host),
+          rest.map((n) => n.host),
         );
-      else partition([host], [peer.host]);
+      } else partition([cluster.node(id).host], [peer.host]);
       await sleep(f.durationMs, undefined, { signal: stop }).catch(() => undefined);
     } finally {
       if (f.kind === 'kill') await cluster.restart(id);
