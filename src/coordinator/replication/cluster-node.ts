@@ -354,6 +354,10 @@ export class ClusterNode implements Replication {
           );
           result = decodeResult(reply);
         } else {
+          // Leaderless for longer than an election timeout: a majority is out of
+          // reach, so say so now rather than make every request wait out its deadline.
+          const down = this.noLeaderFor();
+          if (down !== null) throw clusterDown(down, outcome);
           await this.waitForLeader(Math.min(remaining, 200));
           continue;
         }
@@ -424,6 +428,8 @@ export class ClusterNode implements Replication {
       const remaining = deadline - Date.now();
       if (remaining <= 0)
         throw this.giveUp('the leader did not confirm a read index in time', null);
+      const down = this.noLeaderFor();
+      if (down !== null) throw clusterDown(down, null);
       const d = this.driver;
       if (d === null) {
         await sleep(Math.min(100, remaining));
