@@ -22,6 +22,7 @@ test('jepsen: get/put/cas under kills, pauses and partitions is linearizable', a
     `${report.summary}; longest stretch without a successful op: ${report.longestOutageMs} ms`,
   );
   for (const e of report.faults) t.diagnostic(`  ${e.atMs} ms ${e.text}`);
+  for (const [text, n] of report.errors.slice(0, 10)) t.diagnostic(`  ${n}x ${text}`);
   const where = `seed ${seed}; history: ${report.historyPath}; node logs: ${report.logsPath}`;
   assert.ok(report.ok, `${report.problems.join('\n')}\n${where}`);
   assert.equal(report.check.verdict, 'ok');

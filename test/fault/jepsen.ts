@@ -58,6 +58,8 @@ export interface JepsenReport {
   logsPath: string | null;
   /** Longest stretch without any successful operation, in ms. */
   longestOutageMs: number;
+  /** The errors clients saw, by text (numbers masked), most frequent first. */
+  errors: Array<[string, number]>;
 }
 
 export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
@@ -87,6 +89,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   const problems: string[] = [];
   const keys = Array.from({ length: o.keys ?? 5 }, (_, i) => `jk${i}`);
   const state: NemesisState = { current: 'none', events: [] };
+  const errorTally = new Map<string, number>();
   let logsPath: string | null = null;
   let lastOk = performance.now();
   let longestOutageMs = 0;
@@ -107,6 +110,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
       worker(
         cluster,
         recorder,
+        errorTally,
         i,
         keys,
         new Prng(o.seed * 31 + i),
@@ -166,6 +170,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
     historyPath,
     logsPath,
     longestOutageMs: Math.round(longestOutageMs),
+    errors: [...errorTally].sort((a, b) => b[1] - a[1]),
   };
 }
 
@@ -173,6 +178,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
 async function worker(
   cluster: TestCluster,
   recorder: HistoryRecorder,
+  errorTally: Map<string, number>,
   index: number,
   keys: readonly string[],
   rng: Prng,
@@ -182,7 +188,7 @@ async function worker(
 ): Promise<void> {
   const node = cluster.nodes[index % cluster.nodes.length]!;
   const client = await cluster.client(node.id, 2000);
-  const rc = new RecordedClient(recorder, client, `c${index}`);
+  const rc = new RecordedClient(recorder, client, `c${index}`, errorTally);
   /** The last value this client saw per key: a plausible `expected` for CAS. */
   const seen = new Map<string, string>();
   let seq = 0;

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryRecorder } from '../../src/check/history.js';
 import { outPath, withCluster } from './fault-fixture.js';
 import { heal, partition } from './iptables.js';
@@ -91,6 +92,44 @@ test('a partitioned leader stops acknowledging; the majority serves; all converg
       assert.notEqual(local.get('reg'), 'before', `${id} never saw the majority's write`);
     }
     const { result, report } = judgeHistory(recorder, outPath('partition-history', 'json'));
+    assert.equal(result.verdict, 'ok', report);
+  });
+});
+
+// A connection is one client session: writes refused while its node was cut
+// off must not leave that session unusable once the partition heals.
+test('a connection whose writes were refused while cut off writes again after healing', async (t) => {
+  await withCluster(t, 'partition-session', { partitions: true }, async (cluster) => {
+    const recorder = new HistoryRecorder();
+    const { leader } = await cluster.waitForLeader();
+    const cut = cluster.nodes.find((n) => n.id !== leader)!;
+    const rest = cluster.nodes.filter((n) => n !== cut);
+    const client = new RecordedClient(recorder, await cluster.client(cut.id, 8000), 'c');
+    partition(
+      [cut.host],
+      rest.map((n) => n.host),
+    );
+    for (let i = 0; i < 2; i++) {
+      const r = await client.put('k', `refused-${i}`);
+      assert.notEqual(r.status, 'ok', 'a cut-off follower acknowledged a write');
+    }
+    heal();
+    await cluster.waitForLeader();
+    // Retryable refusals are fine for a few seconds while the node catches up; then it must write.
+    const errors: string[] = [];
+    const until = performance.now() + 10_000;
+    let ok = false;
+    while (!ok && performance.now() < until) {
+      const r = await client.put('k', 'after-heal');
+      ok = r.status === 'ok';
+      if (r.status !== 'ok') errors.push(r.error.message);
+      if (!ok) await sleep(200);
+    }
+    assert.ok(
+      ok,
+      `the same connection cannot write after healing:\n${[...new Set(errors)].join('\n')}`,
+    );
+    const { result, report } = judgeHistory(recorder, outPath('partition-session-history', 'json'));
     assert.equal(result.verdict, 'ok', report);
   });
 });

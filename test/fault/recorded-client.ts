@@ -41,6 +41,8 @@ export class RecordedClient {
     private readonly recorder: HistoryRecorder,
     private readonly client: Client,
     private readonly base: string,
+    /** Counts errors by their text (numbers masked), if given. */
+    private readonly errorTally?: Map<string, number>,
   ) {}
 
   /** The client name in the history; a new one after every unknown outcome. */
@@ -93,6 +95,10 @@ export class RecordedClient {
       return { status: 'ok', value };
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
+      if (this.errorTally) {
+        const text = `${error.name}: ${error.message.replace(/\d+(\.\d+)?/g, 'N')}`;
+        this.errorTally.set(text, (this.errorTally.get(text) ?? 0) + 1);
+      }
       if (outcomeOfError(e) === 'fail') {
         h.fail();
         return { status: 'fail', error };

@@ -49,9 +49,9 @@ export class WriteLoad implements AckLog {
     await this.running;
   }
 
-  /** When the first acknowledgement at or after `t` came, or null. */
+  /** When the first write sent at or after `t` was acknowledged, or null. */
   firstAckAfter(t: number): number | null {
-    return this.acks.find((a) => a.ackedAt >= t)?.ackedAt ?? null;
+    return this.acks.find((a) => a.sentAt >= t)?.ackedAt ?? null;
   }
 
   /** How many writes sent at or after `t` were acknowledged. */
