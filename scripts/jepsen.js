@@ -6,17 +6,31 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '600' },
-    seed: { type: 'string' },
-    clients: { type: 'string', default: '6' },
-    keys: { type: 'string', default: '5' },
-    nodes: { type: 'string', default: '3' },
-    out: { type: 'string' },
-    check: { type: 'string' },
-  },
-});
+const USAGE =
+  'usage: npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--nodes N] [--out DIR]\n' +
+  '       npm run jepsen -- --check HISTORY.json';
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '600' },
+      seed: { type: 'string' },
+      clients: { type: 'string', default: '6' },
+      keys: { type: 'string', default: '5' },
+      nodes: { type: 'string', default: '3' },
+      out: { type: 'string' },
+      check: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  }));
+} catch (e) {
+  console.error(`jepsen: ${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function count(name, text, min) {
   const n = Number(text);
@@ -31,7 +45,13 @@ if (values.check !== undefined) {
   const { historyFromJSON } = await import('../dist/src/check/history.js');
   const { checkLinearizability, formatCheckResult } =
     await import('../dist/src/check/linearizability.js');
-  const ops = historyFromJSON(readFileSync(values.check, 'utf8'));
+  let ops;
+  try {
+    ops = historyFromJSON(readFileSync(values.check, 'utf8'));
+  } catch (e) {
+    console.error(`jepsen: cannot read the history ${values.check}: ${e.message}`);
+    process.exit(2);
+  }
   const result = checkLinearizability(ops);
   console.log(`${values.check}: ${ops.length} operations`);
   console.log(formatCheckResult(result));
@@ -58,6 +78,7 @@ for (const e of report.faults) console.log(`  ${e.atMs} ms ${e.text}`);
 console.log(
   `${report.summary}; longest stretch without a successful op: ${report.longestOutageMs} ms`,
 );
+for (const [text, n] of report.errors.slice(0, 10)) console.log(`  ${n}x ${text}`);
 console.log(report.checkReport);
 if (report.ok) {
   console.log(`jepsen: seed ${seed} passed`);
