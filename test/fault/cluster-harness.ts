@@ -192,11 +192,6 @@ export class TestCluster {
     return n;
   }
 
-  /** Nodes whose process runs (paused or not). */
-  get up(): TestNode[] {
-    return this.nodes.filter((n) => n.proc !== null);
-  }
-
   private async launch(n: TestNode): Promise<void> {
     const args = [
       'node',
@@ -345,7 +340,7 @@ export class TestCluster {
    * Resolves with its id and how long the wait took.
    */
   async waitForLeader(
-    options: { among?: string[]; timeoutMs?: number; not?: string } = {},
+    options: { among?: string[]; timeoutMs?: number } = {},
   ): Promise<{ leader: string; term: number; waitedMs: number }> {
     const among = options.among ?? this.nodes.map((n) => n.id);
     const timeoutMs = options.timeoutMs ?? 20_000;
@@ -358,7 +353,7 @@ export class TestCluster {
         ...[...st.values()].map((s) => s?.members.filter((m) => m.role === 'voter').length ?? 0),
       );
       for (const s of st.values()) {
-        if (!s || s.role !== 'leader' || s.id === options.not) continue;
+        if (!s || s.role !== 'leader') continue;
         const agree = [...st.values()].filter(
           (o) => o && o.leader === s.id && o.term === s.term,
         ).length;
@@ -427,7 +422,7 @@ export class TestCluster {
     return path;
   }
 
-  outputOf(n: TestNode): string {
+  private outputOf(n: TestNode): string {
     return n.pastOutput + (n.proc?.output() ?? '');
   }
 
@@ -437,7 +432,7 @@ export class TestCluster {
     this.stopHooks.push(hook);
   }
 
-  async stop(options: { keepData?: boolean } = {}): Promise<void> {
+  async stop(): Promise<void> {
     for (const hook of this.stopHooks.splice(0)) await hook().catch(() => undefined);
     for (const id of [...this.admins.keys()]) await this.dropAdmin(id);
     for (const c of this.clients) await c.close().catch(() => undefined);
@@ -456,7 +451,7 @@ export class TestCluster {
         n.proc = null;
       }),
     );
-    if (!options.keepData) for (const d of this.dirs) d.remove();
+    for (const d of this.dirs) d.remove();
   }
 }
 
@@ -465,7 +460,7 @@ function describe(s: ClusterStatus): string {
 }
 
 /** Live child pids of `pid`, from /proc/<pid>/task/<tid>/children. */
-export function childrenOf(pid: number): number[] {
+function childrenOf(pid: number): number[] {
   const out: number[] = [];
   try {
     for (const tid of readdirSafe(`/proc/${pid}/task`)) {
@@ -486,7 +481,7 @@ function readdirSafe(path: string): string[] {
   }
 }
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
