@@ -100,6 +100,13 @@ export async function connectStorage(
     await client.hello();
   } catch (err) {
     client.fail(err as Error);
+    // The socket accepted, then the engine went away mid-hello (e.g. it is
+    // dying): to the caller that is the same as not reaching it at all.
+    if (err instanceof StorageUnavailableError) {
+      throw new StorageUnavailableError(
+        `cannot reach the storage engine at ${socketPath}: ${err.message} (is \`distdb storage\` running?)`,
+      );
+    }
     throw err;
   } finally {
     clearTimeout(timer);
