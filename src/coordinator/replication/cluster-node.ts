@@ -75,6 +75,7 @@ export class ClusterNode implements Replication {
   private readonly sessions = new WeakMap<ReplicationClient, { clientId: string; seq: number }>();
   /** Distinguishes this process's client sessions from those of earlier runs. */
   private readonly incarnation = randomBytes(6).toString('hex');
+  private sessionGeneration = 0;
   clientAddress = '';
   readonly membership: Membership;
   private readonly peerRequests: PeerRequests;
@@ -319,16 +320,28 @@ export class ClusterNode implements Replication {
   // ---- client requests -------------------------------------------------
 
   write(client: ReplicationClient, command: KvCommand): Promise<KvResult> {
-    let s = this.sessions.get(client);
-    if (s === undefined) {
-      s = { clientId: `${this.id}/${this.incarnation}/${client.id}`, seq: 0 };
-      this.sessions.set(client, s);
-    }
+    const s = this.sessions.get(client) ?? this.newSession(client);
     s.seq++;
-    return this.submit({ session: { clientId: s.clientId, seq: s.seq }, command });
+    return this.submit(client, { session: { clientId: s.clientId, seq: s.seq }, command });
   }
 
-  private async submit(proposal: Proposal): Promise<KvResult> {
+  /**
+   * A fresh session for the connection. The state machine answers
+   * session-expired when it does not know a session at that seq: the session
+   * was evicted, or its earlier writes were refused before being proposed, so
+   * it never started. Either way the connection goes on in a new session.
+   */
+  private newSession(client: ReplicationClient): { clientId: string; seq: number } {
+    const s = {
+      clientId: `${this.id}/${this.incarnation}/${client.id}.${++this.sessionGeneration}`,
+      seq: 0,
+    };
+    this.sessions.set(client, s);
+    return s;
+  }
+
+  private async submit(client: ReplicationClient, first: Proposal): Promise<KvResult> {
+    let proposal = first;
     const deadline = Date.now() + this.settings.requestTimeoutMs;
     let outcome: WriteOutcome = 'not-applied';
     let encoded: Uint8Array | null = null;
@@ -361,7 +374,25 @@ export class ClusterNode implements Replication {
           await this.waitForLeader(Math.min(remaining, 200));
           continue;
         }
-        if (result.op === 'session-expired') throw sessionSuperseded();
+        if (result.op === 'session-expired') {
+          // Nothing was applied by this attempt. The session was evicted, or it
+          // never started because its first writes were refused before being
+          // proposed: either way the connection goes on in a new session.
+          const current = this.sessions.get(client);
+          const sent = proposal.session;
+          const renewedByAnother = current !== undefined && current.clientId !== sent?.clientId;
+          const overtaken =
+            !renewedByAnother && current !== undefined && current.seq > (sent?.seq ?? 0);
+          const s = renewedByAnother && current ? current : this.newSession(client);
+          if (outcome === 'maybe-applied') throw sessionSuperseded();
+          // A later pipelined write of this connection already went ahead:
+          // writing this one now would reorder them, so let the client decide.
+          if (overtaken) throw tryAgain('a later write of this connection overtook it', outcome);
+          s.seq++;
+          proposal = { ...proposal, session: { clientId: s.clientId, seq: s.seq } };
+          encoded = null;
+          continue;
+        }
         return result;
       } catch (err) {
         const next = this.classify(err, outcome);
