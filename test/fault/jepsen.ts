@@ -187,7 +187,8 @@ async function worker(
   noteOk: () => void,
 ): Promise<void> {
   const node = cluster.nodes[index % cluster.nodes.length]!;
-  const client = await cluster.client(node.id, 2000);
+  // Longer than the nodes' 5 s request timeout: their clear answer comes before ours.
+  const client = await cluster.client(node.id, 6000);
   const rc = new RecordedClient(recorder, client, `c${index}`, errorTally);
   /** The last value this client saw per key: a plausible `expected` for CAS. */
   const seen = new Map<string, string>();
