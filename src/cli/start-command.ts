@@ -33,6 +33,8 @@ interface RunningNode {
 
 const NODE_READY = /distdb node ready host=(\S+) port=(\d+)/;
 const READY_TIMEOUT_MS = 30_000;
+const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 export function startCommand(): Command {
   return new Command('start')
@@ -90,16 +92,35 @@ async function start(flags: StartFlags): Promise<void> {
     process.stderr.write(`distdb start: ${(err as Error).message}\n`);
     return stopAll(1);
   }
-  for (const n of nodes) {
+  // One node failing is what the cluster is built to survive: the others keep
+  // serving while it is restarted, as a supervisor on a real machine would.
+  const restart = (n: RunningNode, delayMs: number): void => {
+    setTimeout(() => {
+      if (stopping) return;
+      startNode(n.id, host, n.port, peers, n.dataDir).then(
+        (again) => {
+          nodes[nodes.indexOf(n)] = again;
+          process.stderr.write(`distdb start: node ${n.id} is back\n`);
+          supervise(again);
+        },
+        (err: unknown) => {
+          process.stderr.write(`distdb start: ${(err as Error).message}\n`);
+          restart(n, Math.min(delayMs * 2, MAX_RESTART_DELAY_MS));
+        },
+      );
+    }, delayMs);
+  };
+  const supervise = (n: RunningNode): void => {
     n.child.once('exit', (code, signal) => {
       if (stopping) return;
       process.stderr.write(
         `distdb start: node ${n.id} stopped unexpectedly (${signal ?? `status ${code}`}); ` +
-          `see its log: ${shortPath(n.logFile)}\n`,
+          `the others keep serving; restarting it (log: ${shortPath(n.logFile)})\n`,
       );
-      void stopAll(1);
+      restart(n, RESTART_DELAY_MS);
     });
-  }
+  };
+  for (const n of nodes) supervise(n);
   process.stdout.write(banner(nodes));
 }
 

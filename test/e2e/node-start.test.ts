@@ -1,10 +1,10 @@
 // `distdb start` (what `npm start` runs) in a fresh directory: a local
 // 3-node cluster that says how to connect, serves through any node, keeps
-// data under ./data/n1..n3, stops every process on Ctrl-C and keeps the data
-// for the next start.
+// data under ./data/n1..n3, restarts a node that dies while the others serve,
+// stops every process on Ctrl-C and keeps the data for the next start.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '../../src/index.js';
@@ -49,6 +49,22 @@ test('distdb start runs 3 nodes, prints how to connect, serves, stops everything
     const second = await connect({ port: port + 1 });
     assert.equal(await second.getString('started'), 'yes', 'the data survived a restart');
     await second.close();
+    processes = descendants(again.pid);
+
+    // kill -9 of one node: the cluster keeps serving and the node comes back.
+    const n2 = processes.find((pid) => {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args.includes('node') && args[args.indexOf('--id') + 1] === 'n2';
+    });
+    assert.ok(n2 !== undefined, 'no n2 node process');
+    process.kill(n2, 'SIGKILL');
+    const survivor = await connect({ port, timeoutMs: 10_000 });
+    await survivor.put('while-n2-down', 'ok');
+    await survivor.close();
+    await again.waitFor(/node n2 is back/, 30_000);
+    const back = await connect({ port: port + 1 });
+    assert.equal(await back.getString('while-n2-down'), 'ok', 'the restarted node caught up');
+    await back.close();
     processes = descendants(again.pid);
     again.kill('SIGINT');
     assert.equal(await again.exited, 0);
