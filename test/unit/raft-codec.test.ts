@@ -15,6 +15,7 @@ import {
   encodeMessage,
   encodeSnapshotMetadata,
 } from '../../src/raft/codec.js';
+import { makeMessage } from '../../src/raft/message.js';
 import type { Entry, Message, MessageType, SnapshotMetadata } from '../../src/raft/types.js';
 
 const uint = fc.maxSafeNat();
@@ -163,21 +164,7 @@ describe('raft codec', () => {
   });
 
   it('refuses an entry count the input cannot hold instead of allocating for it', () => {
-    const m = encodeMessage({
-      type: 'append',
-      group: 1,
-      from: 'a',
-      to: 'b',
-      term: 1,
-      logTerm: 0,
-      index: 0,
-      entries: [],
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      snapshot: null,
-      context: null,
-    });
+    const m = encodeMessage(makeMessage({ type: 'append', to: 'b' }, 'a', 1, 1));
     // The entry count sits after: version, kind, type, group(8), from(4+1), to(4+1), term, logTerm, index (8 each).
     const at = 3 + 8 + 5 + 5 + 24;
     const bad = m.slice();

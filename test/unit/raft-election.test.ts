@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { makeMessage } from '../../src/raft/message.js';
 import { Cluster } from '../helpers/raft-cluster.js';
 
 const ids = ['a', 'b', 'c'];
@@ -80,21 +81,7 @@ describe('raft election', () => {
     c.tickAll(1); // c learns term 1 and its leader from a heartbeat, without having voted
     assert.deepEqual([c.node('c').status().vote, c.node('c').status().leader], [null, 'a']);
     c.delivered = [];
-    c.deliver({
-      type: 'vote',
-      group: 1,
-      from: 'b',
-      to: 'c',
-      term: 1,
-      logTerm: 1,
-      index: 9,
-      entries: [],
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      snapshot: null,
-      context: null,
-    });
+    c.deliver(makeMessage({ type: 'vote', to: 'c', logTerm: 1, index: 9 }, 'b', 1, 1));
     c.flush();
     const answer = c.inbox.find((m) => m.type === 'vote-response');
     assert.equal(answer?.reject, true);

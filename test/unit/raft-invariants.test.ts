@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { makeMessage, type MessageFields } from '../../src/raft/message.js';
 import { Raft } from '../../src/raft/raft.js';
 import { RawNode } from '../../src/raft/raw-node.js';
 import { RaftInvariantError, type Message, type PersistedState } from '../../src/raft/types.js';
@@ -12,20 +13,9 @@ const fresh = (voters = ['a', 'b', 'c']): PersistedState => ({
   initialConf: { voters, learners: [] },
 });
 
-function msg(fields: Partial<Message> & Pick<Message, 'type' | 'from' | 'to' | 'term'>): Message {
-  return {
-    group: 1,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    snapshot: null,
-    context: null,
-    ...fields,
-  };
-}
+/** A message as a peer would send it: the shared builder, with the sender fields spelled out. */
+const msg = (fields: MessageFields & Pick<Message, 'from' | 'term'>): Message =>
+  makeMessage(fields, fields.from, 1, fields.term);
 
 function invariantError(fn: () => void, pattern: RegExp): RaftInvariantError {
   try {
