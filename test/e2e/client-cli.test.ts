@@ -4,53 +4,40 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { freePort, tempDir, type Proc } from '../helpers/processes.js';
-import { runDistdb, startNode } from './node-helpers.js';
+import { test } from 'node:test';
+import { freePort } from '../helpers/processes.js';
+import { nodeForFile, runDistdb } from './node-helpers.js';
 
-let dir: ReturnType<typeof tempDir>;
-let port: number;
-let node: Proc;
-
-before(async () => {
-  dir = tempDir();
-  port = await freePort();
-  node = await startNode(join(dir.path, 'data'), port);
-});
-
-after(async () => {
-  await node?.stop();
-  dir?.remove();
-});
+const shared = nodeForFile();
 
 test('one command: prints the reply and exits 0', async () => {
   const set = await runDistdb([
     'client',
     '--port',
-    String(port),
+    String(shared.port),
     'PUT',
     'cli:greeting',
     'hello world',
   ]);
   assert.equal(set.code, 0, set.stderr);
   assert.equal(set.stdout, 'OK\n');
-  const get = await runDistdb(['client', '--port', String(port), 'GET', 'cli:greeting']);
+  const get = await runDistdb(['client', '--port', String(shared.port), 'GET', 'cli:greeting']);
   assert.equal(get.code, 0, get.stderr);
   assert.equal(get.stdout, 'hello world\n');
-  const missing = await runDistdb(['client', '--port', String(port), 'GET', 'cli:missing']);
+  const missing = await runDistdb(['client', '--port', String(shared.port), 'GET', 'cli:missing']);
   assert.equal(missing.code, 0);
   assert.equal(missing.stdout, '(nil)\n');
 });
 
 test('arguments that look like options are passed through to the command', async () => {
-  const set = await runDistdb(['client', '--port', String(port), 'SET', 'cli:neg', '-1']);
+  const set = await runDistdb(['client', '--port', String(shared.port), 'SET', 'cli:neg', '-1']);
   assert.equal(set.code, 0, set.stderr);
-  const get = await runDistdb(['client', '--port', String(port), 'GET', 'cli:neg']);
+  const get = await runDistdb(['client', '--port', String(shared.port), 'GET', 'cli:neg']);
   assert.equal(get.stdout, '-1\n');
 });
 
 test('one command: an error reply exits 1 and says what went wrong on stderr', async () => {
-  const r = await runDistdb(['client', '--port', String(port), 'GET']);
+  const r = await runDistdb(['client', '--port', String(shared.port), 'GET']);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^\(error\) ERR .*wrong number of arguments/i);
@@ -65,12 +52,12 @@ test('no node: exits 1 and says how to start one', async () => {
 });
 
 test('HOST_PORT from the environment, and from .env in the working directory', async () => {
-  const env = await runDistdb(['client', 'PING'], { env: { HOST_PORT: String(port) } });
+  const env = await runDistdb(['client', 'PING'], { env: { HOST_PORT: String(shared.port) } });
   assert.equal(env.code, 0, env.stderr);
   assert.equal(env.stdout, 'PONG\n');
-  const cwd = join(dir.path, 'app');
+  const cwd = join(shared.dir, 'app');
   mkdirSync(cwd);
-  writeFileSync(join(cwd, '.env'), `HOST_IP_ADDR=127.0.0.1\nHOST_PORT=${port}\n`);
+  writeFileSync(join(cwd, '.env'), `HOST_IP_ADDR=127.0.0.1\nHOST_PORT=${shared.port}\n`);
   const dotenv = await runDistdb(['client', 'PING'], { cwd });
   assert.equal(dotenv.code, 0, dotenv.stderr);
   assert.equal(dotenv.stdout, 'PONG\n');
@@ -90,7 +77,7 @@ test('the shell through a pipe runs each line and prints readable replies', asyn
     'help GET',
     'GET a',
   ].join('\n');
-  const r = await runDistdb(['client', '--port', String(port)], { input: input + '\n' });
+  const r = await runDistdb(['client', '--port', String(shared.port)], { input: input + '\n' });
   assert.equal(r.code, 0, r.stderr);
   const expected = [
     'OK',
@@ -117,11 +104,11 @@ test('the shell through a pipe runs each line and prints readable replies', asyn
 });
 
 test('the shell stops at quit, and leaves nothing unsent before it', async () => {
-  const r = await runDistdb(['client', '--port', String(port)], {
+  const r = await runDistdb(['client', '--port', String(shared.port)], {
     input: 'SET q 1\nquit\nSET q 2\n',
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'OK\n');
-  const get = await runDistdb(['client', '--port', String(port), 'GET', 'q']);
+  const get = await runDistdb(['client', '--port', String(shared.port), 'GET', 'q']);
   assert.equal(get.stdout, '1\n');
 });

@@ -6,26 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { DISTDB_MAIN, freePort, tempDir, type Proc } from '../helpers/processes.js';
-import { startNode } from './node-helpers.js';
+import { test } from 'node:test';
+import { DISTDB_MAIN } from '../helpers/processes.js';
+import { nodeForFile } from './node-helpers.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-let dir: ReturnType<typeof tempDir>;
-let port: number;
-let node: Proc;
-
-before(async () => {
-  dir = tempDir();
-  port = await freePort();
-  node = await startNode(join(dir.path, 'data'), port);
-});
-
-after(async () => {
-  await node?.stop();
-  dir?.remove();
-});
+const shared = nodeForFile();
 
 interface Terminal {
   /** Types `keys`, then waits until the screen output after the previous match matches `re`. */
@@ -79,9 +66,9 @@ test(
   'prompt, tab completion, history kept across sessions, Ctrl-D',
   { skip: !hasScript },
   async () => {
-    const history = join(dir.path, 'history');
-    const args = ['client', '--port', String(port), '--history-file', history];
-    const prompt = new RegExp(`127\\.0\\.0\\.1:${port}> `);
+    const history = join(shared.dir, 'history');
+    const args = ['client', '--port', String(shared.port), '--history-file', history];
+    const prompt = new RegExp(`127\\.0\\.0\\.1:${shared.port}> `);
 
     const first = terminal(args);
     await first.send('', /Type help for commands/);

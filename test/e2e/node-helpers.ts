@@ -4,7 +4,9 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DISTDB_MAIN, startDistdb, type Proc } from '../helpers/processes.js';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { DISTDB_MAIN, freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 
 export const NODE_READY = /distdb node ready host=(\S+) port=(\d+)/;
 
@@ -22,6 +24,28 @@ export async function startNode(
     throw err;
   }
   return proc;
+}
+
+/**
+ * One node shared by every test of a file: started before them (data in
+ * `<dir>/data`), stopped and its temp dir removed after them. The fields are
+ * filled in once the `before` hook ran.
+ */
+export function nodeForFile(): { dir: string; port: number } {
+  const shared = { dir: '', port: 0 };
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let node: Proc | undefined;
+  before(async () => {
+    dir = tempDir();
+    shared.dir = dir.path;
+    shared.port = await freePort();
+    node = await startNode(join(dir.path, 'data'), shared.port);
+  });
+  after(async () => {
+    await node?.stop();
+    dir?.remove();
+  });
+  return shared;
 }
 
 export function isAlive(pid: number): boolean {
