@@ -7,6 +7,8 @@
 // arguments), so they are never overwritten: growing allocates a new buffer.
 // Callers must not modify a chunk after pushing it.
 
+import { RespProtocolError } from './protocol-error.js';
+
 const EMPTY = Buffer.alloc(0);
 const MIN_CAPACITY = 4096;
 
@@ -18,6 +20,8 @@ export class InputBuffer {
   end = 0;
   /** Whether `buf` is ours (bytes after `end` may be written). */
   private owned = false;
+  /** Unread bytes already searched for a LF, so a long line arriving in pieces is scanned once. */
+  private scanned = 0;
 
   get available(): number {
     return this.end - this.start;
@@ -50,11 +54,35 @@ export class InputBuffer {
     this.moveTo(Math.max(MIN_CAPACITY, n));
   }
 
-  /** Index of the next LF at or after `from`, or -1. */
-  indexOfLF(from: number): number {
-    if (from >= this.end) return -1;
-    const i = this.buf.indexOf(0x0a, from);
-    return i >= 0 && i < this.end ? i : -1;
+  /**
+   * Index in `buf` of the LF ending the line that starts at `start`, or -1
+   * when it has not arrived yet (the caller checks `available` against its
+   * line limit). Nothing is consumed.
+   */
+  lineEnd(): number {
+    const from = this.start + this.scanned;
+    const i = from < this.end ? this.buf.indexOf(0x0a, from) : -1;
+    if (i < 0 || i >= this.end) {
+      this.scanned = this.available;
+      return -1;
+    }
+    this.scanned = 0;
+    return i;
+  }
+
+  /**
+   * Consumes `len` bytes and the CR LF after them and returns the bytes (a
+   * view, not a copy), or null when they have not all arrived. Throws
+   * `missingCRLF` when the bytes after them are not CR LF.
+   */
+  takeTerminated(len: number, missingCRLF: string): Buffer | null {
+    if (this.available < len + 2) return null;
+    const at = this.start;
+    if (this.buf[at + len] !== 0x0d || this.buf[at + len + 1] !== 0x0a) {
+      throw new RespProtocolError(missingCRLF);
+    }
+    this.start = at + len + 2;
+    return this.buf.subarray(at, at + len);
   }
 
   private moveTo(capacity: number): void {

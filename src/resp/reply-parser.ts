@@ -36,7 +36,6 @@ interface Aggregate {
 }
 
 const CR = 0x0d;
-const LF = 0x0a;
 /** Returned by readValue when it opened a non-empty aggregate. */
 const OPENED = Symbol('opened');
 
@@ -48,7 +47,6 @@ export class ReplyParser {
   private pendingLength = -1;
   /** Type byte of that bulk-like value. */
   private pendingType = 0;
-  private scanned = 0;
   private failure: RespProtocolError | null = null;
 
   constructor(limits: Partial<ReplyLimits> = {}) {
@@ -159,15 +157,9 @@ export class ReplyParser {
   }
 
   private readBulkBody(): RespValue | null {
-    const input = this.input;
     const len = this.pendingLength;
-    if (input.available < len + 2) return null;
-    const at = input.start;
-    if (input.buf[at + len] !== CR || input.buf[at + len + 1] !== LF) {
-      throw new RespProtocolError('Protocol error: expected CRLF after bulk string');
-    }
-    const body = input.buf.subarray(at, at + len);
-    input.start = at + len + 2;
+    const body = this.input.takeTerminated(len, 'Protocol error: expected CRLF after bulk string');
+    if (body === null) return null;
     this.pendingLength = -1;
     if (this.pendingType === 0x21) return { type: 'error', value: body.toString('utf8') };
     if (this.pendingType === 0x3d) {
@@ -186,15 +178,13 @@ export class ReplyParser {
   /** The next line (type byte included) without CR LF, or null if incomplete. */
   private readLine(): Buffer | null {
     const input = this.input;
-    const lf = input.indexOfLF(input.start + this.scanned);
+    const lf = input.lineEnd();
     if (lf < 0) {
-      this.scanned = input.available;
       if (input.available > this.limits.maxLineLength) {
         throw new RespProtocolError('Protocol error: reply line too long');
       }
       return null;
     }
-    this.scanned = 0;
     const lineStart = input.start;
     if (lf === lineStart || input.buf[lf - 1] !== CR) {
       throw new RespProtocolError('Protocol error: expected CRLF line ending');

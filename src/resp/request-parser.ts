@@ -31,7 +31,6 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = {
 };
 
 const CR = 0x0d;
-const LF = 0x0a;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
 /** Arguments at least this long get their whole size reserved up front (Redis: PROTO_MBULK_BIG_ARG). */
@@ -48,8 +47,6 @@ export class RequestParser {
   private bulkLength = -1;
   /** Bytes the current command has declared so far (checked against maxRequestSize). */
   private requestBytes = 0;
-  /** Bytes after `input.start` already searched for a line end. */
-  private scanned = 0;
   private failure: RespProtocolError | null = null;
 
   constructor(limits: Partial<RequestLimits> = {}) {
@@ -126,14 +123,12 @@ export class RequestParser {
           this.bulkLength = len;
           if (len >= BIG_ARG) input.reserve(len + 2);
         }
-        const len = this.bulkLength;
-        if (input.available < len + 2) return null;
-        const at = input.start;
-        if (input.buf[at + len] !== CR || input.buf[at + len + 1] !== LF) {
-          throw new RespProtocolError('Protocol error: expected CRLF after bulk argument');
-        }
-        this.args.push(input.buf.subarray(at, at + len));
-        input.start = at + len + 2;
+        const arg = input.takeTerminated(
+          this.bulkLength,
+          'Protocol error: expected CRLF after bulk argument',
+        );
+        if (arg === null) return null;
+        this.args.push(arg);
         this.bulkLength = -1;
         this.remaining--;
       }
@@ -147,13 +142,11 @@ export class RequestParser {
   /** The next line without its CR LF, or null if it has not fully arrived. */
   private readLine(tooLong: string): Buffer | null {
     const input = this.input;
-    const lf = input.indexOfLF(input.start + this.scanned);
+    const lf = input.lineEnd();
     if (lf < 0) {
-      this.scanned = input.available;
       if (input.available > this.limits.maxInlineLength) throw new RespProtocolError(tooLong);
       return null;
     }
-    this.scanned = 0;
     const lineStart = input.start;
     if (lf - lineStart > this.limits.maxInlineLength) throw new RespProtocolError(tooLong);
     input.start = lf + 1;
