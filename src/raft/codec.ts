@@ -63,7 +63,8 @@ function begin(kind: Kind, sizeHint = 64): ByteWriter {
   return w;
 }
 
-function open(bytes: Uint8Array, kind: Kind): ByteReader {
+/** Opens a record of `kind`, reads it, and refuses trailing bytes: every decoder goes through here. */
+function decode<T>(bytes: Uint8Array, kind: Kind, read: (r: ByteReader) => T): T {
   if (!(bytes instanceof Uint8Array)) throw new RaftCodecError(`${kind}: input is not bytes`);
   const r = new ByteReader(bytes);
   const version = r.u8('version');
@@ -74,7 +75,9 @@ function open(bytes: Uint8Array, kind: Kind): ByteReader {
   }
   const k = r.u8('kind');
   if (k !== KIND[kind]) throw new RaftCodecError(`expected a ${kind} record, got kind ${k}`);
-  return r;
+  const v = read(r);
+  r.end(kind);
+  return v;
 }
 
 function writeEntry(w: ByteWriter, e: Entry): void {
@@ -155,7 +158,10 @@ export function encodeMessage(m: Message): Uint8Array {
 }
 
 export function decodeMessage(bytes: Uint8Array): Message {
-  const r = open(bytes, 'message');
+  return decode(bytes, 'message', readMessage);
+}
+
+function readMessage(r: ByteReader): Message {
   const type = untag(MESSAGE_TYPES, r, 'message type');
   const group = r.uint('group');
   const from = r.string('from');
@@ -177,7 +183,6 @@ export function decodeMessage(bytes: Uint8Array): Message {
     snapshot = { metadata, offset, total, data: r.bytes('snapshot data') };
   }
   const context = readNullableBytes(r, 'context');
-  r.end('message');
   return {
     type,
     group,
@@ -202,10 +207,7 @@ export function encodeEntry(e: Entry): Uint8Array {
 }
 
 export function decodeEntry(bytes: Uint8Array): Entry {
-  const r = open(bytes, 'entry');
-  const e = readEntry(r);
-  r.end('entry');
-  return e;
+  return decode(bytes, 'entry', readEntry);
 }
 
 export function encodeHardState(h: HardState): Uint8Array {
@@ -218,12 +220,11 @@ export function encodeHardState(h: HardState): Uint8Array {
 }
 
 export function decodeHardState(bytes: Uint8Array): HardState {
-  const r = open(bytes, 'hardState');
-  const term = r.uint('term');
-  const vote = r.bool('vote present') ? r.string('vote') : null;
-  const commit = r.uint('commit');
-  r.end('hard state');
-  return { term, vote, commit };
+  return decode(bytes, 'hardState', (r) => {
+    const term = r.uint('term');
+    const vote = r.bool('vote present') ? r.string('vote') : null;
+    return { term, vote, commit: r.uint('commit') };
+  });
 }
 
 export function encodeSnapshotMetadata(m: SnapshotMetadata): Uint8Array {
@@ -233,10 +234,7 @@ export function encodeSnapshotMetadata(m: SnapshotMetadata): Uint8Array {
 }
 
 export function decodeSnapshotMetadata(bytes: Uint8Array): SnapshotMetadata {
-  const r = open(bytes, 'snapshotMetadata');
-  const m = readMetadata(r);
-  r.end('snapshot metadata');
-  return m;
+  return decode(bytes, 'snapshotMetadata', readMetadata);
 }
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
@@ -248,10 +246,9 @@ export function encodeConfChange(cc: ConfChange): Uint8Array {
 }
 
 export function decodeConfChange(bytes: Uint8Array): ConfChange {
-  const r = open(bytes, 'confChange');
-  const type = untag(CONF_CHANGE_TYPES, r, 'conf change type');
-  const node = r.string('node');
-  const context = r.bytes('conf change context');
-  r.end('conf change');
-  return { type, node, context };
+  return decode(bytes, 'confChange', (r) => {
+    const type = untag(CONF_CHANGE_TYPES, r, 'conf change type');
+    const node = r.string('node');
+    return { type, node, context: r.bytes('conf change context') };
+  });
 }
