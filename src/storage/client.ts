@@ -26,6 +26,7 @@ import {
   PROTOCOL_VERSION,
   errorCodeName,
 } from './protocol.js';
+import { writeThisTick } from './tick-write.js';
 
 export { StorageError, StorageTimeoutError, StorageUnavailableError } from './errors.js';
 
@@ -341,7 +342,7 @@ export class StorageClient implements StorageApi, RaftStorageApi {
         deadline: this.requestTimeoutMs > 0 ? Date.now() + this.requestTimeoutMs : Infinity,
         op: frame[8] as number,
       });
-      this.socket.write(frame);
+      writeThisTick(this.socket, frame);
     });
   }
 

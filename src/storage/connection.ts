@@ -23,6 +23,7 @@ import {
 } from './frame-codec.js';
 import { ShuttingDownError, type GroupCommitter } from './group-commit.js';
 import { ErrorCode, HELLO_MAGIC, Op, PROTOCOL_VERSION, errorCodeName } from './protocol.js';
+import { writeThisTick } from './tick-write.js';
 
 export interface ConnectionLimits {
   maxFrameBytes: number;
@@ -331,7 +332,7 @@ export class StorageConnection {
   private reply(buf: Buffer): void {
     this.inFlight--;
     if (this.closed) return;
-    this.socket.write(buf);
+    writeThisTick(this.socket, buf);
     this.pump();
   }
 
