@@ -13,11 +13,11 @@ export interface StorageSupervisorOptions {
   logLevel: string;
   /** Where log lines and the engine's own output go. */
   log: (line: string) => void;
-  /** How long the engine may take to say it is ready, in ms. */
-  readyTimeoutMs?: number;
 }
 
 const READY = /distdb storage ready socket=(\S+)/;
+/** How long the engine may take to say it is ready. */
+const READY_TIMEOUT_MS = 30_000;
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5000;
 /** An engine that stayed up this long is healthy again: the next restart is quick. */
@@ -30,10 +30,6 @@ export class StorageSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: StorageSupervisorOptions) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
 
   /** Starts the engine; resolves once it is ready, rejects if it cannot start. */
   start(): Promise<void> {
@@ -73,10 +69,10 @@ export class StorageSupervisor {
     return new Promise<void>((ok, fail) => {
       const timer = setTimeout(() => {
         log(
-          `distdb node: the storage engine did not become ready within ${this.readyTimeoutMs} ms; stopping it`,
+          `distdb node: the storage engine did not become ready within ${READY_TIMEOUT_MS} ms; stopping it`,
         );
         child.kill('SIGKILL');
-      }, this.readyTimeoutMs);
+      }, READY_TIMEOUT_MS);
       eachLine(child.stdout!, (line) => {
         log(line);
         if (!ready && READY.test(line)) {
@@ -104,10 +100,6 @@ export class StorageSupervisor {
         this.scheduleRestart(how);
       });
     });
-  }
-
-  private get readyTimeoutMs(): number {
-    return this.opts.readyTimeoutMs ?? 30_000;
   }
 
   private scheduleRestart(how: string): void {
