@@ -61,16 +61,19 @@ export class RaftLog {
     this.stabled = last;
   }
 
-  private state = (): unknown => ({
-    snapshotIndex: this.snapshotIndex,
-    snapshotTerm: this.snapshotTerm,
-    firstIndex: this.firstIndex(),
-    lastIndex: this.lastIndex(),
-    committed: this.committed,
-    applied: this.applied,
-    applying: this.applying,
-    stabled: this.stabled,
-  });
+  /** Where the log stands, for invariant reports. */
+  private state(): Record<string, number> {
+    return {
+      snapshotIndex: this.snapshotIndex,
+      snapshotTerm: this.snapshotTerm,
+      firstIndex: this.firstIndex(),
+      lastIndex: this.lastIndex(),
+      committed: this.committed,
+      applied: this.applied,
+      applying: this.applying,
+      stabled: this.stabled,
+    };
+  }
 
   firstIndex(): number {
     return this.snapshotIndex + 1;
@@ -150,11 +153,11 @@ export class RaftLog {
     if (first === undefined) return;
     const after = first.index - 1;
     invariant(after >= this.committed, 'truncating committed entries', () => ({
-      ...(this.state() as object),
+      ...this.state(),
       appendAfter: after,
     }));
     invariant(after <= this.lastIndex(), 'appending with a gap after the last entry', () => ({
-      ...(this.state() as object),
+      ...this.state(),
       appendAfter: after,
     }));
     if (after < this.lastIndex()) {
@@ -168,7 +171,7 @@ export class RaftLog {
         e.index === expect && e.term >= prevTerm,
         'appended entries not contiguous',
         () => ({
-          ...(this.state() as object),
+          ...this.state(),
           entry: { index: e.index, term: e.term },
           expectedIndex: expect,
           prevTerm,
@@ -183,7 +186,7 @@ export class RaftLog {
   /** Entries in [lo, hi] totalling at most maxBytes of payload (always at least one). */
   slice(lo: number, hi: number, maxBytes = Infinity): Entry[] {
     invariant(lo > this.snapshotIndex && hi <= this.lastIndex(), 'slice outside the log', () => ({
-      ...(this.state() as object),
+      ...this.state(),
       lo,
       hi,
     }));
@@ -201,7 +204,7 @@ export class RaftLog {
   commitTo(i: number): void {
     if (i <= this.committed) return;
     invariant(i <= this.lastIndex(), 'commit beyond the last index', () => ({
-      ...(this.state() as object),
+      ...this.state(),
       commitTo: i,
     }));
     this.committed = i;
@@ -227,7 +230,7 @@ export class RaftLog {
   restore(snapshot: Snapshot): void {
     const { index, term } = snapshot.metadata;
     invariant(index > this.committed, 'restoring a snapshot at or below commit', () => ({
-      ...(this.state() as object),
+      ...this.state(),
       snapshotIndex: index,
     }));
     this.snapshotIndex = index;
