@@ -42,6 +42,38 @@ type Row = Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & {
   keys?: [first: number, last: number, step: number];
 };
 
+const SET: Row = {
+  name: 'set',
+  arity: -3,
+  flags: ['write', 'denyoom'],
+  keys: [1, 1, 1],
+  group: 'string',
+  usage: 'key value [NX | XX] [GET]',
+  summary:
+    'Sets the value of a key; NX only if absent, XX only if present; GET returns the old value.',
+  since: '1.0.0',
+  complexity: 'O(1)',
+  handler: set,
+};
+
+const DEL: Row = {
+  name: 'del',
+  arity: -2,
+  flags: ['write'],
+  keys: [1, -1, 1],
+  group: 'generic',
+  usage: 'key [key ...]',
+  summary: 'Deletes keys atomically; returns how many existed.',
+  since: '1.0.0',
+  complexity: 'O(N) where N is the number of keys',
+  handler: del,
+};
+
+/** Another name for a command (from the original system): same arity, keys, flags and handler. */
+function alias(of: Row, name: string, summary: string): Row {
+  return { ...of, name, summary, since: '0.1.0' };
+}
+
 const ROWS: Row[] = [
   {
     name: 'get',
@@ -55,31 +87,8 @@ const ROWS: Row[] = [
     complexity: 'O(1)',
     handler: get,
   },
-  {
-    name: 'set',
-    arity: -3,
-    flags: ['write', 'denyoom'],
-    keys: [1, 1, 1],
-    group: 'string',
-    usage: 'key value [NX | XX] [GET]',
-    summary:
-      'Sets the value of a key; NX only if absent, XX only if present; GET returns the old value.',
-    since: '1.0.0',
-    complexity: 'O(1)',
-    handler: set,
-  },
-  {
-    name: 'put',
-    arity: -3,
-    flags: ['write', 'denyoom'],
-    keys: [1, 1, 1],
-    group: 'string',
-    usage: 'key value [NX | XX] [GET]',
-    summary: "Same as SET (the original system's name for it).",
-    since: '0.1.0',
-    complexity: 'O(1)',
-    handler: set,
-  },
+  SET,
+  alias(SET, 'put', "Same as SET (the original system's name for it)."),
   {
     name: 'cas',
     arity: 4,
@@ -117,30 +126,8 @@ const ROWS: Row[] = [
     complexity: 'O(N) where N is the number of keys',
     handler: mset,
   },
-  {
-    name: 'del',
-    arity: -2,
-    flags: ['write'],
-    keys: [1, -1, 1],
-    group: 'generic',
-    usage: 'key [key ...]',
-    summary: 'Deletes keys atomically; returns how many existed.',
-    since: '1.0.0',
-    complexity: 'O(N) where N is the number of keys',
-    handler: del,
-  },
-  {
-    name: 'delete',
-    arity: -2,
-    flags: ['write'],
-    keys: [1, -1, 1],
-    group: 'generic',
-    usage: 'key [key ...]',
-    summary: 'Same as DEL.',
-    since: '0.1.0',
-    complexity: 'O(N) where N is the number of keys',
-    handler: del,
-  },
+  DEL,
+  alias(DEL, 'delete', 'Same as DEL.'),
   {
     name: 'exists',
     arity: -2,
