@@ -10,7 +10,7 @@ export interface ScanOptions {
   type: string | null;
 }
 
-export const DEFAULT_SCAN_COUNT = 10;
+const DEFAULT_SCAN_COUNT = 10;
 
 export function parseScanOptions(args: readonly Buffer[], from: number): ScanOptions {
   const opts: ScanOptions = { match: null, count: DEFAULT_SCAN_COUNT, type: null };

@@ -12,7 +12,7 @@ const bulk = (s: string): RespValue => ({ type: 'bulk', value: Buffer.from(s) })
 const simple = (s: string): RespValue => ({ type: 'simple', value: s });
 
 /** ACL categories Redis would give the command, derived from its flags and group. */
-export function aclCategories(spec: CommandSpec): string[] {
+function aclCategories(spec: CommandSpec): string[] {
   const cats = [`@${spec.group}`];
   if (spec.flags.includes('write')) cats.push('@write');
   if (spec.flags.includes('readonly')) cats.push('@read');

@@ -11,7 +11,7 @@ import { KEYSPACE_GROUP } from './group.js';
 import { applyWrite, readFence } from './replicated-access.js';
 
 /** Keys examined by one SCAN call at most, whatever COUNT asks (COUNT is a hint). */
-export const MAX_SCAN_PAGE = 1000;
+const MAX_SCAN_PAGE = 1000;
 
 export const del: Handler = async (ctx, args) => {
   const result = await applyWrite(ctx, { op: 'del', keys: args.slice(1) });
