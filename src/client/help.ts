@@ -3,13 +3,13 @@
 // runs; this table only explains and completes names, so a command missing
 // here still works.
 
-export interface CommandHelp {
+interface CommandHelp {
   name: string;
   args: string;
   summary: string;
 }
 
-export const COMMANDS: readonly CommandHelp[] = [
+const COMMANDS: readonly CommandHelp[] = [
   { name: 'GET', args: 'key', summary: 'The value of key, or (nil) when it does not exist.' },
   {
     name: 'SET',
@@ -59,30 +59,32 @@ export const COMMANDS: readonly CommandHelp[] = [
 ];
 
 /** Commands of the shell itself, not sent to the node. */
-export const SHELL_COMMANDS: readonly CommandHelp[] = [
+const SHELL_COMMANDS: readonly CommandHelp[] = [
   { name: 'help', args: '[command]', summary: 'This list, or the details of one command.' },
   { name: 'clear', args: '', summary: 'Clears the screen.' },
   { name: 'quit', args: '', summary: 'Leaves the shell (so do exit and Ctrl-D).' },
   { name: 'exit', args: '', summary: 'Leaves the shell.' },
 ];
 
+const ALL = [...COMMANDS, ...SHELL_COMMANDS];
+const NAME_WIDTH = Math.max(...ALL.map((c) => c.name.length));
+
 /** The text `help` prints: every command, or one (null when unknown). */
 export function helpText(topic?: string): string | null {
   if (topic === undefined || topic === '') {
-    const rows = [...COMMANDS, ...SHELL_COMMANDS];
-    const width = Math.max(...rows.map((c) => c.name.length));
+    const row = (c: CommandHelp): string => `  ${c.name.padEnd(NAME_WIDTH)}  ${c.summary}`;
     return [
       'Commands (case does not matter; quote values with spaces: SET greeting "hello world"):',
-      ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      ...COMMANDS.map(row),
       '',
       'Shell:',
-      ...SHELL_COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      ...SHELL_COMMANDS.map(row),
       '',
       'Type help <command> for its syntax, e.g. help SET.',
     ].join('\n');
   }
   const want = topic.toLowerCase();
-  const c = [...COMMANDS, ...SHELL_COMMANDS].find((x) => x.name.toLowerCase() === want);
+  const c = ALL.find((x) => x.name.toLowerCase() === want);
   if (c === undefined) return null;
   return `${c.name}${c.args ? ' ' + c.args : ''}\n  ${c.summary}`;
 }
@@ -92,8 +94,7 @@ export function completeCommand(line: string): [string[], string] {
   if (/\s/.test(line.trimStart())) return [[], line]; // past the first word: nothing to offer
   const word = line.trimStart();
   const upper = word === word.toUpperCase() && word !== '';
-  const names = [...COMMANDS.map((c) => c.name), ...SHELL_COMMANDS.map((c) => c.name)];
-  const hits = names
+  const hits = ALL.map((c) => c.name)
     .filter((n) => n.toLowerCase().startsWith(word.toLowerCase()))
     .map((n) => (upper ? n.toUpperCase() : n.toLowerCase()));
   return [[...new Set(hits)], word];
