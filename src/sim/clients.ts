@@ -175,9 +175,11 @@ export class SimClient {
       outcome = `ok ${short(value)}`;
       this.seen.set(keyOf(cur.req), value);
     } else if (r.result.op === 'session-expired') {
-      // Nothing was applied; a new session starts over at seq 1.
-      handle.fail();
-      outcome = 'fail (session expired)';
+      // This attempt applied nothing, but an earlier attempt of the same seq
+      // may have, before the session was evicted: the outcome is unknown.
+      // A new session starts over at seq 1.
+      handle.timeout();
+      outcome = 'unknown (session expired)';
       this.session++;
       this.seq = 0;
     } else {
