@@ -2,10 +2,11 @@
 // — a partition, a crash, a stall, a link change, a membership change or a
 // leadership transfer — and undoes the transient ones after a while.
 
-import type { NodeId } from '../raft/types.js';
+import type { ConfChangeType, NodeId } from '../raft/types.js';
 import type { Cluster } from './cluster.js';
 import type { FaultAction, FaultMix } from './fault-mixes.js';
 import type { Prng } from './prng.js';
+import type { SimNode } from './sim-node.js';
 
 /** Voters a removal may leave, at least. */
 const MIN_VOTERS = 3;
@@ -123,24 +124,14 @@ export class Nemesis {
         const id = joining ?? c.nextSpare();
         if (id === undefined) return;
         if (!c.nodes.has(id)) c.addNode(id);
-        const ok = leader.proposeConfChange({
-          type: 'add-learner',
-          node: id,
-          context: new Uint8Array(),
-        });
-        c.trace(`${leader.id} propose add-learner ${id}: ${ok ? 'accepted' : 'refused'}`);
+        proposeConf(c, leader, 'add-learner', id);
         return;
       }
       case 'promote': {
         const leader = c.leader();
         if (!leader || leader.conf.learners.length === 0) return;
         const id = rng.pick(leader.conf.learners);
-        const ok = leader.proposeConfChange({
-          type: 'add-voter',
-          node: id,
-          context: new Uint8Array(),
-        });
-        c.trace(`${leader.id} propose add-voter ${id}: ${ok ? 'accepted' : 'refused'}`);
+        proposeConf(c, leader, 'add-voter', id);
         return;
       }
       case 'remove': {
@@ -151,12 +142,7 @@ export class Nemesis {
         if (leader.conf.voters.length > MIN_VOTERS) candidates.push(...leader.conf.voters);
         if (candidates.length === 0) return;
         const id = rng.pick(candidates);
-        const ok = leader.proposeConfChange({
-          type: 'remove',
-          node: id,
-          context: new Uint8Array(),
-        });
-        c.trace(`${leader.id} propose remove ${id}: ${ok ? 'accepted' : 'refused'}`);
+        proposeConf(c, leader, 'remove', id);
         return;
       }
     }
@@ -226,6 +212,11 @@ export class Nemesis {
       c.trace('partition healed');
     });
   }
+}
+
+function proposeConf(c: Cluster, leader: SimNode, type: ConfChangeType, id: NodeId): void {
+  const ok = leader.proposeConfChange({ type, node: id, context: new Uint8Array() });
+  c.trace(`${leader.id} propose ${type} ${id}: ${ok ? 'accepted' : 'refused'}`);
 }
 
 function inConf(conf: { voters: NodeId[]; learners: NodeId[] }, id: NodeId): boolean {
