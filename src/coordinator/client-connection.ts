@@ -107,13 +107,14 @@ export class ClientConnection {
     this.flush();
   }
 
-  private readCommands(): void {
+  /** Whether more commands may be read: the in-flight bounds (maxPipeline, maxRequestSize) leave room. */
+  private hasRoom(): boolean {
     const { maxPipeline, maxRequestSize } = this.node.limits;
-    while (
-      !this.closing &&
-      this.queue.length < maxPipeline &&
-      this.bytesInFlight < maxRequestSize
-    ) {
+    return this.queue.length < maxPipeline && this.bytesInFlight < maxRequestSize;
+  }
+
+  private readCommands(): void {
+    while (!this.closing && this.hasRoom()) {
       let args: Buffer[] | null;
       try {
         args = this.parser.next();
@@ -125,7 +126,7 @@ export class ClientConnection {
       if (args === null) break;
       this.execute(args);
     }
-    if (this.queue.length >= maxPipeline || this.bytesInFlight >= maxRequestSize) this.pause();
+    if (!this.hasRoom()) this.pause();
   }
 
   private execute(args: Buffer[]): void {
@@ -163,8 +164,7 @@ export class ClientConnection {
     if (Buffer.isBuffer(reply)) {
       this.bytesInFlight -= cmd.size;
       if (cmd.ticket !== null) this.queue.fill(cmd.ticket, reply);
-      else if (this.queue.length === 0) this.out.push(reply);
-      else this.queue.push(reply);
+      else this.appendReply(reply);
       return;
     }
     cmd.ticket ??= this.queue.push(null);
@@ -174,6 +174,12 @@ export class ClientConnection {
       (err: unknown) =>
         this.guard(() => this.finished(cmd, encodeError(`ERR ${(err as Error).message}`))),
     );
+  }
+
+  /** Adds a ready reply after all earlier ones (straight to `out` when none is pending). */
+  private appendReply(reply: Buffer): void {
+    if (this.queue.length === 0) this.out.push(reply);
+    else this.queue.push(reply);
   }
 
   private track(kind: StorageAccess, delta: number): void {
@@ -227,13 +233,7 @@ export class ClientConnection {
       this.guard(() => {
         this.flushScheduled = false;
         this.flush();
-        const { maxPipeline, maxRequestSize } = this.node.limits;
-        if (
-          this.paused &&
-          !this.closing &&
-          this.queue.length < maxPipeline &&
-          this.bytesInFlight < maxRequestSize
-        ) {
+        if (this.paused && !this.closing && this.hasRoom()) {
           this.resume();
           this.readCommands();
           this.flush();
@@ -258,9 +258,7 @@ export class ClientConnection {
       { client: this.state.id, addr: this.state.addr, err: err.message },
       'protocol error; closing the connection',
     );
-    const reply = encodeError(`ERR ${err.message}`);
-    if (this.queue.length === 0) this.out.push(reply);
-    else this.queue.push(reply);
+    this.appendReply(encodeError(`ERR ${err.message}`));
     this.closing = true;
     this.pause();
   }
