@@ -7,32 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReplyError, type Client } from '../../src/index.js';
-import { putUntilOk, TestCluster, type ClusterNodeProc } from './cluster-support.js';
-
-/** Writes unique keys one at a time until stopped; records what was acknowledged. */
-function writer(client: Client, name: string, acked: Map<string, string>, errors: string[]) {
-  let stop = false;
-  const done = (async () => {
-    for (let i = 0; !stop; i++) {
-      const key = `${name}-${i}`;
-      try {
-        await client.put(key, `v${i}`);
-        acked.set(key, `v${i}`);
-      } catch (err) {
-        // A clear retryable error, or the connection to a killed node.
-        if (err instanceof ReplyError) errors.push(err.message);
-        await sleep(20);
-      }
-    }
-  })();
-  return {
-    stop: async () => {
-      stop = true;
-      await done;
-    },
-  };
-}
+import { putUntilOk, startWriter, TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 test('leader kill -9 under write load: a new leader serves and no acknowledged write is lost', async () => {
   const cluster = await TestCluster.start(3);
@@ -42,7 +17,7 @@ test('leader kill -9 under write load: a new leader serves and no acknowledged w
     const errors: string[] = [];
     const writers = [];
     for (const n of cluster.nodes) {
-      writers.push(writer(await cluster.client(n, 8000), `w-${n.id}`, acked, errors));
+      writers.push(startWriter(await cluster.client(n, 8000), `w-${n.id}`, acked, errors));
     }
     await sleep(1000);
     const before = acked.size;
@@ -60,14 +35,7 @@ test('leader kill -9 under write load: a new leader serves and no acknowledged w
 
     await cluster.run(old);
     await cluster.waitForLeader();
-    for (const n of cluster.nodes) {
-      const c = await cluster.client(n);
-      const keys = [...acked.keys()];
-      const values = await c.mget(keys);
-      keys.forEach((k, i) =>
-        assert.equal(values[i]?.toString(), acked.get(k), `${k} missing on ${n.id}`),
-      );
-    }
+    await cluster.assertAckedEverywhere(acked);
   } finally {
     await cluster.stop();
   }

@@ -4,6 +4,7 @@
 // data, and asked for CLUSTER STATUS.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
 import { connect, ReplyError, type Client } from '../../src/index.js';
 import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { isAlive, NODE_READY, storagePid, waitGone } from './node-helpers.js';
@@ -135,6 +136,17 @@ export class TestCluster {
     throw new Error(`no agreed leader within ${timeoutMs} ms: ${last}`);
   }
 
+  /** Asserts that every acknowledged write (key → value) reads back through every node. */
+  async assertAckedEverywhere(acked: Map<string, string>): Promise<void> {
+    const keys = [...acked.keys()];
+    for (const n of this.nodes) {
+      const values = await (await this.client(n)).mget(keys);
+      keys.forEach((k, i) =>
+        assert.equal(values[i]?.toString(), acked.get(k), `${k} missing on ${n.id}`),
+      );
+    }
+  }
+
   running(): ClusterNodeProc[] {
     return this.nodes.filter((n) => n.proc !== null);
   }
@@ -153,7 +165,7 @@ export class TestCluster {
   }
 }
 
-/** Writes `key` through `client` until acknowledged, retrying TRYAGAIN/CLUSTERDOWN; false if never. */
+/** Writes `key` through `client` until acknowledged, retrying TRYAGAIN/CLUSTERDOWN; throws the last error after `timeoutMs`. */
 export async function putUntilOk(
   client: Client,
   key: string,
@@ -171,4 +183,36 @@ export async function putUntilOk(
       await sleep(50);
     }
   }
+}
+
+/**
+ * Writes unique keys `${name}-${i}` one at a time until stopped, recording what
+ * was acknowledged and the error replies seen (a failed connection to a killed
+ * node records nothing).
+ */
+export function startWriter(
+  client: Client,
+  name: string,
+  acked: Map<string, string>,
+  errors: string[],
+): { stop(): Promise<void> } {
+  let stopped = false;
+  const done = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const key = `${name}-${i}`;
+      try {
+        await client.put(key, `v${i}`);
+        acked.set(key, `v${i}`);
+      } catch (err) {
+        if (err instanceof ReplyError) errors.push(err.message);
+        await sleep(20);
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
 }
