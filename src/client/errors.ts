@@ -35,8 +35,8 @@ export class ConnectionError extends DistdbError {
   override name = 'ConnectionError';
   readonly sent: boolean;
 
-  constructor(message: string, sent = false, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, sent = false) {
+    super(message);
     this.sent = sent;
   }
 }

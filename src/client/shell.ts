@@ -13,7 +13,7 @@ import { formatReply } from './format.js';
 import { completeCommand, helpText } from './help.js';
 
 /** Lines of history kept in the history file. */
-export const HISTORY_SIZE = 1000;
+const HISTORY_SIZE = 1000;
 
 export interface ShellOptions {
   client: Client;
