@@ -376,10 +376,10 @@ function errorFrame(
     .finish();
 }
 
-function checkKey(key: Buffer): Buffer {
-  if (key.length > STORAGE_MAX_KEY_BYTES) {
+function checkKey<K extends Uint8Array>(key: K): K {
+  if (key.byteLength > STORAGE_MAX_KEY_BYTES) {
     throw new LimitExceededError(
-      `key of ${key.length} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
+      `key of ${key.byteLength} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
     );
   }
   return key;
@@ -395,23 +395,16 @@ function checkClientId(clientId: string): void {
 function checkProposal(p: Proposal): Proposal {
   if (p.session) checkClientId(p.session.clientId);
   const c = p.command;
-  const key = (k: Uint8Array): void => {
-    if (k.byteLength > STORAGE_MAX_KEY_BYTES) {
-      throw new LimitExceededError(
-        `key of ${k.byteLength} bytes exceeds the maximum key size of ${STORAGE_MAX_KEY_BYTES} bytes`,
-      );
-    }
-  };
   switch (c.op) {
     case 'put':
     case 'cas':
-      key(c.key);
+      checkKey(c.key);
       break;
     case 'del':
-      c.keys.forEach(key);
+      for (const k of c.keys) checkKey(k);
       break;
     case 'mset':
-      for (const [k] of c.pairs) key(k);
+      for (const [k] of c.pairs) checkKey(k);
       break;
     case 'noop':
       break;

@@ -157,6 +157,11 @@ test('limits and conflicts come back as errors that say what to do', async () =>
         (e: unknown) => e instanceof StorageError && e.code === 'conflict',
       );
       assert.equal((await c.get(0, B('a')))?.toString(), '1');
+      await assert.rejects(
+        c.apply(0, [put('k'.repeat(c.maxKeyBytes + 1), '1')], 11),
+        (e: unknown) =>
+          e instanceof StorageError && e.code === 'limit' && /maximum key size/.test(e.message),
+      );
       const tooBig = Buffer.alloc(c.maxFrameBytes);
       await assert.rejects(c.apply(0, [put('big', tooBig.toString())], 0), /maximum frame size/);
       assert.equal((await c.stats(0)).appliedIndex, 10);
