@@ -85,11 +85,7 @@ function readQuotedToken(line: Buffer, p: number, out: number[]): number {
           p += 2;
           continue;
         }
-        if (d === DQUOTE) {
-          p++;
-          if (p < n && !isSpace(line[p] as number)) throw new RespProtocolError(UNBALANCED);
-          return p;
-        }
+        if (d === DQUOTE) return afterClosingQuote(line, p);
         out.push(d);
         p++;
       }
@@ -104,11 +100,7 @@ function readQuotedToken(line: Buffer, p: number, out: number[]): number {
           p += 2;
           continue;
         }
-        if (d === SQUOTE) {
-          p++;
-          if (p < n && !isSpace(line[p] as number)) throw new RespProtocolError(UNBALANCED);
-          return p;
-        }
+        if (d === SQUOTE) return afterClosingQuote(line, p);
         out.push(d);
         p++;
       }
@@ -117,4 +109,11 @@ function readQuotedToken(line: Buffer, p: number, out: number[]): number {
     p++;
   }
   return p;
+}
+
+/** The index after the closing quote at `p`; the quote must end the token, as in Redis. */
+function afterClosingQuote(line: Buffer, p: number): number {
+  const next = p + 1;
+  if (next < line.length && !isSpace(line[next] as number)) throw new RespProtocolError(UNBALANCED);
+  return next;
 }
