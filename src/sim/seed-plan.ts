@@ -3,7 +3,7 @@
 // (mix, size) pair. The replay command spells every choice out.
 
 import type { ReadOnlyOption } from '../raft/types.js';
-import { FAULT_MIXES, findMix, type FaultMix } from './fault-mixes.js';
+import { FAULT_MIXES, findMix, mixForSeed } from './fault-mixes.js';
 import { DEFAULT_COMPACT_EVERY, type SimOptions } from './simulation.js';
 
 export const DEFAULT_STEPS = 3000;
@@ -19,10 +19,9 @@ export interface PlanOverrides {
 
 export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
   const mixes = FAULT_MIXES.length;
-  const mix = o.mix !== undefined ? findMix(o.mix) : FAULT_MIXES[seed % mixes];
+  const m = o.mix !== undefined ? findMix(o.mix) : mixForSeed(seed);
   const nodes = o.nodes ?? (Math.floor(seed / mixes) % 2 === 0 ? 3 : 5);
   if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5, got ${nodes}`);
-  const m = mix as FaultMix;
   // Lease reads trust the clocks: only mixes that never stall a node's clock
   // use them, on every other round of seeds.
   const leaseAllowed = m.actions.pause === undefined;
