@@ -15,5 +15,3 @@ export interface SimBugs {
   /** The disk does not keep the vote: after a crash a node may vote twice in a term. */
   forgetVote?: boolean;
 }
-
-export const NO_BUGS: SimBugs = {};
