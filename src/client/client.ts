@@ -137,7 +137,18 @@ export class Client {
    * included (they resolve, not reject). For shells and tools that print replies.
    */
   raw(args: readonly Arg[], timeoutMs = this.timeoutMs): Promise<RespValue> {
+    return this.send(args, commandName(args), timeoutMs);
+  }
+
+  /** Sends a command; resolves with its reply, rejects with ReplyError on an error reply. */
+  async command(...args: Arg[]): Promise<Reply> {
     const name = commandName(args);
+    const v = await this.send(args, name, this.timeoutMs);
+    if (v.type === 'error') throw new ReplyError(v.value, name);
+    return toReply(v, name);
+  }
+
+  private send(args: readonly Arg[], name: string, timeoutMs: number): Promise<RespValue> {
     if (this.state === 'closed') {
       return Promise.reject(new ConnectionError(`the client for ${this.address} is closed`));
     }
@@ -164,14 +175,6 @@ export class Client {
       if (this.state === 'ready') this.write(p);
       else this.waiting.push(p);
     });
-  }
-
-  /** Sends a command; resolves with its reply, rejects with ReplyError on an error reply. */
-  async command(...args: Arg[]): Promise<Reply> {
-    const name = commandName(args);
-    const v = await this.raw(args);
-    if (v.type === 'error') throw new ReplyError(v.value, name);
-    return toReply(v, name);
   }
 
   async ping(message?: Arg): Promise<string> {
