@@ -197,7 +197,7 @@ test('HELLO 3 switches the connection to RESP3', async () => {
       hello.type === 'map' ? new Map(hello.value.map(([k, v]) => [text(k), v])) : new Map();
     assert.deepEqual(fields.get('proto'), { type: 'integer', value: 3 });
     assert.equal(text(fields.get('server')), 'distdb');
-    c.received = Buffer.alloc(0);
+    c.clearReceived();
     assert.deepEqual(await c.command('GET', 'no-such-key'), { type: 'null' });
     assert.equal(c.received.toString('latin1'), '_\r\n');
     const cfg = await c.command('CONFIG', 'GET', 'maxclients');

@@ -84,14 +84,14 @@ export class RawConnection {
   private readonly parser = new ReplyParser();
   private readonly replies: RespValue[] = [];
   private waiter: (() => void) | null = null;
-  /** Raw bytes received, for assertions on exact encodings. */
-  received = Buffer.alloc(0);
+  /** Chunks received since the last clearReceived(), joined only when asked for (no copy per chunk). */
+  private chunks: Buffer[] = [];
   closed = false;
   readonly closedPromise: Promise<void>;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
+      this.chunks.push(chunk);
       this.parser.push(chunk);
       for (let v = this.parser.next(); v !== null; v = this.parser.next()) this.replies.push(v);
       this.waiter?.();
@@ -113,6 +113,15 @@ export class RawConnection {
       );
       socket.once('error', reject);
     });
+  }
+
+  /** Raw bytes received, for assertions on exact encodings. */
+  get received(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  clearReceived(): void {
+    this.chunks = [];
   }
 
   write(data: string | Buffer): void {
