@@ -10,10 +10,11 @@ import {
   CoordinatorConfigError,
   DEFAULT_COORDINATOR_HOST,
   DEFAULT_COORDINATOR_PORT,
+  LIMIT_SETTINGS,
   startCoordinator,
+  type CoordinatorLimits,
   type CoordinatorOptions,
 } from '../coordinator/index.js';
-import { LIMIT_SETTINGS, type CoordinatorLimits } from '../coordinator/index.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 
 type Flags = Record<string, string | undefined>;
