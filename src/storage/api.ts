@@ -42,8 +42,11 @@ export interface StorageApi {
   close(): Promise<void>;
 }
 
-/** Largest key the engine stores, in bytes (LMDB's key limit less the group prefix). */
-export const STORAGE_MAX_KEY_BYTES = 4022;
+/**
+ * Largest key the engine stores, in bytes: lmdb-js's key limit at the default
+ * page size (1978) less the 4-byte group prefix.
+ */
+export const STORAGE_MAX_KEY_BYTES = 1974;
 
 /** One Raft log entry as the engine keeps it: opaque bytes at an index. */
 export interface RaftLogEntry {

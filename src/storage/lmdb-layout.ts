@@ -10,8 +10,6 @@
 //         group 0x02                 → snapshot (opaque)
 //         group 0x03 index:u64       → log entry (opaque)
 
-/** lmdb-js's largest key (it is built with a raised LMDB limit). */
-export const LMDB_MAX_KEY_BYTES = 4026;
 export const GROUP_PREFIX_BYTES = 4;
 
 export const DB_DATA = 'data';
