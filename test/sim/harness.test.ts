@@ -6,6 +6,8 @@ import { FakeDisk } from '../../src/sim/disk.js';
 import { EventQueue } from '../../src/sim/event-queue.js';
 import { Network } from '../../src/sim/network.js';
 import { Prng } from '../../src/sim/prng.js';
+import { SimClient } from '../../src/sim/clients.js';
+import { HistoryRecorder } from '../../src/check/history.js';
 import { planRun } from '../../src/sim/seed-plan.js';
 import { runSimulation } from '../../src/sim/simulation.js';
 import type { Entry, Message } from '../../src/raft/types.js';
@@ -99,4 +101,35 @@ test('a seed replays exactly: same trace, same result', () => {
   assert.ok(first.trace.length > 1000);
   assert.deepEqual(second.trace, first.trace);
   assert.deepEqual(second.result, first.result);
+});
+
+test('a write answered session-expired has an unknown outcome: an earlier attempt may have applied', () => {
+  const queue = new EventQueue();
+  const history = new HistoryRecorder({ now: () => queue.now });
+  const client = new SimClient(
+    'c1',
+    {
+      queue,
+      nodes: () => ['n1'],
+      send: (_to, req, onReply) =>
+        queue.after(1, () =>
+          onReply(
+            req.kind === 'write'
+              ? { kind: 'result', result: { op: 'session-expired' } }
+              : { kind: 'value', value: null },
+          ),
+        ),
+      history,
+      acked: () => assert.fail('a session-expired write must not count as acknowledged'),
+      trace: () => {},
+    },
+    new Prng(3),
+  );
+  client.start();
+  while (client.issued < 20 && queue.runNext());
+  client.draining = true;
+  while (queue.runNext());
+  const writes = history.operations().filter((o) => o.kind !== 'get');
+  assert.ok(writes.length > 0);
+  for (const w of writes) assert.equal(w.status, 'unknown', `#${w.id} ${w.kind}`);
 });
