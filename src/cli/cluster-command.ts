@@ -3,28 +3,12 @@
 
 import { Command } from 'commander';
 import { connect, DEFAULT_HOST, DEFAULT_PORT, ReplyError, type Client } from '../client/index.js';
+import type { ClusterStatus } from '../coordinator/replication/replication.js';
 import { parsePort, setting } from './config.js';
 
 interface ClusterFlags {
   host?: string;
   port?: string;
-}
-
-interface StatusJson {
-  id: string;
-  role: string;
-  term: number;
-  leader: string | null;
-  commit: number;
-  applied: number;
-  members: Array<{
-    id: string;
-    role: string;
-    peer: string | null;
-    client: string | null;
-    match: number | null;
-    lag: number | null;
-  }>;
 }
 
 /** Admin commands wait for the cluster (a transfer up to a few election timeouts). */
@@ -50,7 +34,7 @@ export function clusterCommand(): Command {
         const reply = await run(flags, ['CLUSTER', 'STATUS']);
         const text = Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
         process.stdout.write(
-          flags.json ? text + '\n' : formatStatus(JSON.parse(text) as StatusJson),
+          flags.json ? text + '\n' : formatStatus(JSON.parse(text) as ClusterStatus),
         );
       }),
   );
@@ -112,7 +96,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function formatStatus(s: StatusJson): string {
+function formatStatus(s: ClusterStatus): string {
   const lines = [
     `node ${s.id}: ${s.role}, term ${s.term}, leader ${s.leader ?? '(none known)'}, commit ${s.commit}, applied ${s.applied}`,
     '',

@@ -5,6 +5,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
+import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
 import { connect, ReplyError, type Client } from '../../src/index.js';
 import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { isAlive, NODE_READY, storagePid, waitGone } from './node-helpers.js';
@@ -15,16 +16,6 @@ export interface ClusterNodeProc {
   peerPort: number;
   dataDir: string;
   proc: Proc | null;
-}
-
-export interface StatusJson {
-  id: string;
-  role: string;
-  term: number;
-  leader: string | null;
-  commit: number;
-  applied: number;
-  members: Array<{ id: string; role: string; peer: string; client: string | null }>;
 }
 
 export class TestCluster {
@@ -105,11 +96,11 @@ export class TestCluster {
     return c;
   }
 
-  async status(node: ClusterNodeProc): Promise<StatusJson> {
+  async status(node: ClusterNodeProc): Promise<ClusterStatus> {
     const c = await connect({ port: node.port, reconnect: false });
     try {
       const r = await c.command('CLUSTER', 'STATUS');
-      return JSON.parse(String(r)) as StatusJson;
+      return JSON.parse(String(r)) as ClusterStatus;
     } finally {
       await c.close();
     }

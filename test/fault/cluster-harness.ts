@@ -8,30 +8,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
 import { connect, type Client } from '../../src/index.js';
 import { DISTDB_MAIN, freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { TEST_ADDRESSES } from './iptables.js';
 
 export const NODE_READY = /distdb node ready host=(\S+) port=(\d+)/;
 const STORAGE_PID = /storage engine running pid=(\d+)/g;
-
-/** What `CLUSTER STATUS` answers (see CLUSTER-CONTRACT). */
-export interface ClusterStatus {
-  id: string;
-  role: 'leader' | 'follower' | 'candidate' | 'pre-candidate' | string;
-  term: number;
-  leader: string | null;
-  commit: number;
-  applied: number;
-  members: Array<{
-    id: string;
-    role: 'voter' | 'learner' | string;
-    peer: string;
-    client: string | null;
-    match: number | null;
-    lag: number | null;
-  }>;
-}
 
 export interface TestNode {
   id: string;
