@@ -92,22 +92,7 @@ export class TestCluster {
     if (size < 1 || size > TEST_ADDRESSES.length) throw new Error(`cluster size ${size}`);
     const cluster = new TestCluster(options.name ?? 'fault', options.extraArgs ?? []);
     try {
-      for (let i = 0; i < size; i++) {
-        const host = TEST_ADDRESSES[i] as string;
-        const dir = tempDir('distdb-fault-');
-        cluster.dirs.push(dir);
-        cluster.nodes.push({
-          id: `n${i + 1}`,
-          host,
-          port: await freePort(host),
-          peerPort: await freePort(host),
-          dataDir: dir.path,
-          proc: null,
-          paused: false,
-          pastOutput: '',
-          joinVia: null,
-        });
-      }
+      for (let i = 0; i < size; i++) await cluster.addNode(null);
       await Promise.all(cluster.nodes.map((n) => cluster.launch(n)));
       await cluster.waitForLeader();
     } catch (e) {
@@ -131,12 +116,19 @@ export class TestCluster {
    * promotes it. Resolves once it serves clients.
    */
   async join(via: string): Promise<TestNode> {
+    const v = this.node(via);
+    const n = await this.addNode(`${v.host}:${v.peerPort}`);
+    await this.launch(n);
+    return n;
+  }
+
+  /** Adds (without starting) node n<k> on the next test address with a data dir of its own. */
+  private async addNode(joinVia: string | null): Promise<TestNode> {
     const i = this.nodes.length;
     const host = TEST_ADDRESSES[i];
     if (host === undefined) throw new Error('no test address left for another node');
     const dir = tempDir('distdb-fault-');
     this.dirs.push(dir);
-    const v = this.node(via);
     const n: TestNode = {
       id: `n${i + 1}`,
       host,
@@ -146,10 +138,9 @@ export class TestCluster {
       proc: null,
       paused: false,
       pastOutput: '',
-      joinVia: `${v.host}:${v.peerPort}`,
+      joinVia,
     };
     this.nodes.push(n);
-    await this.launch(n);
     return n;
   }
 
