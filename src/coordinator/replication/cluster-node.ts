@@ -377,17 +377,17 @@ export class ClusterNode implements Replication {
         if (result.op === 'session-expired') {
           // Nothing was applied by this attempt. The session was evicted, or it
           // never started because its first writes were refused before being
-          // proposed: either way the connection goes on in a new session.
-          const current = this.sessions.get(client);
-          const sent = proposal.session;
-          const renewedByAnother = current !== undefined && current.clientId !== sent?.clientId;
-          const overtaken =
-            !renewedByAnother && current !== undefined && current.seq > (sent?.seq ?? 0);
-          const s = renewedByAnother && current ? current : this.newSession(client);
+          // proposed. write() set a session for this client, so `current` exists.
+          const current = this.sessions.get(client)!;
+          const sent = proposal.session!;
+          // Another write of this connection went ahead (it renewed the session,
+          // or a later seq was issued): writing this one now could reorder them.
+          const wentAhead = current.clientId !== sent.clientId || current.seq > sent.seq;
+          // Later writes go on in a new session, whatever this one's fate.
+          const s = current.clientId === sent.clientId ? this.newSession(client) : current;
           if (outcome === 'maybe-applied') throw sessionSuperseded();
-          // A later pipelined write of this connection already went ahead:
-          // writing this one now would reorder them, so let the client decide.
-          if (overtaken) throw tryAgain('a later write of this connection overtook it', outcome);
+          if (wentAhead)
+            throw tryAgain('a later write of this connection went ahead of it', outcome);
           s.seq++;
           proposal = { ...proposal, session: { clientId: s.clientId, seq: s.seq } };
           encoded = null;
