@@ -28,6 +28,10 @@ export function addCoordinatorOptions(cmd: Command): Command {
       '--port <port>',
       `TCP port for clients (env NODE_TCP_PORT; default ${DEFAULT_COORDINATOR_PORT}; 0 picks a free one)`,
     )
+    .option(
+      '--http-port <port>',
+      'HTTP port for the dashboard, /status, /health, /metrics and /v1/kv, on --host (env NODE_HTTP_PORT; default none; 0 picks a free one)',
+    )
     .option('--data-dir <dir>', 'node data directory (env NODE_DATA_DIR; default ./data)')
     .option(
       '--socket <path>',
@@ -52,6 +56,8 @@ function humanSize(n: number): string {
 export interface CoordinatorSettings {
   host: string;
   port: number;
+  /** null: no HTTP port. */
+  httpPort: number | null;
   dataDir: string;
   socket: string;
   logLevel: string;
@@ -66,6 +72,11 @@ export function coordinatorSettings(flags: Flags): CoordinatorSettings {
     portText === undefined
       ? DEFAULT_COORDINATOR_PORT
       : parsePort(portText, 'the client port (--port / NODE_TCP_PORT)');
+  const httpText = setting(flags['httpPort'], 'NODE_HTTP_PORT');
+  const httpPort =
+    httpText === undefined
+      ? null
+      : parsePort(httpText, 'the HTTP port (--http-port / NODE_HTTP_PORT)');
   const dataDir = resolve(setting(flags['dataDir'], 'NODE_DATA_DIR') ?? './data');
   const socket = resolve(
     setting(flags['socket'], 'STORAGE_SOCKET') ?? join(dataDir, 'storage.sock'),
@@ -84,7 +95,7 @@ export function coordinatorSettings(flags: Flags): CoordinatorSettings {
       `the log level (--log-level / LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
     );
   }
-  return { host, port, dataDir, socket, logLevel, limits };
+  return { host, port, httpPort, dataDir, socket, logLevel, limits };
 }
 
 /** Options for startCoordinator from resolved settings. */
@@ -92,10 +103,16 @@ export function coordinatorOptions(s: CoordinatorSettings): CoordinatorOptions {
   return {
     host: s.host,
     port: s.port,
+    httpPort: s.httpPort,
     socket: s.socket,
     limits: s.limits,
     logger: pino({ name: 'coordinator', level: s.logLevel }, pino.destination(2)),
   };
+}
+
+/** What a ready line adds when the node has an HTTP port. */
+export function httpSuffix(httpPort: number | null): string {
+  return httpPort === null ? '' : ` http=${httpPort}`;
 }
 
 export function coordinatorCommand(): Command {
@@ -106,7 +123,7 @@ export function coordinatorCommand(): Command {
   )
     .addHelpText(
       'after',
-      '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb coordinator ready host=<h> port=<p>" when listening.\n' +
+      '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb coordinator ready host=<h> port=<p>" (and " http=<port>" with --http-port) when listening.\n' +
         'Start the storage engine first (distdb storage), or run both with distdb node.',
     )
     .action(async (flags: Flags) => {
@@ -118,7 +135,9 @@ export function coordinatorCommand(): Command {
         if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
         throw err;
       }
-      process.stdout.write(`distdb coordinator ready host=${handle.host} port=${handle.port}\n`);
+      process.stdout.write(
+        `distdb coordinator ready host=${handle.host} port=${handle.port}${httpSuffix(handle.httpPort)}\n`,
+      );
       const stop = (): void => {
         void handle.close().then(() => process.exit(0));
       };

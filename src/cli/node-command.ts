@@ -11,6 +11,7 @@ import {
   addCoordinatorOptions,
   coordinatorOptions,
   coordinatorSettings,
+  httpSuffix,
 } from './coordinator-command.js';
 import { addClusterOptions, clusterOptions } from './cluster-options.js';
 import { StorageSupervisor } from './storage-supervisor.js';
@@ -25,7 +26,7 @@ export function nodeCommand(): Command {
   )
     .addHelpText(
       'after',
-      '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb node ready host=<h> port=<p>" when serving.\n' +
+      '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb node ready host=<h> port=<p>" (and " http=<port>" with --http-port) when serving.\n' +
         'The storage engine runs as a child process; if it dies it is restarted, and it stops with the node.',
     )
     .action(async (flags: Record<string, string | undefined>) => {
@@ -73,5 +74,7 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
     if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
     throw err;
   }
-  process.stdout.write(`distdb node ready host=${coordinator.host} port=${coordinator.port}\n`);
+  process.stdout.write(
+    `distdb node ready host=${coordinator.host} port=${coordinator.port}${httpSuffix(coordinator.httpPort)}\n`,
+  );
 }

@@ -2,7 +2,8 @@
 // (three nodes by default) with data under ./data/n1.., and how to connect to
 // it. Each node runs as a `distdb node` child with its log in its data
 // directory; client ports are consecutive from --port, peer ports 100 above
-// them. Ctrl-C stops them all; starting again keeps the data.
+// them, HTTP ports (dashboard) 1000 above them. Ctrl-C stops them all;
+// starting again keeps the data.
 
 import { Command } from 'commander';
 import type { ChildProcess } from 'node:child_process';
@@ -20,18 +21,21 @@ interface StartFlags {
 
 /** Peer ports are this far above client ports. */
 const PEER_PORT_OFFSET = 100;
+/** HTTP ports (dashboard, /status) are this far above client ports: 8379, 8380, ... by default. */
+const HTTP_PORT_OFFSET = 1000;
 const MAX_LOCAL_NODES = 7;
 
 interface RunningNode {
   id: string;
   host: string;
   port: number;
+  httpPort: number | null;
   dataDir: string;
   logFile: string;
   child: ChildProcess;
 }
 
-const NODE_READY = /distdb node ready host=(\S+) port=(\d+)/;
+const NODE_READY = /distdb node ready host=(\S+) port=(\d+)(?: http=(\d+))?/;
 const READY_TIMEOUT_MS = 30_000;
 const RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -58,8 +62,8 @@ async function start(flags: StartFlags): Promise<void> {
       `--nodes must be a whole number from 1 to ${MAX_LOCAL_NODES}, got "${flags.nodes}"`,
     );
   }
-  if (port + count - 1 + PEER_PORT_OFFSET > 65535) {
-    throw new ConfigError(`--port ${port} leaves no room for ${count} client and peer ports`);
+  if (port + count - 1 + HTTP_PORT_OFFSET > 65535) {
+    throw new ConfigError(`--port ${port} leaves no room for ${count} client, peer and HTTP ports`);
   }
   const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=${host}:${port + i + PEER_PORT_OFFSET}`).join(',');
@@ -147,6 +151,8 @@ function startNode(
     id,
     '--peers',
     peers,
+    '--http-port',
+    String(port + HTTP_PORT_OFFSET),
   ]);
   const recent: string[] = [];
   return new Promise((ok, fail) => {
@@ -164,7 +170,8 @@ function startNode(
       if (m) {
         ready = true;
         clearTimeout(timer);
-        ok({ id, host: m[1] as string, port: Number(m[2]), dataDir, logFile, child });
+        const httpPort = m[3] === undefined ? null : Number(m[3]);
+        ok({ id, host: m[1] as string, port: Number(m[2]), httpPort, dataDir, logFile, child });
       }
     };
     eachLine(child.stdout!, onLine);
@@ -188,6 +195,10 @@ function shortPath(p: string): string {
   return rel.startsWith('..') ? p : `./${rel}`;
 }
 
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 function banner(nodes: RunningNode[]): string {
   const first = nodes[0] as RunningNode;
   const portFlag = first.port === 7379 ? '' : ` --port ${first.port}`;
@@ -196,9 +207,15 @@ function banner(nodes: RunningNode[]): string {
     `distdb is running: a cluster of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (any node serves any command)`,
     ...nodes.map(
       (n) =>
-        `  ${n.id}  ${n.host}:${n.port}   data ${shortPath(n.dataDir)}   log ${shortPath(n.logFile)}`,
+        `  ${n.id}  ${n.host}:${n.port}${n.httpPort === null ? '' : `   http :${n.httpPort}`}   data ${shortPath(n.dataDir)}   log ${shortPath(n.logFile)}`,
     ),
     '',
+    ...(first.httpPort === null
+      ? []
+      : [
+          `Dashboard:  http://${urlHost(first.host)}:${first.httpPort}/   (every node serves one)`,
+          '',
+        ]),
     'Connect with:',
     `  npx distdb client${portFlag}`.padEnd(46) + 'the distdb shell: PUT key value, GET key, help',
     `  redis-cli -p ${first.port}`.padEnd(46) + 'or any Redis client',

@@ -11,6 +11,8 @@ import type { NodeState, NodeStats } from './command-context.js';
 import { COMMAND_TABLE } from './command-table.js';
 import { DEFAULT_LIMITS, limitsProblem, settingName, type CoordinatorLimits } from './limits.js';
 import { PeerConfigError } from '../peer/index.js';
+import { HttpPortError, startHttpServer, type HttpServerHandle } from './http/http-server.js';
+import { nodeFigures } from './http/node-figures.js';
 import { ClusterNode, type ClusterOptions } from './replication/cluster-node.js';
 import { ScanCursors } from './scan-cursors.js';
 import { StorageLink, type StorageOpener } from './storage-link.js';
@@ -36,12 +38,16 @@ export interface CoordinatorOptions {
   logger?: Logger;
   /** Replicate through Raft with these peers (distdb node); absent: a standalone coordinator. */
   cluster?: ClusterOptions;
+  /** Port for HTTP (dashboard, /status, /health, /metrics, /v1/kv) on the same host; null or absent: none; 0 picks a free one. */
+  httpPort?: number | null;
 }
 
 export interface CoordinatorHandle {
   host: string;
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** The HTTP port actually bound, or null when there is none. */
+  httpPort: number | null;
   /** Stops accepting clients, lets replies in flight go out, closes all connections and the storage link. */
   close(): Promise<void>;
 }
@@ -97,6 +103,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       for (const c of connections) yield c.state;
     },
   };
+
+  let httpAddress: string | null = null;
+  const figures = () => nodeFigures(node, null, httpAddress);
+  if (cluster) cluster.figures = figures;
 
   let nextClientId = 1;
   const server: Server = createServer((socket: Socket) => {
@@ -159,14 +169,37 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       throw err;
     }
   }
+  let http: HttpServerHandle | null = null;
+  if (options.httpPort !== undefined && options.httpPort !== null) {
+    try {
+      http = await startHttpServer({
+        node,
+        host,
+        port: options.httpPort,
+        figures,
+        registry: null,
+        auth: null,
+        log,
+      });
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cluster?.close();
+      await storage.close();
+      if (err instanceof HttpPortError) throw new CoordinatorConfigError(err.message);
+      throw err;
+    }
+    httpAddress = `${host}:${http.port}`;
+  }
   log.info({ host, port: node.port }, 'coordinator listening');
 
   let closing: Promise<void> | null = null;
   return {
     host,
     port: node.port,
+    httpPort: http?.port ?? null,
     close() {
       closing ??= (async () => {
+        await http?.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const c of connections) c.shutdown();
         const grace = setTimeout(() => {

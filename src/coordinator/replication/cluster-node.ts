@@ -15,6 +15,7 @@ import type { ConfChange, ConfState, NodeId, Role } from '../../raft/types.js';
 import { CommandError } from '../command-error.js';
 import type { StorageLink } from '../storage-link.js';
 import { mergeBook, type AddressBook } from './address-book.js';
+import { LeaderHistory, type LeaderChange } from './leader-history.js';
 import {
   clusterDown,
   removedNode,
@@ -24,7 +25,7 @@ import {
 } from './client-failure.js';
 import { Membership } from './membership.js';
 import { PeerRequests } from './peer-requests.js';
-import { encodeRpc, parseRpcError, RpcTag } from './peer-rpc.js';
+import { encodeRpc, parseRpcError, rpcJson, RpcTag } from './peer-rpc.js';
 import { RaftDriver } from './raft-driver.js';
 import { EmptyRaftState, loadRaftState, writeBootstrap, type ReplicaStorage } from './raft-disk.js';
 import {
@@ -77,6 +78,9 @@ export class ClusterNode implements Replication {
   private readonly incarnation = randomBytes(6).toString('hex');
   private sessionGeneration = 0;
   clientAddress = '';
+  /** This node's own figures, answered to members that ask (the coordinator sets it). */
+  figures: () => Promise<object> = () => Promise.resolve({});
+  private readonly leaders = new LeaderHistory();
   readonly membership: Membership;
   private readonly peerRequests: PeerRequests;
 
@@ -255,6 +259,7 @@ export class ClusterNode implements Replication {
   private leaderChanged(role: Role, leader: NodeId | null): void {
     if (leader === null) this.noLeaderSince ??= Date.now();
     else this.noLeaderSince = null;
+    this.leaders.note(leader, this.driver?.status().term ?? null);
     this.log.info({ role, leader }, 'raft role changed');
     for (const w of [...this.leaderWaiters]) w();
   }
@@ -492,5 +497,15 @@ export class ClusterNode implements Replication {
 
   transferLeader(id: NodeId): Promise<void> {
     return this.membership.transfer(id);
+  }
+
+  leaderChanges(): LeaderChange[] {
+    return this.leaders.recent();
+  }
+
+  async memberFigures(id: NodeId, timeoutMs: number): Promise<unknown> {
+    if (id === this.id) return this.figures();
+    if (!this.transport) throw new Error('the peer transport is not running');
+    return rpcJson(await this.transport.request(id, encodeRpc(RpcTag.figures, null), timeoutMs));
   }
 }

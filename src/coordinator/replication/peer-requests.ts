@@ -1,6 +1,7 @@
 // Answers what other coordinators ask this one over the peer transport
 // (peer-rpc.ts): forwarded writes and admin requests (only the leader takes
-// them), join requests (relayed to the leader), and this node's client address.
+// them), join requests (relayed to the leader), this node's client address
+// and its figures for the dashboard.
 
 import { decodeProposal, encodeResult } from '../../kv/codec.js';
 import type { NodeId } from '../../raft/types.js';
@@ -45,6 +46,8 @@ export class PeerRequests {
           return Buffer.from('OK');
         case RpcTag.info:
           return Buffer.from(JSON.stringify({ id: this.node.id, client: this.node.clientAddress }));
+        case RpcTag.figures:
+          return Buffer.from(JSON.stringify(await this.node.figures()));
         default:
           throw rpcError('INVALID', `unknown peer request type ${payload[0] ?? 'none'}`);
       }

@@ -7,6 +7,7 @@
 //   J {"id","peer","client"}       → {"book":{...}}      a new node asks to be added
 //   A {"op","id","peer"?}          → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
 //   I (empty)                      → {"id","client"}     a member's client address
+//   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 
 import type { NodeId } from '../../raft/types.js';
 import type { MemberAddress } from './address-book.js';
@@ -16,6 +17,7 @@ export const RpcTag = {
   join: 0x4a, // 'J'
   admin: 0x41, // 'A'
   info: 0x49, // 'I'
+  figures: 0x46, // 'F'
 } as const;
 
 export interface JoinRequest extends MemberAddress {

@@ -4,6 +4,7 @@
 
 import type { KvCommand, KvResult } from '../../kv/types.js';
 import type { NodeId } from '../../raft/types.js';
+import type { LeaderChange } from './leader-history.js';
 
 /** The connection a request comes from: its id, and whether it opted into stale reads (READONLY). */
 export interface ReplicationClient {
@@ -39,4 +40,8 @@ export interface Replication {
   addMember(id: NodeId, peer: string): Promise<void>;
   removeMember(id: NodeId): Promise<void>;
   transferLeader(id: NodeId): Promise<void>;
+  /** The last leader changes this node saw, newest first. */
+  leaderChanges(): LeaderChange[];
+  /** What member `id` reports about itself (see `figures` in cluster-node.ts), asked over the peer transport. */
+  memberFigures(id: NodeId, timeoutMs: number): Promise<unknown>;
 }
