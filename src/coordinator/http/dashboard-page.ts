@@ -57,7 +57,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   svg .axis { fill: var(--muted); font-size: 11px; }
   .legend { font-size: 12px; color: var(--muted); display: flex; gap: 16px; margin: -4px 0 6px; }
   .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 5px; }
-  .changes td { text-align: left; }
+  .changes th, .changes td { text-align: left; }
+  .changes td:first-child, .changes th:first-child { width: 160px; }
+  .changes td:nth-child(2), .changes th:nth-child(2) { width: 100px; }
   .empty { color: var(--muted); }
   .error { color: var(--bad); margin-top: 10px; }
   footer { color: var(--muted); font-size: 12px; margin-top: 16px; }
@@ -230,6 +232,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       if (f.p99Ms !== null) point.p99 = Math.max(point.p99 || 0, f.p99Ms);
     });
     history.push(point);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
     if (history.length > HISTORY) history.shift();
     var ids = s.members.map(function (m) { return m.id; });
     var legend = $('ops-legend');
