@@ -1,0 +1,103 @@
+// The printed report: one table per workload and client count with each
+// system's figures and distdb's ratios to etcd and Redis, then the targets.
+
+import { formatMs, formatOps, formatRatio } from './format.js';
+import { SATURATED_BUSY, type Measurement } from './measurement.js';
+import { ratio, type TargetCheck } from './targets.js';
+import type { Workload } from './workload.js';
+
+const HEADER = [
+  'system',
+  'ops/s',
+  'p50 ms',
+  'p99 ms',
+  'p999 ms',
+  'errors',
+  'server CPU s',
+  'loadgen CPU s',
+  'loadgen busy',
+];
+
+function row(cells: readonly string[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(12) : c.padStart(HEADER[i]!.length + 2))).join('');
+}
+
+/** The table of one workload at one client count; `group` holds that combination's measurements. */
+export function formatGroup(
+  workload: Workload,
+  clients: number,
+  group: readonly Measurement[],
+): string {
+  const first = group[0];
+  const lines = [
+    `${workload}, ${clients} client${clients === 1 ? '' : 's'}` +
+      (first ? ` (${first.seconds} s measured)` : ''),
+    row(HEADER),
+  ];
+  for (const m of group) {
+    lines.push(
+      row([
+        m.system,
+        formatOps(m.opsPerSec),
+        formatMs(m.latencyMs.p50),
+        formatMs(m.latencyMs.p99),
+        formatMs(m.latencyMs.p999),
+        String(m.errors),
+        m.cpuSeconds.servers.toFixed(2),
+        m.cpuSeconds.loadGenerator.toFixed(2),
+        `${Math.round(m.loadGeneratorBusy * 100)}%`,
+      ]),
+    );
+  }
+  const distdb = group.find((m) => m.system === 'distdb');
+  for (const other of group) {
+    if (!distdb || other === distdb) continue;
+    lines.push(
+      row([
+        `distdb/${other.system}`,
+        formatRatio(ratio(distdb.opsPerSec, other.opsPerSec)),
+        formatRatio(ratio(distdb.latencyMs.p50, other.latencyMs.p50)),
+        formatRatio(ratio(distdb.latencyMs.p99, other.latencyMs.p99)),
+        formatRatio(ratio(distdb.latencyMs.p999, other.latencyMs.p999)),
+      ]),
+    );
+  }
+  for (const m of group) {
+    if (m.errors > 0) lines.push(`  ${m.system}: ${m.errors} errors, the first: ${m.firstError}`);
+    if (m.loadGeneratorBusy >= SATURATED_BUSY) {
+      lines.push(
+        `  ${m.system}: the load generator was busy ${Math.round(m.loadGeneratorBusy * 100)}% of the window — it, not ${m.system}, may have been the limit`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Every group, in the order workload → client count, each table followed by a blank line. */
+export function formatReport(all: readonly Measurement[]): string {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of all) {
+    const key = `${m.workload}\0${m.clients}`;
+    const g = groups.get(key);
+    if (g) g.push(m);
+    else groups.set(key, [m]);
+  }
+  const order = (g: Measurement[]): [number, number] => [
+    ['put', 'get', 'mixed'].indexOf(g[0]!.workload),
+    g[0]!.clients,
+  ];
+  return [...groups.values()]
+    .sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
+    .map((g) => formatGroup(g[0]!.workload, g[0]!.clients, g) + '\n')
+    .join('\n');
+}
+
+export function formatTargets(checks: readonly TargetCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.target.length));
+  return [
+    "issue 5's targets (this run):",
+    ...checks.map(
+      (c) => `  ${c.target.padEnd(width)}  ${c.status.toUpperCase().padEnd(12)}  ${c.detail}`,
+    ),
+  ].join('\n');
+}

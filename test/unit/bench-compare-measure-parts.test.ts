@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LatencyHistogram } from '../../bench/histogram.js';
+import { summarize } from '../../bench/compare/measurement.js';
+import { parseProcStat, treeTicks } from '../../bench/compare/proc-cpu.js';
+import { inBatches } from '../../bench/compare/systems/batches.js';
+
+test('the latency summary holds p50, p99 and p999 of the recorded samples', () => {
+  const h = new LatencyHistogram();
+  for (let i = 1; i <= 10_000; i++) h.record(i / 100); // 0.01 .. 100 ms
+  const s = summarize(h);
+  const near = (got: number, exact: number): void =>
+    assert.ok(Math.abs(got - exact) / exact < 0.01, `got ${got}, exact ${exact}`);
+  near(s.p50, 50);
+  near(s.p99, 99);
+  near(s.p999, 99.9);
+  assert.equal(s.max, 100);
+  near(s.mean, 50.005);
+  assert.deepEqual(summarize(new LatencyHistogram()), { p50: 0, p99: 0, p999: 0, max: 0, mean: 0 });
+});
+
+test('/proc/<pid>/stat is read after the last ")", whatever the command name holds', () => {
+  const rest = 'S 4321 100 100 0 -1 4194560 500 0 0 0 250 75 3 4 20 0 11 0 12345 1000000 2000';
+  assert.deepEqual(parseProcStat(`1234 (node) ${rest}`), { state: 'S', ppid: 4321, cpuTicks: 325 });
+  assert.deepEqual(parseProcStat(`1234 (a) b (c) ${rest}`), {
+    state: 'S',
+    ppid: 4321,
+    cpuTicks: 325,
+  });
+});
+
+test('the process tree of this test includes itself with the CPU it used', () => {
+  const until = Date.now() + 30;
+  while (Date.now() < until); // use some CPU, so the tick count is above zero
+  const ticks = treeTicks([process.pid]);
+  assert.ok(ticks.has(process.pid));
+  assert.ok(ticks.get(process.pid)! > 0);
+  assert.equal(treeTicks([2 ** 22 + 7]).size, 0); // no such process: nothing, no error
+});
+
+test('batches cover the range once each, never more in flight than asked', async () => {
+  const seen: number[] = [];
+  const reported: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  await inBatches(
+    1003,
+    100,
+    3,
+    async (from, to) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setImmediate(r));
+      for (let i = from; i < to; i++) seen.push(i);
+      inFlight--;
+    },
+    (n) => reported.push(n),
+  );
+  assert.deepEqual(
+    seen.sort((a, b) => a - b),
+    Array.from({ length: 1003 }, (_, i) => i),
+  );
+  assert.equal(most, 3);
+  assert.equal(reported.at(-1), 1003);
+  assert.equal(reported.length, 11);
+});
