@@ -85,16 +85,44 @@ export interface RaftStorageApi {
   /** Hard state, snapshot and the whole log, for a restart. */
   raftLoad(group: GroupId): Promise<RaftDiskState>;
   /**
-   * The group's state-machine image (all pairs and client sessions, opaque
-   * bytes) and the applied index it reflects: the data of a Raft snapshot.
-   * Limited to the engine's frame size.
+   * Stores a Raft snapshot: `head` (opaque) followed by the group's state
+   * image, written by the engine from its own state in one transaction.
+   * Refused unless the group's applied index is exactly `appliedIndex`.
    */
-  exportImage(group: GroupId): Promise<{ appliedIndex: number; image: Bytes }>;
+  raftSnapshotFromState(group: GroupId, appliedIndex: number, head: Bytes): Promise<void>;
+  /** The stored snapshot, whole (its head followed by its image), or null. */
+  raftLoadSnapshot(group: GroupId): Promise<Bytes | null>;
   /**
    * Replaces the group's state machine (pairs, sessions, applied index) with
-   * an exported image, durably, in one transaction. With `raftSnapshot`, the
-   * same transaction stores it and discards the whole log (a follower
-   * catching up from a snapshot). An image older than the applied index is refused.
+   * an image given in consecutive pieces (cut anywhere), streamed to the
+   * engine in frames, checked and staged, then swapped in by one transaction.
+   * With `raftSnapshotHead`, the same transaction stores the snapshot (head,
+   * then this image) and discards the whole log (a follower catching up from
+   * a snapshot; a restore). An image older than the applied index is refused.
    */
-  installImage(group: GroupId, image: Bytes, raftSnapshot: Bytes | null): Promise<void>;
+  installImage(
+    group: GroupId,
+    image: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    raftSnapshotHead: Bytes | null,
+  ): Promise<void>;
+}
+
+/** An open image export: a consistent read snapshot of one group. */
+export interface ImageExportInfo {
+  id: number;
+  appliedIndex: number;
+  keys: number;
+}
+
+/** Streaming a group's state image out (backups). */
+export interface ImageExportApi {
+  imageExportBegin(group: GroupId): Promise<ImageExportInfo>;
+  /** The next piece of the image (about maxBytes); `last` when it holds the end mark (the export is then over). */
+  imageExportChunk(
+    group: GroupId,
+    id: number,
+    maxBytes: number,
+  ): Promise<{ chunk: Buffer; last: boolean }>;
+  /** Ends an export (or install) early; unknown ids are ignored. */
+  imageSessionEnd(group: GroupId, id: number): Promise<void>;
 }

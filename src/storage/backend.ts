@@ -6,7 +6,6 @@
 
 import type { Bytes, KvResult, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
-import type { DecodedImage } from './state-image.js';
 
 /** One write request; a commit carries many of them. */
 export type WriteOp =
@@ -15,12 +14,29 @@ export type WriteOp =
   | { kind: 'raft-truncate'; group: GroupId; fromIndex: number }
   | { kind: 'raft-compact'; group: GroupId; throughIndex: number }
   | { kind: 'raft-snapshot'; group: GroupId; snapshot: Bytes }
+  /** Image install, step 1: empty the group's staging area. */
+  | { kind: 'image-stage-clear'; group: GroupId }
+  /** Step 2, per chunk: keep the next piece of an image (already checked) in the staging area. */
+  | { kind: 'image-stage'; group: GroupId; seq: number; chunk: Buffer }
   /**
-   * Replaces the group's pairs, sessions and applied index with an image; with
-   * a Raft snapshot, also stores it and discards the whole log (a follower
-   * catching up from a snapshot).
+   * Step 3: replaces the group's pairs, sessions and applied index with the
+   * staged image, in one transaction; with a Raft snapshot head, also stores
+   * it (the staged image becomes the snapshot's image) and discards the
+   * whole log (a follower catching up from a snapshot, a restore).
    */
-  | { kind: 'install-image'; group: GroupId; image: DecodedImage; raftSnapshot: Bytes | null };
+  | { kind: 'image-install'; group: GroupId; raftSnapshot: Bytes | null }
+  /**
+   * Stores a Raft snapshot: `head`, followed by the state image at
+   * `appliedIndex` cut in pieces of `chunkBytes` (refused unless the group is
+   * at exactly that index).
+   */
+  | {
+      kind: 'raft-snapshot-from-state';
+      group: GroupId;
+      appliedIndex: number;
+      head: Bytes;
+      chunkBytes: number;
+    };
 
 /** apply's results, or null for the other writes. */
 export type WriteResult = KvResult[] | null;
@@ -67,9 +83,21 @@ export interface StorageBackend {
   ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds>;
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]>;
   /**
-   * The group's state image (state-image.ts) as of the last commit, and the
-   * applied index it reflects. LimitExceededError if it exceeds maxBytes.
+   * A reader of the group's state image (state-image.ts) as of the last
+   * commit, in chunks; it holds a read snapshot until closed.
    */
-  exportImage(group: GroupId, maxBytes: number): Promise<{ appliedIndex: number; image: Buffer }>;
+  openImageReader(group: GroupId): ImageReader;
+  /** Piece `seq` (from 0) of the stored Raft snapshot after its head; null past the last. */
+  raftSnapshotChunk(group: GroupId, seq: number): Promise<Bytes | null>;
   close(): Promise<void>;
+}
+
+/** One consistent state image, read in chunks from a snapshot of the store. */
+export interface ImageReader {
+  readonly appliedIndex: number;
+  readonly keys: number;
+  /** The next piece of the image, about maxBytes (more only for one large item); last: the end mark is in it. */
+  next(maxBytes: number): { chunk: Buffer; last: boolean };
+  /** Releases the read snapshot. Idempotent. */
+  close(): void;
 }

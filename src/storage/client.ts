@@ -9,6 +9,8 @@ import type { Bytes, KvResult, Proposal } from '../kv/types.js';
 import type {
   GroupId,
   GroupStats,
+  ImageExportApi,
+  ImageExportInfo,
   RaftDiskState,
   RaftLogEntry,
   RaftStorageApi,
@@ -41,6 +43,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** raftLoad reads the log in pages of about this many bytes. */
 const LOAD_PAGE_BYTES = 4 * 1024 * 1024;
+/** Image install chunks sent ahead of their answers. */
+const INSTALL_CHUNKS_IN_FLIGHT = 4;
 /**
  * Replies can be larger than requests (apply with returnOld, scans), so the
  * client accepts frames up to this multiple of the engine's request limit.
@@ -115,7 +119,7 @@ export async function connectStorage(
   return client;
 }
 
-export class StorageClient implements StorageApi, RaftStorageApi {
+export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES * REPLY_FRAME_FACTOR);
@@ -250,7 +254,7 @@ export class StorageClient implements StorageApi, RaftStorageApi {
   async raftLoad(group: GroupId): Promise<RaftDiskState> {
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     const hardState = r.nullableBytes();
-    const snapshot = r.nullableBytes();
+    const snapshot = await this.withPieces(group, r.nullableBytes());
     const firstIndex = r.u64();
     const lastIndex = r.u64();
     const entries: RaftLogEntry[] = [];
@@ -264,16 +268,86 @@ export class StorageClient implements StorageApi, RaftStorageApi {
     return { hardState, snapshot, entries };
   }
 
-  async exportImage(group: GroupId): Promise<{ appliedIndex: number; image: Bytes }> {
-    const r = await this.send(this.writer(Op.exportImage, group, 0));
-    return { appliedIndex: r.u64(), image: r.rest() };
+  async raftSnapshotFromState(group: GroupId, appliedIndex: number, head: Bytes): Promise<void> {
+    await this.send(
+      this.writer(Op.raftSnapshotFromState, group, 8 + head.byteLength)
+        .u64(appliedIndex)
+        .raw(head),
+    );
   }
 
-  async installImage(group: GroupId, image: Bytes, raftSnapshot: Bytes | null): Promise<void> {
-    const size = image.byteLength + 5 + (raftSnapshot?.byteLength ?? 0);
+  async raftLoadSnapshot(group: GroupId): Promise<Bytes | null> {
+    const r = await this.send(this.writer(Op.raftLoad, group, 0));
+    r.nullableBytes();
+    return this.withPieces(group, r.nullableBytes());
+  }
+
+  async imageExportBegin(group: GroupId): Promise<ImageExportInfo> {
+    const r = await this.send(this.writer(Op.imageExportBegin, group, 0));
+    return { id: r.u32(), appliedIndex: r.u64(), keys: r.u64() };
+  }
+
+  async imageExportChunk(
+    group: GroupId,
+    id: number,
+    maxBytes: number,
+  ): Promise<{ chunk: Buffer; last: boolean }> {
+    const r = await this.send(this.writer(Op.imageExportChunk, group, 8).u32(id).u32(maxBytes));
+    const last = r.u8() === 1;
+    return { chunk: r.rest(), last };
+  }
+
+  async imageSessionEnd(group: GroupId, id: number): Promise<void> {
+    await this.send(this.writer(Op.imageSessionEnd, group, 4).u32(id));
+  }
+
+  async installImage(
+    group: GroupId,
+    image: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    raftSnapshotHead: Bytes | null,
+  ): Promise<void> {
+    const begin = await this.send(this.writer(Op.imageInstallBegin, group, 0));
+    const id = begin.u32();
+    const piece = Math.max(1, this.maxFrameBytes - 64);
+    const inFlight: Array<Promise<unknown>> = [];
+    try {
+      for await (const chunk of image) {
+        for (let off = 0; off < chunk.byteLength; off += piece) {
+          const part = chunk.subarray(off, off + piece);
+          inFlight.push(
+            this.send(
+              this.writer(Op.imageInstallChunk, group, 4 + part.byteLength)
+                .u32(id)
+                .raw(part),
+            ),
+          );
+          // A few chunks in flight keep the socket busy without holding the image.
+          if (inFlight.length >= INSTALL_CHUNKS_IN_FLIGHT) await inFlight.shift();
+        }
+      }
+      await Promise.all(inFlight);
+    } catch (err) {
+      await Promise.allSettled(inFlight);
+      await this.imageSessionEnd(group, id).catch(() => undefined);
+      throw err;
+    }
     await this.send(
-      this.writer(Op.installImage, group, size).nullableBytes(raftSnapshot).raw(image),
+      this.writer(Op.imageInstallCommit, group, 9 + (raftSnapshotHead?.byteLength ?? 0))
+        .u32(id)
+        .nullableBytes(raftSnapshotHead),
     );
+  }
+
+  /** A stored snapshot is its head followed by the pieces of its image. */
+  private async withPieces(group: GroupId, head: Buffer | null): Promise<Buffer | null> {
+    if (head === null) return null;
+    const parts = [head];
+    for (let seq = 0; ; seq++) {
+      const r = await this.send(this.writer(Op.raftReadSnapshotChunk, group, 4).u32(seq));
+      if (r.u8() !== 1) break;
+      parts.push(r.rest());
+    }
+    return parts.length === 1 ? head : Buffer.concat(parts);
   }
 
   async close(): Promise<void> {

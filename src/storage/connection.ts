@@ -12,7 +12,7 @@ import { KvCodecError, decodeProposal, encodeResult } from '../kv/codec.js';
 import type { Proposal } from '../kv/types.js';
 import { STORAGE_MAX_KEY_BYTES, type RaftLogEntry } from './api.js';
 import { LimitExceededError, WriteConflictError, type StorageBackend } from './backend.js';
-import { decodeImage } from './state-image.js';
+import { isImageOp, type ImageSessions } from './image-sessions.js';
 import {
   FrameDecoder,
   FrameError,
@@ -38,6 +38,7 @@ export interface ConnectionLimits {
 export interface ConnectionContext {
   backend: StorageBackend;
   committer: GroupCommitter;
+  images: ImageSessions;
   limits: ConnectionLimits;
   log: Logger;
 }
@@ -65,6 +66,7 @@ export class StorageConnection {
     socket.on('error', (err) => ctx.log.debug({ err: err.message }, 'storage connection error'));
     socket.on('close', () => {
       this.closed = true;
+      ctx.images.releaseAll(this);
     });
   }
 
@@ -293,24 +295,8 @@ export class StorageConnection {
         for (const e of entries) out.bytes(e.data);
         return out.finish();
       }
-      case Op.exportImage: {
-        r.end();
-        // Leave room for the header so any exported image can be installed again.
-        const { appliedIndex, image } = await backend.exportImage(g, limits.maxFrameBytes - 1024);
-        return w(8 + image.length)
-          .u64(appliedIndex)
-          .raw(image)
-          .finish();
-      }
-      case Op.installImage: {
-        const raftSnapshot = r.nullableBytes();
-        const image = decodeImage(r.rest());
-        for (const [k] of image.pairs) checkKey(k);
-        for (const [clientId] of image.sessions) checkClientId(clientId);
-        await committer.submit({ kind: 'install-image', group: g, image, raftSnapshot });
-        return w(0).finish();
-      }
       default:
+        if (isImageOp(f.op)) return this.ctx.images.handle(f, this, w);
         return errorFrame(f, ErrorCode.unknownOp, `unknown op ${f.op}`);
     }
   }
@@ -358,7 +344,10 @@ const WRITE_OPS: ReadonlySet<number> = new Set([
   Op.raftTruncate,
   Op.raftCompact,
   Op.raftSaveSnapshot,
-  Op.installImage,
+  Op.imageInstallBegin,
+  Op.imageInstallChunk,
+  Op.imageInstallCommit,
+  Op.raftSnapshotFromState,
 ]);
 
 function isRead(op: number): boolean {

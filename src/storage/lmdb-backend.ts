@@ -20,7 +20,6 @@ import { applyProposal } from '../kv/apply.js';
 import type { Bytes, KvResult, KvStore, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
 import {
-  LimitExceededError,
   WriteConflictError,
   type BackendStats,
   type RaftLogBounds,
@@ -38,11 +37,14 @@ import {
   META_SESSION,
   RAFT_ENTRY,
   RAFT_HARD_STATE,
+  RAFT_IMAGE_STAGE,
   RAFT_SNAPSHOT,
+  RAFT_SNAPSHOT_CHUNK,
   dataEnd,
   dataKey,
   entryIndex,
   entryKey,
+  pieceKey,
   readU64,
   sessionClientId,
   sessionKey,
@@ -50,14 +52,8 @@ import {
   u64Value,
 } from './lmdb-layout.js';
 import { LmdbSessionTable, sessionLastIndex } from './lmdb-sessions.js';
-import { ByteWriter } from './frame-codec.js';
-import {
-  IMAGE_VERSION,
-  ITEM_END,
-  ITEM_PAIR,
-  ITEM_SESSION,
-  type DecodedImage,
-} from './state-image.js';
+import { LmdbImageReader } from './lmdb-image.js';
+import { IMAGE_HEADER_BYTES, ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -224,10 +220,26 @@ export class LmdbBackend implements StorageBackend {
         return null;
       }
       case 'raft-snapshot':
-        overlay.put(this.raft, taggedKey(op.group, RAFT_SNAPSHOT), asBuffer(op.snapshot));
+        this.replaceSnapshot(op.group, op.snapshot, overlay);
         return null;
-      case 'install-image':
-        this.install(op.group, g, op.image, op.raftSnapshot, overlay);
+      case 'image-stage-clear': {
+        const lo = taggedKey(op.group, RAFT_IMAGE_STAGE);
+        for (const key of this.raft.getKeys({
+          start: lo,
+          end: taggedKey(op.group, RAFT_IMAGE_STAGE + 1),
+        }))
+          overlay.remove(this.raft, key);
+        for (const key of overlay.pendingKeys(this.raft, lo)) overlay.remove(this.raft, key);
+        return null;
+      }
+      case 'image-stage':
+        overlay.put(this.raft, pieceKey(op.group, RAFT_IMAGE_STAGE, op.seq), op.chunk);
+        return null;
+      case 'image-install':
+        this.install(op.group, g, op.raftSnapshot, overlay);
+        return null;
+      case 'raft-snapshot-from-state':
+        this.snapshotFromState(op, g, overlay);
         return null;
     }
   }
@@ -304,16 +316,39 @@ export class LmdbBackend implements StorageBackend {
     if (hardState) overlay.put(this.raft, taggedKey(group, RAFT_HARD_STATE), asBuffer(hardState));
   }
 
+  /** Replaces the group's state with the staged image (and, with a head, makes it the Raft snapshot). */
   private install(
     group: GroupId,
     g: GroupState,
-    image: DecodedImage,
     raftSnapshot: Bytes | null,
     overlay: WriteOverlay,
   ): void {
-    if (image.appliedIndex < g.appliedIndex) {
+    const stageLo = taggedKey(group, RAFT_IMAGE_STAGE);
+    const stageHi = taggedKey(group, RAFT_IMAGE_STAGE + 1);
+    // Through the overlay: pieces may be staged (or cleared) earlier in this commit.
+    const keys = new Map<string, Buffer>();
+    for (const k of this.raft.getKeys({ start: stageLo, end: stageHi }))
+      keys.set(k.toString('hex'), k);
+    for (const k of overlay.pendingKeys(this.raft, stageLo)) keys.set(k.toString('hex'), k);
+    const pieces: Array<{ value: Buffer }> = [];
+    for (const hex of [...keys.keys()].sort()) {
+      const value = overlay.get(this.raft, keys.get(hex) as Buffer);
+      if (value !== null) pieces.push({ value });
+    }
+    // Staged pieces were checked as they arrived; the index is in the first nine bytes.
+    const lead: Buffer[] = [];
+    for (let i = 0, n = 0; i < pieces.length && n < IMAGE_HEADER_BYTES; i++) {
+      lead.push((pieces[i] as { value: Buffer }).value);
+      n += (pieces[i] as { value: Buffer }).value.length;
+    }
+    const start = Buffer.concat(lead);
+    if (start.length < IMAGE_HEADER_BYTES) {
+      throw new WriteConflictError(`group ${group} has no staged image to install`);
+    }
+    const appliedIndex = readU64(start, 1);
+    if (appliedIndex < g.appliedIndex) {
       throw new WriteConflictError(
-        `state image at index ${image.appliedIndex} refused: group ${group} has already applied through ${g.appliedIndex}`,
+        `state image at index ${appliedIndex} refused: group ${group} has already applied through ${g.appliedIndex}`,
       );
     }
     const wipe = (db: BinaryDb, lo: Buffer, hi: Buffer | null): void => {
@@ -324,53 +359,77 @@ export class LmdbBackend implements StorageBackend {
     };
     wipe(this.data, dataKey(group, EMPTY), dataEnd(group));
     wipe(this.meta, taggedKey(group, META_SESSION), taggedKey(group, META_SESSION + 1));
-    for (const [k, v] of image.pairs) overlay.put(this.data, dataKey(group, k), v);
-    const order = [...image.sessions].sort((a, b) => a[2] - b[2]);
-    for (const [clientId, record] of order) {
+    const sessions: Array<[string, Buffer, number]> = [];
+    let keyCount = 0;
+    const parser = new ImageParser({
+      pair: (k, v) => {
+        overlay.put(this.data, dataKey(group, k), v);
+        keyCount++;
+      },
+      session: (clientId, record, lastIndex) => sessions.push([clientId, record, lastIndex]),
+    });
+    for (const { value } of pieces) parser.push(value);
+    parser.end();
+    sessions.sort((a, b) => a[2] - b[2]);
+    for (const [clientId, record] of sessions) {
       overlay.put(this.meta, sessionKey(group, clientId), record);
     }
-    g.keyCount = image.pairs.length;
-    g.sessions = new Map(order.map(([clientId, , lastIndex]) => [clientId, lastIndex]));
-    g.appliedIndex = image.appliedIndex;
+    g.keyCount = keyCount;
+    g.sessions = new Map(sessions.map(([clientId, , lastIndex]) => [clientId, lastIndex]));
+    g.appliedIndex = appliedIndex;
+    wipe(this.raft, stageLo, stageHi);
     if (raftSnapshot) {
-      overlay.put(this.raft, taggedKey(group, RAFT_SNAPSHOT), asBuffer(raftSnapshot));
+      // The staged image is the snapshot's image: its pieces follow the head.
+      this.replaceSnapshot(group, raftSnapshot, overlay);
+      pieces.forEach(({ value }, seq) =>
+        overlay.put(this.raft, pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq), value),
+      );
       const { firstIndex, lastIndex } = g.log;
       for (let i = firstIndex; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(group, i));
-      g.log = { firstIndex: image.appliedIndex + 1, lastIndex: image.appliedIndex };
+      g.log = { firstIndex: appliedIndex + 1, lastIndex: appliedIndex };
     }
   }
 
-  exportImage(group: GroupId, maxBytes: number): Promise<{ appliedIndex: number; image: Buffer }> {
-    // One synchronous pass: no commit becomes visible in between, so the
-    // pairs, sessions and applied index are one consistent state.
-    const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
-    const appliedIndex = applied ? readU64(applied, 0) : 0;
-    const w = new ByteWriter(4096).u8(IMAGE_VERSION).u64(appliedIndex);
-    const check = (): void => {
-      if (w.length > maxBytes) {
-        throw new LimitExceededError(
-          `group ${group}'s state image exceeds ${maxBytes} bytes, the most one frame can carry; raise --max-frame-size`,
+  /** Stores a snapshot head and drops the pieces of the previous snapshot's image. */
+  private replaceSnapshot(group: GroupId, head: Bytes, overlay: WriteOverlay): void {
+    overlay.put(this.raft, taggedKey(group, RAFT_SNAPSHOT), asBuffer(head));
+    const lo = taggedKey(group, RAFT_SNAPSHOT_CHUNK);
+    const hi = taggedKey(group, RAFT_SNAPSHOT_CHUNK + 1);
+    for (const key of this.raft.getKeys({ start: lo, end: hi })) overlay.remove(this.raft, key);
+    for (const key of overlay.pendingKeys(this.raft, lo)) overlay.remove(this.raft, key);
+  }
+
+  /** A Raft snapshot of the state as committed: head, then the image in pieces. */
+  private snapshotFromState(
+    op: Extract<WriteOp, { kind: 'raft-snapshot-from-state' }>,
+    g: GroupState,
+    overlay: WriteOverlay,
+  ): void {
+    const reader = this.openImageReader(op.group);
+    try {
+      // Both: an apply earlier in this same commit is not in the committed state.
+      if (reader.appliedIndex !== op.appliedIndex || g.appliedIndex !== op.appliedIndex) {
+        throw new WriteConflictError(
+          `snapshot at index ${op.appliedIndex} refused: group ${op.group} is at index ${g.appliedIndex}`,
         );
       }
-    };
-    const end = dataEnd(group);
-    const lo = dataKey(group, EMPTY);
-    for (const { key, value } of this.data.getRange(end ? { start: lo, end } : { start: lo })) {
-      w.u8(ITEM_PAIR).bytes(key.subarray(GROUP_PREFIX_BYTES)).bytes(value);
-      check();
+      this.replaceSnapshot(op.group, op.head, overlay);
+      for (let seq = 0, last = false; !last; seq++) {
+        const next = reader.next(op.chunkBytes);
+        last = next.last;
+        overlay.put(this.raft, pieceKey(op.group, RAFT_SNAPSHOT_CHUNK, seq), next.chunk);
+      }
+    } finally {
+      reader.close();
     }
-    for (const { key, value } of this.meta.getRange({
-      start: taggedKey(group, META_SESSION),
-      end: taggedKey(group, META_SESSION + 1),
-    })) {
-      w.u8(ITEM_SESSION)
-        .bytes(Buffer.from(sessionClientId(key), 'utf8'))
-        .bytes(value);
-      check();
-    }
-    w.u8(ITEM_END);
-    check();
-    return Promise.resolve({ appliedIndex, image: w.bytesWritten() });
+  }
+
+  openImageReader(group: GroupId): LmdbImageReader {
+    return new LmdbImageReader(this.root, this.data, this.meta, group);
+  }
+
+  raftSnapshotChunk(group: GroupId, seq: number): Promise<Bytes | null> {
+    return Promise.resolve(this.raft.getBinary(pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq)) ?? null);
   }
 
   private state(group: GroupId): GroupState {

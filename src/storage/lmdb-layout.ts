@@ -9,6 +9,8 @@
 //   raft  group 0x01                 → hard state (opaque)
 //         group 0x02                 → snapshot (opaque)
 //         group 0x03 index:u64       → log entry (opaque)
+//         group 0x04 seq:u32         → piece seq of the snapshot's image (after its head)
+//         group 0x05 seq:u32         → piece seq of an image being installed (staging)
 
 export const GROUP_PREFIX_BYTES = 4;
 
@@ -22,6 +24,8 @@ export const META_SESSION = 0x03;
 export const RAFT_HARD_STATE = 0x01;
 export const RAFT_SNAPSHOT = 0x02;
 export const RAFT_ENTRY = 0x03;
+export const RAFT_SNAPSHOT_CHUNK = 0x04;
+export const RAFT_IMAGE_STAGE = 0x05;
 
 const TWO_32 = 0x100000000;
 
@@ -66,6 +70,15 @@ export function entryKey(group: number, index: number): Buffer {
   k.writeUInt32BE(group, 0);
   k[GROUP_PREFIX_BYTES] = RAFT_ENTRY;
   writeU64(k, GROUP_PREFIX_BYTES + 1, index);
+  return k;
+}
+
+/** group:u32 tag:u8 seq:u32: a numbered piece (snapshot image, staged image). */
+export function pieceKey(group: number, tag: number, seq: number): Buffer {
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + 4);
+  k.writeUInt32BE(group, 0);
+  k[GROUP_PREFIX_BYTES] = tag;
+  k.writeUInt32BE(seq, GROUP_PREFIX_BYTES + 1);
   return k;
 }
 

@@ -2,7 +2,7 @@
 // client. See docs/storage.md for the frame layout and every operation.
 
 /** Bumped on any incompatible change; the hello checks it. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** First four bytes of a hello payload: 'DDBS'. Rejects a peer that speaks something else. */
 export const HELLO_MAGIC = 0x44444253;
 
@@ -27,8 +27,15 @@ export const Op = {
   raftSaveSnapshot: 0x23,
   raftLoad: 0x24,
   raftReadLog: 0x25,
-  exportImage: 0x26,
-  installImage: 0x27,
+  /** State images streamed in chunks (image-sessions.ts); 0x26/0x27 (one-frame images) are retired. */
+  imageExportBegin: 0x28,
+  imageExportChunk: 0x29,
+  imageSessionEnd: 0x2a,
+  imageInstallBegin: 0x2b,
+  imageInstallChunk: 0x2c,
+  imageInstallCommit: 0x2d,
+  raftSnapshotFromState: 0x2e,
+  raftReadSnapshotChunk: 0x2f,
   /** A reply that reports a failure: code:u16 message:utf8. */
   error: 0x7f,
 } as const;

@@ -10,6 +10,7 @@ import type { StorageBackend } from './backend.js';
 import { StorageConnection, type ConnectionLimits } from './connection.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { GroupCommitter } from './group-commit.js';
+import { ImageSessions } from './image-sessions.js';
 import { LmdbBackend } from './lmdb-backend.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from './protocol.js';
 
@@ -41,6 +42,7 @@ export class StorageServer {
     private readonly server: Server,
     private readonly backend: StorageBackend,
     private readonly committer: GroupCommitter,
+    private readonly images: ImageSessions,
     private readonly unlock: () => void,
   ) {}
 
@@ -67,6 +69,7 @@ export class StorageServer {
       throw err;
     }
     const committer = new GroupCommitter(backend);
+    const images = new ImageSessions(backend, committer, maxFrameBytes);
     const limits: ConnectionLimits = {
       maxFrameBytes,
       maxInFlight: opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
@@ -74,9 +77,9 @@ export class StorageServer {
       maxScanLimit: DEFAULT_MAX_SCAN_LIMIT,
     };
     const server = createServer();
-    const self = new StorageServer(opts.socketPath, server, backend, committer, unlock);
+    const self = new StorageServer(opts.socketPath, server, backend, committer, images, unlock);
     server.on('connection', (socket: Socket) => {
-      const conn = new StorageConnection(socket, { backend, committer, limits, log });
+      const conn = new StorageConnection(socket, { backend, committer, images, limits, log });
       self.connections.add(conn);
       socket.on('close', () => self.connections.delete(conn));
     });
@@ -97,6 +100,7 @@ export class StorageServer {
       await this.committer.close();
       for (const c of this.connections) c.destroy();
       await stopped;
+      this.images.closeAll();
       await this.backend.close();
       this.unlock();
       try {

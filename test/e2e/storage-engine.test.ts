@@ -391,28 +391,99 @@ test('a client learns that the engine died: pending requests reject, close liste
   }
 });
 
-test('state image over the socket: export, install with a raft snapshot, malformed image refused', async () => {
-  await withEngine(async ({ socket }) => {
-    const c = await connectStorage(socket);
+test('state images larger than a frame stream over the socket: export, install, raft snapshot', async () => {
+  const dir = tempDir('distdb-storage-');
+  let engine: Engine | undefined;
+  try {
+    // A 4 KiB frame: the 30 KB image below takes many frames each way.
+    engine = await startEngine(dir.path, ['--max-frame-size', '4kb']);
+    const c = await connectStorage(engine.socket);
     try {
-      await c.apply(0, [put('a', '1'), put('b', '2')], 2);
+      const pairs = Array.from({ length: 300 }, (_, i) => put(`k${i}`, 'v'.repeat(100)));
+      for (let i = 0; i < 300; i += 20) await c.apply(0, pairs.slice(i, i + 20), i + 20);
       await c.raftAppend(9, [{ index: 1, data: B('old entry') }], null);
-      const { appliedIndex, image } = await c.exportImage(0);
-      assert.equal(appliedIndex, 2);
-      await c.installImage(9, image, B('snapshot@2'));
-      assert.equal(Buffer.from((await c.get(9, B('b'))) ?? []).toString(), '2');
-      assert.equal((await c.stats(9)).appliedIndex, 2);
+      const exp = await c.imageExportBegin(0);
+      assert.deepEqual([exp.appliedIndex, exp.keys], [300, 300]);
+      await c.apply(0, [put('k0', 'changed after the export began')], 301);
+      const pieces: Buffer[] = [];
+      for (let last = false; !last;) {
+        const next = await c.imageExportChunk(0, exp.id, 1 << 20);
+        assert.ok(next.chunk.length <= 2048, 'a chunk is at most half a frame');
+        pieces.push(next.chunk);
+        last = next.last;
+      }
+      const image = Buffer.concat(pieces);
+      assert.ok(image.length > 30_000);
+      await assert.rejects(c.imageExportChunk(0, exp.id, 100), /no image export/);
+
+      await c.installImage(9, [image], B('head@300'));
+      assert.equal(Buffer.from((await c.get(9, B('k0'))) ?? []).toString(), 'v'.repeat(100));
+      assert.deepEqual([(await c.stats(9)).keys, (await c.stats(9)).appliedIndex], [300, 300]);
       const raft = await c.raftLoad(9);
-      assert.equal(raft.snapshot?.toString(), 'snapshot@2');
+      assert.deepEqual(raft.snapshot, Buffer.concat([B('head@300'), image]));
       assert.deepEqual(raft.entries, []);
+
+      await c.raftSnapshotFromState(0, 301, B('head@301'));
+      const stored = await c.raftLoadSnapshot(0);
+      assert.ok(stored !== null && stored.length > 30_000);
+      assert.equal(stored.subarray(0, 8).toString(), 'head@301');
       await assert.rejects(
-        c.installImage(9, B('not an image'), null),
+        c.raftSnapshotFromState(0, 300, B('h')),
+        (e: unknown) => e instanceof StorageError && e.code === 'conflict',
+      );
+
+      await assert.rejects(
+        c.installImage(9, [B('not an image at all')], null),
         (e: unknown) =>
           e instanceof StorageError && e.code === 'badRequest' && /state image/.test(e.message),
       );
-      assert.equal((await c.stats(9)).keys, 2);
+      await assert.rejects(
+        c.installImage(9, [image.subarray(0, image.length - 1)], null),
+        (e: unknown) => e instanceof StorageError && /truncated/.test(e.message),
+      );
+      assert.equal((await c.stats(9)).keys, 300, 'a refused install changes nothing');
     } finally {
       await c.close();
+    }
+  } finally {
+    await engine?.proc.stop();
+    dir.remove();
+  }
+});
+
+test('image exports are bounded and end with their connection', async () => {
+  await withEngine(async ({ socket }) => {
+    const a = await connectStorage(socket);
+    const b = await connectStorage(socket);
+    try {
+      await a.apply(0, [put('x', '1')], 1);
+      const open = [];
+      for (let i = 0; i < 16; i++) open.push(await a.imageExportBegin(0));
+      await assert.rejects(
+        b.imageExportBegin(0),
+        (e: unknown) =>
+          e instanceof StorageError && e.code === 'limit' && /16 image/.test(e.message),
+      );
+      // Another connection cannot use (or end) an export it did not begin.
+      await assert.rejects(b.imageExportChunk(0, open[0]!.id, 100), /no image export/);
+      await a.imageSessionEnd(0, open[0]!.id);
+      const more = await b.imageExportBegin(0);
+      await b.imageSessionEnd(0, more.id);
+      await a.close();
+      // Closing the connection releases its fifteen exports (once the engine sees the close).
+      const again = [];
+      for (let tries = 0; again.length < 16; tries++) {
+        try {
+          again.push(await b.imageExportBegin(0));
+        } catch (err) {
+          if (tries > 100 || !(err instanceof StorageError && err.code === 'limit')) throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      assert.equal(again.length, 16);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });

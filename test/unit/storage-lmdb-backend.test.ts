@@ -5,7 +5,6 @@ import type { Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
 import { GroupCommitter, ShuttingDownError } from '../../src/storage/group-commit.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
-import { decodeImage } from '../../src/storage/state-image.js';
 import { tempDir } from '../helpers/processes.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
@@ -192,79 +191,4 @@ test('group commit: a burst of concurrent writes takes far fewer commits than wr
     await gc.close();
     await assert.rejects(gc.submit(apply(0, [put('late', '1')])), ShuttingDownError);
   });
-});
-
-test('state image: export from one engine, install over another group wiping what was there', async () => {
-  const src = tempDir('distdb-lmdb-');
-  const dst = tempDir('distdb-lmdb-');
-  const a = new LmdbBackend(src.path);
-  const b = new LmdbBackend(dst.path);
-  try {
-    const cas: Proposal = {
-      session: { clientId: 'client-1', seq: 1 },
-      command: { op: 'cas', key: B('k1'), expected: null, value: B('v1') },
-    };
-    await a.commit([apply(0, [cas, put('k2', 'v2'), put('k3', 'v3')], 3)]);
-    const { appliedIndex, image } = await a.exportImage(0, 1 << 20);
-    assert.equal(appliedIndex, 3);
-    await assert.rejects(
-      Promise.resolve().then(() => a.exportImage(0, 10)),
-      /exceeds 10 bytes/,
-    );
-
-    await b.commit([
-      apply(4, [put('old', 'x'), put('k3', 'stale')], 1),
-      {
-        kind: 'raft-append',
-        group: 4,
-        entries: [1, 2].map((i) => ({ index: i, data: B(`e${i}`) })),
-        hardState: null,
-      },
-    ]);
-    const out = await b.commit([
-      apply(4, [put('same-commit', 'x')], 2),
-      { kind: 'install-image', group: 4, image: decodeImage(image), raftSnapshot: B('snap@3') },
-    ]);
-    assert.deepEqual(out[1], null);
-    assert.equal(await b.get(4, B('old')), null);
-    assert.equal(
-      await b.get(4, B('same-commit')),
-      null,
-      'writes earlier in the same commit are wiped too',
-    );
-    assert.equal(Buffer.from((await b.get(4, B('k3'))) ?? []).toString(), 'v3');
-    const stats = await b.stats(4);
-    assert.equal(stats.keys, 3);
-    assert.equal(stats.appliedIndex, 3);
-    const raft = await b.raftState(4);
-    assert.equal(raft.snapshot?.toString(), 'snap@3');
-    assert.ok(raft.lastIndex < raft.firstIndex, 'the log is discarded');
-    // The session came along: a retry is answered, not applied again.
-    const [retry] = await b.commit([apply(4, [cas], 4)]);
-    assert.deepEqual(retry, [{ op: 'cas', swapped: true, current: B('v1') }]);
-    // An image older than what the group has applied is refused.
-    const [older] = await b.commit([
-      { kind: 'install-image', group: 4, image: decodeImage(image), raftSnapshot: null },
-    ]);
-    assert.ok(older instanceof WriteConflictError);
-  } finally {
-    await a.close();
-    await b.close();
-    src.remove();
-    dst.remove();
-  }
-});
-
-test('state image: malformed images are refused before anything changes', () => {
-  assert.throws(() => decodeImage(Buffer.from([9])), /version 9/);
-  assert.throws(
-    () => decodeImage(Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 1, 7])),
-    /unknown item tag 7/,
-  );
-  assert.throws(() => decodeImage(Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0])), /truncated/);
-  assert.throws(
-    () =>
-      decodeImage(Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 65, 0, 0, 0, 1, 0, 0])),
-    /bad session record/,
-  );
 });

@@ -39,7 +39,12 @@ import {
   ReplicaUnavailableError,
 } from './replication-errors.js';
 import { raftConfig, type ReplicationSettings } from './replication-settings.js';
-import { decodeSnapshotData, encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
+import {
+  decodeSnapshotData,
+  decodeStoredSnapshot,
+  encodeSnapshotData,
+  encodeStoredSnapshot,
+} from './snapshot-format.js';
 
 export interface DriverHooks {
   send(messages: Message[]): void;
@@ -79,6 +84,7 @@ interface ReadBatch {
 }
 
 const NOOP: Proposal = { command: { op: 'noop' } };
+const NO_IMAGE = new Uint8Array(0);
 
 /**
  * ReadIndex contexts are unique per process and never reused by a later
@@ -366,8 +372,9 @@ export class RaftDriver {
   private async install(rd: Ready): Promise<void> {
     const snap = rd.snapshot!;
     await this.applyChain;
-    const { book, image } = decodeSnapshotData(snap.data);
-    await this.storage.installImage(this.group, image, encodeStoredSnapshot(snap));
+    const { book, image, head } = decodeSnapshotData(snap.data);
+    const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
+    await this.storage.installImage(this.group, [image], storedHead);
     const { index, term, conf } = snap.metadata;
     this.submitted = this.applied = this.snapshotIndex = index;
     this.appliedTerm = term;
@@ -438,14 +445,17 @@ export class RaftDriver {
     await this.applyChain;
     if (this.stopped) return;
     const index = this.applied;
-    const { appliedIndex, image } = await this.storage.exportImage(this.group);
-    if (appliedIndex !== index) {
-      throw new Error(`state image at ${appliedIndex}, expected the applied index ${index}`);
-    }
     const conf = this.raw.status().conf;
-    const data = encodeSnapshotData(this.hooks.book(), image);
-    const snapshot = { metadata: { index, term: this.appliedTerm, conf }, data };
-    await this.storage.raftSaveSnapshot(this.group, encodeStoredSnapshot(snapshot));
+    // The engine writes the image after this head itself (refused unless it
+    // is at `index`); reading the snapshot back gives Raft the data to send.
+    const head = encodeStoredSnapshot({
+      metadata: { index, term: this.appliedTerm, conf },
+      data: encodeSnapshotData(this.hooks.book(), NO_IMAGE),
+    });
+    await this.storage.raftSnapshotFromState(this.group, index, head);
+    const stored = await this.storage.raftLoadSnapshot(this.group);
+    if (stored === null) throw new Error(`the snapshot at index ${index} was not stored`);
+    const { data } = decodeStoredSnapshot(stored);
     await this.storage.raftCompact(this.group, index);
     this.raw.compact(index, data);
     this.snapshotIndex = index;

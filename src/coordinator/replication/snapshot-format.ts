@@ -4,6 +4,9 @@
 //   u32 bookLength, address book (JSON), the storage engine's state image.
 // Stored snapshot (the engine's raft snapshot record, opaque to the engine):
 //   u32 metadataLength, encodeSnapshotMetadata bytes, snapshot data.
+// The engine stores it as a head (all of it up to the image) followed by the
+// image in pieces, and hands it back whole: images are never sent in one
+// storage frame (raftSnapshotFromState, installImage).
 // A stored snapshot at index 0 is the bootstrap record: the group's first
 // membership and addresses, written once when an empty data dir starts.
 
@@ -20,13 +23,18 @@ export function encodeSnapshotData(book: AddressBook, image: Uint8Array): Uint8A
   return out;
 }
 
-export function decodeSnapshotData(data: Uint8Array): { book: AddressBook; image: Uint8Array } {
+/** The address book, the image, and `head`: the bytes before the image. */
+export function decodeSnapshotData(data: Uint8Array): {
+  book: AddressBook;
+  image: Uint8Array;
+  head: Uint8Array;
+} {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (b.length < 4) throw new Error('snapshot data is shorter than its header');
   const len = b.readUInt32BE(0);
   if (4 + len > b.length) throw new Error('snapshot data: address book runs past the end');
   const book = bookFromJson(JSON.parse(b.toString('utf8', 4, 4 + len)));
-  return { book, image: b.subarray(4 + len) };
+  return { book, image: b.subarray(4 + len), head: b.subarray(0, 4 + len) };
 }
 
 export function encodeStoredSnapshot(s: Snapshot): Uint8Array {

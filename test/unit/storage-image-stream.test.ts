@@ -1,0 +1,291 @@
+// State images in chunks on a real LMDB environment: an export is one read
+// snapshot however many commits happen between its chunks; an install is
+// staged piece by piece and swapped in by one commit; a Raft snapshot is
+// written by the engine from its own state and read back in pieces.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Proposal } from '../../src/kv/types.js';
+import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
+import { PayloadError } from '../../src/storage/frame-codec.js';
+import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
+import { ImageParser, imageHeader } from '../../src/storage/state-image.js';
+import { tempDir } from '../helpers/processes.js';
+
+const B = (s: string): Buffer => Buffer.from(s);
+const put = (k: string, v: string): Proposal => ({
+  command: { op: 'put', key: B(k), value: B(v) },
+});
+const del = (k: string): Proposal => ({ command: { op: 'del', keys: [B(k)] } });
+const apply = (group: number, proposals: Proposal[], appliedIndex = 0): WriteOp => ({
+  kind: 'apply',
+  group,
+  proposals,
+  appliedIndex,
+});
+const cas: Proposal = {
+  session: { clientId: 'client-1', seq: 1 },
+  command: { op: 'cas', key: B('k1'), expected: null, value: B('v1') },
+};
+
+async function withBackends(n: number, fn: (...b: LmdbBackend[]) => Promise<void>): Promise<void> {
+  const dirs = Array.from({ length: n }, () => tempDir('distdb-image-'));
+  const backends = dirs.map((d) => new LmdbBackend(d.path));
+  try {
+    await fn(...backends);
+  } finally {
+    for (const b of backends) await b.close().catch(() => undefined);
+    for (const d of dirs) d.remove();
+  }
+}
+
+/** Every piece of an export at `maxBytes` per chunk. */
+function exportAll(b: LmdbBackend, group: number, maxBytes: number): Buffer[] {
+  const reader = b.openImageReader(group);
+  const pieces: Buffer[] = [];
+  for (let last = false; !last;) {
+    const next = reader.next(maxBytes);
+    pieces.push(Buffer.from(next.chunk));
+    last = next.last;
+  }
+  return pieces;
+}
+
+function parse(pieces: Buffer[]): {
+  index: number;
+  pairs: Map<string, string>;
+  sessions: string[];
+} {
+  const pairs = new Map<string, string>();
+  const sessions: string[] = [];
+  const p = new ImageParser({
+    pair: (k, v) => pairs.set(k.toString(), v.toString()),
+    session: (id) => sessions.push(id),
+  });
+  for (const piece of pieces) p.push(piece);
+  p.end();
+  return { index: p.appliedIndex, pairs, sessions };
+}
+
+/** Stages `pieces` and installs them, as the engine's install ops do. */
+function installOps(group: number, pieces: Buffer[], head: Buffer | null): WriteOp[] {
+  return [
+    { kind: 'image-stage-clear', group },
+    ...pieces.map((chunk, seq): WriteOp => ({ kind: 'image-stage', group, seq, chunk })),
+    { kind: 'image-install', group, raftSnapshot: head },
+  ];
+}
+
+test('an export reads one snapshot in small chunks while commits change the data', async () => {
+  await withBackends(1, async (b) => {
+    const keys = Array.from({ length: 300 }, (_, i) =>
+      put(`key-${String(i).padStart(3, '0')}`, `v${i}`),
+    );
+    await b.commit([apply(3, [...keys, cas], 301)]);
+    const reader = b.openImageReader(3);
+    assert.equal(reader.appliedIndex, 301);
+    assert.equal(reader.keys, 301);
+    const pieces: Buffer[] = [];
+    let round = 0;
+    for (let last = false; !last; round++) {
+      // Every chunk is separated by commits that change, delete and add keys.
+      await b.commit([
+        apply(
+          3,
+          [
+            put(`key-${String(round).padStart(3, '0')}`, 'new'),
+            del('key-299'),
+            put(`zz${round}`, 'x'),
+          ],
+          302 + round,
+        ),
+      ]);
+      const next = reader.next(200);
+      assert.ok(next.chunk.length <= 200, `chunk of ${next.chunk.length} bytes`);
+      pieces.push(Buffer.from(next.chunk));
+      last = next.last;
+    }
+    assert.ok(pieces.length > 20, `${pieces.length} chunks`);
+    const image = parse(pieces);
+    assert.equal(image.index, 301);
+    assert.equal(image.pairs.size, 301);
+    for (let i = 0; i < 300; i++) {
+      assert.equal(image.pairs.get(`key-${String(i).padStart(3, '0')}`), `v${i}`);
+    }
+    assert.deepEqual(image.sessions, ['client-1']);
+    assert.throws(() => reader.next(200), /closed/);
+    // A fresh export sees the new state; one large item still goes out whole.
+    await b.commit([apply(3, [put('big', 'x'.repeat(5000))], 1000)]);
+    const now = parse(exportAll(b, 3, 100));
+    assert.equal(now.index, 1000);
+    assert.equal(now.pairs.get('big')?.length, 5000);
+    assert.equal(now.pairs.get('key-000'), 'new');
+    assert.equal(now.pairs.has('key-299'), false);
+  });
+});
+
+test('an install is staged in pieces cut anywhere and replaces the group in one commit', async () => {
+  await withBackends(2, async (a, b) => {
+    await a.commit([apply(0, [cas, put('k2', 'v2'), put('k3', 'v3')], 3)]);
+    const whole = Buffer.concat(exportAll(a, 0, 1 << 20));
+    // Cut at every 7 bytes: pieces do not follow item boundaries.
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < whole.length; i += 7) pieces.push(whole.subarray(i, i + 7));
+
+    await b.commit([
+      apply(4, [put('old', 'x'), put('k3', 'stale')], 1),
+      {
+        kind: 'raft-append',
+        group: 4,
+        entries: [1, 2].map((i) => ({ index: i, data: B(`e${i}`) })),
+        hardState: null,
+      },
+      {
+        kind: 'raft-snapshot-from-state',
+        group: 4,
+        appliedIndex: 1,
+        head: B('old-head'),
+        chunkBytes: 8,
+      },
+    ]);
+    const out = await b.commit([
+      ...installOps(4, pieces.slice(0, -1), null).slice(0, -1),
+      apply(4, [put('same-commit', 'x')], 2),
+      {
+        kind: 'image-stage',
+        group: 4,
+        seq: pieces.length - 1,
+        chunk: pieces[pieces.length - 1] as Buffer,
+      },
+      { kind: 'image-install', group: 4, raftSnapshot: B('head@3') },
+    ]);
+    assert.ok(
+      out.every((o) => !(o instanceof Error)),
+      String(out),
+    );
+    assert.equal(await b.get(4, B('old')), null);
+    assert.equal(
+      await b.get(4, B('same-commit')),
+      null,
+      'writes earlier in the same commit are wiped',
+    );
+    assert.equal(Buffer.from((await b.get(4, B('k3'))) ?? []).toString(), 'v3');
+    const stats = await b.stats(4);
+    assert.equal(stats.keys, 3);
+    assert.equal(stats.appliedIndex, 3);
+    // The stored snapshot is the head followed by exactly the installed image.
+    const raft = await b.raftState(4);
+    assert.equal(raft.snapshot?.toString(), 'head@3');
+    assert.ok(raft.lastIndex < raft.firstIndex, 'the log is discarded');
+    const stored: Buffer[] = [];
+    for (let seq = 0; ; seq++) {
+      const piece = await b.raftSnapshotChunk(4, seq);
+      if (piece === null) break;
+      stored.push(Buffer.from(piece));
+    }
+    assert.deepEqual(Buffer.concat(stored), whole, 'old snapshot pieces are gone');
+    // The session came along: a retry is answered, not applied again.
+    const [retry] = await b.commit([apply(4, [cas], 4)]);
+    assert.deepEqual(retry, [{ op: 'cas', swapped: true, current: B('v1') }]);
+    // An image older than what the group has applied is refused; so is an install with nothing staged.
+    const older = await b.commit(installOps(4, [whole], null));
+    assert.ok(older[2] instanceof WriteConflictError && /already applied/.test(older[2].message));
+    const nothing = await b.commit(installOps(4, [], null));
+    assert.ok(
+      nothing[1] instanceof WriteConflictError && /no staged image/.test(nothing[1].message),
+    );
+  });
+});
+
+test('a raft snapshot from state: refused at another index; pieces join to the image; a plain save drops them', async () => {
+  await withBackends(1, async (b) => {
+    const keys = Array.from({ length: 50 }, (_, i) => put(`k${i}`, 'v'.repeat(40)));
+    await b.commit([apply(1, keys, 50)]);
+    const [wrong] = await b.commit([
+      {
+        kind: 'raft-snapshot-from-state',
+        group: 1,
+        appliedIndex: 49,
+        head: B('h'),
+        chunkBytes: 256,
+      },
+    ]);
+    assert.ok(wrong instanceof WriteConflictError);
+    // An apply earlier in the same commit is not in the committed state: refused too.
+    const same = await b.commit([
+      apply(1, [put('late', '1')], 51),
+      {
+        kind: 'raft-snapshot-from-state',
+        group: 1,
+        appliedIndex: 51,
+        head: B('h'),
+        chunkBytes: 256,
+      },
+    ]);
+    assert.ok(same[1] instanceof WriteConflictError);
+    await b.commit([
+      {
+        kind: 'raft-snapshot-from-state',
+        group: 1,
+        appliedIndex: 51,
+        head: B('h51'),
+        chunkBytes: 256,
+      },
+    ]);
+    const pieces: Buffer[] = [];
+    for (let seq = 0; ; seq++) {
+      const piece = await b.raftSnapshotChunk(1, seq);
+      if (piece === null) break;
+      assert.ok(piece.byteLength <= 256);
+      pieces.push(Buffer.from(piece));
+    }
+    assert.ok(pieces.length > 5);
+    assert.deepEqual(Buffer.concat(pieces), Buffer.concat(exportAll(b, 1, 1 << 20)));
+    assert.equal((await b.raftState(1)).snapshot?.toString(), 'h51');
+    await b.commit([{ kind: 'raft-snapshot', group: 1, snapshot: B('small') }]);
+    assert.equal(await b.raftSnapshotChunk(1, 0), null);
+  });
+});
+
+test('image parser: every cut point gives the same items; malformed images are refused', () => {
+  const item = (tag: number, a: Buffer, b: Buffer): Buffer => {
+    const h = Buffer.alloc(5);
+    h[0] = tag;
+    h.writeUInt32BE(a.length, 1);
+    const l = Buffer.alloc(4);
+    l.writeUInt32BE(b.length, 0);
+    return Buffer.concat([h, a, l, b]);
+  };
+  const whole = Buffer.concat([
+    imageHeader(7),
+    item(1, B('a'), B('1')),
+    item(1, B('bb'), B('')),
+    Buffer.from([0]),
+  ]);
+  for (let cut = 0; cut <= whole.length; cut++) {
+    const got = parse([whole.subarray(0, cut), whole.subarray(cut)]);
+    assert.equal(got.index, 7);
+    assert.deepEqual(
+      [...got.pairs],
+      [
+        ['a', '1'],
+        ['bb', ''],
+      ],
+    );
+  }
+  const bad = (bytes: number[] | Buffer, re: RegExp): void => {
+    assert.throws(
+      () => {
+        const p = new ImageParser();
+        p.push(Buffer.from(bytes));
+        p.end();
+      },
+      (e: unknown) => e instanceof PayloadError && re.test(e.message),
+    );
+  };
+  bad([9, 0, 0, 0, 0, 0, 0, 0, 1, 0], /version 9/);
+  bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 7], /unknown item tag 7/);
+  bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0], /truncated/);
+  bad([1, 0, 0, 0, 0, 0, 0, 0, 1], /truncated/);
+  bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0], /after its end/);
+  bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 65, 0, 0, 0, 1, 0, 0], /bad session record/);
+});
