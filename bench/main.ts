@@ -4,6 +4,8 @@
 import { Command } from 'commander';
 import { preload, runWorkload, WORKLOADS, type RunResult, type Workload } from './workload.js';
 import { startOwnNode, type OwnNode } from './own-node.js';
+import { loadDotEnv } from '../src/cli/config.js';
+import { addCredentialOptions, credentials } from '../src/cli/credentials.js';
 
 interface Flags {
   host?: string;
@@ -16,6 +18,8 @@ interface Flags {
   keys: string;
   readRatio: string;
   json?: boolean;
+  user?: string;
+  password?: string;
 }
 
 class UsageError extends Error {}
@@ -56,7 +60,8 @@ function printRow(r: RunResult): void {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('bench')
+  loadDotEnv();
+  const program = addCredentialOptions(new Command('bench'))
     .description(
       'closed-loop benchmark of a distdb node: each client keeps one request in flight; prints ops/s and latency percentiles',
     )
@@ -107,7 +112,16 @@ async function main(argv: string[]): Promise<void> {
         `started a throwaway node on ${host}:${port} (data in ${node.dataDir})\n`,
       );
     }
-    const base = { host, port, valueSize, keys, readRatio, durationMs, warmupMs };
+    const base = {
+      host,
+      port,
+      credentials: credentials(f),
+      valueSize,
+      keys,
+      readRatio,
+      durationMs,
+      warmupMs,
+    };
     if (!f.json) {
       process.stdout.write(
         `distdb bench: ${host}:${port}, ${keys} keys, ${durationMs / 1000} s per run after ${warmupMs / 1000} s warm-up; latency in ms\n`,

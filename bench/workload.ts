@@ -13,6 +13,8 @@ export const WORKLOADS: readonly Workload[] = ['put', 'get', 'mixed'];
 export interface RunSettings {
   host: string;
   port: number;
+  /** AUTH credentials, for a node that requires them. */
+  credentials: { user?: string; password?: string };
   workload: Workload;
   clients: number;
   valueSize: number;
@@ -45,7 +47,7 @@ function makeKeys(n: number): Buffer[] {
 
 /** Writes every key once, so that gets find values. */
 export async function preload(s: RunSettings): Promise<void> {
-  const client = await connect({ host: s.host, port: s.port, timeoutMs: 30_000 });
+  const client = await connect({ host: s.host, port: s.port, timeoutMs: 30_000, ...s.credentials });
   try {
     const keys = makeKeys(s.keys);
     const value = Buffer.alloc(s.valueSize, 'v');
@@ -67,7 +69,9 @@ export async function runWorkload(s: RunSettings): Promise<RunResult> {
   const clients: Client[] = [];
   try {
     for (let i = 0; i < s.clients; i++) {
-      clients.push(await connect({ host: s.host, port: s.port, timeoutMs: 10_000 }));
+      clients.push(
+        await connect({ host: s.host, port: s.port, timeoutMs: 10_000, ...s.credentials }),
+      );
     }
     const hist = new LatencyHistogram();
     let errors = 0;

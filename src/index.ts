@@ -5,6 +5,8 @@ export {
   Client,
   DistdbError,
   ReplyError,
+  AuthError,
+  PermissionError,
   ConnectionError,
   TimeoutError,
 } from './client/index.js';

@@ -4,11 +4,18 @@
 import { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { connect, ConnectionError, DEFAULT_HOST, DEFAULT_PORT } from '../client/index.js';
+import {
+  AuthError,
+  connect,
+  ConnectionError,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+} from '../client/index.js';
 import type { Client } from '../client/index.js';
 import { formatReply, rawReply } from '../client/format.js';
 import { runShell } from '../client/shell.js';
 import { parsePort, parsePositiveInt, setting } from './config.js';
+import { addCredentialOptions, credentials } from './credentials.js';
 
 interface ClientFlags {
   host?: string;
@@ -16,10 +23,12 @@ interface ClientFlags {
   timeout?: string;
   raw?: boolean;
   historyFile?: string;
+  user?: string;
+  password?: string;
 }
 
 export function clientCommand(): Command {
-  return new Command('client')
+  return addCredentialOptions(new Command('client'))
     .description(
       'the distdb shell; with a command (distdb client GET key) runs it, prints the reply and exits',
     )
@@ -58,8 +67,18 @@ async function runClient(words: string[], flags: ClientFlags): Promise<number> {
 
   let client: Client;
   try {
-    client = await connect({ host, port, timeoutMs, connectTimeoutMs: timeoutMs });
+    client = await connect({
+      host,
+      port,
+      timeoutMs,
+      connectTimeoutMs: timeoutMs,
+      ...credentials(flags),
+    });
   } catch (err) {
+    if (err instanceof AuthError) {
+      process.stderr.write(`distdb client: ${err.message}\n${AUTH_HINT}\n`);
+      return 1;
+    }
     process.stderr.write(
       `distdb client: ${(err as Error).message}\n${unreachableHint(host, port)}\n`,
     );
@@ -98,6 +117,9 @@ async function runOnce(client: Client, words: string[], raw: boolean): Promise<n
     return 1;
   }
 }
+
+const AUTH_HINT =
+  'Give the credentials with --user/--password, or DISTDB_USER/DISTDB_PASSWORD in the environment or .env.';
 
 function unreachableHint(host: string, port: number): string {
   return (

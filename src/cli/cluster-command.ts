@@ -2,13 +2,23 @@
 // command line, through any node's client port (CLUSTER ... commands).
 
 import { Command } from 'commander';
-import { connect, DEFAULT_HOST, DEFAULT_PORT, ReplyError, type Client } from '../client/index.js';
+import {
+  AuthError,
+  connect,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  ReplyError,
+  type Client,
+} from '../client/index.js';
 import type { ClusterStatus } from '../coordinator/replication/replication.js';
 import { parsePort, setting } from './config.js';
+import { addCredentialOptions, credentials } from './credentials.js';
 
 interface ClusterFlags {
   host?: string;
   port?: string;
+  user?: string;
+  password?: string;
 }
 
 /** Admin commands wait for the cluster (a transfer up to a few election timeouts). */
@@ -19,7 +29,7 @@ export function clusterCommand(): Command {
     'show and change the cluster membership through any node (default 127.0.0.1:7379)',
   );
   const withTarget = (c: Command): Command =>
-    c
+    addCredentialOptions(c)
       .option(
         '--host <host>',
         `a node's client address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`,
@@ -78,8 +88,19 @@ async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
   const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port)');
   let client: Client;
   try {
-    client = await connect({ host, port, reconnect: false, timeoutMs: ADMIN_TIMEOUT_MS });
+    client = await connect({
+      host,
+      port,
+      reconnect: false,
+      timeoutMs: ADMIN_TIMEOUT_MS,
+      ...credentials(flags),
+    });
   } catch (err) {
+    if (err instanceof AuthError) {
+      fail(
+        `${host}:${port} refused the credentials (--user/--password, DISTDB_USER/DISTDB_PASSWORD): ${err.message}`,
+      );
+    }
     fail(`cannot reach a node at ${host}:${port}: ${(err as Error).message}`);
   }
   try {

@@ -15,6 +15,7 @@ import {
   type CoordinatorLimits,
   type CoordinatorOptions,
 } from '../coordinator/index.js';
+import { addAuthOptions, authSettings, type AuthSettings } from './auth-options.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 
 type Flags = Record<string, string | undefined>;
@@ -43,7 +44,7 @@ export function addCoordinatorOptions(cmd: Command): Command {
     const def = s.kind === 'bytes' ? humanSize(s.default) : String(s.default);
     cmd.option(`${s.flag} <${unit}>`, `${s.description} (env ${s.env}; default ${def})`);
   }
-  return cmd;
+  return addAuthOptions(cmd);
 }
 
 /** 1048576 → "1mb", 1024 → "1kb", 1000 → "1000". */
@@ -62,6 +63,8 @@ export interface CoordinatorSettings {
   socket: string;
   logLevel: string;
   limits: Partial<CoordinatorLimits>;
+  /** Users and protected mode (auth-options.ts). */
+  access: AuthSettings;
 }
 
 /** Resolves flags, environment (and .env, already loaded) and defaults. */
@@ -95,7 +98,7 @@ export function coordinatorSettings(flags: Flags): CoordinatorSettings {
       `the log level (--log-level / LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
     );
   }
-  return { host, port, httpPort, dataDir, socket, logLevel, limits };
+  return { host, port, httpPort, dataDir, socket, logLevel, limits, access: authSettings(flags) };
 }
 
 /** Options for startCoordinator from resolved settings. */
@@ -106,6 +109,8 @@ export function coordinatorOptions(s: CoordinatorSettings): CoordinatorOptions {
     httpPort: s.httpPort,
     socket: s.socket,
     limits: s.limits,
+    auth: s.access.auth,
+    protectedMode: s.access.protectedMode,
     logger: pino({ name: 'coordinator', level: s.logLevel }, pino.destination(2)),
   };
 }

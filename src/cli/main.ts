@@ -9,6 +9,7 @@ import { nodeCommand } from './node-command.js';
 import { clientCommand } from './client-command.js';
 import { clusterCommand } from './cluster-command.js';
 import { startCommand } from './start-command.js';
+import { hashPasswordCommand } from './hash-password-command.js';
 
 async function main(argv: string[]): Promise<void> {
   loadDotEnv();
@@ -22,7 +23,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(storageCommand())
     .addCommand(coordinatorCommand())
     .addCommand(clientCommand())
-    .addCommand(clusterCommand());
+    .addCommand(clusterCommand())
+    .addCommand(hashPasswordCommand());
   await program.parseAsync(argv);
 }
 

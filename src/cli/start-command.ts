@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { eachLine, spawnDistdb, stopChild } from './child-process.js';
+import { addAuthOptions, authEnvironment, authSettings } from './auth-options.js';
 import { ConfigError, parsePort } from './config.js';
 
 interface StartFlags {
@@ -17,6 +18,9 @@ interface StartFlags {
   host?: string;
   dataDir?: string;
   nodes?: string;
+  requirepass?: string;
+  usersFile?: string;
+  protectedMode?: string;
 }
 
 /** Peer ports are this far above client ports. */
@@ -41,7 +45,7 @@ const RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export function startCommand(): Command {
-  return new Command('start')
+  return addAuthOptions(new Command('start'))
     .description('run distdb locally with data under ./data, and print how to connect (npm start)')
     .option('-p, --port <port>', 'client port of the first node; the others follow (default 7379)')
     .option('--nodes <n>', `how many nodes, 1 to ${MAX_LOCAL_NODES} (default 3)`)
@@ -65,6 +69,10 @@ async function start(flags: StartFlags): Promise<void> {
   if (port + count - 1 + HTTP_PORT_OFFSET > 65535) {
     throw new ConfigError(`--port ${port} leaves no room for ${count} client, peer and HTTP ports`);
   }
+  // Checked once here (a bad users file fails before any node starts). The nodes
+  // inherit the settings as environment, where ps does not show a password.
+  const authRequired = authSettings({ ...flags }).auth.required;
+  Object.assign(process.env, authEnvironment({ ...flags }));
   const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=${host}:${port + i + PEER_PORT_OFFSET}`).join(',');
   const nodes: RunningNode[] = [];
@@ -125,7 +133,7 @@ async function start(flags: StartFlags): Promise<void> {
     });
   };
   for (const n of nodes) supervise(n);
-  process.stdout.write(banner(nodes));
+  process.stdout.write(banner(nodes, authRequired));
 }
 
 /** Starts one `distdb node` child; resolves once it serves. */
@@ -199,9 +207,16 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function banner(nodes: RunningNode[]): string {
+function banner(nodes: RunningNode[], authRequired: boolean): string {
   const first = nodes[0] as RunningNode;
   const portFlag = first.port === 7379 ? '' : ` --port ${first.port}`;
+  const authNote = authRequired
+    ? [
+        'Clients must authenticate: set DISTDB_PASSWORD (and DISTDB_USER) in the environment or .env,',
+        'or give --user/--password; redis-cli takes -a <password> (and --user <name>).',
+        '',
+      ]
+    : [];
   const lines = [
     '',
     `distdb is running: a cluster of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (any node serves any command)`,
@@ -216,6 +231,7 @@ function banner(nodes: RunningNode[]): string {
           `Dashboard:  http://${urlHost(first.host)}:${first.httpPort}/   (every node serves one)`,
           '',
         ]),
+    ...authNote,
     'Connect with:',
     `  npx distdb client${portFlag}`.padEnd(46) + 'the distdb shell: PUT key value, GET key, help',
     `  redis-cli -p ${first.port}`.padEnd(46) + 'or any Redis client',

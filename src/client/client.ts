@@ -5,7 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { encodeCommand, ReplyParser } from '../resp/index.js';
 import type { RespValue } from '../resp/types.js';
-import { ConnectionError, DistdbError, ReplyError, TimeoutError } from './errors.js';
+import { AuthError, ConnectionError, DistdbError, replyError, TimeoutError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { toReply, type Reply } from './reply.js';
 
@@ -39,6 +39,10 @@ export interface ConnectOptions {
   maxReconnectDelayMs?: number;
   /** Most requests outstanding (in flight or waiting) at once; more are refused. Default 100000. */
   maxPending?: number;
+  /** User to authenticate as (AUTH user password); default: the node's default user. */
+  user?: string;
+  /** Password, sent with AUTH on every (re)connection before any request. */
+  password?: string;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -75,7 +79,13 @@ export class Client {
   /** Resolves when the first connection is up; rejects if it cannot be made. */
   readonly ready: Promise<void>;
 
-  private readonly opts: Required<Omit<ConnectOptions, 'host' | 'port' | 'nodes' | 'timeoutMs'>>;
+  private readonly opts: Required<
+    Omit<ConnectOptions, 'host' | 'port' | 'nodes' | 'timeoutMs' | 'user' | 'password'>
+  >;
+  /** The AUTH command sent first on each connection, or null without credentials. */
+  private readonly authCommand: Buffer | null;
+  /** Why the server refused the credentials on the latest connection, if it did. */
+  private authError: AuthError | null = null;
   private socket: Socket | null = null;
   private parser = new ReplyParser();
   private state: State = 'connecting';
@@ -103,6 +113,17 @@ export class Client {
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 2000,
       maxPending: options.maxPending ?? 100_000,
     };
+    if (options.user !== undefined && options.password === undefined) {
+      throw new DistdbError('a user needs a password: give both user and password, or neither');
+    }
+    this.authCommand =
+      options.password === undefined
+        ? null
+        : encodeCommand(
+            options.user === undefined
+              ? ['AUTH', options.password]
+              : ['AUTH', options.user, options.password],
+          );
     let readyOk: () => void = () => {};
     let readyFail: (e: Error) => void = () => {};
     this.ready = new Promise<void>((ok, fail) => {
@@ -144,7 +165,7 @@ export class Client {
   async command(...args: Arg[]): Promise<Reply> {
     const name = commandName(args);
     const v = await this.send(args, name, this.timeoutMs);
-    if (v.type === 'error') throw new ReplyError(v.value, name);
+    if (v.type === 'error') throw replyError(v.value, name);
     return toReply(v, name);
   }
 
@@ -289,18 +310,24 @@ export class Client {
       () => sock.destroy(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)),
       this.opts.connectTimeoutMs,
     );
-    sock.once('connect', () => {
+    const becomeReady = (): void => {
       clearTimeout(connectTimer);
-      if (this.state === 'closed') {
-        sock.destroy();
-        return;
-      }
       this.state = 'ready';
       this.everConnected = true;
       this.lastError = ''; // a reason from an earlier connection no longer applies
-      this.parser = new ReplyParser();
       this.flushWaiting();
       onReady?.();
+    };
+    sock.once('connect', () => {
+      if (this.state === 'closed') {
+        clearTimeout(connectTimer);
+        sock.destroy();
+        return;
+      }
+      this.parser = new ReplyParser();
+      this.authError = null;
+      if (this.authCommand === null) becomeReady();
+      else this.authenticate(sock, this.authCommand, becomeReady);
     });
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
     sock.on('error', (err) => {
@@ -316,6 +343,13 @@ export class Client {
       );
       this.failAll(this.inflight, sent);
       if (!this.everConnected && onFail) {
+        if (this.authError !== null) {
+          // Every node of a cluster has the same users: trying the others would not help.
+          this.state = 'closed';
+          this.failAll(this.waiting, this.authError);
+          onFail(this.authError);
+          return;
+        }
         if (this.current + 1 < this.nodes.length) {
           this.current++; // the first connection may be made to any of the nodes
           this.open(onReady, onFail);
@@ -340,6 +374,36 @@ export class Client {
         return;
       }
       this.scheduleReconnect();
+    });
+  }
+
+  /**
+   * Sends AUTH before anything else on a new connection; requests wait until
+   * it succeeds. Refused credentials fail the waiting requests with AuthError
+   * and drop the connection (connect() rejects; a reconnection retries later).
+   */
+  private authenticate(sock: Socket, command: Buffer, onOk: () => void): void {
+    const settle = (v: RespValue | Error): void => {
+      if (v instanceof Error) return; // the connection was lost: its close handler copes
+      if (v.type !== 'error' || v.value.includes('without any password configured')) {
+        onOk(); // (the server needs no password: the connection is usable as it is)
+        return;
+      }
+      this.authError = new AuthError(v.value, 'AUTH');
+      this.lastError = `the server refused the credentials: ${v.value}`;
+      this.failAll(this.waiting, this.authError);
+      sock.destroy();
+    };
+    sock.write(command);
+    this.outstanding++;
+    this.inflight.push({
+      name: 'AUTH',
+      payload: null,
+      resolve: settle,
+      reject: settle,
+      timer: undefined,
+      sent: true,
+      done: false,
     });
   }
 
@@ -403,8 +467,9 @@ export class Client {
         return;
       }
       // Only a connection that answers counts as recovered: one the server drops
-      // straight away must not be retried at the shortest delay forever.
-      this.attempt = 0;
+      // straight away (or whose AUTH it refuses) must not be retried at the
+      // shortest delay forever.
+      if (this.state === 'ready') this.attempt = 0;
       if (p.done) continue;
       this.settle(p);
       p.resolve(v);

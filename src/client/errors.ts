@@ -51,3 +51,25 @@ export class TimeoutError extends DistdbError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/**
+ * The server refused the credentials (WRONGPASS) or wants some (NOAUTH): give
+ * `user`/`password` to connect(), or fix them.
+ */
+export class AuthError extends ReplyError {
+  override name = 'AuthError';
+}
+
+/** The user may not run this command or touch this key (NOPERM). */
+export class PermissionError extends ReplyError {
+  override name = 'PermissionError';
+}
+
+/** The typed error for an error reply: AuthError, PermissionError, else ReplyError. */
+export function replyError(reply: string, command: string): ReplyError {
+  if (reply.startsWith('NOAUTH') || reply.startsWith('WRONGPASS')) {
+    return new AuthError(reply, command);
+  }
+  if (reply.startsWith('NOPERM')) return new PermissionError(reply, command);
+  return new ReplyError(reply, command);
+}

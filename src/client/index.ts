@@ -2,5 +2,12 @@
 
 export { connect, Client, DEFAULT_HOST, DEFAULT_PORT } from './client.js';
 export type { Arg, ConnectOptions } from './client.js';
-export { DistdbError, ReplyError, ConnectionError, TimeoutError } from './errors.js';
+export {
+  DistdbError,
+  ReplyError,
+  AuthError,
+  PermissionError,
+  ConnectionError,
+  TimeoutError,
+} from './errors.js';
 export type { Reply } from './reply.js';

@@ -12,6 +12,9 @@ import { DistdbError } from './errors.js';
 import { formatReply } from './format.js';
 import { completeCommand, helpText } from './help.js';
 
+/** AUTH … and HELLO … AUTH …: kept out of the history. */
+const CARRIES_PASSWORD = /^\s*(auth\s|hello\s.*\bauth\s)/i;
+
 /** Lines of history kept in the history file. */
 const HISTORY_SIZE = 1000;
 
@@ -75,7 +78,11 @@ export async function runShell(opts: ShellOptions): Promise<number> {
   if (interactive) {
     print(`Connected to distdb at ${client.address}. Type help for commands, Ctrl-D to leave.`);
     const historyFile = opts.historyFile;
-    if (historyFile) rl.on('history', (lines: string[]) => saveHistory(historyFile, lines));
+    rl.on('history', (lines: string[]) => {
+      // A line carrying a password is never kept (readline lets this listener edit its history).
+      if (lines[0] !== undefined && CARRIES_PASSWORD.test(lines[0])) lines.shift();
+      if (historyFile) saveHistory(historyFile, lines);
+    });
     // Ctrl-C clears a half-typed line; on an empty line it leaves, as redis-cli does.
     rl.on('SIGINT', () => {
       if (rl.line.length > 0) {

@@ -11,6 +11,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { RequestParser } from '../resp/request-parser.js';
+import { OPEN_ACCESS } from './auth/access.js';
 import { RespProtocolError } from '../resp/protocol-error.js';
 import { encodeError } from '../resp/reply-encoder.js';
 import type { ClientState, CommandContext, NodeState } from './command-context.js';
@@ -19,7 +20,8 @@ import { dispatch, lookupCommand } from './dispatch.js';
 import { settingName } from './limits.js';
 import { ReplyQueue } from './reply-queue.js';
 
-type StorageAccess = 'read' | 'write' | 'none';
+/** 'identity': AUTH or HELLO, which may change who the client is; nothing after it starts until it answers. */
+type StorageAccess = 'read' | 'write' | 'none' | 'identity';
 
 /** A command read from the client whose reply is not ready yet. */
 interface PendingCommand {
@@ -34,6 +36,7 @@ interface PendingCommand {
 
 function storageAccess(spec: CommandSpec | undefined): StorageAccess {
   if (spec === undefined) return 'none';
+  if (spec.name === 'auth' || spec.name === 'hello') return 'identity';
   if (spec.flags.includes('write')) return 'write';
   if (spec.flags.includes('readonly')) return 'read';
   return 'none';
@@ -51,6 +54,7 @@ export class ClientConnection {
   private readonly held: PendingCommand[] = [];
   private readsInFlight = 0;
   private writesInFlight = 0;
+  private identityInFlight = 0;
   /** Argument bytes of commands read but not answered; bounded like the in-flight count. */
   private bytesInFlight = 0;
   /** Replies ready to write, in order; they precede everything in `queue`. */
@@ -77,6 +81,7 @@ export class ClientConnection {
       libVersion: null,
       version: 2,
       lastCommand: 'NULL',
+      access: node.auth.required ? null : OPEN_ACCESS,
     };
     this.ctx = { client: this.state, node };
     this.parser = new RequestParser(node.limits);
@@ -150,9 +155,11 @@ export class ClientConnection {
    * in flight together (the engine applies them in order), and so may reads;
    * but a read waits for this connection's earlier writes (to see them) and a
    * write for its earlier reads (so they do not see it), as a client that
-   * pipelines SET then GET expects.
+   * pipelines SET then GET expects. Nothing starts while AUTH or HELLO is
+   * checking credentials, so the commands after it run as the user it names.
    */
   private mayStart(kind: StorageAccess): boolean {
+    if (this.identityInFlight > 0) return false;
     if (kind === 'read') return this.writesInFlight === 0;
     if (kind === 'write') return this.readsInFlight === 0;
     return true;
@@ -185,6 +192,7 @@ export class ClientConnection {
   private track(kind: StorageAccess, delta: number): void {
     if (kind === 'read') this.readsInFlight += delta;
     else if (kind === 'write') this.writesInFlight += delta;
+    else if (kind === 'identity') this.identityInFlight += delta;
   }
 
   private finished(cmd: PendingCommand, reply: Buffer): void {

@@ -2,6 +2,8 @@
 // node-wide state it may read (limits, storage, statistics, other clients).
 
 import type { RespVersion } from '../resp/types.js';
+import type { ClientAccess } from './auth/access.js';
+import type { Authenticator } from './auth/authenticator.js';
 import type { CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';
 import type { Replication } from './replication/replication.js';
@@ -20,6 +22,8 @@ export interface ClientState {
   version: RespVersion;
   /** Name of the last command run, for CLIENT LIST. */
   lastCommand: string;
+  /** Who the client authenticated as (AUTH, HELLO AUTH); null: not yet, so only no_auth commands run. */
+  access: ClientAccess | null;
   /** READONLY: reads are served from this node's state, possibly stale (no ReadIndex). */
   staleReads?: boolean;
 }
@@ -40,6 +44,8 @@ export interface NodeState {
   /** The node's Raft group when it runs in a cluster (distdb node); null: writes go straight to storage. */
   readonly replication: Replication | null;
   readonly stats: NodeStats;
+  /** Users and passwords; `required` is false when none are configured. */
+  readonly auth: Authenticator;
   readonly scanCursors: ScanCursors;
   readonly commands: ReadonlyMap<string, CommandSpec>;
   readonly startedAt: number;

@@ -19,3 +19,10 @@ export function wrongArity(command: string): CommandError {
 
 /** The storage engine is down or restarting; the client should retry. */
 export const STORAGE_UNAVAILABLE = 'TRYAGAIN storage engine unavailable; retry shortly';
+
+/** Bytes as text for an error message: printable ASCII kept, the rest as \xNN. */
+export function printable(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -10,7 +10,7 @@ import type { Handler } from './command-context.js';
 import { cas, cluster, readonly, readwrite } from './commands/cluster-commands.js';
 import { command } from './commands/command-command.js';
 import { config } from './commands/config-command.js';
-import { client, echo, hello, ping, quit, select } from './commands/connection-commands.js';
+import { auth, client, echo, hello, ping, quit, select } from './commands/connection-commands.js';
 import { info } from './commands/info-command.js';
 import { dbsize, del, exists, scan } from './commands/keyspace-commands.js';
 import { get, mget, mset, set } from './commands/string-commands.js';
@@ -36,6 +36,10 @@ export interface CommandSpec {
   since: string;
   complexity: string;
   handler: Handler;
+  /** Subcommands (lower case) that change the cluster: only an admin user may run them (auth/access.ts). */
+  adminSubcommands?: readonly string[];
+  /** Reads across every key (not only named ones): refused to users confined to a key prefix. */
+  keyspaceWide?: true;
 }
 
 type Row = Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & {
@@ -161,11 +165,12 @@ const ROWS: Row[] = [
     since: '1.0.0',
     complexity: 'O(1)',
     handler: dbsize,
+    keyspaceWide: true,
   },
   {
     name: 'ping',
     arity: -1,
-    flags: ['fast', 'stale'],
+    flags: ['fast', 'stale', 'no_auth'],
     group: 'connection',
     usage: '[message]',
     summary: 'Returns PONG, or the message.',
@@ -194,6 +199,18 @@ const ROWS: Row[] = [
     since: '6.0.0',
     complexity: 'O(1)',
     handler: hello,
+  },
+  {
+    name: 'auth',
+    arity: -2,
+    flags: ['fast', 'no_auth', 'loading', 'stale'],
+    group: 'connection',
+    usage: '[username] password',
+    summary:
+      'Authenticates the connection as a user (the default user when only a password is given).',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: auth,
   },
   {
     name: 'client',
@@ -261,6 +278,7 @@ const ROWS: Row[] = [
     since: '3.0.0',
     complexity: 'O(N) where N is the number of members',
     handler: cluster,
+    adminSubcommands: ['add', 'remove', 'transfer-leader'],
   },
   {
     name: 'info',
@@ -283,6 +301,7 @@ const ROWS: Row[] = [
     since: '2.0.0',
     complexity: 'O(N) where N is the number of parameters',
     handler: config,
+    adminSubcommands: ['resetstat'],
   },
   {
     name: 'command',

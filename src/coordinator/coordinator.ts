@@ -6,6 +6,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { encodeError } from '../resp/reply-encoder.js';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import {
+  PROTECTED_MODE_REFUSAL,
+  PROTECTED_MODE_WARNING,
+  protectedModeActive,
+  protectedModeRefuses,
+  UNPROTECTED_WARNING,
+  isLoopback,
+} from './auth/protected-mode.js';
 import { ClientConnection } from './client-connection.js';
 import type { NodeState, NodeStats } from './command-context.js';
 import { COMMAND_TABLE } from './command-table.js';
@@ -40,6 +49,10 @@ export interface CoordinatorOptions {
   cluster?: ClusterOptions;
   /** Port for HTTP (dashboard, /status, /health, /metrics, /v1/kv) on the same host; null or absent: none; 0 picks a free one. */
   httpPort?: number | null;
+  /** Users and passwords (see auth/); absent: none, every client has full access. */
+  auth?: Authenticator;
+  /** Refuse non-loopback clients when listening on a non-loopback address without a password (default true). */
+  protectedMode?: boolean;
 }
 
 export interface CoordinatorHandle {
@@ -89,9 +102,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     protocolErrors: 0,
     outputBufferDisconnects: 0,
   };
+  const auth = options.auth ?? createAuthenticator([]);
+  const guard = {
+    enabled: options.protectedMode ?? true,
+    authRequired: auth.required,
+    bindHost: host,
+  };
   const node: NodeState = {
     limits,
     storage,
+    auth,
     replication: cluster,
     stats,
     scanCursors: new ScanCursors(limits.maxScanCursors),
@@ -108,20 +128,27 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const figures = () => nodeFigures(node, null, httpAddress);
   if (cluster) cluster.figures = figures;
 
+  /** Answers a client it will not serve with an error, then closes. */
+  const refuse = (socket: Socket, message: string): void => {
+    stats.connectionsRejected++;
+    socket.on('error', () => undefined);
+    // Drop what it sends so its FIN is seen; cut it off if it never closes.
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5000).unref();
+    socket.end(encodeError(message));
+  };
   let nextClientId = 1;
   const server: Server = createServer((socket: Socket) => {
     stats.connectionsReceived++;
     if (connections.size >= limits.maxClients) {
-      stats.connectionsRejected++;
-      socket.on('error', () => undefined);
-      // Drop what it sends so its FIN is seen; cut it off if it never closes.
-      socket.resume();
-      setTimeout(() => socket.destroy(), 5000).unref();
-      socket.end(
-        encodeError(
-          `ERR max number of clients reached (${limits.maxClients}); retry later or raise ${settingName('maxClients')}`,
-        ),
+      refuse(
+        socket,
+        `ERR max number of clients reached (${limits.maxClients}); retry later or raise ${settingName('maxClients')}`,
       );
+      return;
+    }
+    if (protectedModeRefuses(guard, socket.remoteAddress)) {
+      refuse(socket, PROTECTED_MODE_REFUSAL);
       return;
     }
     const conn = new ClientConnection(socket, nextClientId++, node, log);
@@ -178,7 +205,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         port: options.httpPort,
         figures,
         registry: null,
-        auth: null,
+        auth,
         log,
       });
     } catch (err) {
@@ -190,7 +217,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     }
     httpAddress = `${host}:${http.port}`;
   }
-  log.info({ host, port: node.port }, 'coordinator listening');
+  if (protectedModeActive(guard)) log.warn({ host }, PROTECTED_MODE_WARNING);
+  else if (!auth.required && !isLoopback(host)) log.warn({ host }, UNPROTECTED_WARNING);
+  log.info({ host, port: node.port, auth: auth.required }, 'coordinator listening');
 
   let closing: Promise<void> | null = null;
   return {

@@ -1,12 +1,14 @@
-// Runs one command: given its command-table row, checks arity and key
-// sizes, calls the handler and turns any failure into an error reply. Never
-// throws: every outcome is a reply for the client.
+// Runs one command: given its command-table row, checks that the client may
+// run it (auth/access.ts), arity and key sizes, calls the handler and turns
+// any failure into an error reply. Never throws: every outcome is a reply for
+// the client.
 
 import type { Logger } from 'pino';
 import { encodeError } from '../resp/reply-encoder.js';
 import { StorageError, StorageTimeoutError, StorageUnavailableError } from '../storage/errors.js';
 import type { CommandContext, Reply } from './command-context.js';
-import { CommandError, STORAGE_UNAVAILABLE, wrongArity } from './command-error.js';
+import { accessRefusal } from './auth/access.js';
+import { CommandError, printable, STORAGE_UNAVAILABLE, wrongArity } from './command-error.js';
 import { arityAccepts, keyIndexes, type CommandSpec } from './command-table.js';
 import { settingName } from './limits.js';
 
@@ -29,6 +31,8 @@ export function dispatch(
   ctx.node.stats.commandsProcessed++;
   if (spec === undefined) return encodeError(unknownCommand(args));
   ctx.client.lastCommand = spec.name;
+  const refused = accessRefusal(ctx.client.access, spec, args);
+  if (refused !== null) return encodeError(refused);
   if (!arityAccepts(spec, args.length)) return encodeError(wrongArity(spec.name).message);
   const maxKey = ctx.node.limits.maxKeySize;
   for (const i of keyIndexes(spec, args.length)) {
@@ -57,12 +61,6 @@ function unknownCommand(args: Buffer[]): string {
     .join('')
     .slice(0, 128);
   return `ERR unknown command '${shown(args[0] as Buffer)}', with args beginning with: ${rest}`;
-}
-
-function printable(b: Buffer): string {
-  return b
-    .toString('latin1')
-    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function failure(err: unknown, ctx: CommandContext, command: string, log: Logger): Buffer {

@@ -19,3 +19,12 @@ export {
   DEFAULT_REPLICATION,
   type ReplicationSettings,
 } from './replication/replication-settings.js';
+export {
+  createAuthenticator,
+  requirePassUser,
+  type Authenticator,
+  type Permission,
+  type Principal,
+} from './auth/authenticator.js';
+export { loadUsersFile, mergeUsers, UsersConfigError } from './auth/users-file.js';
+export { hashPassword } from './auth/password-hash.js';

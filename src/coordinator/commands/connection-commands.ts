@@ -1,4 +1,4 @@
-// PING, ECHO, HELLO, CLIENT, SELECT, QUIT: the connection's own state.
+// PING, ECHO, AUTH, HELLO, CLIENT, SELECT, QUIT: the connection's own state.
 
 import {
   encodeBulk,
@@ -8,7 +8,9 @@ import {
   PONG_REPLY,
 } from '../../resp/reply-encoder.js';
 import type { RespValue, RespVersion } from '../../resp/types.js';
-import type { ClientState, Handler } from '../command-context.js';
+import { DEFAULT_USER } from '../auth/authenticator.js';
+import { login } from '../auth/login.js';
+import type { ClientState, CommandContext, Handler } from '../command-context.js';
 import { CommandError, notAnInteger, syntaxError, wrongArity } from '../command-error.js';
 import { SERVER_NAME, REDIS_COMPATIBLE_VERSION } from './server-identity.js';
 
@@ -31,7 +33,24 @@ export const select: Handler = (_ctx, args) => {
   return OK_REPLY;
 };
 
-/** HELLO [protover [AUTH username password] [SETNAME clientname]] */
+/** AUTH [username] password: the connection becomes that user (client-connection.ts runs nothing after it until it answers). */
+export const auth: Handler = async (ctx, args) => {
+  if (args.length > 3) throw syntaxError();
+  if (args.length === 2 && !ctx.node.auth.required) {
+    throw new CommandError(
+      'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    );
+  }
+  const user = args.length === 3 ? (args[1] as Buffer) : Buffer.from(DEFAULT_USER);
+  ctx.client.access = await login(ctx.node.auth, user, args[args.length - 1] as Buffer);
+  return OK_REPLY;
+};
+
+/**
+ * HELLO [protover [AUTH username password] [SETNAME clientname]]. As in
+ * Redis: options are checked first, then AUTH; nothing changes unless the
+ * connection ends up authenticated.
+ */
 export const hello: Handler = (ctx, args, version) => {
   let next: RespVersion = version;
   if (args.length >= 2) {
@@ -48,20 +67,38 @@ export const hello: Handler = (ctx, args, version) => {
     next = n;
   }
   let name: string | undefined;
+  let credentials: [user: Buffer, password: Buffer] | undefined;
   for (let i = 2; i < args.length; i++) {
     const opt = (args[i] as Buffer).toString('latin1').toLowerCase();
     if (opt === 'auth' && i + 2 < args.length) {
-      i += 2; // no users or passwords are configured, so any credentials are accepted, as Redis does then
+      credentials = [args[i + 1] as Buffer, args[i + 2] as Buffer];
+      i += 2;
     } else if (opt === 'setname' && i + 1 < args.length) {
       name = checkClientName(args[++i] as Buffer);
     } else {
       throw new CommandError(`ERR Syntax error in HELLO option '${opt}'`);
     }
   }
-  if (name !== undefined) ctx.client.name = name === '' ? null : name;
-  ctx.client.version = next;
-  return encodeReply(helloMap(ctx.client, next), next);
+  const finish = (): Buffer => {
+    if (ctx.client.access === null) {
+      throw new CommandError(
+        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      );
+    }
+    if (name !== undefined) ctx.client.name = name === '' ? null : name;
+    ctx.client.version = next;
+    return encodeReply(helloMap(ctx.client, next), next);
+  };
+  if (credentials === undefined) return finish();
+  return authenticated(ctx, credentials).then(finish);
 };
+
+async function authenticated(
+  ctx: CommandContext,
+  [user, password]: [Buffer, Buffer],
+): Promise<void> {
+  ctx.client.access = await login(ctx.node.auth, user, password);
+}
 
 function helloMap(client: ClientState, version: RespVersion): RespValue {
   const str = (s: string): RespValue => ({ type: 'bulk', value: Buffer.from(s) });
@@ -163,6 +200,7 @@ function clientLine(c: ClientState): string {
   const age = Math.floor((Date.now() - c.createdAt) / 1000);
   return (
     `id=${c.id} addr=${c.addr} name=${c.name ?? ''} age=${age} db=0 ` +
-    `resp=${c.version} lib-name=${c.libName ?? ''} lib-ver=${c.libVersion ?? ''} cmd=${c.lastCommand}`
+    `resp=${c.version} lib-name=${c.libName ?? ''} lib-ver=${c.libVersion ?? ''} cmd=${c.lastCommand} ` +
+    `user=${c.access?.principal.user ?? ''}`
   );
 }

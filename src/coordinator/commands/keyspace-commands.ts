@@ -1,6 +1,8 @@
 // DEL/DELETE, EXISTS, SCAN, DBSIZE: commands about which keys exist.
 
 import { encodeInteger, encodeReply } from '../../resp/reply-encoder.js';
+import type { RespVersion } from '../../resp/types.js';
+import { hasPrefix } from '../auth/access.js';
 import type { Handler } from '../command-context.js';
 import { CommandError } from '../command-error.js';
 import { globMatch, literalPrefix } from '../glob.js';
@@ -39,12 +41,19 @@ export const dbsize: Handler = async (ctx) => {
  * Keys in byte order. The cursor stands for the next key to examine (see
  * scan-cursors.ts), so a key that exists for the whole scan is returned
  * exactly once, whatever is written meanwhile. A MATCH pattern with a literal
- * prefix (`user:*`) scans only that key range.
+ * prefix (`user:*`) scans only that key range, and so does a user's key
+ * prefix (auth/access.ts).
  */
 export const scan: Handler = async (ctx, args, version) => {
   const cursor = parseCursor(args[1] as Buffer);
   const opts = parseScanOptions(args, 2);
-  const prefix = opts.match ? Buffer.from(literalPrefix(opts.match)) : Buffer.alloc(0);
+  let prefix: Uint8Array = opts.match ? Buffer.from(literalPrefix(opts.match)) : Buffer.alloc(0);
+  // A user confined to a key prefix sees only keys under it.
+  const own = ctx.client.access?.prefix ?? null;
+  if (own !== null && !hasPrefix(prefix, own)) {
+    if (!hasPrefix(own, prefix)) return scanReply('0', [], version); // MATCH is outside it
+    prefix = own;
+  }
   let start: Uint8Array = prefix;
   if (cursor !== '0') {
     const key = ctx.node.scanCursors.resume(cursor);
@@ -53,7 +62,7 @@ export const scan: Handler = async (ctx, args, version) => {
         `ERR invalid cursor ${cursor}: this node did not hand it out or has forgotten it; start the scan again with cursor 0`,
       );
     }
-    start = key;
+    start = Buffer.compare(key, prefix) < 0 ? prefix : key;
   }
   await readFence(ctx);
   const storage = ctx.node.storage.api();
@@ -61,7 +70,7 @@ export const scan: Handler = async (ctx, args, version) => {
   const keys: Uint8Array[] = [];
   let next = page.next;
   for (const [key] of page.entries) {
-    if (!startsWith(key, prefix)) {
+    if (!hasPrefix(key, prefix)) {
       next = null; // past the prefix's range: nothing further can match
       break;
     }
@@ -69,22 +78,20 @@ export const scan: Handler = async (ctx, args, version) => {
     if (opts.match && !globMatch(opts.match, key)) continue;
     keys.push(key);
   }
-  if (next !== null && !startsWith(next, prefix)) next = null;
+  if (next !== null && !hasPrefix(next, prefix)) next = null;
   const nextCursor = next === null ? '0' : ctx.node.scanCursors.save(next);
+  return scanReply(nextCursor, keys, version);
+};
+
+function scanReply(cursor: string, keys: Uint8Array[], version: RespVersion): Buffer {
   return encodeReply(
     {
       type: 'array',
       value: [
-        { type: 'bulk', value: Buffer.from(nextCursor) },
+        { type: 'bulk', value: Buffer.from(cursor) },
         { type: 'array', value: keys.map((k) => ({ type: 'bulk', value: k })) },
       ],
     },
     version,
   );
-};
-
-function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  if (key.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
-  return true;
 }

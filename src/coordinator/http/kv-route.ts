@@ -9,6 +9,7 @@ import { ReplyParser } from '../../resp/reply-parser.js';
 import type { RespValue } from '../../resp/types.js';
 import type { ClientState, NodeState } from '../command-context.js';
 import { dispatch, lookupCommand } from '../dispatch.js';
+import { grant, OPEN_ACCESS } from '../auth/access.js';
 import { checkKeyAccess, type Principal } from './basic-auth.js';
 import { HttpError, sendJson } from './http-reply.js';
 import { percentDecode } from './percent-decode.js';
@@ -48,6 +49,7 @@ export async function kvRoute(
     version: 2,
     lastCommand: 'NULL',
     staleReads: stale === '1',
+    access: principal === null ? OPEN_ACCESS : grant(principal),
   };
   const run = async (...args: Buffer[]): Promise<RespValue> => {
     const reply = await dispatch({ client, node }, args, lookupCommand(node.commands, args), log);
