@@ -16,6 +16,7 @@ import { formatReply, rawReply } from '../client/format.js';
 import { runShell } from '../client/shell.js';
 import { parsePort, parsePositiveInt, setting } from './config.js';
 import { addCredentialOptions, credentials } from './credentials.js';
+import { addClientTlsOptions, clientTlsSettings } from './tls-options.js';
 
 interface ClientFlags {
   host?: string;
@@ -25,10 +26,11 @@ interface ClientFlags {
   historyFile?: string;
   user?: string;
   password?: string;
+  [tlsFlag: string]: string | boolean | undefined;
 }
 
 export function clientCommand(): Command {
-  return addCredentialOptions(new Command('client'))
+  return addClientTlsOptions(addCredentialOptions(new Command('client')))
     .description(
       'the distdb shell; with a command (distdb client GET key) runs it, prints the reply and exits',
     )
@@ -65,6 +67,7 @@ async function runClient(words: string[], flags: ClientFlags): Promise<number> {
   const timeoutMs =
     flags.timeout === undefined ? 5000 : parsePositiveInt(flags.timeout, 'the timeout (--timeout)');
 
+  const tls = clientTlsSettings(flags);
   let client: Client;
   try {
     client = await connect({
@@ -73,15 +76,17 @@ async function runClient(words: string[], flags: ClientFlags): Promise<number> {
       timeoutMs,
       connectTimeoutMs: timeoutMs,
       ...credentials(flags),
+      tls,
     });
   } catch (err) {
     if (err instanceof AuthError) {
       process.stderr.write(`distdb client: ${err.message}\n${AUTH_HINT}\n`);
       return 1;
     }
-    process.stderr.write(
-      `distdb client: ${(err as Error).message}\n${unreachableHint(host, port)}\n`,
-    );
+    const message = (err as Error).message;
+    // A TLS failure already says what to change; "is a node running?" would mislead.
+    const hint = /TLS|certificate/.test(message) ? '' : `\n${unreachableHint(host, port)}`;
+    process.stderr.write(`distdb client: ${message}${hint}\n`);
     return 1;
   }
   try {

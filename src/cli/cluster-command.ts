@@ -13,12 +13,14 @@ import {
 import type { ClusterStatus } from '../coordinator/replication/replication.js';
 import { parsePort, setting } from './config.js';
 import { addCredentialOptions, credentials } from './credentials.js';
+import { addClientTlsOptions, clientTlsSettings } from './tls-options.js';
 
 interface ClusterFlags {
   host?: string;
   port?: string;
   user?: string;
   password?: string;
+  [tlsFlag: string]: string | boolean | undefined;
 }
 
 /** Admin commands wait for the cluster (a transfer up to a few election timeouts). */
@@ -29,7 +31,7 @@ export function clusterCommand(): Command {
     'show and change the cluster membership through any node (default 127.0.0.1:7379)',
   );
   const withTarget = (c: Command): Command =>
-    addCredentialOptions(c)
+    addClientTlsOptions(addCredentialOptions(c))
       .option(
         '--host <host>',
         `a node's client address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`,
@@ -86,6 +88,7 @@ async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
   const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
   const portText = setting(flags.port, 'HOST_PORT');
   const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port)');
+  const tls = clientTlsSettings(flags);
   let client: Client;
   try {
     client = await connect({
@@ -94,6 +97,7 @@ async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
       reconnect: false,
       timeoutMs: ADMIN_TIMEOUT_MS,
       ...credentials(flags),
+      tls,
     });
   } catch (err) {
     if (err instanceof AuthError) {

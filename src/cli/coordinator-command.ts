@@ -17,6 +17,7 @@ import {
 } from '../coordinator/index.js';
 import { addAuthOptions, authSettings, type AuthSettings } from './auth-options.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
+import { addNodeTlsOptions, nodeTlsSettings } from './tls-options.js';
 
 type Flags = Record<string, string | undefined>;
 
@@ -44,7 +45,7 @@ export function addCoordinatorOptions(cmd: Command): Command {
     const def = s.kind === 'bytes' ? humanSize(s.default) : String(s.default);
     cmd.option(`${s.flag} <${unit}>`, `${s.description} (env ${s.env}; default ${def})`);
   }
-  return addAuthOptions(cmd);
+  return addNodeTlsOptions(addAuthOptions(cmd));
 }
 
 /** 1048576 → "1mb", 1024 → "1kb", 1000 → "1000". */
@@ -135,7 +136,8 @@ export function coordinatorCommand(): Command {
       const settings = coordinatorSettings(flags);
       let handle;
       try {
-        handle = await startCoordinator(coordinatorOptions(settings));
+        const tls = nodeTlsSettings(flags)?.client;
+        handle = await startCoordinator({ ...coordinatorOptions(settings), tls });
       } catch (err) {
         if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
         throw err;

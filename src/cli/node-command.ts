@@ -15,6 +15,7 @@ import {
 } from './coordinator-command.js';
 import { addClusterOptions, clusterOptions } from './cluster-options.js';
 import { StorageSupervisor } from './storage-supervisor.js';
+import { nodeTlsSettings } from './tls-options.js';
 
 export function nodeCommand(): Command {
   return addClusterOptions(
@@ -39,6 +40,7 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
   const hostFlag = flags['host'] ?? process.env['NODE_HOST'];
   const settings = coordinatorSettings({ ...flags, host: hostFlag || undefined });
   const cluster = clusterOptions(flags, settings.host, settings.port);
+  const tls = nodeTlsSettings(flags, cluster.id);
   const { dataDir, socket, logLevel } = settings;
   mkdirSync(dataDir, { recursive: true });
 
@@ -68,7 +70,11 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
     throw new ConfigError(`${(err as Error).message}; its own message is above`);
   }
   try {
-    coordinator = await startCoordinator({ ...coordinatorOptions(settings), cluster });
+    coordinator = await startCoordinator({
+      ...coordinatorOptions(settings),
+      cluster: { ...cluster, tls: tls?.material },
+      tls: tls?.client,
+    });
   } catch (err) {
     await storage.stop();
     if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);

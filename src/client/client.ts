@@ -2,7 +2,9 @@
 // (pipelining; the server answers in order, so replies are matched first in,
 // first out), a timeout per request, and reconnection with backoff.
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { clientTlsErrorMessage } from '../tls/tls-errors.js';
 import { encodeCommand, ReplyParser } from '../resp/index.js';
 import type { RespValue } from '../resp/types.js';
 import { AuthError, ConnectionError, DistdbError, replyError, TimeoutError } from './errors.js';
@@ -43,6 +45,20 @@ export interface ConnectOptions {
   user?: string;
   /** Password, sent with AUTH on every (re)connection before any request. */
   password?: string;
+  /** Connect with TLS (the node must be started with --tls-cert); absent: plain TCP. */
+  tls?: ClientTlsOptions;
+}
+
+export interface ClientTlsOptions {
+  /** PEM CA certificate(s) the node's certificate must be signed by; default: the system's CAs. */
+  ca?: string | Buffer | undefined;
+  /** Where `ca` came from, named in error messages. */
+  caPath?: string | undefined;
+  /** PEM client certificate and key, for nodes started with --tls-client-auth. */
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+  /** Name the node's certificate must carry; default: the host (IP addresses are checked against the certificate's IP names). */
+  servername?: string | undefined;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -80,12 +96,13 @@ export class Client {
   readonly ready: Promise<void>;
 
   private readonly opts: Required<
-    Omit<ConnectOptions, 'host' | 'port' | 'nodes' | 'timeoutMs' | 'user' | 'password'>
+    Omit<ConnectOptions, 'host' | 'port' | 'nodes' | 'timeoutMs' | 'user' | 'password' | 'tls'>
   >;
   /** The AUTH command sent first on each connection, or null without credentials. */
   private readonly authCommand: Buffer | null;
   /** Why the server refused the credentials on the latest connection, if it did. */
   private authError: AuthError | null = null;
+  private readonly tls: ClientTlsOptions | undefined;
   private socket: Socket | null = null;
   private parser = new ReplyParser();
   private state: State = 'connecting';
@@ -124,6 +141,7 @@ export class Client {
               ? ['AUTH', options.password]
               : ['AUTH', options.user, options.password],
           );
+    this.tls = options.tls;
     let readyOk: () => void = () => {};
     let readyFail: (e: Error) => void = () => {};
     this.ready = new Promise<void>((ok, fail) => {
@@ -303,7 +321,7 @@ export class Client {
 
   private open(onReady?: () => void, onFail?: (e: Error) => void): void {
     this.state = 'connecting';
-    const sock = netConnect({ host: this.host, port: this.port });
+    const sock = this.dial();
     this.socket = sock;
     sock.setNoDelay(true);
     const connectTimer = setTimeout(
@@ -318,7 +336,7 @@ export class Client {
       this.flushWaiting();
       onReady?.();
     };
-    sock.once('connect', () => {
+    sock.once(this.tls ? 'secureConnect' : 'connect', () => {
       if (this.state === 'closed') {
         clearTimeout(connectTimer);
         sock.destroy();
@@ -331,7 +349,13 @@ export class Client {
     });
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
     sock.on('error', (err) => {
-      this.lastError = err.message;
+      this.lastError = this.tls
+        ? (clientTlsErrorMessage(err, {
+            address: this.address,
+            host: this.host,
+            caPath: this.tls.caPath,
+          }) ?? err.message)
+        : err.message;
     });
     sock.once('close', () => {
       clearTimeout(connectTimer);
@@ -405,6 +429,26 @@ export class Client {
       sent: true,
       done: false,
     });
+  }
+
+  private dial(): Socket {
+    const { host, port } = this;
+    if (this.tls === undefined) return netConnect({ host, port });
+    const { ca, cert, key, servername } = this.tls;
+    try {
+      return tlsConnect({
+        host,
+        port,
+        ca,
+        cert,
+        key,
+        // SNI takes host names only; an IP address is still checked against the certificate's IP names.
+        servername: servername ?? (isIP(host) === 0 ? host : undefined),
+      });
+    } catch (err) {
+      // Unusable PEM (a CA file that is not a certificate, a key of another certificate).
+      throw new DistdbError(`cannot use the TLS files given: ${(err as Error).message}`);
+    }
   }
 
   private scheduleReconnect(): void {

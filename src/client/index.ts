@@ -1,7 +1,7 @@
 // The client library's public surface.
 
 export { connect, Client, DEFAULT_HOST, DEFAULT_PORT } from './client.js';
-export type { Arg, ConnectOptions } from './client.js';
+export type { Arg, ClientTlsOptions, ConnectOptions } from './client.js';
 export {
   DistdbError,
   ReplyError,

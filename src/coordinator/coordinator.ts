@@ -26,6 +26,7 @@ import { ClusterNode, type ClusterOptions } from './replication/cluster-node.js'
 import { ScanCursors } from './scan-cursors.js';
 import { StorageLink, type StorageOpener } from './storage-link.js';
 import { storageOpener } from './storage-opener.js';
+import { ClientTlsAcceptor, type ClientTlsOptions } from '../tls/index.js';
 
 export const DEFAULT_COORDINATOR_HOST = '127.0.0.1';
 export const DEFAULT_COORDINATOR_PORT = 7379;
@@ -53,6 +54,8 @@ export interface CoordinatorOptions {
   auth?: Authenticator;
   /** Refuse non-loopback clients when listening on a non-loopback address without a password (default true). */
   protectedMode?: boolean;
+  /** TLS on the client port (see src/tls/client-tls.ts); absent: plain TCP only. */
+  tls?: ClientTlsOptions;
 }
 
 export interface CoordinatorHandle {
@@ -138,9 +141,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     socket.end(encodeError(message));
   };
   let nextClientId = 1;
+  const serve = (socket: Socket): void => {
+    const conn = new ClientConnection(socket, nextClientId++, node, log);
+    connections.add(conn);
+    void conn.closed.then(() => connections.delete(conn));
+  };
+  const tls = options.tls ? new ClientTlsAcceptor(options.tls, log, serve) : null;
   const server: Server = createServer((socket: Socket) => {
     stats.connectionsReceived++;
-    if (connections.size >= limits.maxClients) {
+    if (connections.size + (tls?.pending ?? 0) >= limits.maxClients) {
       refuse(
         socket,
         `ERR max number of clients reached (${limits.maxClients}); retry later or raise ${settingName('maxClients')}`,
@@ -151,9 +160,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       refuse(socket, PROTECTED_MODE_REFUSAL);
       return;
     }
-    const conn = new ClientConnection(socket, nextClientId++, node, log);
-    connections.add(conn);
-    void conn.closed.then(() => connections.delete(conn));
+    if (tls) tls.accept(socket);
+    else serve(socket);
   });
 
   try {
@@ -230,6 +238,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       closing ??= (async () => {
         await http?.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        tls?.close();
         for (const c of connections) c.shutdown();
         const grace = setTimeout(() => {
           for (const c of connections) c.destroy();

@@ -22,6 +22,7 @@ import {
 import { LENGTH_PREFIX_BYTES } from './frame-reader.js';
 import { helloProblem, preambleProblem } from './handshake.js';
 import type { PeerLimits } from './limits.js';
+import { identityProblem } from '../tls/index.js';
 
 export interface InboundContext {
   nodeId: NodeId;
@@ -36,6 +37,8 @@ export interface InboundContext {
   refused(): void;
   deliver(from: NodeId, messages: Message[]): void;
   handleRequest(from: NodeId, payload: Buffer): Promise<Uint8Array>;
+  /** With TLS: the names in the dialler's certificate, one of which its hello must claim; null without TLS. */
+  certNames: string[] | null;
 }
 
 const encoder = new TextEncoder();
@@ -98,7 +101,15 @@ export class InboundConnection {
   }
 
   private onHello(hello: Hello): void {
-    const problem = helloProblem(hello, this.ctx);
+    const problem =
+      helloProblem(hello, this.ctx) ??
+      (this.ctx.certNames === null
+        ? null
+        : identityProblem(
+            this.ctx.certNames,
+            hello.from,
+            `node ${this.ctx.nodeId} rejected the dialling node's certificate: it says it is node ${JSON.stringify(hello.from)} but its`,
+          ));
     if (problem !== null) return this.refuse(problem);
     const from = hello.from;
     this.peerId = from;

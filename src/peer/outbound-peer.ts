@@ -3,7 +3,9 @@
 // frame per flush), redialled with backoff when it breaks, and the requests
 // sent on it awaiting replies.
 
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { identityProblem, namesOf, peerTlsErrorMessage, type PeerTls } from '../tls/index.js';
 import type { Logger } from 'pino';
 import { encodeMessage } from '../raft/codec.js';
 import type { Message, NodeId } from '../raft/types.js';
@@ -36,6 +38,8 @@ export interface OutboundContext {
   random: () => number;
   /** Source address for dialling (the node's own listen address), so traffic between nodes names both ends' addresses. */
   localAddress: string | undefined;
+  /** Mutual TLS with the cluster's certificates; null: plain TCP. */
+  tls: PeerTls | null;
   reportUnreachable(peer: NodeId): void;
 }
 
@@ -67,6 +71,8 @@ export class OutboundPeer {
   private readonly backoff: Backoff;
   /** A full-queue warning was logged and the queue has not drained since. */
   private warnedFull = false;
+  /** With TLS: the names in the current connection's listener certificate. */
+  private certNames: string[] | null = null;
 
   /**
    * `id` '' dials whoever listens at `address` once, for requestAt: the
@@ -238,7 +244,16 @@ export class OutboundPeer {
     this.retryTimer = null;
     this.stateValue = 'connecting';
     const { host, port } = this.address;
-    const socket = connect({ host, port, localAddress: this.ctx.localAddress });
+    const { tls, localAddress } = this.ctx;
+    const socket: Socket =
+      tls === null ? connect({ host, port, localAddress }) : tls.dial(host, port, localAddress);
+    if (tls !== null) {
+      // Registered before FramedSocket's own handler, so the translated reason is the one kept.
+      socket.on('error', (e) => {
+        const why = peerTlsErrorMessage(e);
+        if (why !== null) conn.close(why);
+      });
+    }
     const conn: FramedSocket = new FramedSocket(socket, {
       onPreamble: (preamble) => {
         const problem = preambleProblem(preamble);
@@ -252,8 +267,21 @@ export class OutboundPeer {
     conn.traffic = this.traffic;
     this.conn = conn;
     conn.armHandshakeDeadline(this.ctx.limits.connectTimeoutMs);
-    conn.sendPreamble();
-    conn.write(encodeHello({ clusterId: this.ctx.clusterId, from: this.ctx.nodeId, to: this.id }));
+    const hello = (): void => {
+      conn.sendPreamble();
+      conn.write(
+        encodeHello({ clusterId: this.ctx.clusterId, from: this.ctx.nodeId, to: this.id }),
+      );
+    };
+    if (tls === null) return hello();
+    this.certNames = null;
+    // Nothing is sent until the listener's certificate is checked.
+    socket.once('secureConnect', () => {
+      const problem = tls.listenerProblem(socket as TLSSocket, this.id);
+      if (problem !== null) return conn.close(problem);
+      this.certNames = namesOf(socket as TLSSocket);
+      hello();
+    });
   }
 
   private onFrame(conn: FramedSocket, kind: number, body: Buffer): void {
@@ -292,6 +320,15 @@ export class OutboundPeer {
           `check the address given for ${JSON.stringify(this.id)} in --peers`,
       );
     }
+    const notCertified =
+      this.certNames === null
+        ? null
+        : identityProblem(
+            this.certNames,
+            remoteId,
+            `this node rejected the peer's certificate: it says it is node ${JSON.stringify(remoteId)} but its`,
+          );
+    if (notCertified !== null) return conn.close(notCertified);
     const { limits } = this.ctx;
     this.stateValue = 'connected';
     conn.maxFrameBytes = limits.maxFrameBytes;

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { Message, NodeId } from '../raft/types.js';
 import { formatPeerAddress, parsePeerAddress } from './address.js';
 import { PeerRequestError } from './errors.js';
+import { PeerTls, type InboundTls } from '../tls/index.js';
 import type { Traffic } from './framed-socket.js';
 import { MAX_ID_BYTES } from './frames.js';
 import { InboundConnection } from './inbound-connection.js';
@@ -53,6 +54,7 @@ export async function startPeerTransport(options: PeerTransportOptions): Promise
 class Transport implements PeerTransport {
   private readonly log: Logger;
   private readonly server: Server;
+  private readonly tls: PeerTls | null;
   private readonly peers = new Map<NodeId, OutboundPeer>();
   /** Handshaken inbound connections by node id; at most one per node. */
   private readonly inbound = new Map<NodeId, InboundConnection>();
@@ -67,6 +69,10 @@ class Transport implements PeerTransport {
     private readonly limits: PeerLimits,
   ) {
     this.log = options.logger ?? pino({ name: 'peer' }, pino.destination(2));
+    this.tls =
+      options.tls === undefined
+        ? null
+        : new PeerTls(options.tls, options.nodeId, this.log, limits.connectTimeoutMs);
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -179,6 +185,7 @@ class Transport implements PeerTransport {
     if (this.closing) return;
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.tls?.close();
     for (const peer of this.peers.values()) peer.close();
     for (const peer of this.oneShots) peer.close();
     this.peers.clear();
@@ -221,11 +228,27 @@ class Transport implements PeerTransport {
       limits: this.limits,
       log: this.log,
       random: this.options.random ?? Math.random,
+      tls: this.tls,
       reportUnreachable: (id: NodeId) => this.reportUnreachable(id),
     };
   }
 
   private accept(socket: Socket): void {
+    if (this.tls === null) return this.acceptConnection(socket, null);
+    if (this.connections.size + this.tls.pending >= this.limits.maxInboundConnections) {
+      // Too early to send a refusal: that needs a TLS session first.
+      this.refusedConnections++;
+      this.log.warn(
+        `refused peer connection from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: ` +
+          `already ${this.limits.maxInboundConnections} peer connections (maxInboundConnections)`,
+      );
+      socket.destroy();
+      return;
+    }
+    this.tls.accept(socket, (s, info) => this.acceptConnection(s, info));
+  }
+
+  private acceptConnection(socket: Socket, tls: InboundTls | null): void {
     const conn = new InboundConnection(socket, {
       nodeId: this.options.nodeId,
       clusterId: this.options.clusterId,
@@ -245,9 +268,12 @@ class Transport implements PeerTransport {
       refused: () => this.refusedConnections++,
       deliver: (from, messages) => this.deliver(from, messages),
       handleRequest: (from, payload) => this.handleRequest(from, payload),
+      certNames: tls?.names ?? null,
     });
     this.connections.add(conn);
-    if (this.closing) {
+    if (tls?.problem != null) {
+      conn.refuse(tls.problem);
+    } else if (this.closing) {
       conn.close(`node ${this.options.nodeId} is shutting down`);
     } else if (this.connections.size > this.limits.maxInboundConnections) {
       conn.refuse(

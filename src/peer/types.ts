@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Message, NodeId } from '../raft/types.js';
 import type { PeerLimits } from './limits.js';
+import type { TlsMaterial } from '../tls/index.js';
 
 export interface PeerTransportOptions {
   nodeId: NodeId;
@@ -25,6 +26,8 @@ export interface PeerTransportOptions {
   limits?: Partial<PeerLimits>;
   /** Jitter source for reconnect delays (default Math.random). */
   random?: () => number;
+  /** Mutual TLS: both sides present certificates signed by `ca` naming their node ids (see peer-tls.ts); absent: plain TCP. */
+  tls?: TlsMaterial | undefined;
 }
 
 /** connecting: dialling or handshaking; connected: messages flow; backoff: down, waiting to redial. */

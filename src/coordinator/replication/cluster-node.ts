@@ -12,6 +12,7 @@ import { decodeResult, encodeProposal } from '../../kv/codec.js';
 import type { KvCommand, KvResult, Proposal } from '../../kv/types.js';
 import { PeerRequestError, startPeerTransport, type PeerTransport } from '../../peer/index.js';
 import type { ConfChange, ConfState, NodeId, Role } from '../../raft/types.js';
+import type { TlsMaterial } from '../../tls/index.js';
 import { CommandError } from '../command-error.js';
 import type { StorageLink } from '../storage-link.js';
 import { mergeBook, type AddressBook } from './address-book.js';
@@ -54,6 +55,8 @@ export interface ClusterOptions {
   /** Peer address of a member to ask for admission (a new node); null: none. */
   join: string | null;
   settings: ReplicationSettings;
+  /** Mutual TLS between the nodes (docs/peer-protocol.md, "TLS"); absent: plain TCP. */
+  tls?: TlsMaterial | undefined;
 }
 
 /** Delay between attempts while waiting for a leader or retrying a request. */
@@ -121,6 +124,7 @@ export class ClusterNode implements Replication {
       onUnreachable: (peer) => this.driver?.reportUnreachable(peer),
       logger: this.log.child({ name: 'peer' }),
       limits: { maxFrameBytes: PEER_MAX_FRAME_BYTES },
+      tls: this.opts.tls,
     });
     this.book.set(this.id, { peer: this.peerAddress, client: clientAddress });
     this.tickTimer = setInterval(() => this.tick(), this.settings.tickMs);
