@@ -87,7 +87,7 @@ export function nodeTlsSettings(flags: Flags, nodeId?: string): NodeTls | null {
   if (material === null) {
     if (required || clientAuth) {
       throw new ConfigError(
-        `${required ? '--tls-required' : '--tls-client-auth'} needs TLS set up: give --tls-cert, --tls-key and --tls-ca`,
+        `${clientAuth ? '--tls-client-auth' : '--tls-required'} needs TLS set up: give --tls-cert, --tls-key and --tls-ca`,
       );
     }
     return null;
