@@ -223,7 +223,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       if (err instanceof HttpPortError) throw new CoordinatorConfigError(err.message);
       throw err;
     }
-    httpAddress = `${host}:${http.port}`;
+    // As for clients: on a wildcard address, others reach it at the peer host.
+    const wildcard = host === '0.0.0.0' || host === '::';
+    httpAddress = `${wildcard && cluster ? cluster.opts.peerHost : host}:${http.port}`;
   }
   if (protectedModeActive(guard)) log.warn({ host }, PROTECTED_MODE_WARNING);
   else if (!auth.required && !isLoopback(host)) log.warn({ host }, UNPROTECTED_WARNING);

@@ -49,6 +49,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   .health.up { color: var(--good); font-weight: 600; }
   .health.down { color: var(--bad); font-weight: 600; }
   .health.degraded { color: var(--warn); font-weight: 600; }
+  td a { color: var(--accent); text-decoration: none; }
+  td a:hover { text-decoration: underline; }
   .you { color: var(--muted); font-size: 12px; margin-left: 6px; }
   .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; }
   .charts section { margin-top: 18px; }
@@ -145,6 +147,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
     return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
   }
+  // host:port as a URL's authority: an IPv6 host goes in brackets.
+  function urlAuthority(hostPort) {
+    var i = hostPort.lastIndexOf(':');
+    var host = hostPort.slice(0, i);
+    return (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + hostPort.slice(i);
+  }
   function clock(t) { return new Date(t).toLocaleTimeString('en-GB'); }
 
   function render(s) {
@@ -178,7 +186,15 @@ export const DASHBOARD_HTML = `<!doctype html>
       tr.setAttribute('data-testid', 'member-row');
       tr.setAttribute('data-node', m.id);
       tr.setAttribute('data-role', f ? f.role : 'unknown');
-      var name = el('td', null, m.id);
+      var name = el('td');
+      if (m.id !== s.node.id && f && f.http) {
+        // Another member's own dashboard (its HTTP port, as it reports it).
+        var a = el('a', null, m.id);
+        a.href = 'http://' + urlAuthority(f.http) + '/';
+        name.appendChild(a);
+      } else {
+        name.textContent = m.id;
+      }
       if (m.id === s.node.id) name.appendChild(el('span', 'you', 'this node'));
       tr.appendChild(name);
       var role = el('td', 'l');
