@@ -4,6 +4,7 @@
 // key/value API and the client port see the same data.
 
 import assert from 'node:assert/strict';
+import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, type Client } from '../../src/index.js';
@@ -108,6 +109,24 @@ test('bad requests get a JSON error naming what to do', async () => {
     assert.equal(res.status, status, path);
     assert.match(((await res.json()) as { error: string }).error, message, path);
   }
+});
+
+test('malformed HTTP and oversized headers get a JSON error and a closed connection', async () => {
+  const raw = (text: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connectTcp(httpPort, '127.0.0.1', () => socket.end(text));
+      let out = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (out += d));
+      socket.on('close', () => resolve(out));
+      socket.on('error', reject);
+    });
+  assert.match(
+    await raw('NOT HTTP AT ALL\r\n\r\n'),
+    /^HTTP\/1\.1 400[^]*"error":"malformed HTTP request"/,
+  );
+  const huge = `GET /status HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
+  assert.match(await raw(huge), /^HTTP\/1\.1 431[^]*headers are too large/);
 });
 
 test("GET /status embeds CLUSTER STATUS and this node's key count", async () => {

@@ -157,11 +157,20 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       );
     },
   );
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    }
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log.debug({ err: err.message }, 'bad HTTP request');
+    if (!socket.writable) return;
+    const [status, message] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'the request did not arrive in time']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? ['431 Request Header Fields Too Large', 'the request headers are too large']
+          : ['400 Bad Request', 'malformed HTTP request'];
+    const body = JSON.stringify({ error: message });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
