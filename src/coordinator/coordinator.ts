@@ -213,7 +213,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         port: options.httpPort,
         figures,
         registry: null,
-        auth,
+        refuses: (address) => protectedModeRefuses(guard, address),
         log,
       });
     } catch (err) {

@@ -5,8 +5,9 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { PROTECTED_MODE_REFUSAL } from '../auth/protected-mode.js';
 import type { NodeState } from '../command-context.js';
-import { authenticate, type Authenticator } from './basic-auth.js';
+import { authenticate, requireWholeKeyspace } from './basic-auth.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { EventStreams } from './event-stream.js';
 import { health } from './health.js';
@@ -31,7 +32,8 @@ export interface HttpServerOptions {
   figures: () => Promise<NodeFigures>;
   /** The Prometheus registry for /metrics; null: /metrics answers 404. */
   registry: MetricsRegistry | null;
-  auth: Authenticator | null;
+  /** Whether protected mode refuses a client from this address (auth/protected-mode.ts); /health is exempt. */
+  refuses: (remoteAddress: string | undefined) => boolean;
   log: Logger;
   limits?: Partial<HttpLimits>;
 }
@@ -69,9 +71,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       sendJson(res, h.ok ? 200 : 503, h);
       return;
     }
-    const principal = authenticate(req, opts.auth);
+    if (opts.refuses(req.socket.remoteAddress))
+      throw new HttpError(403, PROTECTED_MODE_REFUSAL.replace(/^DENIED /, ''));
+    const principal = await authenticate(req, node.auth);
     if (path.startsWith(KV_PREFIX)) return kvRoute(node, log, req, res, url, principal);
     onlyGet(req);
+    requireWholeKeyspace(principal);
     switch (path) {
       case '/':
         res.writeHead(200, {

@@ -1,16 +1,17 @@
 // GET / PUT / DELETE /v1/kv/<key>: the key/value API for curl. Each request
 // runs the very command a RESP client would send (GET, SET, DEL) through the
-// command table and dispatch, so limits, replication, linearizable reads and
-// error wording are those of the client port; only the reply is translated.
+// command table and dispatch, so limits, permissions (the Basic-auth user's
+// access), replication, linearizable reads and error wording are those of the
+// client port; only the reply is translated.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ReplyParser } from '../../resp/reply-parser.js';
 import type { RespValue } from '../../resp/types.js';
 import type { ClientState, NodeState } from '../command-context.js';
-import { dispatch, lookupCommand } from '../dispatch.js';
 import { grant, OPEN_ACCESS } from '../auth/access.js';
-import { checkKeyAccess, type Principal } from './basic-auth.js';
+import { dispatch, lookupCommand } from '../dispatch.js';
+import type { Principal } from '../auth/authenticator.js';
 import { HttpError, sendJson } from './http-reply.js';
 import { percentDecode } from './percent-decode.js';
 import { readBody } from './request-body.js';
@@ -63,7 +64,6 @@ export async function kvRoute(
 
   switch (req.method) {
     case 'GET': {
-      checkKeyAccess(principal, key, false);
       const v = await run(Buffer.from('GET'), key);
       if (v.type !== 'bulk' || v.value === null) throw new HttpError(404, 'no such key');
       res.writeHead(200, {
@@ -75,14 +75,12 @@ export async function kvRoute(
       return;
     }
     case 'PUT': {
-      checkKeyAccess(principal, key, true);
       const value = await readBody(req, node.limits.maxValueSize);
       await run(Buffer.from('SET'), key, value);
       res.writeHead(204).end();
       return;
     }
     case 'DELETE': {
-      checkKeyAccess(principal, key, true);
       const v = await run(Buffer.from('DEL'), key);
       if (v.type === 'integer' && Number(v.value) === 0) throw new HttpError(404, 'no such key');
       res.writeHead(204).end();
