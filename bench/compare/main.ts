@@ -38,6 +38,8 @@ const say = (line: string): void => {
 };
 
 const tempDirs = new Set<string>();
+/** Set by Ctrl-C: no new run starts while the servers are being stopped. */
+let interrupted = false;
 
 function removeTempDirs(): void {
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
@@ -114,6 +116,7 @@ async function runSystem(
         loaded = true;
       }
       for (const clients of o.clients) {
+        if (interrupted) return;
         const m = await measure(sys, {
           workload,
           clients,
@@ -121,6 +124,7 @@ async function runSystem(
           warmupSec: o.warmupSec,
           durationSec: o.durationSec,
         });
+        if (interrupted) return;
         measurements.push(m);
         say(
           `  ${name} ${workload} x${clients}: ${formatOps(m.opsPerSec)} ops/s, p50 ${formatMs(m.latencyMs.p50)} ms, p99 ${formatMs(m.latencyMs.p99)} ms` +
@@ -169,6 +173,7 @@ async function main(argv: string[]): Promise<void> {
     ensureInstalled({ binary: REDIS_BINARY, debian: 'redis-server' }, say);
 
   const stopEverything = (code: number): void => {
+    interrupted = true;
     say('\nstopping the servers...');
     void stopAllServers().finally(() => {
       removeTempDirs();
@@ -188,11 +193,14 @@ async function main(argv: string[]): Promise<void> {
   const measurements: Measurement[] = [];
   const systems: ResultsFile['systems'] = {};
   try {
-    for (const name of o.systems) await runSystem(name, o, { space, say }, measurements, systems);
+    for (const name of o.systems) {
+      if (!interrupted) await runSystem(name, o, { space, say }, measurements, systems);
+    }
   } finally {
     await stopAllServers();
     removeTempDirs();
   }
+  if (interrupted) return; // stopEverything() ends the process
   const targets = checkTargets(measurements);
   process.stdout.write('\n' + formatReport(measurements) + '\n' + formatTargets(targets) + '\n');
   const svg = writeResults(o.out, {

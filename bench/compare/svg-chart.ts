@@ -26,6 +26,10 @@ const PANELS: readonly Panel[] = [
   { title: 'p99 latency, ms (lower is better)', value: (m) => m.latencyMs.p99, label: formatMs },
 ];
 
+/** An axis label for 10^d: 0.01, 0.1, 1, 10, 1,000. */
+const tick = (d: number): string =>
+  d < 0 ? (10 ** d).toFixed(-d) : (10 ** d).toLocaleString('en-US');
+
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -53,16 +57,14 @@ export function renderChart(all: readonly Measurement[], title: string): string 
     const top = TOP + p * (PANEL_HEIGHT + PANEL_GAP) + 20;
     const bottom = top + PANEL_HEIGHT;
     const values = all.map(panel.value).filter((v) => v > 0);
-    const lo = Math.floor(Math.log10(Math.min(...values, 1)));
-    const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values, 10))));
+    const lo = values.length > 0 ? Math.floor(Math.log10(Math.min(...values))) : 0;
+    const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values, 1))));
     const y = (v: number): number => bottom - ((Math.log10(v) - lo) / (hi - lo)) * PANEL_HEIGHT;
     out.push(`<text x="${LEFT}" y="${top - 8}" font-weight="bold">${esc(panel.title)}</text>`);
     for (let d = lo; d <= hi; d++) {
       const gy = y(10 ** d).toFixed(1);
       out.push(`<line x1="${LEFT}" x2="${width - 20}" y1="${gy}" y2="${gy}" stroke="#ddd"/>`);
-      out.push(
-        `<text x="${LEFT - 6}" y="${gy}" text-anchor="end" dy="4">${esc(panel.label(10 ** d))}</text>`,
-      );
+      out.push(`<text x="${LEFT - 6}" y="${gy}" text-anchor="end" dy="4">${tick(d)}</text>`);
     }
     groups.forEach((g, gi) => {
       const gx = LEFT + gi * groupWidth + GROUP_GAP / 2;
