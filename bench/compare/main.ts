@@ -4,7 +4,7 @@
 // the next one starts, so they never compete with each other for the CPUs.
 
 import { Command } from 'commander';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,7 +159,8 @@ async function preload(sys: RunningSystem, keys: number): Promise<void> {
 }
 
 function distdbVersion(): string {
-  return `distdb ${process.env['npm_package_version'] ?? ''}`.trim();
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  return `distdb ${pkg.version}`;
 }
 
 async function main(argv: string[]): Promise<void> {
