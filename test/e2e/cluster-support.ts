@@ -23,11 +23,19 @@ export class TestCluster {
   private readonly dir = tempDir('distdb-cluster-');
   private readonly clients: Client[] = [];
 
-  constructor(private readonly extra: string[] = []) {}
+  constructor(
+    private readonly extra: string[] = [],
+    /** Credentials the harness's own clients authenticate with (nodes started with --requirepass). */
+    private readonly credentials: { user?: string; password?: string } = {},
+  ) {}
 
   /** Starts `n` nodes as one new cluster. */
-  static async start(n: number, extra: string[] = []): Promise<TestCluster> {
-    const c = new TestCluster(extra);
+  static async start(
+    n: number,
+    extra: string[] = [],
+    credentials: { user?: string; password?: string } = {},
+  ): Promise<TestCluster> {
+    const c = new TestCluster(extra, credentials);
     for (let i = 1; i <= n; i++) await c.addNodeSpec(`n${i}`);
     const peers = c.nodes.map((x) => `${x.id}=127.0.0.1:${x.peerPort}`).join(',');
     try {
@@ -91,13 +99,13 @@ export class TestCluster {
   }
 
   async client(node: ClusterNodeProc, timeoutMs = 15_000): Promise<Client> {
-    const c = await connect({ port: node.port, timeoutMs });
+    const c = await connect({ port: node.port, timeoutMs, ...this.credentials });
     this.clients.push(c);
     return c;
   }
 
   async status(node: ClusterNodeProc): Promise<ClusterStatus> {
-    const c = await connect({ port: node.port, reconnect: false });
+    const c = await connect({ port: node.port, reconnect: false, ...this.credentials });
     try {
       const r = await c.command('CLUSTER', 'STATUS');
       return JSON.parse(String(r)) as ClusterStatus;
