@@ -10,6 +10,8 @@ import { clientCommand } from './client-command.js';
 import { clusterCommand } from './cluster-command.js';
 import { startCommand } from './start-command.js';
 import { hashPasswordCommand } from './hash-password-command.js';
+import { backupCommand } from './backup-command.js';
+import { restoreCommand } from './restore-command.js';
 
 async function main(argv: string[]): Promise<void> {
   loadDotEnv();
@@ -24,7 +26,9 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(coordinatorCommand())
     .addCommand(clientCommand())
     .addCommand(clusterCommand())
-    .addCommand(hashPasswordCommand());
+    .addCommand(hashPasswordCommand())
+    .addCommand(backupCommand())
+    .addCommand(restoreCommand());
   await program.parseAsync(argv);
 }
 

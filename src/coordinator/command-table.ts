@@ -7,6 +7,7 @@
 // the end) every `step` words; 0 means the command takes no keys.
 
 import type { Handler } from './command-context.js';
+import { backup } from './commands/backup-commands.js';
 import { cas, cluster, readonly, readwrite } from './commands/cluster-commands.js';
 import { command } from './commands/command-command.js';
 import { config } from './commands/config-command.js';
@@ -154,6 +155,18 @@ const ROWS: Row[] = [
     since: '2.8.0',
     complexity: 'O(1) for every call. O(N) for a complete iteration.',
     handler: scan,
+  },
+  {
+    name: 'backup',
+    arity: -2,
+    flags: ['admin', 'readonly'],
+    group: 'server',
+    usage: 'BEGIN | CHUNK id | END id',
+    summary:
+      'A consistent copy of the whole key space in chunks (what distdb backup drives): BEGIN answers [id, raft index, term, keys, cluster id].',
+    since: '0.1.0',
+    complexity: 'O(N) over all chunks, N the number of keys',
+    handler: backup,
   },
   {
     name: 'dbsize',

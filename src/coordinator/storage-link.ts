@@ -3,12 +3,12 @@
 // backoff. Meanwhile commands fail fast with TRYAGAIN instead of hanging.
 
 import type { Logger } from 'pino';
-import type { RaftStorageApi, StorageApi } from '../storage/api.js';
+import type { ImageExportApi, RaftStorageApi, StorageApi } from '../storage/api.js';
 import { CommandError, STORAGE_UNAVAILABLE } from './command-error.js';
 
 /** An open connection to the engine; `closed` settles when it is lost. */
 export interface StorageSession {
-  api: StorageApi & RaftStorageApi;
+  api: StorageApi & RaftStorageApi & ImageExportApi;
   closed: Promise<unknown>;
 }
 
@@ -40,7 +40,7 @@ export class StorageLink {
   }
 
   /** The engine's API, or a TRYAGAIN CommandError while it is unavailable. */
-  api(): StorageApi & RaftStorageApi {
+  api(): StorageApi & RaftStorageApi & ImageExportApi {
     if (this.session === null) throw new CommandError(STORAGE_UNAVAILABLE);
     return this.session.api;
   }

@@ -100,6 +100,10 @@ export class ClusterNode implements Replication {
     return this.opts.id;
   }
 
+  get clusterId(): string {
+    return this.opts.clusterId;
+  }
+
   get settings(): ReplicationSettings {
     return this.opts.settings;
   }

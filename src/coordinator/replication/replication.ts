@@ -37,6 +37,8 @@ export interface Replication {
   /** Resolves once this node's storage holds every write acknowledged before the call (no-op for READONLY clients). */
   readBarrier(client: ReplicationClient): Promise<void>;
   status(): ClusterStatus;
+  /** The cluster's name (--cluster-id), recorded in backups. */
+  readonly clusterId: string;
   addMember(id: NodeId, peer: string): Promise<void>;
   removeMember(id: NodeId): Promise<void>;
   transferLeader(id: NodeId): Promise<void>;
