@@ -10,14 +10,19 @@ import { connect, DEFAULT_HOST, DEFAULT_PORT, type Client } from '../client/inde
 import { ImageParser } from '../storage/state-image.js';
 import { BackupWriter, type BackupHeader } from './backup-file.js';
 import { parsePort, setting } from './config.js';
+import { addCredentialOptions, credentials } from './credentials.js';
+import { addClientTlsOptions, clientTlsSettings } from './tls-options.js';
 
 interface BackupFlags {
   host?: string;
   port?: string;
+  user?: string;
+  password?: string;
+  [tlsFlag: string]: string | boolean | undefined;
 }
 
 export function backupCommand(): Command {
-  return new Command('backup')
+  return addClientTlsOptions(addCredentialOptions(new Command('backup')))
     .description(
       'save a consistent snapshot of the whole key space of a running cluster to <file> (any node serves it)',
     )
@@ -35,7 +40,14 @@ async function runBackup(file: string, flags: BackupFlags): Promise<void> {
   const port =
     portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port / HOST_PORT)');
   const started = Date.now();
-  const client = await connect({ host, port, timeoutMs: 60_000, reconnect: false });
+  const client = await connect({
+    host,
+    port,
+    timeoutMs: 60_000,
+    reconnect: false,
+    ...credentials(flags),
+    tls: clientTlsSettings(flags),
+  });
   let writer: BackupWriter | null = null;
   let id: string | null = null;
   try {

@@ -160,6 +160,7 @@ const ROWS: Row[] = [
     name: 'backup',
     arity: -2,
     flags: ['admin', 'readonly'],
+    keyspaceWide: true,
     group: 'server',
     usage: 'BEGIN | CHUNK id | END id',
     summary:
