@@ -15,7 +15,13 @@ import { makeKeySpace } from './keyspace.js';
 import { measure } from './measure.js';
 import type { Measurement } from './measurement.js';
 import { DEFAULTS, MAX_CLIENTS, parseOptions, UsageError, type CompareOptions } from './options.js';
-import { defaultResultName, machineInfo, writeResults, type ResultsFile } from './results-file.js';
+import {
+  defaultResultName,
+  loadWarning,
+  machineInfo,
+  writeResults,
+  type ResultsFile,
+} from './results-file.js';
 import { stopAllServers } from './server-process.js';
 import { startDistdbCluster } from './systems/distdb.js';
 import { ETCD_BINARY, startEtcdCluster } from './systems/etcd.js';
@@ -98,7 +104,14 @@ async function runSystem(
   const dir = mkdtempSync(join(tmpdir(), `distdb-compare-${name}-`));
   tempDirs.add(dir);
   say(`\n${name}: starting (data in ${dir})`);
-  const sys = await STARTERS[name]({ ...ctx, dir });
+  let sys: RunningSystem;
+  try {
+    sys = await STARTERS[name]({ ...ctx, dir });
+  } catch (err) {
+    keepForLogs(dir);
+    throw err;
+  }
+  let ok = false;
   try {
     info[name] = {
       version:
@@ -132,11 +145,22 @@ async function runSystem(
         );
       }
     }
+    ok = true;
   } finally {
     await sys.stop();
-    rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
+    if (ok) {
+      rmSync(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    } else {
+      keepForLogs(dir);
+    }
   }
+}
+
+/** A failed system's data and logs stay for a look. */
+function keepForLogs(dir: string): void {
+  tempDirs.delete(dir);
+  say(`  its data and logs are kept in ${dir}`);
 }
 
 async function preload(sys: RunningSystem, keys: number): Promise<void> {
@@ -193,9 +217,19 @@ async function main(argv: string[]): Promise<void> {
   const space = makeKeySpace(o.keys, o.valueSize);
   const measurements: Measurement[] = [];
   const systems: ResultsFile['systems'] = {};
+  const failures: ResultsFile['failures'] = [];
   try {
     for (const name of o.systems) {
-      if (!interrupted) await runSystem(name, o, { space, say }, measurements, systems);
+      if (interrupted) break;
+      // One system failing must not throw away the others' measurements.
+      try {
+        await runSystem(name, o, { space, say }, measurements, systems);
+      } catch (err) {
+        if (interrupted) break;
+        const error = err instanceof Error ? err.message : String(err);
+        failures.push({ system: name, error });
+        say(`${name} FAILED: ${error}`);
+      }
     }
   } finally {
     await stopAllServers();
@@ -204,6 +238,9 @@ async function main(argv: string[]): Promise<void> {
   if (interrupted) return; // stopEverything() ends the process
   const targets = checkTargets(measurements);
   process.stdout.write('\n' + formatReport(measurements) + '\n' + formatTargets(targets) + '\n');
+  for (const f of failures) process.stdout.write(`\n${f.system} FAILED: ${f.error}\n`);
+  const busyMachine = loadWarning(machine);
+  if (busyMachine) process.stdout.write(`\n${busyMachine}\n`);
   const svg = writeResults(o.out, {
     tool: 'distdb bench:compare',
     startedAt: startedAt.toISOString(),
@@ -214,8 +251,10 @@ async function main(argv: string[]): Promise<void> {
     systems,
     measurements,
     targets,
+    failures,
   });
   say(`\nwrote ${relative(process.cwd(), resolve(o.out))} and ${relative(process.cwd(), svg)}`);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 main(process.argv).catch((err: unknown) => {

@@ -32,6 +32,8 @@ export interface ResultsFile {
   systems: Partial<Record<SystemName, SystemInfo>>;
   measurements: Measurement[];
   targets: TargetCheck[];
+  /** Systems that failed to start or to run; their measurements before the failure are kept. */
+  failures: Array<{ system: SystemName; error: string }>;
 }
 
 export function machineInfo(): ResultsFile['machine'] {
@@ -43,6 +45,16 @@ export function machineInfo(): ResultsFile['machine'] {
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
   };
+}
+
+/** A warning when the machine was already busy as the run began (load average above half its CPUs), else null. */
+export function loadWarning(machine: ResultsFile['machine']): string | null {
+  const load = machine.loadAverageAtStart[0] ?? 0;
+  if (load <= machine.cpus / 2) return null;
+  return (
+    `note: the load average was ${load} on ${machine.cpus} CPUs when the run began: other work ` +
+    'was taking CPU from the servers and the load generator, so these figures are low and noisy.'
+  );
 }
 
 /** `bench/results/2026-11-26-0930.json` for a run begun then (UTC). */

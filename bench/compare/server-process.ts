@@ -36,7 +36,9 @@ export async function stopAllServers(): Promise<void> {
 
 /** Takes charge of a spawned child whose stdout and stderr are pipes. */
 export function manageServer(name: string, child: ChildProcess, logFile: string): ServerProcess {
-  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  // A failed spawn reports through 'error'; listening keeps it from crashing the harness.
+  child.once('error', () => undefined);
+  if (child.pid === undefined) throw new Error(`could not start ${name} (is it installed?)`);
   const pid = child.pid;
   const log = createWriteStream(logFile, { flags: 'a' });
   const recent: string[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseOptions, UsageError } from '../../bench/compare/options.js';
-import { defaultResultName } from '../../bench/compare/results-file.js';
+import { defaultResultName, loadWarning } from '../../bench/compare/results-file.js';
 
 test('the defaults are the full comparison of issue 5', () => {
   assert.deepEqual(parseOptions({}, 'out.json'), {
@@ -58,4 +58,19 @@ test('every bad flag is refused with what is allowed', () => {
 
 test('a result file is named for the minute the run began, in UTC', () => {
   assert.equal(defaultResultName(new Date('2026-11-26T09:05:59.999Z')), '2026-11-26-0905.json');
+});
+
+test('a run on an already busy machine says so', () => {
+  const machine = {
+    cpus: 2,
+    cpuModel: 'x',
+    memoryGiB: 1,
+    node: 'v20',
+    loadAverageAtStart: [1, 0, 0],
+  };
+  assert.equal(loadWarning(machine), null);
+  assert.match(
+    loadWarning({ ...machine, loadAverageAtStart: [20.2, 17, 12] }) ?? '',
+    /load average was 20.2 on 2 CPUs .* low and noisy/,
+  );
 });
