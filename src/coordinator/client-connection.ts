@@ -32,6 +32,8 @@ interface PendingCommand {
   size: number;
   /** Its reply slot, once it has one. */
   ticket: number | null;
+  /** When it was read (performance.now()), for its latency. */
+  startedAt: number;
 }
 
 function storageAccess(spec: CommandSpec | undefined): StorageAccess {
@@ -141,7 +143,14 @@ export class ClientConnection {
     let size = 0;
     for (const a of args) size += a.length;
     this.bytesInFlight += size;
-    const cmd: PendingCommand = { args, spec, kind: storageAccess(spec), size, ticket: null };
+    const cmd: PendingCommand = {
+      args,
+      spec,
+      kind: storageAccess(spec),
+      size,
+      ticket: null,
+      startedAt: performance.now(),
+    };
     if (this.held.length === 0 && this.mayStart(cmd.kind)) {
       this.start(cmd);
       return;
@@ -169,6 +178,7 @@ export class ClientConnection {
   private start(cmd: PendingCommand): void {
     const reply = dispatch(this.ctx, cmd.args, cmd.spec, this.log);
     if (Buffer.isBuffer(reply)) {
+      this.node.metrics.commandDone(cmd.spec, cmd.startedAt, reply);
       this.bytesInFlight -= cmd.size;
       if (cmd.ticket !== null) this.queue.fill(cmd.ticket, reply);
       else this.appendReply(reply);
@@ -196,6 +206,7 @@ export class ClientConnection {
   }
 
   private finished(cmd: PendingCommand, reply: Buffer): void {
+    this.node.metrics.commandDone(cmd.spec, cmd.startedAt, reply);
     this.track(cmd.kind, -1);
     this.bytesInFlight -= cmd.size;
     // Commands held back for ordering may go now, in order.

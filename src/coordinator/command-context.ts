@@ -6,6 +6,7 @@ import type { ClientAccess } from './auth/access.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';
+import type { NodeMetrics } from './metrics/node-metrics.js';
 import type { Replication } from './replication/replication.js';
 import type { ScanCursors } from './scan-cursors.js';
 import type { StorageLink } from './storage-link.js';
@@ -46,6 +47,8 @@ export interface NodeState {
   readonly stats: NodeStats;
   /** Users and passwords; `required` is false when none are configured. */
   readonly auth: Authenticator;
+  /** Prometheus metrics and the recent-load window (GET /metrics, the dashboard). */
+  readonly metrics: NodeMetrics;
   readonly scanCursors: ScanCursors;
   readonly commands: ReadonlyMap<string, CommandSpec>;
   readonly startedAt: number;

@@ -19,6 +19,7 @@ import { ClientConnection } from './client-connection.js';
 import type { NodeState, NodeStats } from './command-context.js';
 import { COMMAND_TABLE } from './command-table.js';
 import { DEFAULT_LIMITS, limitsProblem, settingName, type CoordinatorLimits } from './limits.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
 import { PeerConfigError } from '../peer/index.js';
 import { HttpPortError, startHttpServer, type HttpServerHandle } from './http/http-server.js';
 import { nodeFigures } from './http/node-figures.js';
@@ -44,7 +45,7 @@ export interface CoordinatorOptions {
   limits?: Partial<CoordinatorLimits>;
   /** How long to wait for the storage engine before listening anyway (default 5000 ms); until it is reachable, commands get TRYAGAIN. */
   storageWaitMs?: number;
-  /** Where logs go (default: pino on stderr at level warn). */
+  /** The process's root logger; the coordinator logs as component coordinator, Raft as raft, peers as peer (default: pino on stderr at level warn). */
   logger?: Logger;
   /** Replicate through Raft with these peers (distdb node); absent: a standalone coordinator. */
   cluster?: ClusterOptions;
@@ -64,6 +65,8 @@ export interface CoordinatorHandle {
   port: number;
   /** The HTTP port actually bound, or null when there is none. */
   httpPort: number | null;
+  /** This node's metrics (its Prometheus registry and recent load). */
+  metrics: NodeMetrics;
   /** Stops accepting clients, lets replies in flight go out, closes all connections and the storage link. */
   close(): Promise<void>;
 }
@@ -78,7 +81,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const limits: CoordinatorLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const problem = limitsProblem(limits);
   if (problem) throw new CoordinatorConfigError(problem);
-  const log = options.logger ?? pino({ name: 'coordinator', level: 'warn' }, pino.destination(2));
+  const rootLog = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
+  const log = rootLog.child({ component: 'coordinator' });
 
   const open =
     options.openStorage ?? (options.socket !== undefined ? storageOpener(options.socket) : null);
@@ -94,7 +98,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     );
   }
 
-  const cluster = options.cluster ? new ClusterNode(options.cluster, storage, log) : null;
   const connections = new Set<ClientConnection>();
   const stats: NodeStats = {
     connectionsReceived: 0,
@@ -111,12 +114,24 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     authRequired: auth.required,
     bindHost: host,
   };
+  let cluster: ClusterNode | null = null;
+  const metrics = new NodeMetrics({
+    commands: COMMAND_TABLE,
+    stats,
+    storage,
+    clientCount: () => connections.size,
+    replication: () => cluster?.status() ?? null,
+  });
+  if (options.cluster) {
+    cluster = new ClusterNode(options.cluster, storage, rootLog, metrics.replication);
+  }
   const node: NodeState = {
     limits,
     storage,
     auth,
     replication: cluster,
     stats,
+    metrics,
     scanCursors: new ScanCursors(limits.maxScanCursors),
     commands: COMMAND_TABLE,
     startedAt: Date.now(),
@@ -128,7 +143,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   };
 
   let httpAddress: string | null = null;
-  const figures = () => nodeFigures(node, null, httpAddress);
+  const figures = () => nodeFigures(node, () => metrics.recent(), httpAddress);
   if (cluster) cluster.figures = figures;
 
   /** Answers a client it will not serve with an error, then closes. */
@@ -212,7 +227,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         host,
         port: options.httpPort,
         figures,
-        registry: null,
+        registry: metrics.registry,
         refuses: (address) => protectedModeRefuses(guard, address),
         log,
       });
@@ -236,6 +251,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     host,
     port: node.port,
     httpPort: http?.port ?? null,
+    metrics,
     close() {
       closing ??= (async () => {
         await http?.close();

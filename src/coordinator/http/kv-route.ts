@@ -53,7 +53,11 @@ export async function kvRoute(
     access: principal === null ? OPEN_ACCESS : grant(principal),
   };
   const run = async (...args: Buffer[]): Promise<RespValue> => {
-    const reply = await dispatch({ client, node }, args, lookupCommand(node.commands, args), log);
+    const spec = lookupCommand(node.commands, args);
+    const started = performance.now();
+    const reply = await dispatch({ client, node }, args, spec, log);
+    // Counted in the node's metrics like the same command on the client port.
+    node.metrics.commandDone(spec, started, reply);
     const parser = new ReplyParser();
     parser.push(reply);
     const value = parser.next();

@@ -6,15 +6,8 @@
 
 import type { NodeState } from '../command-context.js';
 import { KEYSPACE_GROUP } from '../commands/group.js';
+import type { RecentLoad } from '../metrics/node-metrics.js';
 
-/** What the metrics module offers the dashboard (a rolling window of the last few seconds). */
-export interface RecentLoad {
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  commandsTotal: number;
-}
 
 export interface NodeFigures {
   id: string;

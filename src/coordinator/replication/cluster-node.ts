@@ -14,6 +14,7 @@ import { PeerRequestError, startPeerTransport, type PeerTransport } from '../../
 import type { ConfChange, ConfState, NodeId, Role } from '../../raft/types.js';
 import type { TlsMaterial } from '../../tls/index.js';
 import { CommandError } from '../command-error.js';
+import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { StorageLink } from '../storage-link.js';
 import { mergeBook, type AddressBook } from './address-book.js';
 import { LeaderHistory, type LeaderChange } from './leader-history.js';
@@ -86,12 +87,18 @@ export class ClusterNode implements Replication {
   private readonly leaders = new LeaderHistory();
   readonly membership: Membership;
   private readonly peerRequests: PeerRequests;
+  /** Raft and membership log as component raft; the peer transport as peer. */
+  readonly log: Logger;
+  private readonly peerLog: Logger;
 
   constructor(
     readonly opts: ClusterOptions,
     private readonly link: StorageLink,
-    readonly log: Logger,
+    rootLog: Logger,
+    private readonly metrics: ReplicationMetrics,
   ) {
+    this.log = rootLog.child({ component: 'raft' });
+    this.peerLog = rootLog.child({ component: 'peer' });
     this.membership = new Membership(this);
     this.peerRequests = new PeerRequests(this);
   }
@@ -126,7 +133,7 @@ export class ClusterNode implements Replication {
       },
       onRequest: (from, payload) => this.peerRequests.handle(from, payload),
       onUnreachable: (peer) => this.driver?.reportUnreachable(peer),
-      logger: this.log.child({ name: 'peer' }),
+      logger: this.peerLog,
       limits: { maxFrameBytes: PEER_MAX_FRAME_BYTES },
       tls: this.opts.tls,
     });
@@ -186,11 +193,13 @@ export class ClusterNode implements Replication {
           send: (msgs) => this.transport?.send(msgs),
           confApplied: (cc, conf) => this.confApplied(cc, conf),
           snapshotInstalled: (book, conf) => {
+            this.metrics.snapshotsInstalled++;
             mergeBook(this.book, book);
             this.setConf(conf);
           },
           leaderChanged: (role, leader) => this.leaderChanged(role, leader),
           book: () => this.book,
+          metrics: this.metrics,
           failed: (err) => {
             this.log.error({ err }, 'raft storage operation failed; reloading the raft state');
             this.driver = null;
@@ -243,6 +252,7 @@ export class ClusterNode implements Replication {
   private confApplied(cc: ConfChange, conf: ConfState): void {
     this.membership.noteContext(cc);
     this.setConf(conf);
+    this.log.info({ change: cc.type, node: cc.node, conf }, 'membership changed');
     if (cc.node === this.id && cc.type === 'remove') {
       this.log.warn('this node was removed from the cluster; it now refuses client requests');
     }
@@ -268,6 +278,7 @@ export class ClusterNode implements Replication {
     if (leader === null) this.noLeaderSince ??= Date.now();
     else this.noLeaderSince = null;
     this.leaders.note(leader, this.driver?.status().term ?? null);
+    this.metrics.leaderSeen(leader);
     this.log.info({ role, leader }, 'raft role changed');
     for (const w of [...this.leaderWaiters]) w();
   }

@@ -29,6 +29,7 @@ import type {
   Role,
 } from '../../raft/types.js';
 import type { GroupId } from '../../storage/api.js';
+import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { AddressBook } from './address-book.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
 import {
@@ -56,6 +57,8 @@ export interface DriverHooks {
   leaderChanged(role: Role, leader: NodeId | null): void;
   /** The current address book, put into every snapshot. */
   book(): AddressBook;
+  /** Where proposals, snapshots and storage latencies are counted. */
+  readonly metrics: ReplicationMetrics;
   /** A storage operation failed: the driver has stopped. */
   failed(err: unknown): void;
 }
@@ -183,6 +186,7 @@ export class RaftDriver {
       if (r.reason === 'not-leader') return Promise.reject(new NotLeaderError(r.leader));
       return Promise.reject(new ProposalRefusedError(r.reason));
     }
+    this.hooks.metrics.proposals++;
     this.schedulePump();
     return this.await(r.index, r.term, timeoutMs);
   }
@@ -200,6 +204,7 @@ export class RaftDriver {
       if (r.reason === 'not-leader') return Promise.reject(new NotLeaderError(r.leader));
       return Promise.reject(new ProposalRefusedError(r.reason));
     }
+    this.hooks.metrics.proposals++;
     this.schedulePump();
     return this.await(r.index, r.term, timeoutMs).then(() => undefined);
   }
@@ -342,11 +347,13 @@ export class RaftDriver {
     if (rd.entries.length > 0 || (rd.mustSync && this.deferredHardState)) {
       const hs = this.deferredHardState;
       this.deferredHardState = null;
+      const started = performance.now();
       await this.storage.raftAppend(
         group,
         rd.entries.map((e) => ({ index: e.index, data: encodeEntry(e) })),
         hs ? encodeHardState(hs) : null,
       );
+      this.hooks.metrics.storageCall('append', performance.now() - started, rd.entries.length);
     }
     if (this.stopped) return;
     if (messages.length > 0) this.hooks.send(messages);
@@ -410,6 +417,7 @@ export class RaftDriver {
     if (proposals.length === 0) return confChanges;
     const last = first + proposals.length - 1;
     this.submitted = last;
+    const started = performance.now();
     const applying = this.storage.apply(this.group, proposals, last);
     applying.catch(() => undefined); // handled in the chain below
     this.applyChain = this.applyChain.then(async () => {
@@ -423,6 +431,7 @@ export class RaftDriver {
         this.hooks.failed(err);
         return;
       }
+      this.hooks.metrics.storageCall('apply', performance.now() - started, proposals.length);
       this.applied = last;
       this.appliedTerm = terms[terms.length - 1] as number;
       for (let i = 0; i < results.length; i++) {
@@ -445,6 +454,7 @@ export class RaftDriver {
     await this.applyChain;
     if (this.stopped) return;
     const index = this.applied;
+    const started = performance.now();
     const conf = this.raw.status().conf;
     // The engine writes the image after this head itself (refused unless it
     // is at `index`); reading the snapshot back gives Raft the data to send.
@@ -459,6 +469,8 @@ export class RaftDriver {
     await this.storage.raftCompact(this.group, index);
     this.raw.compact(index, data);
     this.snapshotIndex = index;
+    this.hooks.metrics.snapshotsTaken++;
+    this.hooks.metrics.storageCall('snapshot', performance.now() - started, 1);
     this.log.info({ index, bytes: data.length }, 'snapshot taken; log compacted');
   }
 }
