@@ -5,7 +5,7 @@
 
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
+import type { Logger } from 'pino';
 import {
   CoordinatorConfigError,
   DEFAULT_COORDINATOR_HOST,
@@ -18,10 +18,15 @@ import {
 import { addAuthOptions, authSettings, type AuthSettings } from './auth-options.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 import { addNodeTlsOptions, nodeTlsSettings } from './tls-options.js';
+import {
+  createLogger,
+  LOG_FORMAT_HELP,
+  LOG_LEVEL_HELP,
+  logSettings,
+  type LogSettings,
+} from './logger.js';
 
 type Flags = Record<string, string | undefined>;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function addCoordinatorOptions(cmd: Command): Command {
   cmd
@@ -39,7 +44,8 @@ export function addCoordinatorOptions(cmd: Command): Command {
       '--socket <path>',
       "storage engine's Unix socket (env STORAGE_SOCKET; default <data-dir>/storage.sock)",
     )
-    .option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default warn)');
+    .option('--log-level <level>', LOG_LEVEL_HELP)
+    .option('--log-format <format>', LOG_FORMAT_HELP);
   for (const s of LIMIT_SETTINGS) {
     const unit = s.kind === 'bytes' ? 'size' : 'n';
     const def = s.kind === 'bytes' ? humanSize(s.default) : String(s.default);
@@ -62,7 +68,9 @@ export interface CoordinatorSettings {
   httpPort: number | null;
   dataDir: string;
   socket: string;
-  logLevel: string;
+  /** The node named in every log line (--id / NODE_ID). */
+  nodeId: string;
+  log: LogSettings;
   limits: Partial<CoordinatorLimits>;
   /** Users and protected mode (auth-options.ts). */
   access: AuthSettings;
@@ -93,17 +101,23 @@ export function coordinatorSettings(flags: Flags): CoordinatorSettings {
     const what = `${s.flag} (${s.env})`;
     limits[s.key] = s.kind === 'bytes' ? parseByteSize(text, what) : parsePositiveInt(text, what);
   }
-  const logLevel = setting(flags['logLevel'], 'LOG_LEVEL') ?? 'warn';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(
-      `the log level (--log-level / LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
-    );
-  }
-  return { host, port, httpPort, dataDir, socket, logLevel, limits, access: authSettings(flags) };
+  const nodeId = setting(flags['id'], 'NODE_ID') ?? 'n1';
+  const log = logSettings(flags);
+  return {
+    host,
+    port,
+    httpPort,
+    dataDir,
+    socket,
+    nodeId,
+    log,
+    limits,
+    access: authSettings(flags),
+  };
 }
 
-/** Options for startCoordinator from resolved settings. */
-export function coordinatorOptions(s: CoordinatorSettings): CoordinatorOptions {
+/** Options for startCoordinator from resolved settings; `logger` is the process's root logger. */
+export function coordinatorOptions(s: CoordinatorSettings, logger: Logger): CoordinatorOptions {
   return {
     host: s.host,
     port: s.port,
@@ -112,7 +126,7 @@ export function coordinatorOptions(s: CoordinatorSettings): CoordinatorOptions {
     limits: s.limits,
     auth: s.access.auth,
     protectedMode: s.access.protectedMode,
-    logger: pino({ name: 'coordinator', level: s.logLevel }, pino.destination(2)),
+    logger,
   };
 }
 
@@ -127,6 +141,10 @@ export function coordinatorCommand(): Command {
       "the node coordinator: serves RESP clients on TCP, stores through the node's storage engine",
     ),
   )
+    .option(
+      '--id <id>',
+      'the node this coordinator serves, named in its log lines (env NODE_ID; default n1)',
+    )
     .addHelpText(
       'after',
       '\nSizes accept 512, 64kb, 1mb, 2gb. Prints "distdb coordinator ready host=<h> port=<p>" (and " http=<port>" with --http-port) when listening.\n' +
@@ -137,7 +155,8 @@ export function coordinatorCommand(): Command {
       let handle;
       try {
         const tls = nodeTlsSettings(flags)?.client;
-        handle = await startCoordinator({ ...coordinatorOptions(settings), tls });
+        const logger = createLogger(settings.log, settings.nodeId);
+        handle = await startCoordinator({ ...coordinatorOptions(settings, logger), tls });
       } catch (err) {
         if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
         throw err;

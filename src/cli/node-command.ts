@@ -14,6 +14,7 @@ import {
   httpSuffix,
 } from './coordinator-command.js';
 import { addClusterOptions, clusterOptions } from './cluster-options.js';
+import { createLogger } from './logger.js';
 import { StorageSupervisor } from './storage-supervisor.js';
 import { nodeTlsSettings } from './tls-options.js';
 
@@ -41,13 +42,17 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
   const settings = coordinatorSettings({ ...flags, host: hostFlag || undefined });
   const cluster = clusterOptions(flags, settings.host, settings.port);
   const tls = nodeTlsSettings(flags, cluster.id);
-  const { dataDir, socket, logLevel } = settings;
+  const { dataDir, socket, nodeId } = settings;
   mkdirSync(dataDir, { recursive: true });
 
-  const log = (line: string): void => {
-    process.stderr.write(line + '\n');
-  };
-  const storage = new StorageSupervisor({ dataDir, socket, logLevel, log });
+  const logger = createLogger(settings.log, nodeId);
+  const storage = new StorageSupervisor({
+    dataDir,
+    socket,
+    nodeId,
+    logSettings: settings.log,
+    log: logger.child({ component: 'supervisor' }),
+  });
   // Whatever ends this process, the storage engine must not outlive it.
   process.once('exit', () => storage.killNow());
 
@@ -71,7 +76,7 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
   }
   try {
     coordinator = await startCoordinator({
-      ...coordinatorOptions(settings),
+      ...coordinatorOptions(settings, logger),
       cluster: { ...cluster, tls: tls?.material },
       tls: tls?.client,
     });

@@ -3,13 +3,11 @@
 
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { DataDirInUseError } from '../storage/data-dir-lock.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from '../storage/protocol.js';
 import { StorageServer, StorageSocketError } from '../storage/server.js';
 import { ConfigError, parseByteSize, setting } from './config.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import { createLogger, LOG_FORMAT_HELP, LOG_LEVEL_HELP, logSettings } from './logger.js';
 
 export function storageCommand(): Command {
   return new Command('storage')
@@ -23,7 +21,12 @@ export function storageCommand(): Command {
       '--max-frame-size <size>',
       'largest request frame accepted (env STORAGE_MAX_FRAME_SIZE; default 64mb)',
     )
-    .option('--log-level <level>', `log level on stderr (env LOG_LEVEL; default warn)`)
+    .option(
+      '--id <id>',
+      'the node this engine belongs to, named in its log lines (env NODE_ID; default n1)',
+    )
+    .option('--log-level <level>', LOG_LEVEL_HELP)
+    .option('--log-format <format>', LOG_FORMAT_HELP)
     .addHelpText(
       'after',
       '\nPrints "distdb storage ready socket=<path>" when serving. A socket file left by a crashed\n' +
@@ -48,11 +51,8 @@ async function runStorage(flags: Record<string, string | undefined>): Promise<vo
       `--max-frame-size must be between ${MIN_MAX_FRAME_BYTES} bytes and 4gb, got "${frameText}"`,
     );
   }
-  const level = setting(flags['logLevel'], 'LOG_LEVEL') ?? 'warn';
-  if (!LOG_LEVELS.includes(level)) {
-    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-  }
-  const log = pino({ name: 'storage', level }, pino.destination(2));
+  const nodeId = setting(flags['id'], 'NODE_ID') ?? 'n1';
+  const log = createLogger(logSettings(flags), nodeId).child({ component: 'storage' });
 
   let server: StorageServer;
   try {
@@ -75,5 +75,6 @@ async function runStorage(flags: Record<string, string | undefined>): Promise<vo
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  log.info({ socket: socketPath, dataDir }, 'storage engine serving');
   process.stdout.write(`distdb storage ready socket=${socketPath}\n`);
 }

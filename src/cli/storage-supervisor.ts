@@ -4,15 +4,19 @@
 // supervisor stops the engine.
 
 import type { ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
 import { eachLine, spawnDistdb, stopChild } from './child-process.js';
+import type { LogSettings } from './logger.js';
 
 export interface StorageSupervisorOptions {
   dataDir: string;
   socket: string;
-  /** The engine's log level (its --log-level). */
-  logLevel: string;
-  /** Where log lines and the engine's own output go. */
-  log: (line: string) => void;
+  /** The node the engine belongs to (its --id, named in its log lines). */
+  nodeId: string;
+  /** The engine logs as the node does (its --log-level and --log-format). */
+  logSettings: LogSettings;
+  /** The supervisor's own log. */
+  log: Logger;
 }
 
 const READY = /distdb storage ready socket=(\S+)/;
@@ -53,36 +57,42 @@ export class StorageSupervisor {
   }
 
   private launch(): Promise<void> {
-    const { dataDir, socket, logLevel, log } = this.opts;
+    const { dataDir, socket, nodeId, logSettings, log } = this.opts;
     const child = spawnDistdb([
       'storage',
       '--data-dir',
       dataDir,
       '--socket',
       socket,
+      '--id',
+      nodeId,
       '--log-level',
-      logLevel,
+      logSettings.level,
+      '--log-format',
+      logSettings.format,
     ]);
     this.child = child;
     const startedAt = Date.now();
     let ready = false;
     return new Promise<void>((ok, fail) => {
       const timer = setTimeout(() => {
-        log(
-          `distdb node: the storage engine did not become ready within ${READY_TIMEOUT_MS} ms; stopping it`,
+        log.error(
+          `the storage engine did not become ready within ${READY_TIMEOUT_MS} ms; stopping it`,
         );
         child.kill('SIGKILL');
       }, READY_TIMEOUT_MS);
       eachLine(child.stdout!, (line) => {
-        log(line);
         if (!ready && READY.test(line)) {
           ready = true;
           clearTimeout(timer);
-          log(`distdb node: storage engine running pid=${child.pid} socket=${socket}`);
+          // Tests and scripts find the engine's pid in this message.
+          log.info({ enginePid: child.pid, socket }, `storage engine running pid=${child.pid}`);
           ok();
+        } else {
+          log.info({ output: line }, 'storage engine output');
         }
       });
-      eachLine(child.stderr!, log);
+      eachLine(child.stderr!, (line) => this.engineLogLine(line));
       child.once('error', (err) => {
         clearTimeout(timer);
         if (!ready) fail(new Error(`cannot start the storage engine: ${err.message}`));
@@ -102,10 +112,26 @@ export class StorageSupervisor {
     });
   }
 
+  /**
+   * The engine logs as this node does (same format, its node id), so its lines
+   * pass through; anything else it prints (a crash's stack trace) is wrapped
+   * into a log line, so the node's stderr stays one JSON object per line.
+   */
+  private engineLogLine(line: string): void {
+    if (this.opts.logSettings.format === 'pretty' || line.startsWith('{')) {
+      process.stderr.write(line + '\n');
+    } else if (line !== '') {
+      this.opts.log.warn({ output: line }, 'storage engine output');
+    }
+  }
+
   private scheduleRestart(how: string): void {
     const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.failures);
     this.failures++;
-    this.opts.log(`distdb node: the storage engine ${how}; restarting it in ${delay} ms`);
+    this.opts.log.warn(
+      { delayMs: delay },
+      `the storage engine ${how}; restarting it in ${delay} ms`,
+    );
     this.restartTimer = setTimeout(() => {
       this.launch().catch((err: Error) => {
         if (this.stopping) return;
