@@ -1,6 +1,7 @@
 // A real node (storage engine process, coordinator with its Raft group in
-// this process) runs a known set of commands; its Prometheus exposition must
-// parse strictly and every counter must move by exactly what was run.
+// this process) runs a known set of commands; its Prometheus exposition,
+// fetched from GET /metrics on its HTTP port, must parse strictly and every
+// counter must move by exactly what was run.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ before(async () => {
   await storage.waitFor(/distdb storage ready/);
   node = await startCoordinator({
     port: 0,
+    httpPort: 0,
     socket,
     logger: pino({ level: 'silent' }),
     cluster: {
@@ -49,7 +51,10 @@ after(async () => {
 });
 
 async function scrape(): Promise<Scrape> {
-  return parsePrometheusText(await node.metrics.registry.metrics());
+  const res = await fetch(`http://127.0.0.1:${node.httpPort}/metrics`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), node.metrics.registry.contentType);
+  return parsePrometheusText(await res.text());
 }
 
 function value(s: Scrape, name: string, labels: Record<string, string> = {}): number {
@@ -99,12 +104,18 @@ test('metrics move by exactly the commands run', async () => {
   conn.write('PING\r\n');
   assert.equal(text((await conn.read(1))[0]), 'PONG');
   const received = conn.received.length;
+  // A write through the HTTP key/value API counts as the SET it runs.
+  const put = await fetch(`http://127.0.0.1:${node.httpPort}/v1/kv/from-http`, {
+    method: 'PUT',
+    body: 'v',
+  });
+  assert.equal(put.status, 204);
 
   const after = await scrape();
   const delta = (name: string, labels: Record<string, string> = {}): number =>
     value(after, name, labels) - value(before, name, labels);
 
-  const ran: Record<string, number> = { set: 5, get: 4, del: 1, ping: 1, unknown: 1 };
+  const ran: Record<string, number> = { set: 6, get: 4, del: 1, ping: 1, unknown: 1 };
   for (const command of ['set', 'get', 'del', 'ping', 'unknown', 'mget', 'info']) {
     const n = ran[command] ?? 0;
     assert.equal(delta('distdb_commands_total', { command }), n, `commands_total ${command}`);
@@ -132,18 +143,18 @@ test('metrics move by exactly the commands run', async () => {
   assert.equal(delta('distdb_net_input_bytes_total'), sent);
   assert.equal(delta('distdb_net_output_bytes_total'), received);
 
-  // Raft: six writes (five SETs, one DEL), each one proposal, one entry.
-  assert.equal(delta('distdb_raft_proposals_total'), 6);
-  assert.equal(delta('distdb_raft_commit_index'), 6);
-  assert.equal(delta('distdb_raft_applied_index'), 6);
+  // Raft: seven writes (six SETs, one DEL), each one proposal, one entry.
+  assert.equal(delta('distdb_raft_proposals_total'), 7);
+  assert.equal(delta('distdb_raft_commit_index'), 7);
+  assert.equal(delta('distdb_raft_applied_index'), 7);
   assert.equal(value(after, 'distdb_raft_apply_lag_entries'), 0);
   assert.equal(value(after, 'distdb_raft_role', { role: 'leader' }), 1);
   assert.equal(value(after, 'distdb_raft_role', { role: 'follower' }), 0);
   assert.ok(value(after, 'distdb_raft_term') >= 1);
   assert.equal(value(after, 'distdb_raft_leader_changes_total'), 1);
   assert.equal(value(after, 'distdb_raft_members', { kind: 'voter' }), 1);
-  assert.equal(delta('distdb_storage_batch_size_sum', { op: 'append' }), 6);
-  assert.equal(delta('distdb_storage_batch_size_sum', { op: 'apply' }), 6);
+  assert.equal(delta('distdb_storage_batch_size_sum', { op: 'append' }), 7);
+  assert.equal(delta('distdb_storage_batch_size_sum', { op: 'apply' }), 7);
   assert.ok(delta('distdb_storage_request_duration_seconds_count', { op: 'append' }) >= 1);
   const snapshots = value(after, 'distdb_raft_snapshots_taken_total');
   assert.ok(snapshots >= 1, 'a snapshot every 4 entries');
@@ -152,11 +163,11 @@ test('metrics move by exactly the commands run', async () => {
     snapshots,
   );
 
-  // The engine: four keys left, commits made durable.
-  assert.equal(value(after, 'distdb_storage_keys'), 4);
+  // The engine: five keys left, commits made durable.
+  assert.equal(value(after, 'distdb_storage_keys'), 5);
   assert.ok(value(after, 'distdb_storage_disk_bytes') > 0);
   assert.ok(delta('distdb_storage_commits_total') >= 1);
-  assert.ok(delta('distdb_storage_committed_writes_total') >= 6);
+  assert.ok(delta('distdb_storage_committed_writes_total') >= 7);
   assert.equal(value(after, 'distdb_storage_connected'), 1);
 
   // Process metrics live in the node's registry too.
@@ -164,7 +175,7 @@ test('metrics move by exactly the commands run', async () => {
   assert.equal(after.types.get('nodejs_eventloop_lag_seconds'), 'gauge');
 
   const recent = node.metrics.recent();
-  assert.equal(recent.commandsTotal - recentBefore.commandsTotal, 12);
+  assert.equal(recent.commandsTotal - recentBefore.commandsTotal, 13);
   assert.ok(recent.p50Ms <= recent.p99Ms && recent.p99Ms <= recent.p999Ms);
   conn.close();
 });
