@@ -8,7 +8,6 @@ import type { NodeState } from '../command-context.js';
 import { KEYSPACE_GROUP } from '../commands/group.js';
 import type { RecentLoad } from '../metrics/node-metrics.js';
 
-
 export interface NodeFigures {
   id: string;
   /** leader, follower, candidate, ... ('standalone' for a coordinator without a cluster). */
