@@ -14,6 +14,7 @@ export const ERROR_KINDS: readonly string[] = [
   'NOAUTH',
   'WRONGPASS',
   'NOPERM',
+  'DENIED',
   'WRONGTYPE',
   'READONLY',
   'LOADING',
