@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { preload, runWorkload, WORKLOADS, type RunResult, type Workload } from './workload.js';
 import { startOwnNode, type OwnNode } from './own-node.js';
+import { addClientTlsOptions, clientTlsSettings } from '../src/cli/tls-options.js';
 import { loadDotEnv } from '../src/cli/config.js';
 import { addCredentialOptions, credentials } from '../src/cli/credentials.js';
 
@@ -20,6 +21,10 @@ interface Flags {
   json?: boolean;
   user?: string;
   password?: string;
+  tls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 class UsageError extends Error {}
@@ -61,7 +66,7 @@ function printRow(r: RunResult): void {
 
 async function main(argv: string[]): Promise<void> {
   loadDotEnv();
-  const program = addCredentialOptions(new Command('bench'))
+  const program = addClientTlsOptions(addCredentialOptions(new Command('bench')))
     .description(
       'closed-loop benchmark of a distdb node: each client keeps one request in flight; prints ops/s and latency percentiles',
     )
@@ -75,7 +80,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--keys <n>', 'number of distinct keys', '10000')
     .option('--read-ratio <fraction>', 'share of gets in the mixed workload', '0.5')
     .option('--json', 'print the results as JSON on stdout')
-    .addHelpText('after', '\nExample: npm run bench -- --workload put --clients 50 --duration 5');
+    .addHelpText(
+      'after',
+      '\nExample: npm run bench -- --workload put --clients 50 --duration 5\n' +
+        'With TLS: --tls-ca ca.crt for a node you started; for the throwaway node give the\n' +
+        "node's files: --tls-cert n1.crt --tls-key n1.key --tls-ca ca.crt (the client then trusts --tls-ca)",
+    );
   program.parse(argv);
   const f = program.opts<Flags>();
 
@@ -93,6 +103,13 @@ async function main(argv: string[]): Promise<void> {
   const readRatio = positive(f.readRatio, '--read-ratio', true);
   if (readRatio > 1) throw new UsageError('--read-ratio must be between 0 and 1');
 
+  let tls = clientTlsSettings({ ...f });
+  const ownNode = f.host === undefined && f.port === undefined;
+  if (ownNode && tls !== undefined && (f.tlsCert === undefined || f.tlsCa === undefined)) {
+    throw new UsageError(
+      "with TLS, the throwaway node needs its files: --tls-cert, --tls-key and --tls-ca (its certificate must name n1, the node's id)",
+    );
+  }
   let node: OwnNode | null = null;
   const cleanup = async (): Promise<void> => {
     await node?.stop();
@@ -104,8 +121,14 @@ async function main(argv: string[]): Promise<void> {
   try {
     let host = f.host ?? '127.0.0.1';
     let port = f.port === undefined ? 7379 : Math.floor(positive(f.port, '--port'));
-    if (f.host === undefined && f.port === undefined) {
-      node = await startOwnNode();
+    if (ownNode) {
+      // The throwaway node gets the TLS files; the clients only trust the CA.
+      node = await startOwnNode(
+        tls === undefined
+          ? []
+          : ['--tls-cert', f.tlsCert, '--tls-key', f.tlsKey, '--tls-ca', f.tlsCa].map(String),
+      );
+      if (tls !== undefined) tls = { ca: tls.ca, caPath: tls.caPath };
       host = node.host;
       port = node.port;
       process.stderr.write(
@@ -116,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
       host,
       port,
       credentials: credentials(f),
+      tls,
       valueSize,
       keys,
       readRatio,

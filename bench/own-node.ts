@@ -19,11 +19,16 @@ export interface OwnNode {
   stop(): Promise<void>;
 }
 
-export async function startOwnNode(): Promise<OwnNode> {
+/** `args`: extra `distdb node` flags (e.g. TLS files). */
+export async function startOwnNode(args: string[] = []): Promise<OwnNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'distdb-bench-'));
-  const child = spawn(process.execPath, [MAIN, 'node', '--data-dir', dataDir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [MAIN, 'node', '--data-dir', dataDir, '--port', '0', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const onData = (d: Buffer): void => {
     output += d.toString('utf8');

@@ -3,7 +3,7 @@
 // a mix on a fixed key space, for a warm-up and then a measured duration.
 
 import { performance } from 'node:perf_hooks';
-import { connect, type Client } from '../src/client/index.js';
+import { connect, type Client, type ClientTlsOptions } from '../src/client/index.js';
 import { LatencyHistogram } from './histogram.js';
 import { ProgressBar } from './progress.js';
 
@@ -15,6 +15,8 @@ export interface RunSettings {
   port: number;
   /** AUTH credentials, for a node that requires them. */
   credentials: { user?: string; password?: string };
+  /** Connect with TLS (--tls); undefined: plain TCP. */
+  tls: ClientTlsOptions | undefined;
   workload: Workload;
   clients: number;
   valueSize: number;
@@ -47,7 +49,13 @@ function makeKeys(n: number): Buffer[] {
 
 /** Writes every key once, so that gets find values. */
 export async function preload(s: RunSettings): Promise<void> {
-  const client = await connect({ host: s.host, port: s.port, timeoutMs: 30_000, ...s.credentials });
+  const client = await connect({
+    host: s.host,
+    port: s.port,
+    timeoutMs: 30_000,
+    ...s.credentials,
+    tls: s.tls,
+  });
   try {
     const keys = makeKeys(s.keys);
     const value = Buffer.alloc(s.valueSize, 'v');
@@ -70,7 +78,13 @@ export async function runWorkload(s: RunSettings): Promise<RunResult> {
   try {
     for (let i = 0; i < s.clients; i++) {
       clients.push(
-        await connect({ host: s.host, port: s.port, timeoutMs: 10_000, ...s.credentials }),
+        await connect({
+          host: s.host,
+          port: s.port,
+          timeoutMs: 10_000,
+          ...s.credentials,
+          tls: s.tls,
+        }),
       );
     }
     const hist = new LatencyHistogram();

@@ -37,6 +37,12 @@ function describeForeignBytes(b: Buffer): string {
 /** Null when `b` is our preamble; otherwise why the connection must be refused. */
 export function preambleProblem(b: Buffer): string | null {
   if (!b.subarray(0, MAGIC.length).equals(MAGIC)) {
+    if (b[0] === 0x16 && b[1] === 0x03) {
+      return (
+        'not the distdb peer protocol: the first bytes are a TLS handshake: the dialling node uses ' +
+        'TLS (--tls-cert) and this node does not; give every node the same --tls-* settings'
+      );
+    }
     return (
       `not the distdb peer protocol: the first bytes are ${describeForeignBytes(b)}; ` +
       'is a client pointed at the peer port, or a peer at some other service?'

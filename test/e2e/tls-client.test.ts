@@ -18,6 +18,7 @@ let client: CertFiles;
 let evilClient: CertFiles;
 let open: { port: number; proc: Proc };
 let strict: { port: number; proc: Proc };
+let locked: { port: number; proc: Proc };
 
 before(async () => {
   ca = new TestCa(dir.path, 'ca');
@@ -25,21 +26,27 @@ before(async () => {
   client = ca.issue('app');
   evilClient = evil.issue('app');
   const n1 = ca.issue('n1');
-  const [p1, p2] = [await freePort(), await freePort()];
-  const [a, b] = await Promise.all([
+  const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
+  const [a, b, c] = await Promise.all([
     startNode(join(dir.path, 'open'), p1, nodeTlsFlags(n1, ca.cert)),
     startNode(
       join(dir.path, 'strict'),
       p2,
       nodeTlsFlags(n1, ca.cert, ['--tls-client-auth', '--log-level', 'info']),
     ),
+    startNode(
+      join(dir.path, 'locked'),
+      p3,
+      nodeTlsFlags(n1, ca.cert, ['--tls-required', '--requirepass', 'sesame']),
+    ),
   ]);
+  locked = { port: p3, proc: c };
   open = { port: p1, proc: a };
   strict = { port: p2, proc: b };
 });
 
 after(async () => {
-  await Promise.all([open?.proc.stop(), strict?.proc.stop()]);
+  await Promise.all([open?.proc.stop(), strict?.proc.stop(), locked?.proc.stop()]);
   dir.remove();
 });
 
@@ -196,4 +203,21 @@ test('a node given a TLS file that does not exist refuses to start, naming the f
     r.stderr,
     /--tls-cert \(NODE_TLS_CERT\): cannot read the certificate file .*missing\.crt: no such file/,
   );
+});
+
+test('TLS and a password together: AUTH goes inside TLS before any command', async () => {
+  const tls = { ca: readFileSync(ca.cert) };
+  const c = await connect({ port: locked.port, password: 'sesame', tls });
+  try {
+    await c.set('tls:auth', 'yes');
+    assert.equal(await c.getString('tls:auth'), 'yes');
+  } finally {
+    await c.close();
+  }
+  const anonymous = await connect({ port: locked.port, reconnect: false, tls });
+  try {
+    await assert.rejects(anonymous.get('tls:auth'), /NOAUTH/);
+  } finally {
+    await anonymous.close();
+  }
 });
