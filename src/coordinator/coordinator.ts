@@ -228,6 +228,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         port: options.httpPort,
         figures,
         registry: metrics.registry,
+        tls: options.tls ?? null,
         refuses: (address) => protectedModeRefuses(guard, address),
         log,
       });

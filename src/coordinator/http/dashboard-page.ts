@@ -190,7 +190,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       if (m.id !== s.node.id && f && f.http) {
         // Another member's own dashboard (its HTTP port, as it reports it).
         var a = el('a', null, m.id);
-        a.href = 'http://' + urlAuthority(f.http) + '/';
+        // The same scheme as this page: the nodes of a cluster share their TLS settings.
+        a.href = location.protocol + '//' + urlAuthority(f.http) + '/';
         name.appendChild(a);
       } else {
         name.textContent = m.id;

@@ -4,9 +4,11 @@
 // has any. See docs/operations.md.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { PROTECTED_MODE_REFUSAL } from '../auth/protected-mode.js';
 import type { NodeState } from '../command-context.js';
+import type { ClientTlsOptions } from '../../tls/index.js';
 import { authenticate, requireWholeKeyspace } from './basic-auth.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { EventStreams } from './event-stream.js';
@@ -32,6 +34,8 @@ export interface HttpServerOptions {
   figures: () => Promise<NodeFigures>;
   /** The Prometheus registry for /metrics; null: /metrics answers 404. */
   registry: MetricsRegistry | null;
+  /** The client port's TLS settings; given: this port speaks HTTPS only, with the same certificate (and client certificates when those are required). */
+  tls: ClientTlsOptions | null;
   /** Whether protected mode refuses a client from this address (auth/protected-mode.ts); /health is exempt. */
   refuses: (remoteAddress: string | undefined) => boolean;
   log: Logger;
@@ -111,57 +115,70 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
   };
 
-  const server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-    },
-    (req, res) => {
-      if (active >= limits.maxConcurrentRequests) {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (active >= limits.maxConcurrentRequests) {
+      sendError(
+        res,
+        new HttpError(
+          503,
+          `too many HTTP requests at once (${limits.maxConcurrentRequests}); retry shortly`,
+          { 'Retry-After': '1' },
+        ),
+      );
+      return;
+    }
+    active++;
+    let counted = true;
+    const done = (): void => {
+      if (counted) active--;
+      counted = false;
+    };
+    res.once('close', done);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://distdb');
+    } catch {
+      sendError(res, new HttpError(400, 'malformed request URL'));
+      return;
+    }
+    route(req, res, url).then(
+      // An event stream stays open; it counts against maxEventStreams instead.
+      () => done(),
+      (err: unknown) => {
+        if (err instanceof HttpError) {
+          sendError(res, err);
+          return;
+        }
+        log.error({ err, url: req.url }, 'HTTP request failed');
         sendError(
           res,
           new HttpError(
-            503,
-            `too many HTTP requests at once (${limits.maxConcurrentRequests}); retry shortly`,
-            { 'Retry-After': '1' },
+            500,
+            `internal error: ${(err as Error)?.message ?? String(err)}; the node log has details`,
           ),
         );
-        return;
-      }
-      active++;
-      let counted = true;
-      const done = (): void => {
-        if (counted) active--;
-        counted = false;
-      };
-      res.once('close', done);
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://distdb');
-      } catch {
-        sendError(res, new HttpError(400, 'malformed request URL'));
-        return;
-      }
-      route(req, res, url).then(
-        // An event stream stays open; it counts against maxEventStreams instead.
-        () => done(),
-        (err: unknown) => {
-          if (err instanceof HttpError) {
-            sendError(res, err);
-            return;
-          }
-          log.error({ err, url: req.url }, 'HTTP request failed');
-          sendError(
-            res,
-            new HttpError(
-              500,
-              `internal error: ${(err as Error)?.message ?? String(err)}; the node log has details`,
-            ),
-          );
-        },
-      );
-    },
-  );
+      },
+    );
+  };
+  const timeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+  };
+  const tls = opts.tls;
+  const server =
+    tls === null
+      ? createServer(timeouts, handle)
+      : createHttpsServer(
+          {
+            ...timeouts,
+            cert: tls.material.cert,
+            key: tls.material.key,
+            ca: tls.material.ca ?? undefined,
+            requestCert: tls.clientAuth,
+            rejectUnauthorized: tls.clientAuth,
+          },
+          handle,
+        );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log.debug({ err: err.message }, 'bad HTTP request');
     if (!socket.writable) return;
