@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, type Client } from '../../src/index.js';
 import { freePort, tempDir, type Proc } from '../helpers/processes.js';
-import { openEvents, httpPortOf, type EventStream } from './http-support.js';
+import { openEvents, httpPortOf, waitHealthy, type EventStream } from './http-support.js';
 import { startNode } from './node-helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -39,6 +39,7 @@ after(async () => {
 });
 
 test('GET /health: 200 with the leader once the node serves', async () => {
+  await waitHealthy(base);
   const res = await fetch(`${base}/health`);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { ok: true, leader: 'n1' });

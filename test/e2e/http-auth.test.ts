@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { hashPassword } from '../../src/coordinator/auth/password-hash.js';
 import { freePort, tempDir, type Proc } from '../helpers/processes.js';
-import { httpPortOf, openEvents } from './http-support.js';
+import { httpPortOf, openEvents, waitHealthy } from './http-support.js';
 import { startNode } from './node-helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -47,6 +47,7 @@ before(async () => {
   node = await startNode(join(dir.path, 'data'), port, ['--users-file', users, '--http-port', '0']);
   httpPort = await httpPortOf(node);
   base = `http://127.0.0.1:${httpPort}`;
+  await waitHealthy(base);
 });
 
 after(async () => {

@@ -8,7 +8,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort, tempDir, type Proc } from '../helpers/processes.js';
-import { httpPortOf } from './http-support.js';
+import { httpPortOf, waitHealthy } from './http-support.js';
 import { startNode } from './node-helpers.js';
 
 const ownAddress = Object.values(networkInterfaces())
@@ -26,6 +26,7 @@ before(async () => {
   const port = await freePort();
   node = await startNode(join(dir.path, 'data'), port, ['--host', '0.0.0.0', '--http-port', '0']);
   httpPort = await httpPortOf(node);
+  await waitHealthy(`http://127.0.0.1:${httpPort}`);
 });
 
 after(async () => {

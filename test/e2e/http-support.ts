@@ -61,3 +61,14 @@ export function openEvents(
     req.end();
   });
 }
+
+/** Waits until `base`/health is 200 (a fresh node elects itself within an election timeout). */
+export async function waitHealthy(base: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${base}/health`);
+    if (res.status === 200) return;
+    if (Date.now() > until) throw new Error(`${base} is not healthy: ${await res.text()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

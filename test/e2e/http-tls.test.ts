@@ -61,10 +61,10 @@ function get(
 }
 
 test('HTTPS with the node certificate; plain HTTP is not answered', async () => {
-  const res = await get(open, '/health', { ca: readFileSync(ca.cert), servername: 'localhost' });
+  const res = await get(open, '/status', { ca: readFileSync(ca.cert), servername: 'localhost' });
   assert.equal(res.status, 200);
-  assert.equal((JSON.parse(res.body) as { ok: boolean }).ok, true);
-  await assert.rejects(get(open, '/health', null));
+  assert.equal((JSON.parse(res.body) as { node: { id: string } }).node.id, 'n1');
+  await assert.rejects(get(open, '/status', null));
 });
 
 test('with --tls-client-auth the HTTP port asks for a client certificate signed by the CA', async () => {
