@@ -14,11 +14,10 @@ import {
   ReplyError,
   type Client,
 } from '../../src/client/index.js';
-import { hashPassword } from '../../src/coordinator/auth/password-hash.js';
 import { COMMANDS, type CommandSpec } from '../../src/coordinator/command-table.js';
 import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { RawConnection, text } from './coordinator-support.js';
-import { NODE_READY } from './node-helpers.js';
+import { NODE_READY, runDistdb } from './node-helpers.js';
 
 const ADMIN_PW = 'admin-Pw-7f3a9c';
 const APP_PW = 'app-Pw-91bd20';
@@ -53,10 +52,12 @@ async function startAuthNode(): Promise<Proc> {
 }
 
 before(async () => {
-  const users = [
-    { name: 'app', permission: 'readwrite', keyPrefix: 'app:', passwordHash: hashPassword(APP_PW) },
-    { name: 'viewer', permission: 'read', passwordHash: hashPassword(VIEW_PW) },
-  ];
+  // The users file is made as an operator would: entries printed by distdb hash-password.
+  const entries = await Promise.all([
+    runDistdb(['hash-password', '--user', 'app', '--key-prefix', 'app:'], { input: `${APP_PW}\n` }),
+    runDistdb(['hash-password', '--user', 'viewer', '--permission', 'read'], { input: VIEW_PW }),
+  ]);
+  const users = entries.map((e) => JSON.parse(e.stdout) as { passwordHash: string });
   hashes = users.map((u) => u.passwordHash);
   writeFileSync(join(dir.path, 'users.json'), JSON.stringify({ users }));
   port = await freePort();
