@@ -37,6 +37,10 @@ export interface NodeStats {
   netOutputBytes: number;
   protocolErrors: number;
   outputBufferDisconnects: number;
+  /** AUTH / HELLO AUTH answered WRONGPASS. */
+  authFailures: number;
+  /** Commands refused with NOPERM (the user may not run them or touch their keys). */
+  accessDenied: number;
 }
 
 export interface NodeState {

@@ -107,6 +107,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     netOutputBytes: 0,
     protocolErrors: 0,
     outputBufferDisconnects: 0,
+    authFailures: 0,
+    accessDenied: 0,
   };
   const auth = options.auth ?? createAuthenticator([]);
   const guard = {

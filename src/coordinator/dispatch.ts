@@ -32,7 +32,10 @@ export function dispatch(
   if (spec === undefined) return encodeError(unknownCommand(args));
   ctx.client.lastCommand = spec.name;
   const refused = accessRefusal(ctx.client.access, spec, args);
-  if (refused !== null) return encodeError(refused);
+  if (refused !== null) {
+    if (ctx.client.access !== null) ctx.node.stats.accessDenied++; // NOPERM (NOAUTH is not counted)
+    return encodeError(refused);
+  }
   if (!arityAccepts(spec, args.length)) return encodeError(wrongArity(spec.name).message);
   const maxKey = ctx.node.limits.maxKeySize;
   for (const i of keyIndexes(spec, args.length)) {

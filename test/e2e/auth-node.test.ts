@@ -130,6 +130,9 @@ test('a wrong password gets WRONGPASS, and then NOAUTH for every command', async
   } finally {
     raw.close();
   }
+  const admin = await client({ password: ADMIN_PW });
+  const stats = text(await admin.raw(['INFO', 'stats']));
+  assert.ok(Number(/acl_access_denied_auth:(\d+)/.exec(stats)?.[1]) >= 4, stats);
 });
 
 test('AUTH pipelined with the commands after it: they run as the user it names', async () => {
@@ -159,6 +162,9 @@ test('a read-only user can read but every write command is refused, naming it', 
     );
   }
   await assert.rejects(viewer.set('ro:k', 'x'), PermissionError);
+  const writes = COMMANDS.filter((x) => x.flags.includes('write')).length;
+  const stats = text(await admin.raw(['INFO', 'stats']));
+  assert.ok(Number(/acl_access_denied_cmd:(\d+)/.exec(stats)?.[1]) >= writes + 1, stats);
   assert.match(await errorOf(viewer, ['CLUSTER', 'REMOVE', 'n1']), /^NOPERM .*'cluster\|remove'/);
   assert.equal(await admin.getString('ro:k'), 'before');
 });

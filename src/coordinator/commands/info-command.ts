@@ -66,6 +66,8 @@ const SECTIONS: Record<string, Section> = {
       ['rejected_connections', s.connectionsRejected],
       ['total_protocol_errors', s.protocolErrors],
       ['client_output_buffer_disconnects', s.outputBufferDisconnects],
+      ['acl_access_denied_auth', s.authFailures],
+      ['acl_access_denied_cmd', s.accessDenied],
       ['scan_cursors', ctx.node.scanCursors.size],
     ];
   },
