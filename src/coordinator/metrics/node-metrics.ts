@@ -34,6 +34,8 @@ export interface NodeMetricsSources {
 }
 
 const ROLES: readonly Role[] = ['follower', 'pre-candidate', 'candidate', 'leader'];
+/** How long a scrape waits for the storage engine's statistics. */
+const STORAGE_STATS_TIMEOUT_MS = 1000;
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -166,16 +168,25 @@ export class NodeMetrics {
     );
   }
 
-  /** One stats request per scrape, shared by the metrics that read it; none while disconnected. */
+  /**
+   * One stats request per scrape, shared by the metrics that read it; none
+   * while disconnected, and a busy engine's slow answer is not waited for
+   * (the storage metrics are left out of that scrape rather than stall it).
+   */
   private fetchStorageStats(): Promise<GroupStats | null> {
     if (this.storageStats) return this.storageStats;
     const storage = this.sources.storage;
-    const p = storage.connected
-      ? storage
-          .api()
-          .stats(KEYSPACE_GROUP)
-          .catch(() => null)
-      : Promise.resolve(null);
+    if (!storage.connected) return Promise.resolve(null);
+    let timer: NodeJS.Timeout | undefined;
+    const p = Promise.race([
+      storage
+        .api()
+        .stats(KEYSPACE_GROUP)
+        .catch(() => null),
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), STORAGE_STATS_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
     this.storageStats = p;
     // The metrics of one scrape ask within one turn; the next scrape asks again.
     void p.then(() => setImmediate(() => (this.storageStats = null)));
