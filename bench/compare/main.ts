@@ -148,7 +148,7 @@ async function runSystem(
     ok = true;
   } finally {
     await sys.stop();
-    if (ok) {
+    if (ok || interrupted) {
       rmSync(dir, { recursive: true, force: true });
       tempDirs.delete(dir);
     } else {
