@@ -1,4 +1,5 @@
-// The shell on a terminal: prompt, tab completion, persistent history, Ctrl-D.
+// The shell on a terminal: prompt, tab completion, persistent history (without
+// AUTH lines), Ctrl-D.
 // A real pseudo-terminal comes from util-linux `script`; each keystroke is
 // sent only after the screen shows the previous one took effect.
 
@@ -77,6 +78,8 @@ test(
     await first.send('GE', /GE/);
     await first.send('\t', /T/); // completed: readline draws only the missing letter
     await first.send(' tty\r', /hello there[\s\S]*> /);
+    // A line carrying a password is run but never kept in the history file.
+    await first.send('AUTH hunter2\r', /ERR AUTH <password> called without[\s\S]*> /);
     await first.send('\x04', /$/); // Ctrl-D
     assert.equal(await first.exited, 0);
     assert.deepEqual(readFileSync(history, 'utf8').split('\n').filter(Boolean), [
