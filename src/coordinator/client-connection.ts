@@ -10,7 +10,7 @@
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { RequestParser } from '../resp/request-parser.js';
+import { ARGUMENT_COST_BYTES, RequestParser } from '../resp/request-parser.js';
 import { OPEN_ACCESS } from './auth/access.js';
 import { RespProtocolError } from '../resp/protocol-error.js';
 import { encodeError } from '../resp/reply-encoder.js';
@@ -28,7 +28,7 @@ interface PendingCommand {
   args: Buffer[];
   spec: CommandSpec | undefined;
   kind: StorageAccess;
-  /** Bytes of its arguments, held until it completes. */
+  /** Bytes of its arguments and what holding them costs (ARGUMENT_COST_BYTES each), held until it completes. */
   size: number;
   /** Its reply slot, once it has one. */
   ticket: number | null;
@@ -141,7 +141,7 @@ export class ClientConnection {
     // Nothing after QUIT is read; the connection closes once QUIT's OK is out.
     if (spec?.name === 'quit') this.closing = true;
     let size = 0;
-    for (const a of args) size += a.length;
+    for (const a of args) size += a.length + ARGUMENT_COST_BYTES;
     this.bytesInFlight += size;
     const cmd: PendingCommand = {
       args,

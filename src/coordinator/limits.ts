@@ -76,7 +76,8 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     env: 'DISTDB_MAX_REQUEST_SIZE',
     kind: 'bytes',
     default: 16 * 1024 * 1024,
-    description: "largest whole command, and most bytes of one connection's commands in flight",
+    description:
+      "largest whole command (each argument counts 100 bytes more than its length), and most bytes of one connection's commands in flight",
   },
   {
     key: 'maxClients',

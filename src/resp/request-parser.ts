@@ -33,6 +33,12 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = {
 const CR = 0x0d;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
+/**
+ * What holding one argument costs beyond its bytes (a Buffer view is ~100
+ * bytes of heap). It counts toward maxRequestSize, so a command of a million
+ * empty arguments (6 MB on the wire) cannot make the node hold 200 MB.
+ */
+export const ARGUMENT_COST_BYTES = 100;
 /** Arguments at least this long get their whole size reserved up front (Redis: PROTO_MBULK_BIG_ARG). */
 const BIG_ARG = 32 * 1024;
 
@@ -114,7 +120,7 @@ export class RequestParser {
           if (len < 0 || len > this.limits.maxBulkLength) {
             throw new RespProtocolError('Protocol error: invalid bulk length');
           }
-          this.requestBytes += len;
+          this.requestBytes += len + ARGUMENT_COST_BYTES;
           if (this.requestBytes > this.limits.maxRequestSize) {
             throw new RespProtocolError(
               `Protocol error: request larger than ${this.limits.maxRequestSize} bytes (max-request-size)`,

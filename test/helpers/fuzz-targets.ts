@@ -184,7 +184,7 @@ export const FUZZ_REQUEST_LIMITS: RequestLimits = {
   maxInlineLength: 64,
   maxBulkLength: 48,
   maxMultibulkLength: 8,
-  maxRequestSize: 128,
+  maxRequestSize: 600,
 };
 
 /** Feeds chunks to a request parser the way a connection does; returns the commands. */
@@ -210,8 +210,9 @@ function parseRequests(chunks: Buffer[]): Buffer[][] {
 }
 
 const word = fc.stringMatching(/^[A-Za-z0-9:_-]{1,10}$/);
-// Within FUZZ_REQUEST_LIMITS, so valid streams never hit a limit: at most
-// 4 × 24 argument bytes plus headers, and 5 words of 10 on a 64-byte line.
+// Within FUZZ_REQUEST_LIMITS, so valid streams never hit a limit: at most 4
+// arguments of 24 bytes (plus headers and ARGUMENT_COST_BYTES each), and 5
+// words of 10 on a 64-byte line.
 const multibulkCommand = fc.array(fc.uint8Array({ maxLength: 24 }), { minLength: 1, maxLength: 4 });
 const inlineCommand = fc.array(word, { minLength: 1, maxLength: 5 });
 type RequestCommand =

@@ -173,14 +173,22 @@ test('limit: multibulk element count', () => {
 });
 
 test('limit: total request size, detected from declared lengths before the data arrives', () => {
-  const p = new RequestParser({ maxRequestSize: 100, maxBulkLength: 80 });
+  // Each argument counts its bytes plus ARGUMENT_COST_BYTES (100): this one reaches 445.
+  const p = new RequestParser({ maxRequestSize: 400, maxBulkLength: 80 });
   p.push(Buffer.from('*3\r\n$3\r\nSET\r\n$60\r\n' + 'k'.repeat(60) + '\r\n$60\r\n'));
-  assert.throws(() => p.next(), /request larger than 100 bytes \(max-request-size\)/);
+  assert.throws(() => p.next(), /request larger than 400 bytes \(max-request-size\)/);
   assert.deepEqual(
-    parseAll(encodeCommand(['SET', 'k', 'v'.repeat(50)]), undefined, { maxRequestSize: 100 })
+    parseAll(encodeCommand(['SET', 'k', 'v'.repeat(50)]), undefined, { maxRequestSize: 400 })
       .length,
     1,
   );
+});
+
+test('limit: many tiny arguments count what holding them costs, not only their bytes', () => {
+  const p = new RequestParser({ maxRequestSize: 100_000 });
+  // 2,000 empty arguments are 12 kB on the wire but cost ~200 kB to hold.
+  p.push(Buffer.from('*2000\r\n' + '$0\r\n\r\n'.repeat(2000)));
+  assert.throws(() => p.next(), /request larger than 100000 bytes \(max-request-size\)/);
 });
 
 test('malformed multibulk: expected $ and missing CRLF after bulk', () => {

@@ -1,0 +1,402 @@
+// Hostile clients, for the hostile-input e2e tests (hostile-*.test.ts) and the
+// figures in docs/security.md (bench/attack-report.ts). Each attack hits a
+// node's client port, calls `during()` while the attack is in effect (the
+// caller proves there that a well-behaved client is still served), and
+// reports what the attacker saw. A Bystander is that well-behaved client;
+// memoryOf reads a process's resident memory from /proc.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { encodeCommand } from '../../src/resp/command-encoder.js';
+import { RawConnection, text } from './coordinator-support.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resident memory of a process in bytes: now, and its peak since start or the last reset (Linux /proc). */
+export function memoryOf(pid: number): { rssBytes: number; peakRssBytes: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+  return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+}
+
+/** Resets a process's peak RSS to its current RSS (Linux clear_refs 5), so each attack's peak is its own. */
+export function resetPeakMemory(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not permitted or not Linux: the peak then covers everything since start.
+  }
+}
+
+export interface LatencySummary {
+  /** Round trips (SET then GET) served. */
+  ops: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/**
+ * The well-behaved client: writes and reads back its own keys in a loop on
+ * one connection, checking every reply, and times each command.
+ */
+export class Bystander {
+  private running = true;
+  private readonly latencies: number[] = [];
+  private readonly waiters: Array<{ ops: number; wake: () => void }> = [];
+  private loop: Promise<void> = Promise.resolve();
+  /** The first wrong or missing reply, if any. */
+  failure: string | null = null;
+  ops = 0;
+
+  private constructor(private readonly conn: RawConnection) {}
+
+  static async start(port: number): Promise<Bystander> {
+    const b = new Bystander(await RawConnection.open(port));
+    b.loop = b.run();
+    return b;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      for (let i = 0; this.running; i++) {
+        const key = `bystander:${i % 64}`;
+        const value = `value-${i}-${'b'.repeat(i % 100)}`;
+        const set = await this.timed('SET', key, value);
+        if (set !== 'OK') throw new Error(`SET ${key} → ${set}`);
+        const got = await this.timed('GET', key);
+        if (got !== value) throw new Error(`GET ${key} → ${got}, expected ${value}`);
+        this.ops++;
+        for (const w of this.waiters.filter((x) => x.ops <= this.ops)) w.wake();
+      }
+    } catch (err) {
+      this.failure = (err as Error).message;
+      for (const w of this.waiters) w.wake();
+    }
+  }
+
+  private async timed(...args: string[]): Promise<string> {
+    const t0 = performance.now();
+    const reply = text(await this.conn.command(...args));
+    this.latencies.push(performance.now() - t0);
+    return reply;
+  }
+
+  /** Resolves once `n` more round trips have been served correctly; throws on a wrong reply. */
+  async served(n: number, timeoutMs = 60_000): Promise<void> {
+    const target = this.ops + n;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`bystander served ${this.ops} of ${target} round trips in ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        ops: target,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+    if (this.failure !== null) throw new Error(`bystander was served wrongly: ${this.failure}`);
+  }
+
+  /** Stops the loop and summarizes its latencies since the last summary. */
+  async stop(): Promise<LatencySummary> {
+    this.running = false;
+    await this.loop;
+    this.conn.close();
+    if (this.failure !== null) throw new Error(`bystander was served wrongly: ${this.failure}`);
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return {
+      ops: this.ops,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? 0,
+    };
+  }
+}
+
+/** What the attacker saw. */
+export interface AttackOutcome {
+  /** The first reply it got (`(error) …`), or '(no reply)'. */
+  reply: string;
+  /** Whether the node closed its connection(s). */
+  closed: boolean;
+  /** Attack-specific counts (connections refused, replies received, …). */
+  counts?: Record<string, number>;
+}
+
+export interface Attack {
+  name: string;
+  /** One line for the report. */
+  description: string;
+  run(port: number, during: () => Promise<void>): Promise<AttackOutcome>;
+}
+
+/** Sends `bytes`, runs `during`, then waits for the node's verdict (first reply and close). */
+async function oneShot(
+  port: number,
+  bytes: Buffer | string,
+  during: () => Promise<void>,
+): Promise<AttackOutcome> {
+  const c = await RawConnection.open(port);
+  try {
+    c.write(bytes);
+    const [reply] = await c.read(1);
+    await during();
+    await Promise.race([c.closedPromise, sleep(10_000)]);
+    return { reply: text(reply), closed: c.closed };
+  } finally {
+    c.close();
+  }
+}
+
+/** Writes `total` bytes of `fill` in chunks, stopping early if the node closes. */
+async function stream(c: RawConnection, fill: number, total: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, fill);
+  let sent = 0;
+  while (sent < total && !c.closed) {
+    if (!c.socket.write(chunk))
+      await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closedPromise]);
+    sent += chunk.length;
+  }
+  return sent;
+}
+
+export const ATTACKS: readonly Attack[] = [
+  {
+    name: 'huge-bulk',
+    description: 'declares a 2 GiB argument ($2147483647) and starts sending it',
+    async run(port, during) {
+      const c = await RawConnection.open(port);
+      try {
+        c.write('*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$2147483647\r\n');
+        const sent = await stream(c, 0x61, 8 * 1024 * 1024);
+        const [reply] = await c.read(1);
+        await during();
+        await Promise.race([c.closedPromise, sleep(10_000)]);
+        return { reply: text(reply), closed: c.closed, counts: { bytesSent: sent } };
+      } finally {
+        c.close();
+      }
+    },
+  },
+  {
+    name: 'huge-multibulk',
+    description: 'declares 2^31-1 arguments (*2147483647)',
+    run: (port, during) => oneShot(port, '*2147483647\r\n$3\r\nGET\r\n', during),
+  },
+  {
+    name: 'nested-arrays',
+    description: 'nests arrays 10,000 deep (*1 *1 *1 …), which RESP requests cannot contain',
+    run: (port, during) => oneShot(port, '*1\r\n'.repeat(10_000), during),
+  },
+  {
+    name: 'many-tiny-args',
+    description:
+      'one command of 1,048,576 empty arguments (the most --max-multibulk-length allows), 6 MB on the wire',
+    async run(port, during) {
+      const c = await RawConnection.open(port);
+      try {
+        const n = 1024 * 1024;
+        c.write(`*${n}\r\n$7\r\nHOSTILE\r\n`);
+        const arg = Buffer.from('$0\r\n\r\n'.repeat(4096));
+        for (let sent = 1; sent < n && !c.closed; sent += 4096) {
+          const part = sent + 4096 <= n ? arg : arg.subarray(0, (n - sent) * 6);
+          if (!c.socket.write(part)) await new Promise((r) => c.socket.once('drain', r));
+        }
+        const [reply] = await c.read(1, 60_000);
+        await during();
+        return { reply: text(reply), closed: c.closed };
+      } finally {
+        c.close();
+      }
+    },
+  },
+  {
+    name: 'endless-line',
+    description: 'an inline command that never ends: 8 MB without a newline',
+    async run(port, during) {
+      const c = await RawConnection.open(port);
+      try {
+        c.write('SET endless ');
+        const sent = await stream(c, 0x78, 8 * 1024 * 1024);
+        const [reply] = await c.read(1);
+        await during();
+        await Promise.race([c.closedPromise, sleep(10_000)]);
+        return { reply: text(reply), closed: c.closed, counts: { bytesSent: sent } };
+      } finally {
+        c.close();
+      }
+    },
+  },
+  {
+    name: 'garbage',
+    description: '50 connections each sending 64 kB of random bytes',
+    async run(port, during) {
+      let seed = 0x5eed;
+      const random = (): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed >>> 16;
+      };
+      const conns: RawConnection[] = [];
+      try {
+        for (let i = 0; i < 50; i++) {
+          const c = await RawConnection.open(port);
+          const junk = Buffer.alloc(64 * 1024);
+          for (let j = 0; j < junk.length; j++) junk[j] = random() & 0xff;
+          c.write(junk);
+          conns.push(c);
+        }
+        await during();
+        await Promise.all(conns.map((c) => Promise.race([c.closedPromise, sleep(10_000)])));
+        const [first] = await conns[0]!.read(1, 1000).catch(() => []);
+        return {
+          reply: text(first),
+          closed: conns.every((c) => c.closed),
+          counts: { closedConnections: conns.filter((c) => c.closed).length },
+        };
+      } finally {
+        for (const c of conns) c.close();
+      }
+    },
+  },
+  {
+    name: 'pipeline-flood',
+    description: '100,000 pipelined commands (1,000 SETs, then GETs) in one write',
+    async run(port, during) {
+      const c = await RawConnection.open(port);
+      try {
+        const n = 100_000;
+        const keys = 1000;
+        const parts: Buffer[] = [];
+        for (let i = 0; i < keys; i++) parts.push(encodeCommand(['SET', `flood:${i}`, String(i)]));
+        for (let i = keys; i < n; i++) parts.push(encodeCommand(['GET', `flood:${i % keys}`]));
+        c.write(Buffer.concat(parts));
+        const [replies] = await Promise.all([c.read(n, 300_000), during()]);
+        let wrong = 0;
+        replies.forEach((r, i) => {
+          if (text(r) !== (i < keys ? 'OK' : String(i % keys))) wrong++;
+        });
+        return {
+          reply: text(replies[0]),
+          closed: c.closed,
+          counts: { replies: replies.length, wrongReplies: wrong },
+        };
+      } finally {
+        c.close();
+      }
+    },
+  },
+  {
+    name: 'slow-reader',
+    description: 'pipelines GETs of a 100 kB value and never reads the replies',
+    async run(port, during) {
+      const setup = await RawConnection.open(port);
+      await setup.command('SET', 'slow-reader:big', 'r'.repeat(100 * 1024));
+      setup.close();
+      const c = await RawConnection.open(port);
+      try {
+        c.socket.pause(); // never reads
+        const batch = Buffer.concat(
+          Array.from({ length: 100 }, () => encodeCommand(['GET', 'slow-reader:big'])),
+        );
+        const attack = (async (): Promise<number> => {
+          let rounds = 0;
+          for (; rounds < 10_000 && !c.socket.destroyed && !c.closed; rounds++) {
+            c.socket.write(batch);
+            await sleep(5);
+          }
+          return rounds;
+        })();
+        await during();
+        c.socket.resume();
+        const rounds = await attack;
+        await Promise.race([c.closedPromise, sleep(30_000)]);
+        return { reply: '(no reply read)', closed: c.closed, counts: { batchesSent: rounds } };
+      } finally {
+        c.close();
+      }
+    },
+  },
+];
+
+/** Opens idle connections until the node refuses them; `during` runs while all are held. */
+export async function idleConnections(
+  port: number,
+  count: number,
+  during: () => Promise<void>,
+): Promise<AttackOutcome> {
+  const conns: RawConnection[] = [];
+  let refused = 0;
+  let firstRefusal = '(no reply)';
+  try {
+    for (let i = 0; i < count; i++) {
+      const c = await RawConnection.open(port);
+      conns.push(c);
+    }
+    // The node answers refused ones at once with an error and closes them.
+    await sleep(200);
+    for (const c of conns) {
+      if (c.closed || c.socket.readableLength > 0) {
+        const [r] = await c.read(1, 1000).catch(() => []);
+        if (r !== undefined) {
+          refused++;
+          if (refused === 1) firstRefusal = text(r);
+        }
+      }
+    }
+    await during();
+    return { reply: firstRefusal, closed: refused > 0, counts: { opened: count, refused } };
+  } finally {
+    for (const c of conns) c.close();
+  }
+}
+
+/** `count` connections each sending a valid command one byte every `intervalMs`; `during` runs meanwhile. */
+export async function slowloris(
+  port: number,
+  count: number,
+  intervalMs: number,
+  during: () => Promise<void>,
+): Promise<AttackOutcome> {
+  const conns: RawConnection[] = [];
+  let stop = false;
+  try {
+    for (let i = 0; i < count; i++) conns.push(await RawConnection.open(port));
+    const cmd = encodeCommand(['SET', 'slowloris', 'x'.repeat(1000)]);
+    const drip = (async (): Promise<number> => {
+      let sent = 0;
+      while (!stop && sent < cmd.length) {
+        for (const c of conns) if (!c.closed) c.write(cmd.subarray(sent, sent + 1));
+        sent++;
+        await sleep(intervalMs);
+      }
+      return sent;
+    })();
+    await during();
+    stop = true;
+    const bytes = await drip;
+    return {
+      reply: '(no reply: the commands never complete)',
+      closed: conns.some((c) => c.closed),
+      counts: {
+        connections: count,
+        bytesEach: bytes,
+        closedByNode: conns.filter((c) => c.closed).length,
+      },
+    };
+  } finally {
+    for (const c of conns) c.close();
+  }
+}
