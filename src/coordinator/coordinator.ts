@@ -27,6 +27,7 @@ import { ClusterNode, type ClusterOptions } from './replication/cluster-node.js'
 import { ScanCursors } from './scan-cursors.js';
 import { StorageLink, type StorageOpener } from './storage-link.js';
 import { storageOpener } from './storage-opener.js';
+import { storageSocketProblem } from './storage-socket-owner.js';
 import { ClientTlsAcceptor, type ClientTlsOptions } from '../tls/index.js';
 
 export const DEFAULT_COORDINATOR_HOST = '127.0.0.1';
@@ -89,6 +90,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   if (open === null) {
     throw new CoordinatorConfigError('startCoordinator needs the storage engine socket (socket)');
   }
+  // A socket already there that is not ours is refused now, not retried forever.
+  const socketProblem = options.socket !== undefined ? storageSocketProblem(options.socket) : null;
+  if (socketProblem !== null) throw new CoordinatorConfigError(socketProblem);
   const storage = new StorageLink(open, log);
   storage.start();
   const connected = await storage.waitConnected(options.storageWaitMs ?? 5000);
