@@ -54,6 +54,7 @@ export class Bystander {
   /** The first wrong or missing reply, if any. */
   failure: string | null = null;
   ops = 0;
+  private lapStartOps = 0;
 
   private constructor(private readonly conn: RawConnection) {}
 
@@ -110,19 +111,26 @@ export class Bystander {
     if (this.failure !== null) throw new Error(`bystander was served wrongly: ${this.failure}`);
   }
 
-  /** Stops the loop and summarizes its latencies since the last summary. */
-  async stop(): Promise<LatencySummary> {
-    this.running = false;
-    await this.loop;
-    this.conn.close();
+  /** Summarizes the commands timed since the last lap, and starts a new one. */
+  lap(): LatencySummary {
     if (this.failure !== null) throw new Error(`bystander was served wrongly: ${this.failure}`);
-    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const sorted = this.latencies.splice(0).sort((a, b) => a - b);
+    const ops = this.ops - this.lapStartOps;
+    this.lapStartOps = this.ops;
     return {
-      ops: this.ops,
+      ops,
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
       maxMs: sorted[sorted.length - 1] ?? 0,
     };
+  }
+
+  /** Stops the loop; summarizes the last lap. */
+  async stop(): Promise<LatencySummary> {
+    this.running = false;
+    await this.loop;
+    this.conn.close();
+    return this.lap();
   }
 }
 
@@ -213,7 +221,9 @@ export const ATTACKS: readonly Attack[] = [
         const arg = Buffer.from('$0\r\n\r\n'.repeat(4096));
         for (let sent = 1; sent < n && !c.closed; sent += 4096) {
           const part = sent + 4096 <= n ? arg : arg.subarray(0, (n - sent) * 6);
-          if (!c.socket.write(part)) await new Promise((r) => c.socket.once('drain', r));
+          if (!c.socket.write(part)) {
+            await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closedPromise]);
+          }
         }
         const [reply] = await c.read(1, 60_000);
         await during();

@@ -26,7 +26,7 @@ import {
   type Frame,
 } from '../../src/storage/frame-codec.js';
 import { Op } from '../../src/storage/protocol.js';
-import { decodeImage } from '../../src/storage/state-image.js';
+import { ImageParser } from '../../src/storage/state-image.js';
 import {
   decodeProposal,
   decodeResult,
@@ -441,7 +441,12 @@ function decodeApplyPayloads(f: Frame): void {
     const n = r.u32();
     for (let i = 0; i < n && r.remaining > 0; i++) decodeResult(r.bytes());
   });
-  onlyErrors([PayloadError], () => decodeImage(payload));
+  onlyErrors([PayloadError], () => {
+    // As a state-image chunk (the install stream), then as its end.
+    const image = new ImageParser();
+    image.push(payload);
+    image.end();
+  });
 }
 
 function storageTargets(): FuzzTarget[] {
