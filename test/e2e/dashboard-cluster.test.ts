@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
-import { TestCluster } from './cluster-support.js';
+import { startWriter, TestCluster } from './cluster-support.js';
 import { httpPortOf } from './http-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -98,6 +98,11 @@ test('the dashboard in Chromium shows three members, one leader and the operatio
   }
   const client = await cluster.client(cluster.nodes[0]!);
   for (let i = 0; i < 200; i++) await client.set(`key-${i}`, `value-${i}`);
+  // A steady write load through every node while the page watches, so the charts move.
+  const acked = new Map<string, string>();
+  const writers = await Promise.all(
+    cluster.nodes.map(async (n) => startWriter(await cluster.client(n), `load-${n.id}`, acked, [])),
+  );
 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -107,12 +112,13 @@ test('the dashboard in Chromium shows three members, one leader and the operatio
     await page.goto(`${http.get('n1')}/`);
     const rows = page.locator('[data-testid=member-row]');
     await rows.nth(2).waitFor();
-    // Live updates: wait until every member reports and the write load has shown up.
+    // Live updates: wait until every member reports and the writes have shown up.
     // (The page's functions are strings: this project compiles without the DOM's types.)
     await page.waitForFunction(
       `document.querySelectorAll('[data-testid=member-row][data-role=leader]').length === 1 &&
        document.querySelectorAll('[data-testid=member-row][data-role=follower]').length === 2 &&
-       Number(document.getElementById('ops-total').textContent.replace(/,/g, '')) >= 200`,
+       Number(document.getElementById('ops-total').textContent.replace(/,/g, '')) >= 200 &&
+       Number(document.getElementById('ops-rate').textContent.replace(/,/g, '')) > 0`,
       undefined,
       { timeout: 20_000 },
     );
@@ -121,13 +127,14 @@ test('the dashboard in Chromium shows three members, one leader and the operatio
     const leader = await cluster.waitForLeader();
     assert.equal(await page.locator('#leader').textContent(), leader);
     assert.ok((await page.locator('[data-testid=leader-change]').count()) >= 1);
-    // A few live updates drawn on the charts, then the picture.
-    await page.waitForFunction('Number(document.body.dataset.updates) >= 5', undefined, {
-      timeout: 20_000,
+    // Some seconds of live updates drawn on the charts, then the picture.
+    await page.waitForFunction('Number(document.body.dataset.updates) >= 12', undefined, {
+      timeout: 30_000,
     });
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: resolve(ARTIFACTS, 'dashboard.png'), fullPage: true });
   } finally {
     await browser.close();
+    await Promise.all(writers.map((w) => w.stop()));
   }
 });

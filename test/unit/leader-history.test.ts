@@ -7,6 +7,7 @@ import {
 
 test('only changes of leader are kept, newest first, with the last known term when unknown', () => {
   const h = new LeaderHistory();
+  h.note(null, 0, 50); // nothing known yet: not a change
   h.note('n1', 1, 100);
   h.note('n1', 1, 150); // a role change, same leader: not a change
   h.note(null, null, 200);

@@ -125,7 +125,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <script>
 (function () {
   'use strict';
-  var HISTORY = 120;
+  var HISTORY = 60;
   var COLORS = ['#2563eb', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
   var history = [];
 
@@ -289,7 +289,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       var y = T + (H - T - B) * (1 - g / 4);
       target.appendChild(svg('line', { x1: L, x2: W - R, y1: y, y2: y, 'class': 'grid' }));
       var t = svg('text', { x: L - 6, y: y + 4, 'text-anchor': 'end', 'class': 'axis' });
-      t.textContent = label(max * g / 4);
+      t.textContent = g === 0 ? '0' : label((max * g) / 4);
       target.appendChild(t);
     }
     var ago = svg('text', { x: L, y: H - 4, 'class': 'axis' });
@@ -318,7 +318,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   function niceCeil(v) {
     if (v <= 0) return 1;
     var p = Math.pow(10, Math.floor(Math.log10(v)));
-    var m = [1, 2, 2.5, 5, 10].find(function (k) { return k * p >= v; });
+    // Multiples whose quarters (the grid lines) are round numbers too.
+    var m = [1, 2, 4, 6, 8, 10].find(function (k) { return k * p >= v; });
     return m * p;
   }
 

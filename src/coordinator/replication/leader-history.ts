@@ -24,7 +24,8 @@ export class LeaderHistory {
    */
   note(leader: NodeId | null, term: number | null, at = Date.now()): void {
     const last = this.changes[this.changes.length - 1];
-    if (last !== undefined && last.leader === leader) return;
+    // Before any leader is known, "no leader" is no change.
+    if (last === undefined ? leader === null : last.leader === leader) return;
     this.changes.push({ at, term: term ?? last?.term ?? 0, leader });
     if (this.changes.length > LEADER_HISTORY_SIZE) this.changes.shift();
   }
