@@ -277,6 +277,7 @@ export class OutboundPeer {
     this.certNames = null;
     // Nothing is sent until the listener's certificate is checked.
     socket.once('secureConnect', () => {
+      if (conn.isClosed) return; // the handshake outlasted connectTimeoutMs
       const problem = tls.listenerProblem(socket as TLSSocket, this.id);
       if (problem !== null) return conn.close(problem);
       this.certNames = namesOf(socket as TLSSocket);

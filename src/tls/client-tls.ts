@@ -9,9 +9,9 @@
 
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { remoteOf, TlsHandshaker } from './handshaker.js';
 import type { Logger } from 'pino';
 import { FirstByteSniffer } from './first-byte.js';
+import { remoteOf, TlsHandshaker } from './handshaker.js';
 import { verifyCodeReason } from './tls-errors.js';
 import type { TlsMaterial } from './tls-material.js';
 

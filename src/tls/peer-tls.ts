@@ -73,7 +73,7 @@ export class PeerTls {
       }
       this.handshaker.start(
         raw,
-        (socket) => then(socket, { problem: this.dialler(socket), names: namesOf(socket) }),
+        (socket) => then(socket, { problem: this.diallerProblem(socket), names: namesOf(socket) }),
         (reason) =>
           this.log.warn(
             `TLS handshake with a peer connection from ${remote} failed: ${reason}` +
@@ -103,21 +103,20 @@ export class PeerTls {
 
   /** Why the dialled node's certificate is not acceptable (`expectedId` '' accepts any node id), or null. */
   listenerProblem(socket: TLSSocket, expectedId: string): string | null {
-    const cert = socket.getPeerCertificate();
     if (!socket.authorized) {
       const code = String(socket.authorizationError ?? 'unknown reason');
       return `this node rejected the peer's certificate: ${verifyCodeReason(code) ?? code}; every node's certificate must be signed by the cluster CA (--tls-ca ${this.material.paths.ca ?? ''})`;
     }
     if (expectedId === '') return null;
     return identityProblem(
-      certNames(cert),
+      namesOf(socket),
       expectedId,
       "this node rejected the peer's certificate: the",
     );
   }
 
   /** Why a dialling node's certificate is not acceptable, or null. */
-  private dialler(socket: TLSSocket): string | null {
+  private diallerProblem(socket: TLSSocket): string | null {
     if (socket.authorized) return null;
     const cert = socket.getPeerCertificate();
     if (cert === null || Object.keys(cert).length === 0) {
