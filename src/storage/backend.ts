@@ -25,18 +25,8 @@ export type WriteOp =
    * whole log (a follower catching up from a snapshot, a restore).
    */
   | { kind: 'image-install'; group: GroupId; raftSnapshot: Bytes | null }
-  /**
-   * Stores a Raft snapshot: `head`, followed by the state image at
-   * `appliedIndex` cut in pieces of `chunkBytes` (refused unless the group is
-   * at exactly that index).
-   */
-  | {
-      kind: 'raft-snapshot-from-state';
-      group: GroupId;
-      appliedIndex: number;
-      head: Bytes;
-      chunkBytes: number;
-    };
+  /** Stores a Raft snapshot: `head` followed by the pieces of its image (replacing the previous one). */
+  | { kind: 'raft-snapshot-pieces'; group: GroupId; head: Bytes; pieces: Buffer[] };
 
 /** apply's results, or null for the other writes. */
 export type WriteResult = KvResult[] | null;

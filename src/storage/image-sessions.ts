@@ -136,14 +136,8 @@ export class ImageSessions {
       case Op.raftSnapshotFromState: {
         const appliedIndex = r.u64();
         const head = r.rest();
-        const chunkBytes = Math.min(SNAPSHOT_PIECE_BYTES, Math.floor(this.maxFrameBytes / 2));
-        await this.committer.submit({
-          kind: 'raft-snapshot-from-state',
-          group: g,
-          appliedIndex,
-          head,
-          chunkBytes,
-        });
+        const pieces = await this.readImage(g, appliedIndex);
+        await this.committer.submit({ kind: 'raft-snapshot-pieces', group: g, head, pieces });
         return w(0).finish();
       }
       case Op.raftReadSnapshotChunk: {
@@ -157,6 +151,33 @@ export class ImageSessions {
       }
       default:
         throw new Error(`op ${f.op} is not an image op`);
+    }
+  }
+
+  /**
+   * The group's image at exactly `appliedIndex`, in pieces, read from one
+   * read snapshot a piece per event-loop turn: a large image does not stall
+   * the engine's other requests (the commits that keep Raft going).
+   */
+  private async readImage(group: GroupId, appliedIndex: number): Promise<Buffer[]> {
+    const reader = this.backend.openImageReader(group);
+    try {
+      if (reader.appliedIndex !== appliedIndex) {
+        throw new WriteConflictError(
+          `snapshot at index ${appliedIndex} refused: group ${group} is at index ${reader.appliedIndex}`,
+        );
+      }
+      const pieceBytes = Math.min(SNAPSHOT_PIECE_BYTES, Math.floor(this.maxFrameBytes / 2));
+      const pieces: Buffer[] = [];
+      for (let last = false; !last;) {
+        const next = reader.next(pieceBytes);
+        pieces.push(next.chunk);
+        last = next.last;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return pieces;
+    } finally {
+      reader.close();
     }
   }
 

@@ -238,8 +238,11 @@ export class LmdbBackend implements StorageBackend {
       case 'image-install':
         this.install(op.group, g, op.raftSnapshot, overlay);
         return null;
-      case 'raft-snapshot-from-state':
-        this.snapshotFromState(op, g, overlay);
+      case 'raft-snapshot-pieces':
+        this.replaceSnapshot(op.group, op.head, overlay);
+        op.pieces.forEach((piece, seq) =>
+          overlay.put(this.raft, pieceKey(op.group, RAFT_SNAPSHOT_CHUNK, seq), piece),
+        );
         return null;
     }
   }
@@ -397,31 +400,6 @@ export class LmdbBackend implements StorageBackend {
     const hi = taggedKey(group, RAFT_SNAPSHOT_CHUNK + 1);
     for (const key of this.raft.getKeys({ start: lo, end: hi })) overlay.remove(this.raft, key);
     for (const key of overlay.pendingKeys(this.raft, lo)) overlay.remove(this.raft, key);
-  }
-
-  /** A Raft snapshot of the state as committed: head, then the image in pieces. */
-  private snapshotFromState(
-    op: Extract<WriteOp, { kind: 'raft-snapshot-from-state' }>,
-    g: GroupState,
-    overlay: WriteOverlay,
-  ): void {
-    const reader = this.openImageReader(op.group);
-    try {
-      // Both: an apply earlier in this same commit is not in the committed state.
-      if (reader.appliedIndex !== op.appliedIndex || g.appliedIndex !== op.appliedIndex) {
-        throw new WriteConflictError(
-          `snapshot at index ${op.appliedIndex} refused: group ${op.group} is at index ${g.appliedIndex}`,
-        );
-      }
-      this.replaceSnapshot(op.group, op.head, overlay);
-      for (let seq = 0, last = false; !last; seq++) {
-        const next = reader.next(op.chunkBytes);
-        last = next.last;
-        overlay.put(this.raft, pieceKey(op.group, RAFT_SNAPSHOT_CHUNK, seq), next.chunk);
-      }
-    } finally {
-      reader.close();
-    }
   }
 
   openImageReader(group: GroupId): LmdbImageReader {

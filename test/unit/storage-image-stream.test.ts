@@ -140,11 +140,10 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
         hardState: null,
       },
       {
-        kind: 'raft-snapshot-from-state',
+        kind: 'raft-snapshot-pieces',
         group: 4,
-        appliedIndex: 1,
         head: B('old-head'),
-        chunkBytes: 8,
+        pieces: Array.from({ length: 40 }, () => B('old piece')),
       },
     ]);
     const out = await b.commit([
@@ -196,51 +195,24 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
   });
 });
 
-test('a raft snapshot from state: refused at another index; pieces join to the image; a plain save drops them', async () => {
+test('a raft snapshot is a head and pieces: a new one replaces all of the old, a plain save drops them', async () => {
   await withBackends(1, async (b) => {
     const keys = Array.from({ length: 50 }, (_, i) => put(`k${i}`, 'v'.repeat(40)));
     await b.commit([apply(1, keys, 50)]);
-    const [wrong] = await b.commit([
-      {
-        kind: 'raft-snapshot-from-state',
-        group: 1,
-        appliedIndex: 49,
-        head: B('h'),
-        chunkBytes: 256,
-      },
-    ]);
-    assert.ok(wrong instanceof WriteConflictError);
-    // An apply earlier in the same commit is not in the committed state: refused too.
-    const same = await b.commit([
-      apply(1, [put('late', '1')], 51),
-      {
-        kind: 'raft-snapshot-from-state',
-        group: 1,
-        appliedIndex: 51,
-        head: B('h'),
-        chunkBytes: 256,
-      },
-    ]);
-    assert.ok(same[1] instanceof WriteConflictError);
-    await b.commit([
-      {
-        kind: 'raft-snapshot-from-state',
-        group: 1,
-        appliedIndex: 51,
-        head: B('h51'),
-        chunkBytes: 256,
-      },
-    ]);
-    const pieces: Buffer[] = [];
+    const image = exportAll(b, 1, 256);
+    assert.ok(image.length > 5);
+    const many = Array.from({ length: image.length + 3 }, () => B('older'));
+    await b.commit([{ kind: 'raft-snapshot-pieces', group: 1, head: B('h0'), pieces: many }]);
+    await b.commit([{ kind: 'raft-snapshot-pieces', group: 1, head: B('h50'), pieces: image }]);
+    const stored: Buffer[] = [];
     for (let seq = 0; ; seq++) {
       const piece = await b.raftSnapshotChunk(1, seq);
       if (piece === null) break;
-      assert.ok(piece.byteLength <= 256);
-      pieces.push(Buffer.from(piece));
+      stored.push(Buffer.from(piece));
     }
-    assert.ok(pieces.length > 5);
-    assert.deepEqual(Buffer.concat(pieces), Buffer.concat(exportAll(b, 1, 1 << 20)));
-    assert.equal((await b.raftState(1)).snapshot?.toString(), 'h51');
+    assert.deepEqual(stored, image, 'no piece of the older, longer snapshot is left');
+    assert.equal(parse(stored).index, 50);
+    assert.equal((await b.raftState(1)).snapshot?.toString(), 'h50');
     await b.commit([{ kind: 'raft-snapshot', group: 1, snapshot: B('small') }]);
     assert.equal(await b.raftSnapshotChunk(1, 0), null);
   });

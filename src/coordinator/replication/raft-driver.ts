@@ -8,7 +8,8 @@
 //   3. send messages
 //   4. hand committed entries to the state machine (storage.apply, in order;
 //      not awaited, so the next Ready's persist overlaps this apply)
-//   5. note read states, advance(), take conf changes into effect, compact.
+//   5. note read states, advance(), take conf changes into effect, start a
+//      snapshot (it completes in the background, see startCompaction).
 // Proposals and reads wait on promises the applies resolve. A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
 
@@ -118,6 +119,9 @@ export class RaftDriver {
   private gathering: ReadBatch | null = null;
   private readonly asking = new Map<string, ReadBatch>();
   private waitingApply: ReadBatch[] = [];
+  /** A snapshot being taken in the background, and one taken but not yet handed to Raft. */
+  private compacting: Promise<void> | null = null;
+  private compacted: { index: number; data: Uint8Array; started: number } | null = null;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -314,7 +318,11 @@ export class RaftDriver {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.stopped && this.raw.hasReady()) await this.handle(this.raw.ready());
+      this.takeCompaction();
+      while (!this.stopped && this.raw.hasReady()) {
+        await this.handle(this.raw.ready());
+        this.takeCompaction();
+      }
     } catch (err) {
       if (!this.stopped) {
         this.stop('the storage engine failed; reloading the raft state');
@@ -372,13 +380,22 @@ export class RaftDriver {
       const conf = this.raw.status().conf;
       for (const cc of confChanges) this.hooks.confApplied(cc, conf);
     }
-    if (this.submitted - this.snapshotIndex >= this.settings.snapshotEvery) await this.compact();
+    if (
+      this.compacting === null &&
+      this.compacted === null &&
+      this.submitted - this.snapshotIndex >= this.settings.snapshotEvery
+    ) {
+      await this.startCompaction();
+    }
   }
 
   /** A snapshot from the leader replaces the state machine and the whole log. */
   private async install(rd: Ready): Promise<void> {
     const snap = rd.snapshot!;
     await this.applyChain;
+    // A snapshot of our own under way would write an older one after this.
+    await this.compacting;
+    this.compacted = null;
     const { book, image, head } = decodeSnapshotData(snap.data);
     const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
     await this.storage.installImage(this.group, [image], storedHead);
@@ -449,29 +466,64 @@ export class RaftDriver {
     return confChanges;
   }
 
-  /** Snapshot of the state machine at the applied index; the log before it is dropped. */
-  private async compact(): Promise<void> {
+  /**
+   * Snapshot of the state machine at the applied index; the log before it is
+   * dropped. Only the start holds up the Ready loop: once every apply sent is
+   * durable, the request goes out ahead of any later apply on the same
+   * storage connection, and the engine takes its read snapshot the moment it
+   * reads it — so the image is at exactly `index` while applies go on. The
+   * engine then builds the snapshot, and it is read back and handed to Raft
+   * (takeCompaction), in the background.
+   */
+  private async startCompaction(): Promise<void> {
     await this.applyChain;
     if (this.stopped) return;
     const index = this.applied;
     const started = performance.now();
     const conf = this.raw.status().conf;
-    // The engine writes the image after this head itself (refused unless it
-    // is at `index`); reading the snapshot back gives Raft the data to send.
     const head = encodeStoredSnapshot({
       metadata: { index, term: this.appliedTerm, conf },
       data: encodeSnapshotData(this.hooks.book(), NO_IMAGE),
     });
-    await this.storage.raftSnapshotFromState(this.group, index, head);
-    const stored = await this.storage.raftLoadSnapshot(this.group);
-    if (stored === null) throw new Error(`the snapshot at index ${index} was not stored`);
-    const { data } = decodeStoredSnapshot(stored);
+    const stored = this.storage.raftSnapshotFromState(this.group, index, head);
+    this.compacting = this.finishCompaction(stored, index, started)
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        this.stop('the storage engine failed to take a snapshot; reloading the raft state');
+        this.hooks.failed(err);
+      })
+      .finally(() => {
+        this.compacting = null;
+      });
+  }
+
+  private async finishCompaction(
+    stored: Promise<void>,
+    index: number,
+    started: number,
+  ): Promise<void> {
+    await stored;
+    const bytes = await this.storage.raftLoadSnapshot(this.group);
+    if (bytes === null) throw new Error(`the snapshot at index ${index} was not stored`);
+    const { metadata, data } = decodeStoredSnapshot(bytes);
+    if (metadata.index !== index)
+      throw new Error(`stored snapshot is at ${metadata.index}, not ${index}`);
     await this.storage.raftCompact(this.group, index);
-    this.raw.compact(index, data);
-    this.snapshotIndex = index;
+    this.compacted = { index, data, started };
+    this.schedulePump();
+  }
+
+  /** Hands a finished snapshot to Raft, between two Readys. */
+  private takeCompaction(): void {
+    const c = this.compacted;
+    if (c === null) return;
+    this.compacted = null;
+    if (c.index <= this.snapshotIndex) return;
+    this.raw.compact(c.index, c.data);
+    this.snapshotIndex = c.index;
     this.hooks.metrics.snapshotsTaken++;
-    this.hooks.metrics.storageCall('snapshot', performance.now() - started, 1);
-    this.log.info({ index, bytes: data.length }, 'snapshot taken; log compacted');
+    this.hooks.metrics.storageCall('snapshot', performance.now() - c.started, 1);
+    this.log.info({ index: c.index, bytes: c.data.length }, 'snapshot taken; log compacted');
   }
 }
 
