@@ -140,6 +140,21 @@ describe('TLS flags', () => {
     assert.equal(nodeTlsSettings(flags, 'n1')?.client.required, false);
   });
 
+  test('the files come from NODE_TLS_CERT, NODE_TLS_KEY and NODE_TLS_CA when no flag is given', () => {
+    const env = { NODE_TLS_CERT: n1.cert, NODE_TLS_KEY: n1.key, NODE_TLS_CA: ca.cert };
+    Object.assign(process.env, env);
+    try {
+      assert.equal(nodeTlsSettings({}, 'n1')?.material.paths.cert, n1.cert);
+      // A flag wins over the environment.
+      assert.throws(
+        () => nodeTlsSettings({ tlsCa: other.cert }, 'n1'),
+        /is not signed by the CA in/,
+      );
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+  });
+
   test('a bad NODE_TLS_REQUIRED value names the variable', () => {
     process.env['NODE_TLS_REQUIRED'] = 'perhaps';
     try {
