@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
 import { startWriter, TestCluster } from './cluster-support.js';
 import { httpPortOf } from './http-support.js';
+import { runDistdb } from './node-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -43,22 +44,25 @@ async function status(id: string): Promise<StatusBody> {
   return (await (await fetch(`${http.get(id)}/status`)).json()) as StatusBody;
 }
 
-test('/status embeds exactly what CLUSTER STATUS says on the same node', async () => {
+test('/status embeds exactly what CLUSTER STATUS and `distdb cluster status` say on the same node', async () => {
   const leader = await cluster.waitForLeader();
-  // Compare once nothing moves between the two reads (no writes run now).
+  const node = cluster.node(leader);
+  // Compare once nothing moves between the reads (no writes run now).
   let last = '';
   for (let i = 0; i < 50; i++) {
-    const viaCli = await cluster.status(cluster.node(leader));
+    const viaCommand = await cluster.status(node);
+    const cli = await runDistdb(['cluster', 'status', '--json', '--port', String(node.port)]);
     const viaHttp = (await status(leader)).cluster;
     try {
-      assert.deepEqual(viaHttp, viaCli);
+      assert.deepEqual(viaHttp, viaCommand);
+      assert.deepEqual(JSON.parse(cli.stdout), viaCommand);
       return;
     } catch (err) {
       last = (err as Error).message;
       await sleep(50);
     }
   }
-  assert.fail(`/status and CLUSTER STATUS never agreed: ${last}`);
+  assert.fail(`/status, CLUSTER STATUS and distdb cluster status never agreed: ${last}`);
 });
 
 test("every node reports every member's figures, and /health names the leader", async () => {
