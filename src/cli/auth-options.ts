@@ -48,6 +48,11 @@ export function authSettings(flags: Flags): AuthSettings {
       `protected mode (--protected-mode / NODE_PROTECTED_MODE) must be yes or no, got "${modeText}"`,
     );
   }
+  if (password === '') {
+    throw new ConfigError(
+      'the password (--requirepass) is empty; give a real one, or leave the flag out for no password',
+    );
+  }
   try {
     const users = mergeUsers(
       password === undefined ? null : requirePassUser(password),

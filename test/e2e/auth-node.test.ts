@@ -269,3 +269,26 @@ test('a reply error stays a ReplyError (AuthError and PermissionError extend it)
   assert.ok(new AuthError('NOAUTH x', 'GET') instanceof ReplyError);
   assert.ok(new PermissionError('NOPERM x', 'GET') instanceof ReplyError);
 });
+
+test('bad auth settings stop the node at start with a message naming the setting', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [
+      ['--users-file', join(dir.path, 'missing.json')],
+      /cannot read the users file .*missing\.json: ENOENT/,
+    ],
+    [['--protected-mode', 'maybe'], /--protected-mode \/ NODE_PROTECTED_MODE\) must be yes or no/],
+    [['--requirepass', ''], /the password \(--requirepass\) is empty/],
+  ];
+  for (const [flags, re] of cases) {
+    const r = await runDistdb([
+      'node',
+      '--data-dir',
+      join(dir.path, 'unused'),
+      '--port',
+      '0',
+      ...flags,
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, re);
+  }
+});
