@@ -409,8 +409,10 @@ export class Client {
   private authenticate(sock: Socket, command: Buffer, onOk: () => void): void {
     const settle = (v: RespValue | Error): void => {
       if (v instanceof Error) return; // the connection was lost: its close handler copes
+      // OK; or "AUTH <password> called without any password configured": the
+      // node needs no password, so the connection is usable as it is.
       if (v.type !== 'error' || v.value.includes('without any password configured')) {
-        onOk(); // (the server needs no password: the connection is usable as it is)
+        onOk();
         return;
       }
       this.authError = new AuthError(v.value, 'AUTH');
