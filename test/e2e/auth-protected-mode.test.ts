@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { connect } from '../../src/client/index.js';
 import { ReplyParser } from '../../src/resp/reply-parser.js';
 import { RawConnection, startNode, text, type TestNode } from './coordinator-support.js';
 
@@ -65,6 +66,10 @@ test(
     const local = await RawConnection.open(n.port);
     assert.equal(text(await local.command('PING')), 'PONG');
     local.close();
+    // A client given a password for a node that needs none still connects, as redis-cli does.
+    const lib = await connect({ port: n.port, password: 'unneeded' });
+    assert.equal(await lib.ping(), 'PONG');
+    await lib.close();
     const outside = await pingFrom(ownAddress as string, n.port);
     assert.equal(outside.closed, true);
     assert.match(outside.reply, /^\(error\) DENIED distdb is running in protected mode/);
