@@ -111,7 +111,10 @@ test('metrics move by exactly the commands run', async () => {
   });
   assert.equal(put.status, 204);
 
-  const after = await scrape();
+  // Snapshots (one every 4 entries) finish in the background: wait for the first.
+  const after = await scrapeUntil(
+    (x) => (x.samples.get('distdb_raft_snapshots_taken_total') ?? 0) >= 1,
+  );
   const delta = (name: string, labels: Record<string, string> = {}): number =>
     value(after, name, labels) - value(before, name, labels);
 

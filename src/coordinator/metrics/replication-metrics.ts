@@ -10,7 +10,7 @@ import { BATCH_BUCKETS, HistogramSeries, LATENCY_BUCKETS } from './histogram-ser
 import { registerScraped } from './scraped-metric.js';
 
 /** Storage calls on the replication path whose latency and batch size are recorded. */
-export type StorageCall = 'append' | 'apply' | 'snapshot';
+export type StorageCall = 'append' | 'apply';
 
 export class ReplicationMetrics {
   private leader: string | null = null;
@@ -18,14 +18,15 @@ export class ReplicationMetrics {
   proposals = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
-  private readonly latency = new Map<StorageCall, HistogramSeries>();
+  private readonly latency = new Map<StorageCall | 'snapshot', HistogramSeries>();
   private readonly batch = new Map<StorageCall, HistogramSeries>();
 
   constructor(registry: Registry) {
-    for (const op of ['append', 'apply', 'snapshot'] as const) {
+    for (const op of ['append', 'apply'] as const) {
       this.latency.set(op, new HistogramSeries(LATENCY_BUCKETS, { op }));
-      if (op !== 'snapshot') this.batch.set(op, new HistogramSeries(BATCH_BUCKETS, { op }));
+      this.batch.set(op, new HistogramSeries(BATCH_BUCKETS, { op }));
     }
+    this.latency.set('snapshot', new HistogramSeries(LATENCY_BUCKETS, { op: 'snapshot' }));
     const counter = (name: string, help: string, read: () => number): void =>
       registerScraped(registry, { name, help, type: 'counter', values: () => [{ value: read() }] });
     counter(
@@ -74,7 +75,13 @@ export class ReplicationMetrics {
 
   /** A storage call of `entries` entries that took `ms` milliseconds. */
   storageCall(op: StorageCall, ms: number, entries: number): void {
-    this.latency.get(op)?.observe(ms / 1000);
-    this.batch.get(op)?.observe(entries);
+    this.latency.get(op)!.observe(ms / 1000);
+    this.batch.get(op)!.observe(entries);
+  }
+
+  /** A snapshot was taken (the state exported and saved, the log compacted) in `ms` milliseconds. */
+  snapshotTaken(ms: number): void {
+    this.snapshotsTaken++;
+    this.latency.get('snapshot')!.observe(ms / 1000);
   }
 }

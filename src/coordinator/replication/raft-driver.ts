@@ -521,8 +521,7 @@ export class RaftDriver {
     if (c.index <= this.snapshotIndex) return;
     this.raw.compact(c.index, c.data);
     this.snapshotIndex = c.index;
-    this.hooks.metrics.snapshotsTaken++;
-    this.hooks.metrics.storageCall('snapshot', performance.now() - c.started, 1);
+    this.hooks.metrics.snapshotTaken(performance.now() - c.started);
     this.log.info({ index: c.index, bytes: c.data.length }, 'snapshot taken; log compacted');
   }
 }
