@@ -23,6 +23,7 @@ export type WriteOp =
    * staged image, in one transaction; with a Raft snapshot head, also stores
    * it (the staged image becomes the snapshot's image) and discards the
    * whole log (a follower catching up from a snapshot, a restore).
+   * Committed alone: nothing else may be in its transaction.
    */
   | { kind: 'image-install'; group: GroupId; raftSnapshot: Bytes | null }
   /** Stores a Raft snapshot: `head` followed by the pieces of its image (replacing the previous one). */

@@ -66,15 +66,22 @@ export class GroupCommitter {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Up to the limit; an image install gets a commit of its own (see WriteOp). */
+  private nextCommitSize(): number {
+    const n = Math.min(this.queue.length, this.maxWritesPerCommit);
+    for (let i = 0; i < n; i++) {
+      if ((this.queue[i] as Queued).op.kind === 'image-install') return i === 0 ? 1 : i;
+    }
+    return n;
+  }
+
   private async run(): Promise<void> {
     if (this.running) return;
     this.running = true;
     while (this.queue.length > 0) {
-      const batch =
-        this.queue.length <= this.maxWritesPerCommit
-          ? this.queue
-          : this.queue.slice(0, this.maxWritesPerCommit);
-      this.queue = batch === this.queue ? [] : this.queue.slice(this.maxWritesPerCommit);
+      const n = this.nextCommitSize();
+      const batch = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+      this.queue = batch === this.queue ? [] : this.queue.slice(n);
       try {
         const outcomes = await this.backend.commit(batch.map((q) => q.op));
         this.counters.commits++;

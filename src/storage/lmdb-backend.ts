@@ -94,6 +94,9 @@ export class LmdbBackend implements StorageBackend {
   }
 
   async commit(ops: readonly WriteOp[]): Promise<Array<WriteResult | WriteConflictError>> {
+    if (ops.length > 1 && ops.some((op) => op.kind === 'image-install')) {
+      throw new Error('an image install must be committed alone');
+    }
     const overlay = new WriteOverlay([this.data, this.meta, this.raft]);
     const touched = new Set<GroupId>();
     const outcomes: Array<WriteResult | WriteConflictError> = [];
@@ -319,7 +322,11 @@ export class LmdbBackend implements StorageBackend {
     if (hardState) overlay.put(this.raft, taggedKey(group, RAFT_HARD_STATE), asBuffer(hardState));
   }
 
-  /** Replaces the group's state with the staged image (and, with a head, makes it the Raft snapshot). */
+  /**
+   * Replaces the group's state with the staged image (and, with a head, makes
+   * it the Raft snapshot). It runs alone in its commit (the group commit sees
+   * to it), so its pairs can go straight to LMDB at flush.
+   */
   private install(
     group: GroupId,
     g: GroupState,
@@ -360,19 +367,29 @@ export class LmdbBackend implements StorageBackend {
       }
       for (const key of overlay.pendingKeys(db, lo)) overlay.remove(db, key);
     };
-    wipe(this.data, dataKey(group, EMPTY), dataEnd(group));
     wipe(this.meta, taggedKey(group, META_SESSION), taggedKey(group, META_SESSION + 1));
+    // First pass: count and check, and keep the (few) sessions. The pairs,
+    // possibly millions, are written at flush without being held (second pass).
     const sessions: Array<[string, Buffer, number]> = [];
-    let keyCount = 0;
-    const parser = new ImageParser({
-      pair: (k, v) => {
-        overlay.put(this.data, dataKey(group, k), v);
-        keyCount++;
-      },
+    const counter = new ImageParser({
+      pair: () => undefined,
       session: (clientId, record, lastIndex) => sessions.push([clientId, record, lastIndex]),
     });
-    for (const { value } of pieces) parser.push(value);
-    parser.end();
+    for (const { value } of pieces) counter.push(value);
+    counter.end();
+    const keyCount = counter.pairs;
+    const lo = dataKey(group, EMPTY);
+    const hi = dataEnd(group);
+    overlay.later(() => {
+      for (const key of this.data.getKeys(hi ? { start: lo, end: hi } : { start: lo })) {
+        void this.data.remove(key);
+      }
+      const writer = new ImageParser({
+        pair: (k, v) => void this.data.put(dataKey(group, k), v),
+        session: () => undefined,
+      });
+      for (const { value } of pieces) writer.push(value);
+    });
     sessions.sort((a, b) => a[2] - b[2]);
     for (const [clientId, record] of sessions) {
       overlay.put(this.meta, sessionKey(group, clientId), record);

@@ -23,13 +23,25 @@ interface PendingWrite {
 export class WriteOverlay {
   private readonly pending = new Map<string, PendingWrite>();
   private readonly dbIds = new Map<BinaryDb, string>();
+  /** Writes issued only at flush, after the others, and invisible to get/has. */
+  private readonly bulk: Array<() => void> = [];
 
   constructor(dbs: readonly BinaryDb[]) {
     dbs.forEach((db, i) => this.dbIds.set(db, String.fromCharCode(65 + i)));
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.bulk.length;
+  }
+
+  /**
+   * Writes too many to index (an image install's pairs): `write` issues
+   * them straight to LMDB at flush, after every other write. Nothing in the
+   * commit may read what they write, which is why an install is committed
+   * alone.
+   */
+  later(write: () => void): void {
+    this.bulk.push(write);
   }
 
   /** The value as this commit sees it, or null when absent. */
@@ -74,6 +86,7 @@ export class WriteOverlay {
       if (w.value === null) void w.db.remove(w.key);
       else void w.db.put(w.key, w.value);
     }
+    for (const write of this.bulk) write();
   }
 
   private id(db: BinaryDb, key: Buffer): string {

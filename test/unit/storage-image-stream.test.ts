@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import type { Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
 import { PayloadError } from '../../src/storage/frame-codec.js';
+import { GroupCommitter } from '../../src/storage/group-commit.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
 import { ImageParser, imageHeader } from '../../src/storage/state-image.js';
 import { tempDir } from '../helpers/processes.js';
@@ -66,13 +67,14 @@ function parse(pieces: Buffer[]): {
   return { index: p.appliedIndex, pairs, sessions };
 }
 
-/** Stages `pieces` and installs them, as the engine's install ops do. */
-function installOps(group: number, pieces: Buffer[], head: Buffer | null): WriteOp[] {
-  return [
+/** Stages `pieces`, then installs them in a commit of its own (as the group commit does); the install's outcome. */
+async function install(b: LmdbBackend, group: number, pieces: Buffer[], head: Buffer | null) {
+  await b.commit([
     { kind: 'image-stage-clear', group },
     ...pieces.map((chunk, seq): WriteOp => ({ kind: 'image-stage', group, seq, chunk })),
-    { kind: 'image-install', group, raftSnapshot: head },
-  ];
+  ]);
+  const [out] = await b.commit([{ kind: 'image-install', group, raftSnapshot: head }]);
+  return out;
 }
 
 test('an export reads one snapshot in small chunks while commits change the data', async () => {
@@ -146,8 +148,11 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
         pieces: Array.from({ length: 40 }, () => B('old piece')),
       },
     ]);
-    const out = await b.commit([
-      ...installOps(4, pieces.slice(0, -1), null).slice(0, -1),
+    const staged = await b.commit([
+      { kind: 'image-stage-clear', group: 4 },
+      ...pieces
+        .slice(0, -1)
+        .map((chunk, seq): WriteOp => ({ kind: 'image-stage', group: 4, seq, chunk })),
       apply(4, [put('same-commit', 'x')], 2),
       {
         kind: 'image-stage',
@@ -155,18 +160,22 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
         seq: pieces.length - 1,
         chunk: pieces[pieces.length - 1] as Buffer,
       },
-      { kind: 'image-install', group: 4, raftSnapshot: B('head@3') },
     ]);
     assert.ok(
-      out.every((o) => !(o instanceof Error)),
-      String(out),
+      staged.every((o) => !(o instanceof Error)),
+      String(staged),
+    );
+    const [out] = await b.commit([{ kind: 'image-install', group: 4, raftSnapshot: B('head@3') }]);
+    assert.equal(out, null);
+    await assert.rejects(
+      b.commit([
+        apply(4, [put('x', 'y')], 9),
+        { kind: 'image-install', group: 4, raftSnapshot: null },
+      ]),
+      /committed alone/,
     );
     assert.equal(await b.get(4, B('old')), null);
-    assert.equal(
-      await b.get(4, B('same-commit')),
-      null,
-      'writes earlier in the same commit are wiped',
-    );
+    assert.equal(await b.get(4, B('same-commit')), null, 'writes before the install are wiped');
     assert.equal(Buffer.from((await b.get(4, B('k3'))) ?? []).toString(), 'v3');
     const stats = await b.stats(4);
     assert.equal(stats.keys, 3);
@@ -186,12 +195,10 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
     const [retry] = await b.commit([apply(4, [cas], 4)]);
     assert.deepEqual(retry, [{ op: 'cas', swapped: true, current: B('v1') }]);
     // An image older than what the group has applied is refused; so is an install with nothing staged.
-    const older = await b.commit(installOps(4, [whole], null));
-    assert.ok(older[2] instanceof WriteConflictError && /already applied/.test(older[2].message));
-    const nothing = await b.commit(installOps(4, [], null));
-    assert.ok(
-      nothing[1] instanceof WriteConflictError && /no staged image/.test(nothing[1].message),
-    );
+    const older = await install(b, 4, [whole], null);
+    assert.ok(older instanceof WriteConflictError && /already applied/.test(older.message));
+    const nothing = await install(b, 4, [], null);
+    assert.ok(nothing instanceof WriteConflictError && /no staged image/.test(nothing.message));
   });
 });
 
@@ -260,4 +267,24 @@ test('image parser: every cut point gives the same items; malformed images are r
   bad([1, 0, 0, 0, 0, 0, 0, 0, 1], /truncated/);
   bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0], /after its end/);
   bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 65, 0, 0, 0, 1, 0, 0], /bad session record/);
+});
+
+test('the group commit gives an image install a commit of its own', async () => {
+  await withBackends(1, async (b) => {
+    await b.commit([apply(2, [put('a', '1')], 1)]);
+    const image = exportAll(b, 2, 1 << 20);
+    const gc = new GroupCommitter(b);
+    await gc.submit({ kind: 'image-stage-clear', group: 5 });
+    await gc.submit({ kind: 'image-stage', group: 5, seq: 0, chunk: Buffer.concat(image) });
+    // Submitted in one turn: without its own commit the backend would refuse the install.
+    const out = await Promise.all([
+      gc.submit(apply(6, [put('x', '1')])),
+      gc.submit({ kind: 'image-install', group: 5, raftSnapshot: null }),
+      gc.submit(apply(6, [put('y', '1')])),
+    ]);
+    assert.equal(out[1], null);
+    assert.equal(Buffer.from((await b.get(5, B('a'))) ?? []).toString(), '1');
+    assert.equal((await b.stats(6)).keys, 2);
+    await gc.close();
+  });
 });
