@@ -203,7 +203,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       if (raft.role === 'learner') role.appendChild(el('span', 'you', 'learner'));
       tr.appendChild(role);
       var health = !f ? ['down', 'unreachable'] : !f.storage ? ['degraded', 'storage down']
-        : f.leader === null ? ['degraded', 'no leader'] : ['up', 'up'];
+        : c && f.leader === null ? ['degraded', 'no leader'] : ['up', 'up'];
       var h = el('td', 'l health ' + health[0], health[1]);
       if (m.error) h.title = m.error;
       tr.appendChild(h);
@@ -213,8 +213,10 @@ export const DASHBOARD_HTML = `<!doctype html>
         .forEach(function (v) { tr.appendChild(el('td', null, f || v !== null ? num(v) : '–')); });
       tr.appendChild(el('td', null, f ? bytes(f.diskBytes) : '–'));
       tr.appendChild(el('td', null, f ? rate(f.opsPerSec) : '–'));
-      tr.appendChild(el('td', null, f ? ms(f.p50Ms) : '–'));
-      tr.appendChild(el('td', null, f ? ms(f.p99Ms) : '–'));
+      // No operations in the window: no latency to show (not 0 ms).
+      var busy = f && f.opsPerSec > 0;
+      tr.appendChild(el('td', null, busy ? ms(f.p50Ms) : '–'));
+      tr.appendChild(el('td', null, busy ? ms(f.p99Ms) : '–'));
       body.appendChild(tr);
     });
 
@@ -245,6 +247,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       var f = m.figures;
       if (!f) return;
       if (f.opsPerSec !== null) point.rates[m.id] = f.opsPerSec;
+      if (!(f.opsPerSec > 0)) return;
       if (f.p50Ms !== null) point.p50 = Math.max(point.p50 || 0, f.p50Ms);
       if (f.p99Ms !== null) point.p99 = Math.max(point.p99 || 0, f.p99Ms);
     });
