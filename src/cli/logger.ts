@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { ConfigError, setting } from './config.js';
 
-export const LOG_LEVELS: readonly string[] = [
+const LOG_LEVELS: readonly string[] = [
   'fatal',
   'error',
   'warn',
@@ -18,10 +18,10 @@ export const LOG_LEVELS: readonly string[] = [
   'trace',
   'silent',
 ];
-export const LOG_FORMATS: readonly string[] = ['json', 'pretty'];
-export const DEFAULT_LOG_LEVEL = 'info';
+const LOG_FORMATS: readonly string[] = ['json', 'pretty'];
+const DEFAULT_LOG_LEVEL = 'info';
 
-export type LogFormat = 'json' | 'pretty';
+type LogFormat = 'json' | 'pretty';
 
 export interface LogSettings {
   level: string;

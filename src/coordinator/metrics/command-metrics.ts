@@ -9,7 +9,7 @@ import { HistogramSeries, LATENCY_BUCKETS } from './histogram-series.js';
 import { registerScraped } from './scraped-metric.js';
 
 /** The label of commands not in the table. */
-export const UNKNOWN_COMMAND = 'unknown';
+const UNKNOWN_COMMAND = 'unknown';
 
 interface Named {
   command: string;

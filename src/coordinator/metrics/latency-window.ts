@@ -5,7 +5,7 @@
 // no allocation; reading merges the slots of the window.
 
 /** Seconds the window covers: the last WINDOW_SECONDS complete seconds. */
-export const WINDOW_SECONDS = 5;
+const WINDOW_SECONDS = 5;
 /** One more slot than the window: the second being filled. */
 const SLOTS = WINDOW_SECONDS + 1;
 const SUB_BITS = 3;

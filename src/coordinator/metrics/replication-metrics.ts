@@ -10,7 +10,7 @@ import { BATCH_BUCKETS, HistogramSeries, LATENCY_BUCKETS } from './histogram-ser
 import { registerScraped } from './scraped-metric.js';
 
 /** Storage calls on the replication path whose latency and batch size are recorded. */
-export type StorageCall = 'append' | 'apply';
+type StorageCall = 'append' | 'apply';
 
 export class ReplicationMetrics {
   private leader: string | null = null;

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { registerScraped } from './scraped-metric.js';
 
 /** The code words distdb and Redis clients know. */
-export const ERROR_KINDS: readonly string[] = [
+const ERROR_KINDS: readonly string[] = [
   'ERR',
   'TRYAGAIN',
   'CLUSTERDOWN',

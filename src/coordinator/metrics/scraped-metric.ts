@@ -12,7 +12,7 @@ export interface ScrapedValue {
   value: number;
 }
 
-export interface ScrapedMetric {
+interface ScrapedMetric {
   name: string;
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
