@@ -22,14 +22,20 @@ import { RawConnection, startNode, text, type TestNode } from './coordinator-sup
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A Unix socket someone else might have put where the engine's should be; counts who connects. */
+/** A Unix socket someone else might have put where the engine's should be, mode 0666; counts who connects. */
 async function fakeSocket(path: string): Promise<{ server: Server; connections: () => number }> {
   let n = 0;
   const server = createServer((s) => {
     n++;
     s.destroy();
   });
-  await new Promise<void>((ok) => server.listen(path, ok));
+  // Created world-writable, so a coordinator retrying meanwhile never sees it with a safe mode.
+  const umask = process.umask(0o111);
+  try {
+    await new Promise<void>((ok) => server.listen(path, ok));
+  } finally {
+    process.umask(umask);
+  }
   return { server, connections: () => n };
 }
 
@@ -59,7 +65,6 @@ test('the coordinator refuses a storage socket others may write to, or that anot
   const path = join(dir.path, 'storage.sock');
   const fake = await fakeSocket(path);
   try {
-    chmodSync(path, 0o666);
     assert.match(
       await coordinatorRefuses(path),
       new RegExp(
@@ -280,7 +285,6 @@ test('random bytes after a hello, on many connections: the engine closes them an
 test('a socket replaced while the engine is down is not used; the real engine is, once back', async () => {
   await node.storage.stop();
   const fake = await fakeSocket(node.socket);
-  chmodSync(node.socket, 0o666);
   try {
     await node.coordinator.waitFor(/storage socket \S+ has mode 0666/, 15_000);
     assert.equal(fake.connections(), 0, 'the coordinator did not connect to the impostor');

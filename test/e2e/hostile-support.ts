@@ -355,16 +355,12 @@ export async function idleConnections(
       const c = await RawConnection.open(port);
       conns.push(c);
     }
-    // The node answers refused ones at once with an error and closes them.
-    await sleep(200);
-    for (const c of conns) {
-      if (c.closed || c.socket.readableLength > 0) {
-        const [r] = await c.read(1, 1000).catch(() => []);
-        if (r !== undefined) {
-          refused++;
-          if (refused === 1) firstRefusal = text(r);
-        }
-      }
+    // The node answers each refused one with an error and closes it; accepted ones stay silent.
+    const first = await Promise.all(conns.map((c) => c.read(1, 3000).catch(() => [])));
+    for (const [r] of first) {
+      if (r === undefined) continue;
+      refused++;
+      if (refused === 1) firstRefusal = text(r);
     }
     await during();
     return { reply: firstRefusal, closed: refused > 0, counts: { opened: count, refused } };
