@@ -13,7 +13,7 @@ import { authenticate, requireWholeKeyspace } from './basic-auth.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { EventStreams } from './event-stream.js';
 import { health } from './health.js';
-import { HTTP_LIMITS, type HttpLimits } from './http-limits.js';
+import { HTTP_LIMITS } from './http-limits.js';
 import { HttpError, sendError, sendJson } from './http-reply.js';
 import { KV_PREFIX, kvRoute } from './kv-route.js';
 import type { NodeFigures } from './node-figures.js';
@@ -32,14 +32,13 @@ export interface HttpServerOptions {
   port: number;
   /** This node's own figures (node-figures.ts). */
   figures: () => Promise<NodeFigures>;
-  /** The Prometheus registry for /metrics; null: /metrics answers 404. */
-  registry: MetricsRegistry | null;
+  /** The Prometheus registry served at /metrics. */
+  registry: MetricsRegistry;
   /** The client port's TLS settings; given: this port speaks HTTPS only, with the same certificate (and client certificates when those are required). */
   tls: ClientTlsOptions | null;
   /** Whether protected mode refuses a client from this address (auth/protected-mode.ts); /health is exempt. */
   refuses: (remoteAddress: string | undefined) => boolean;
   log: Logger;
-  limits?: Partial<HttpLimits>;
 }
 
 export interface HttpServerHandle {
@@ -58,7 +57,7 @@ const EVENT_INTERVAL_MS = 1000;
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
   const { node, log, figures } = opts;
-  const limits: HttpLimits = { ...HTTP_LIMITS, ...opts.limits };
+  const limits = HTTP_LIMITS;
   const streams = new EventStreams(
     limits.maxEventStreams,
     EVENT_INTERVAL_MS,
@@ -98,7 +97,6 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         streams.open(req, res);
         return;
       case '/metrics': {
-        if (opts.registry === null) throw new HttpError(404, 'this node keeps no metrics');
         const text = await opts.registry.metrics();
         res.writeHead(200, {
           'Content-Type': opts.registry.contentType,
