@@ -48,41 +48,57 @@ export function restoreCommand(): Command {
 }
 
 async function runRestore(file: string, flags: RestoreFlags): Promise<void> {
-  const dataDir = flags.dataDir as string;
   const id = setting(flags.id, 'NODE_ID') ?? 'n1';
   const peersText = setting(flags.peers, 'NODE_PEERS');
-  const peers = peersText === undefined ? null : parsePeers(peersText);
-  if (peers !== null && peers[id] === undefined) {
-    throw new ConfigError(
-      `--peers must include this node (--id ${id}); it names ${Object.keys(peers).join(', ')}`,
-    );
+  await restoreDataDirs(file, [{ id, dataDir: flags.dataDir as string }], peersText ?? null);
+}
+
+/**
+ * Seeds each node's empty data dir from `file`, as members of one new
+ * cluster (`peersText`: id=host:peerport,...; null: a cluster of one node).
+ * Every dir is checked empty and the file verified before anything is written.
+ */
+export async function restoreDataDirs(
+  file: string,
+  nodes: ReadonlyArray<{ id: string; dataDir: string }>,
+  peersText: string | null,
+): Promise<void> {
+  const peers = peersText === null ? null : parsePeers(peersText);
+  for (const { id } of nodes) {
+    if (peers !== null && peers[id] === undefined) {
+      throw new ConfigError(
+        `--peers must include this node (--id ${id}); it names ${Object.keys(peers).join(', ')}`,
+      );
+    }
   }
-  refuseNonEmpty(dataDir);
+  for (const { dataDir } of nodes) refuseNonEmpty(dataDir);
   const started = Date.now();
   const header = await verify(file);
   const book: AddressBook = new Map();
   for (const [peer, address] of Object.entries(peers ?? {})) {
     book.set(peer, { peer: address, client: null });
   }
-  const head = encodeStoredSnapshot({
-    metadata: {
-      index: header.index,
-      term: header.term,
-      conf: { voters: peers === null ? [id] : Object.keys(peers), learners: [] },
-    },
-    data: encodeSnapshotData(book, new Uint8Array(0)),
-  });
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    await install(file, dataDir, head);
-  } catch (err) {
-    rmSync(dataDir, { recursive: true, force: true });
-    throw err;
+  for (const { id, dataDir } of nodes) {
+    const head = encodeStoredSnapshot({
+      metadata: {
+        index: header.index,
+        term: header.term,
+        conf: { voters: peers === null ? [id] : Object.keys(peers), learners: [] },
+      },
+      data: encodeSnapshotData(book, new Uint8Array(0)),
+    });
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      await install(file, dataDir, head);
+    } catch (err) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `restored ${header.keys} keys at raft index ${header.index} into ${dataDir} (node ${id}) in ${secs} s\n`,
+    );
   }
-  const secs = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(
-    `restored ${header.keys} keys at raft index ${header.index} into ${dataDir} (node ${id}) in ${secs} s; start it with distdb node --data-dir ${dataDir} --id ${id}\n`,
-  );
 }
 
 function refuseNonEmpty(dataDir: string): void {

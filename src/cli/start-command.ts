@@ -12,11 +12,13 @@ import { join, relative, resolve } from 'node:path';
 import { eachLine, spawnDistdb, stopChild } from './child-process.js';
 import { addAuthOptions, authEnvironment, authSettings } from './auth-options.js';
 import { ConfigError, parsePort } from './config.js';
+import { restoreDataDirs } from './restore-command.js';
 
 interface StartFlags {
   port?: string;
   host?: string;
   dataDir?: string;
+  restore?: string;
   nodes?: string;
   requirepass?: string;
   usersFile?: string;
@@ -51,6 +53,10 @@ export function startCommand(): Command {
     .option('--nodes <n>', `how many nodes, 1 to ${MAX_LOCAL_NODES} (default 3)`)
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--data-dir <dir>', 'where the data lives (default ./data)')
+    .option(
+      '--restore <file>',
+      'first seed every node from a distdb backup (their data dirs must be empty or absent)',
+    )
     .action(async (flags: StartFlags) => {
       await start(flags);
     });
@@ -75,6 +81,10 @@ async function start(flags: StartFlags): Promise<void> {
   Object.assign(process.env, authEnvironment({ ...flags }));
   const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=${host}:${port + i + PEER_PORT_OFFSET}`).join(',');
+  if (flags.restore !== undefined) {
+    const dirs = ids.map((id) => ({ id, dataDir: join(dataRoot, id) }));
+    await restoreDataDirs(flags.restore, dirs, peers);
+  }
   const nodes: RunningNode[] = [];
   let stopping = false;
 

@@ -508,6 +508,7 @@ export class RaftDriver {
     const { metadata, data } = decodeStoredSnapshot(bytes);
     if (metadata.index !== index)
       throw new Error(`stored snapshot is at ${metadata.index}, not ${index}`);
+    if (this.stopped) return; // a reloaded driver takes its own snapshots
     await this.storage.raftCompact(this.group, index);
     this.compacted = { index, data, started };
     this.schedulePump();
