@@ -59,12 +59,21 @@ export interface RaftLogBounds {
 
 export interface StorageBackend {
   /**
-   * Runs `ops` in order in ONE durable transaction and resolves once it is
-   * fsynced, with one outcome per op: its result, or the WriteConflictError
-   * that refused it. Rejects (nothing written) if the commit itself fails.
-   * The caller runs one commit at a time.
+   * Runs `ops` in order against the state every earlier staged op left and
+   * adds their writes to the next commit; one outcome per op: its result, or
+   * the WriteConflictError that refused it. Throws (dropping everything
+   * staged and not committed) if an op fails otherwise.
    */
-  commit(ops: readonly WriteOp[]): Promise<Array<WriteResult | WriteConflictError>>;
+  stage(ops: readonly WriteOp[]): Array<WriteResult | WriteConflictError>;
+  /**
+   * Commits everything staged in ONE durable transaction and resolves once it
+   * is fsynced; commits are durable in order. Rejects, dropping everything
+   * staged, if it fails. The caller runs one at a time, and may stage more
+   * meanwhile: reads (`get`) see staged writes, range reads wait for them.
+   */
+  commitStaged(): Promise<void>;
+  /** Resolves once every write staged before the call is committed. */
+  committed(): Promise<void>;
   get(group: GroupId, key: Bytes): Promise<Bytes | null>;
   /** At most `limit` entries from `start` (inclusive) and at most about `maxBytes` of them. */
   scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage>;
@@ -75,7 +84,7 @@ export interface StorageBackend {
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]>;
   /**
    * A reader of the group's state image (state-image.ts) as of the last
-   * commit, in chunks; it holds a read snapshot until closed.
+   * commit (not what is staged), in chunks; it holds a read snapshot until closed.
    */
   openImageReader(group: GroupId): ImageReader;
   /** Piece `seq` (from 0) of the stored Raft snapshot after its head; null past the last. */

@@ -228,6 +228,7 @@ export class StorageConnection {
             `scan limit must be 1 to ${limits.maxScanLimit}, got ${limit}`,
           );
         }
+        committer.commitNow(); // a range read waits for what is staged: commit it now
         const page = await backend.scan(g, start, limit, limits.maxFrameBytes / 2);
         const out = w(256).u32(page.entries.length);
         for (const [k, v] of page.entries) out.bytes(k).bytes(v);
@@ -235,6 +236,7 @@ export class StorageConnection {
       }
       case Op.stats: {
         r.end();
+        committer.commitNow();
         const s = await backend.stats(g);
         const c = committer.counters;
         return w(40)
@@ -275,6 +277,7 @@ export class StorageConnection {
       }
       case Op.raftLoad: {
         r.end();
+        committer.commitNow();
         const s = await backend.raftState(g);
         return w(64)
           .nullableBytes(s.hardState)
@@ -288,6 +291,7 @@ export class StorageConnection {
         const hi = r.u64();
         const maxBytes = Math.min(r.u32(), limits.maxFrameBytes / 2);
         r.end();
+        committer.commitNow();
         const entries = await backend.raftEntries(g, lo, hi, maxBytes);
         const out = w(256)
           .u32(entries.length)

@@ -70,7 +70,8 @@ export class ImageSessions {
     switch (f.op) {
       case Op.imageExportBegin: {
         r.end();
-        const reader = this.backend.openImageReader(g);
+        // Answered applies may still be staged: read what is committed after them.
+        const reader = await this.committer.atCommittedState(() => this.backend.openImageReader(g));
         const s = this.open(owner, g, reader, null);
         return w(20).u32(s.id).u64(reader.appliedIndex).u64(reader.keys).finish();
       }
@@ -160,7 +161,8 @@ export class ImageSessions {
    * the engine's other requests (the commits that keep Raft going).
    */
   private async readImage(group: GroupId, appliedIndex: number): Promise<Buffer[]> {
-    const reader = this.backend.openImageReader(group);
+    // Exactly the applies sent before this request: they may still be staged.
+    const reader = await this.committer.atCommittedState(() => this.backend.openImageReader(group));
     try {
       if (reader.appliedIndex !== appliedIndex) {
         throw new WriteConflictError(

@@ -1,17 +1,21 @@
 // The LMDB backend (lmdb-js, embedded). One environment under
 // <data-dir>/lmdb with the sub-databases described in lmdb-layout.ts.
 //
-// A commit runs its requests on the main thread against a WriteOverlay (the
-// commit's own writes over the committed state), then hands every write to
-// lmdb-js in one `batch`: one LMDB transaction, committed with fsync (sync on,
-// overlappingSync off) on lmdb-js's write thread, so the event loop keeps
-// serving reads meanwhile. lmdb-js's async `transaction()` callbacks would let
-// the requests run inside the LMDB transaction instead, but they never run on
-// this platform (lmdb 3.5.6: the promise never settles), hence the overlay.
+// Requests are staged on the main thread into a WriteOverlay (the pending
+// writes over the committed state), then `commitStaged` hands every write to
+// lmdb-js in one `batch`: one LMDB transaction, committed with fsync (sync
+// on, overlappingSync off) on lmdb-js's write thread, so the event loop keeps
+// serving meanwhile. While one commit is in flight the next overlay is staged
+// on top of it, so a request's outcome is known before its commit is durable
+// (the group committer decides who may be told early). `get` reads through
+// the overlays; range reads wait until what was staged before them is
+// committed. lmdb-js's async `transaction()` callbacks would let the requests
+// run inside the LMDB transaction instead, but they never run on this
+// platform (lmdb 3.5.6: the promise never settles), hence the overlay.
 //
 // Per-group counters (applied index, key count, session order, log bounds)
 // are cached in memory and written into the same batch; if a commit fails,
-// the cache is dropped and reloaded from the committed state.
+// everything staged is dropped and the cache reloaded from the committed state.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,7 +77,12 @@ export class LmdbBackend implements StorageBackend {
   private readonly data: BinaryDb;
   private readonly meta: BinaryDb;
   private readonly raft: BinaryDb;
+  private readonly dbs: readonly BinaryDb[];
   private readonly groups = new Map<GroupId, GroupState>();
+  /** Writes staged for the next commit. */
+  private staged: WriteOverlay | null = null;
+  /** The commit under way, until it is durable. */
+  private inFlight: WriteOverlay | null = null;
   readonly path: string;
 
   constructor(dataDir: string) {
@@ -91,13 +100,23 @@ export class LmdbBackend implements StorageBackend {
     this.data = this.root.openDB<Buffer, Buffer>(DB_DATA, opts);
     this.meta = this.root.openDB<Buffer, Buffer>(DB_META, opts);
     this.raft = this.root.openDB<Buffer, Buffer>(DB_RAFT, opts);
+    this.dbs = [this.data, this.meta, this.raft];
   }
 
-  async commit(ops: readonly WriteOp[]): Promise<Array<WriteResult | WriteConflictError>> {
-    if (ops.length > 1 && ops.some((op) => op.kind === 'image-install')) {
+  /**
+   * Runs `ops` in order against the state every earlier staged op left and
+   * adds their writes to the next commit; one outcome per op (its result, or
+   * the WriteConflictError that refused it). Any other failure drops all that
+   * is staged and not committed, and throws.
+   */
+  stage(ops: readonly WriteOp[]): Array<WriteResult | WriteConflictError> {
+    if (
+      ops.some((op) => op.kind === 'image-install') &&
+      (ops.length > 1 || this.staged !== null || this.inFlight !== null)
+    ) {
       throw new Error('an image install must be committed alone');
     }
-    const overlay = new WriteOverlay([this.data, this.meta, this.raft]);
+    const overlay = (this.staged ??= new WriteOverlay(this.dbs, this.inFlight));
     const touched = new Set<GroupId>();
     const outcomes: Array<WriteResult | WriteConflictError> = [];
     try {
@@ -116,19 +135,63 @@ export class LmdbBackend implements StorageBackend {
         overlay.put(this.meta, taggedKey(group, META_APPLIED_INDEX), u64Value(g.appliedIndex));
         overlay.put(this.meta, taggedKey(group, META_KEY_COUNT), u64Value(g.keyCount));
       }
-      if (overlay.size > 0) await this.root.batch(() => overlay.flush());
     } catch (err) {
-      this.groups.clear();
+      this.dropStaged(err as Error);
       throw err;
     }
     return outcomes;
   }
 
-  get(group: GroupId, key: Bytes): Promise<Bytes | null> {
-    return Promise.resolve(this.data.getBinary(dataKey(group, key)) ?? null);
+  /**
+   * Commits everything staged in ONE durable transaction; resolves once it is
+   * fsynced. The caller runs one at a time. If it fails, nothing staged is
+   * kept (not even what was staged on top of it) and it rejects.
+   */
+  async commitStaged(): Promise<void> {
+    const overlay = this.staged;
+    if (overlay === null) return;
+    this.staged = null;
+    this.inFlight = overlay;
+    overlay.below = null; // the commit before it is done
+    try {
+      if (overlay.size > 0) await this.root.batch(() => overlay.flush());
+    } catch (err) {
+      this.inFlight = null;
+      overlay.finished(err as Error);
+      this.dropStaged(err as Error);
+      throw err;
+    }
+    this.inFlight = null;
+    overlay.finished(null);
   }
 
-  scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage> {
+  /** Stages `ops` and commits them at once. */
+  async commit(ops: readonly WriteOp[]): Promise<Array<WriteResult | WriteConflictError>> {
+    const outcomes = this.stage(ops);
+    await this.commitStaged();
+    return outcomes;
+  }
+
+  /** Resolves once every write staged before the call is committed. */
+  async committed(): Promise<void> {
+    const last = this.staged ?? this.inFlight;
+    if (last) await last.committed;
+  }
+
+  private dropStaged(err: Error): void {
+    this.staged?.finished(err);
+    this.staged = null;
+    this.groups.clear();
+  }
+
+  get(group: GroupId, key: Bytes): Promise<Bytes | null> {
+    const k = dataKey(group, key);
+    const top = this.staged ?? this.inFlight;
+    return Promise.resolve(top ? top.get(this.data, k) : (this.data.getBinary(k) ?? null));
+  }
+
+  async scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage> {
+    await this.committed();
     const entries: Array<[Bytes, Bytes]> = [];
     let bytes = 0;
     let next: Bytes | null = null;
@@ -146,10 +209,11 @@ export class LmdbBackend implements StorageBackend {
       entries.push([userKey, value]);
       bytes += size;
     }
-    return Promise.resolve({ entries, next });
+    return { entries, next };
   }
 
-  stats(group: GroupId): Promise<BackendStats> {
+  async stats(group: GroupId): Promise<BackendStats> {
+    await this.committed();
     const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
     const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
     let diskBytes = 0;
@@ -158,26 +222,33 @@ export class LmdbBackend implements StorageBackend {
     } catch {
       // Not created yet.
     }
-    return Promise.resolve({
+    return {
       keys: count ? readU64(count, 0) : 0,
       appliedIndex: applied ? readU64(applied, 0) : 0,
       diskBytes,
-    });
+    };
   }
 
-  raftState(
+  async raftState(
     group: GroupId,
   ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds> {
-    return Promise.resolve({
+    await this.committed();
+    return {
       hardState: this.raft.getBinary(taggedKey(group, RAFT_HARD_STATE)) ?? null,
       snapshot: this.raft.getBinary(taggedKey(group, RAFT_SNAPSHOT)) ?? null,
       ...this.logBoundsOnDisk(group),
-    });
+    };
   }
 
-  raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]> {
+  async raftEntries(
+    group: GroupId,
+    lo: number,
+    hi: number,
+    maxBytes: number,
+  ): Promise<RaftLogEntry[]> {
+    await this.committed();
     const out: RaftLogEntry[] = [];
-    if (hi <= lo) return Promise.resolve(out);
+    if (hi <= lo) return out;
     let bytes = 0;
     for (const { key, value } of this.raft.getRange({
       start: entryKey(group, lo),
@@ -187,7 +258,7 @@ export class LmdbBackend implements StorageBackend {
       out.push({ index: entryIndex(key), data: value });
       bytes += value.length;
     }
-    return Promise.resolve(out);
+    return out;
   }
 
   async close(): Promise<void> {
@@ -419,6 +490,7 @@ export class LmdbBackend implements StorageBackend {
     for (const key of overlay.pendingKeys(this.raft, lo)) overlay.remove(this.raft, key);
   }
 
+  /** A reader of the committed state: call `committed()` first to include what is staged. */
   openImageReader(group: GroupId): LmdbImageReader {
     return new LmdbImageReader(this.root, this.data, this.meta, group);
   }

@@ -68,7 +68,17 @@ export class StorageServer {
       unlock();
       throw err;
     }
-    const committer = new GroupCommitter(backend);
+    // A failed commit can lose writes already answered (group-commit.ts):
+    // dropping every connection makes each coordinator reload what is durable.
+    const committer = new GroupCommitter(backend, {
+      onLost: (err) => {
+        log.error(
+          { err },
+          'a commit failed after answering some of its writes; closing connections',
+        );
+        for (const c of self.connections) c.destroy();
+      },
+    });
     const images = new ImageSessions(backend, committer, maxFrameBytes);
     const limits: ConnectionLimits = {
       maxFrameBytes,

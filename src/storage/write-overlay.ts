@@ -1,8 +1,10 @@
 // The writes of one commit, held in memory while its requests run, layered
 // over the committed database: a request reads what earlier requests of the
 // same commit wrote. At the end the whole overlay is handed to LMDB in one
-// batch (one transaction, one fsync). Reads that miss the overlay go to the
-// committed state, which is current because one commit runs at a time.
+// batch (one transaction, one fsync). While that commit is in flight, the
+// next overlay is staged on top of it (`below`): reads that miss an overlay
+// go to the one below, then to the committed state. Commits finish in order,
+// so once the one below is committed it is unlinked (its writes are in LMDB).
 
 import type { Database } from 'lmdb';
 
@@ -25,9 +27,25 @@ export class WriteOverlay {
   private readonly dbIds = new Map<BinaryDb, string>();
   /** Writes issued only at flush, after the others, and invisible to get/has. */
   private readonly bulk: Array<() => void> = [];
+  /** Settles when this overlay's commit has committed (or failed). */
+  readonly committed: Promise<void>;
+  private settle!: (err: Error | null) => void;
 
-  constructor(dbs: readonly BinaryDb[]) {
+  constructor(
+    dbs: readonly BinaryDb[],
+    /** The overlay whose commit is in flight, until it is committed. */
+    public below: WriteOverlay | null = null,
+  ) {
     dbs.forEach((db, i) => this.dbIds.set(db, String.fromCharCode(65 + i)));
+    this.committed = new Promise((resolve, reject) => {
+      this.settle = (err) => (err ? reject(err) : resolve());
+    });
+    this.committed.catch(() => undefined); // waiters see the rejection; nobody must
+  }
+
+  /** Its commit is done (err: it failed, nothing of it was written). */
+  finished(err: Error | null): void {
+    this.settle(err);
   }
 
   get size(): number {
@@ -37,8 +55,8 @@ export class WriteOverlay {
   /**
    * Writes too many to index (an image install's pairs): `write` issues
    * them straight to LMDB at flush, after every other write. Nothing in the
-   * commit may read what they write, which is why an install is committed
-   * alone.
+   * commit, or staged on top of it, may read what they write, which is why
+   * an install is committed alone and nothing is staged over it.
    */
   later(write: () => void): void {
     this.bulk.push(write);
@@ -46,13 +64,13 @@ export class WriteOverlay {
 
   /** The value as this commit sees it, or null when absent. */
   get(db: BinaryDb, key: Buffer): Buffer | null {
-    const w = this.pending.get(this.id(db, key));
+    const w = this.find(db, key);
     if (w) return w.value;
     return db.getBinary(key) ?? null;
   }
 
   has(db: BinaryDb, key: Buffer): boolean {
-    const w = this.pending.get(this.id(db, key));
+    const w = this.find(db, key);
     if (w) return w.value !== null;
     return db.doesExist(key);
   }
@@ -65,16 +83,18 @@ export class WriteOverlay {
     this.pending.set(this.id(db, key), { db, key, value: null });
   }
 
-  /** Keys of `db` starting with `prefix` that this commit has written so far (put or deleted). */
+  /** Keys of `db` starting with `prefix` that this commit, or the one below, has written (put or deleted). */
   pendingKeys(db: BinaryDb, prefix: Buffer): Buffer[] {
     const out: Buffer[] = [];
-    for (const w of this.pending.values()) {
-      if (
-        w.db === db &&
-        w.key.length >= prefix.length &&
-        prefix.equals(w.key.subarray(0, prefix.length))
-      ) {
-        out.push(w.key);
+    for (const o of this.chain()) {
+      for (const w of o.pending.values()) {
+        if (
+          w.db === db &&
+          w.key.length >= prefix.length &&
+          prefix.equals(w.key.subarray(0, prefix.length))
+        ) {
+          out.push(w.key);
+        }
       }
     }
     return out;
@@ -87,6 +107,21 @@ export class WriteOverlay {
       else void w.db.put(w.key, w.value);
     }
     for (const write of this.bulk) write();
+  }
+
+  private find(db: BinaryDb, key: Buffer): PendingWrite | undefined {
+    return this.findId(this.id(db, key));
+  }
+
+  private findId(id: string): PendingWrite | undefined {
+    const w = this.pending.get(id);
+    if (w !== undefined || this.below === null) return w;
+    return this.below.findId(id);
+  }
+
+  /** This overlay and the ones below it, newest first. */
+  private chain(): WriteOverlay[] {
+    return this.below === null ? [this] : [this, ...this.below.chain()];
   }
 
   private id(db: BinaryDb, key: Buffer): string {

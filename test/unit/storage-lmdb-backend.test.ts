@@ -1,7 +1,7 @@
 // The LMDB backend and group commit, on a real LMDB environment in a temp dir.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Proposal } from '../../src/kv/types.js';
+import type { KvResult, Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
 import { GroupCommitter, ShuttingDownError } from '../../src/storage/group-commit.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
@@ -190,5 +190,60 @@ test('group commit: a burst of concurrent writes takes far fewer commits than wr
     assert.equal((await b.stats(0)).keys, n);
     await gc.close();
     await assert.rejects(gc.submit(apply(0, [put('late', '1')])), ShuttingDownError);
+  });
+});
+
+test('group commit: a replica apply is answered once staged, seen at once, and durable after the commit', async () => {
+  await withBackend(async (b, dir) => {
+    const gc = new GroupCommitter(b);
+    const entry = { index: 1, data: B('e1') };
+    // A durable write starts a commit; what comes next is staged on top of it.
+    const appended = gc.submit({
+      kind: 'raft-append',
+      group: 0,
+      entries: [entry],
+      hardState: null,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await gc.submit(apply(0, [put('a', '1')], 1));
+    assert.equal((await b.get(0, B('a')))?.toString(), '1', 'an answered apply is visible');
+    // A conditional write staged later sees the answered one, committed or not.
+    const [r] = (await gc.submit(apply(0, [put('a', '2', 'xx')], 2))) as KvResult[];
+    assert.deepEqual(r, { op: 'put', written: true, old: null });
+    gc.commitNow();
+    assert.equal((await b.stats(0)).appliedIndex, 2, 'range reads wait for the commit');
+    await appended;
+    await gc.close();
+    await b.close();
+    const again = new LmdbBackend(dir);
+    try {
+      assert.equal((await again.get(0, B('a')))?.toString(), '2');
+      assert.equal((await again.raftState(0)).lastIndex, 1);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+test('group commit: answered applies wait for the next durable write and share its commit', async () => {
+  await withBackend(async (b) => {
+    const gc = new GroupCommitter(b, { applyCommitDelayMs: 60_000 });
+    await gc.submit(apply(0, [put('a', '1')], 1));
+    await gc.submit(apply(0, [put('b', '1')], 2));
+    assert.equal(gc.counters.commits, 0, 'applies alone start no commit');
+    const entry = { index: 3, data: B('e3') };
+    await gc.submit({ kind: 'raft-append', group: 0, entries: [entry], hardState: null });
+    assert.deepEqual(gc.counters, { commits: 1, committedWrites: 3, largestCommit: 3 });
+    await gc.submit(apply(0, [put('c', '1')], 3));
+    // A reader of the committed state waits for the staged apply to commit,
+    // and sees nothing submitted after it.
+    const reading = gc.atCommittedState(() => b.openImageReader(0));
+    const later = gc.submit(apply(0, [put('d', '1')], 4));
+    const reader = await reading;
+    assert.equal(reader.appliedIndex, 3);
+    reader.close();
+    await later;
+    assert.equal(gc.counters.commits, 2);
+    await gc.close();
   });
 });

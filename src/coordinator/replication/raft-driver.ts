@@ -469,9 +469,11 @@ export class RaftDriver {
   /**
    * Snapshot of the state machine at the applied index; the log before it is
    * dropped. Only the start holds up the Ready loop: once every apply sent is
-   * durable, the request goes out ahead of any later apply on the same
-   * storage connection, and the engine takes its read snapshot the moment it
-   * reads it — so the image is at exactly `index` while applies go on. The
+   * answered, the request goes out ahead of any later apply on the same
+   * storage connection, and the engine takes its read snapshot once the
+   * applies before it are committed and before any after it is staged
+   * (GroupCommitter.atCommittedState) — so the image is at exactly `index`
+   * while applies go on. The
    * engine then builds the snapshot, and it is read back and handed to Raft
    * (takeCompaction), in the background.
    */
