@@ -161,6 +161,7 @@ export function formatDouble(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
+  if (Object.is(n, -0)) return '-0'; // String(-0) drops the sign
   return String(n);
 }
 

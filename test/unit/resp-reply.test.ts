@@ -71,6 +71,7 @@ const EVERY_TYPE: Array<[RespValue, string, string]> = [
   [{ type: 'null' }, '_\r\n', '$-1\r\n'],
   [{ type: 'double', value: 1.5 }, ',1.5\r\n', '$3\r\n1.5\r\n'],
   [{ type: 'double', value: -Infinity }, ',-inf\r\n', '$4\r\n-inf\r\n'],
+  [{ type: 'double', value: -0 }, ',-0\r\n', '$2\r\n-0\r\n'],
   [{ type: 'boolean', value: true }, '#t\r\n', ':1\r\n'],
   [{ type: 'boolean', value: false }, '#f\r\n', ':0\r\n'],
   [
