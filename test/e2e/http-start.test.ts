@@ -4,12 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, startDistdb, tempDir } from '../helpers/processes.js';
+import { freePortBlock, startDistdb, tempDir } from '../helpers/processes.js';
 import { descendants, isAlive } from './node-helpers.js';
 
 test('distdb start prints the dashboard address and serves it', async () => {
   const cwd = tempDir();
-  const port = await freePort();
+  const port = await freePortBlock([0, 100, 1000]);
   const start = startDistdb(['start', '--nodes', '1', '--port', String(port)], { cwd: cwd.path });
   let processes: number[] = [];
   try {

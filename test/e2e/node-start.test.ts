@@ -8,12 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '../../src/index.js';
-import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
+import { freePortBlock, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { descendants, isAlive, waitGone } from './node-helpers.js';
 
 test('distdb start runs 3 nodes, prints how to connect, serves, stops everything on SIGINT, and keeps the data', async () => {
   const cwd = tempDir();
-  const port = await freePort();
+  const port = await freePortBlock([0, 1, 2, 100, 101, 102, 1000, 1001, 1002]);
   const start = startDistdb(['start', '--port', String(port)], { cwd: cwd.path });
   let processes: number[] = [];
   let again: Proc | null = null;

@@ -30,6 +30,31 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Whether `port` can be bound on `host` right now. */
+async function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((ok) => {
+    const srv = createServer();
+    srv.once('error', () => ok(false));
+    srv.listen(port, host, () => srv.close(() => ok(true)));
+  });
+}
+
+/**
+ * A base port such that base + each offset is free, for commands that derive
+ * several ports from one (`distdb start`: clients +0..2, peers +100, HTTP
+ * +1000). It is drawn below Linux's ephemeral range (32768+), where the
+ * outgoing connections of tests running in parallel cannot take one of the
+ * derived ports between this check and the bind.
+ */
+export async function freePortBlock(offsets: number[], host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 10000);
+    const free = await Promise.all(offsets.map((o) => portFree(base + o, host)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no free block of ports at offsets ${offsets.join(',')} on ${host}`);
+}
+
 export interface Proc {
   child: ChildProcess;
   pid: number;
