@@ -12,8 +12,10 @@
 // consecutive pieces of those bytes, cut anywhere, so the parser below takes
 // input piece by piece and never needs the whole image in memory.
 
+import { STORAGE_MAX_KEY_BYTES } from './api.js';
 import { PayloadError } from './frame-codec.js';
 import { decodeSessionRecord } from './lmdb-sessions.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './protocol.js';
 
 export const IMAGE_VERSION = 1;
 export const ITEM_END = 0;
@@ -43,7 +45,17 @@ export class ImageParser {
   /** Bytes of an item (or the header) split across pieces. */
   private carry: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly sink: ImageItemSink | null = null) {}
+  /**
+   * `maxValueBytes` bounds a value (or session record) as keys are bounded by
+   * STORAGE_MAX_KEY_BYTES: a length beyond them is refused when it is read, so
+   * a declared length that never arrives cannot make the parser buffer without
+   * end. The default is the engine's default frame size, which no applied
+   * value can exceed.
+   */
+  constructor(
+    private readonly sink: ImageItemSink | null = null,
+    private readonly maxValueBytes = DEFAULT_MAX_FRAME_BYTES,
+  ) {}
 
   push(piece: Uint8Array): void {
     let buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -94,9 +106,19 @@ export class ImageParser {
     }
     if (buf.length - off < 5) return 0;
     const aLen = buf.readUInt32BE(off + 1);
+    if (aLen > STORAGE_MAX_KEY_BYTES) {
+      throw new PayloadError(
+        `state image: an item's key of ${aLen} bytes exceeds the maximum of ${STORAGE_MAX_KEY_BYTES}`,
+      );
+    }
     const bAt = off + 5 + aLen;
     if (buf.length < bAt + 4) return 0;
     const bLen = buf.readUInt32BE(bAt);
+    if (bLen > this.maxValueBytes) {
+      throw new PayloadError(
+        `state image: an item's value of ${bLen} bytes exceeds the maximum of ${this.maxValueBytes}`,
+      );
+    }
     const end = bAt + 4 + bLen;
     if (buf.length < end) return 0;
     const a = buf.subarray(off + 5, bAt);

@@ -267,6 +267,12 @@ test('image parser: every cut point gives the same items; malformed images are r
   bad([1, 0, 0, 0, 0, 0, 0, 0, 1], /truncated/);
   bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0], /after its end/);
   bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 65, 0, 0, 0, 1, 0, 0], /bad session record/);
+  // Declared lengths beyond the limits are refused before their bytes arrive.
+  bad([1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0xff, 0xff, 0xff, 0xff, 0], /key of 4294967295 bytes/);
+  bad(
+    [1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 65, 0x7f, 0xff, 0xff, 0xff],
+    /value of 2147483647/,
+  );
 });
 
 test('the group commit gives an image install a commit of its own', async () => {
