@@ -10,7 +10,9 @@ import {
   CoordinatorConfigError,
   DEFAULT_COORDINATOR_HOST,
   DEFAULT_COORDINATOR_PORT,
+  DEFAULT_LIMITS,
   LIMIT_SETTINGS,
+  limitsProblem,
   startCoordinator,
   type CoordinatorLimits,
   type CoordinatorOptions,
@@ -101,6 +103,9 @@ export function coordinatorSettings(flags: Flags): CoordinatorSettings {
     const what = `${s.flag} (${s.env})`;
     limits[s.key] = s.kind === 'bytes' ? parseByteSize(text, what) : parsePositiveInt(text, what);
   }
+  // Checked here too, so `distdb node` refuses before it starts the storage engine.
+  const limitsError = limitsProblem({ ...DEFAULT_LIMITS, ...limits });
+  if (limitsError !== null) throw new ConfigError(limitsError);
   const nodeId = setting(flags['id'], 'NODE_ID') ?? 'n1';
   const log = logSettings(flags);
   return {

@@ -11,6 +11,7 @@ export {
 export {
   DEFAULT_LIMITS,
   LIMIT_SETTINGS,
+  limitsProblem,
   type CoordinatorLimits,
   type LimitSetting,
 } from './limits.js';

@@ -3,6 +3,7 @@
 // name the setting, so a person who hits a limit knows what to raise.
 
 import type { RequestLimits } from '../resp/request-parser.js';
+import { STORAGE_MAX_KEY_BYTES } from '../storage/api.js';
 
 export interface CoordinatorLimits extends RequestLimits {
   /** Largest key, in bytes. */
@@ -36,7 +37,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     env: 'DISTDB_MAX_KEY_SIZE',
     kind: 'bytes',
     default: 1024,
-    description: 'largest key',
+    description: `largest key; at most ${STORAGE_MAX_KEY_BYTES}, the storage engine's limit`,
   },
   {
     key: 'maxValueSize',
@@ -130,6 +131,12 @@ export function limitsProblem(l: CoordinatorLimits): string | null {
     const v = l[s.key];
     if (!Number.isSafeInteger(v) || v <= 0)
       return `${s.flag} must be a positive whole number, got ${v}`;
+  }
+  // Refused rather than clamped: a limit the node cannot honour would be a
+  // setting that silently means something else, and would differ between
+  // nodes configured alike on different versions.
+  if (l.maxKeySize > STORAGE_MAX_KEY_BYTES) {
+    return `${settingName('maxKeySize')} is ${l.maxKeySize} bytes, above the storage engine's key limit of ${STORAGE_MAX_KEY_BYTES} bytes; set it to ${STORAGE_MAX_KEY_BYTES} or less`;
   }
   if (l.maxBulkLength < l.maxValueSize || l.maxBulkLength < l.maxKeySize) {
     return `--max-bulk-length (${l.maxBulkLength}) must be at least --max-value-size (${l.maxValueSize}) and --max-key-size (${l.maxKeySize}), so oversized keys and values get a clear error instead of a protocol error`;
