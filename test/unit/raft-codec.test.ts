@@ -16,58 +16,15 @@ import {
   encodeSnapshotMetadata,
 } from '../../src/raft/codec.js';
 import { makeMessage } from '../../src/raft/message.js';
-import type { Entry, Message, MessageType, SnapshotMetadata } from '../../src/raft/types.js';
-
-const uint = fc.maxSafeNat();
-// Plain prototypes, so decoded values compare deep-equal to the generated ones.
-const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> =>
-  fc.record(model, { noNullPrototype: true });
-const bytes = fc.uint8Array({ maxLength: 64 });
-const id = fc.string({ maxLength: 12 });
-const entry: fc.Arbitrary<Entry> = record({
-  term: uint,
-  index: uint,
-  type: fc.constantFrom('normal' as const, 'conf-change' as const),
-  data: bytes,
-});
-const metadata: fc.Arbitrary<SnapshotMetadata> = record({
-  index: uint,
-  term: uint,
-  conf: record({
-    voters: fc.array(id, { maxLength: 5 }),
-    learners: fc.array(id, { maxLength: 3 }),
-  }),
-});
-const messageTypes: MessageType[] = [
-  'append',
-  'append-response',
-  'vote',
-  'vote-response',
-  'pre-vote',
-  'pre-vote-response',
-  'heartbeat',
-  'heartbeat-response',
-  'snapshot',
-  'snapshot-response',
-  'timeout-now',
-  'read-index',
-  'read-index-response',
-];
-const message: fc.Arbitrary<Message> = record({
-  type: fc.constantFrom(...messageTypes),
-  group: uint,
-  from: id,
-  to: id,
-  term: uint,
-  logTerm: uint,
-  index: uint,
-  entries: fc.array(entry, { maxLength: 4 }),
-  commit: uint,
-  reject: fc.boolean(),
-  rejectHint: uint,
-  snapshot: fc.option(record({ metadata, offset: uint, total: uint, data: bytes }), { nil: null }),
-  context: fc.option(bytes, { nil: null }),
-});
+import {
+  raftBytes as bytes,
+  entry,
+  message,
+  nodeId as id,
+  record,
+  snapshotMetadata as metadata,
+  uint,
+} from '../helpers/raft-arbitraries.js';
 
 function onlyCodecErrors(decode: (b: Uint8Array) => unknown, input: Uint8Array): void {
   try {
