@@ -169,35 +169,43 @@ async function oneShot(
   }
 }
 
-/** Writes `total` bytes of `fill` in chunks, stopping early if the node closes. */
-async function stream(c: RawConnection, fill: number, total: number): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024, fill);
-  let sent = 0;
-  while (sent < total && !c.closed) {
-    if (!c.socket.write(chunk))
-      await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closedPromise]);
-    sent += chunk.length;
+/** Writes `bytes`, waiting for the socket to drain (or the node to close it) when its buffer is full. */
+async function writeAll(c: RawConnection, bytes: Buffer): Promise<void> {
+  if (!c.socket.write(bytes))
+    await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closedPromise]);
+}
+
+/**
+ * Sends `prefix`, then up to 8 MB of `fill` bytes (stopping early if the node
+ * closes), runs `during`, then waits for the node's verdict.
+ */
+async function flood(
+  port: number,
+  prefix: string,
+  fill: number,
+  during: () => Promise<void>,
+): Promise<AttackOutcome> {
+  const c = await RawConnection.open(port);
+  try {
+    c.write(prefix);
+    const chunk = Buffer.alloc(64 * 1024, fill);
+    let sent = 0;
+    for (; sent < 8 * 1024 * 1024 && !c.closed; sent += chunk.length) await writeAll(c, chunk);
+    const [reply] = await c.read(1);
+    await during();
+    await Promise.race([c.closedPromise, sleep(10_000)]);
+    return { reply: text(reply), closed: c.closed, counts: { bytesSent: sent } };
+  } finally {
+    c.close();
   }
-  return sent;
 }
 
 export const ATTACKS: readonly Attack[] = [
   {
     name: 'huge-bulk',
     description: 'declares a 2 GiB argument ($2147483647) and starts sending it',
-    async run(port, during) {
-      const c = await RawConnection.open(port);
-      try {
-        c.write('*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$2147483647\r\n');
-        const sent = await stream(c, 0x61, 8 * 1024 * 1024);
-        const [reply] = await c.read(1);
-        await during();
-        await Promise.race([c.closedPromise, sleep(10_000)]);
-        return { reply: text(reply), closed: c.closed, counts: { bytesSent: sent } };
-      } finally {
-        c.close();
-      }
-    },
+    run: (port, during) =>
+      flood(port, '*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$2147483647\r\n', 0x61, during),
   },
   {
     name: 'huge-multibulk',
@@ -220,10 +228,7 @@ export const ATTACKS: readonly Attack[] = [
         c.write(`*${n}\r\n$7\r\nHOSTILE\r\n`);
         const arg = Buffer.from('$0\r\n\r\n'.repeat(4096));
         for (let sent = 1; sent < n && !c.closed; sent += 4096) {
-          const part = sent + 4096 <= n ? arg : arg.subarray(0, (n - sent) * 6);
-          if (!c.socket.write(part)) {
-            await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closedPromise]);
-          }
+          await writeAll(c, sent + 4096 <= n ? arg : arg.subarray(0, (n - sent) * 6));
         }
         const [reply] = await c.read(1, 60_000);
         await during();
@@ -236,19 +241,7 @@ export const ATTACKS: readonly Attack[] = [
   {
     name: 'endless-line',
     description: 'an inline command that never ends: 8 MB without a newline',
-    async run(port, during) {
-      const c = await RawConnection.open(port);
-      try {
-        c.write('SET endless ');
-        const sent = await stream(c, 0x78, 8 * 1024 * 1024);
-        const [reply] = await c.read(1);
-        await during();
-        await Promise.race([c.closedPromise, sleep(10_000)]);
-        return { reply: text(reply), closed: c.closed, counts: { bytesSent: sent } };
-      } finally {
-        c.close();
-      }
-    },
+    run: (port, during) => flood(port, 'SET endless ', 0x78, during),
   },
   {
     name: 'garbage',
