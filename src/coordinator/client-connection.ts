@@ -14,7 +14,12 @@ import { ARGUMENT_COST_BYTES, RequestParser } from '../resp/request-parser.js';
 import { OPEN_ACCESS } from './auth/access.js';
 import { RespProtocolError } from '../resp/protocol-error.js';
 import { encodeError } from '../resp/reply-encoder.js';
-import type { ClientState, CommandContext, NodeState } from './command-context.js';
+import {
+  newClientState,
+  type ClientState,
+  type CommandContext,
+  type NodeState,
+} from './command-context.js';
 import type { CommandSpec } from './command-table.js';
 import { dispatch, lookupCommand } from './dispatch.js';
 import { settingName } from './limits.js';
@@ -74,17 +79,11 @@ export class ClientConnection {
     private readonly node: NodeState,
     private readonly log: Logger,
   ) {
-    this.state = {
+    this.state = newClientState(
       id,
-      addr: `${socket.remoteAddress}:${socket.remotePort}`,
-      createdAt: Date.now(),
-      name: null,
-      libName: null,
-      libVersion: null,
-      version: 2,
-      lastCommand: 'NULL',
-      access: node.auth.required ? null : OPEN_ACCESS,
-    };
+      `${socket.remoteAddress}:${socket.remotePort}`,
+      node.auth.required ? null : OPEN_ACCESS,
+    );
     this.ctx = { client: this.state, node };
     this.parser = new RequestParser(node.limits);
     socket.setNoDelay(true);

@@ -29,6 +29,27 @@ export interface ClientState {
   staleReads?: boolean;
 }
 
+/** A client that has run nothing yet: RESP2, no name, `access` as the caller decides. */
+export function newClientState(
+  id: number,
+  addr: string,
+  access: ClientAccess | null,
+  staleReads = false,
+): ClientState {
+  return {
+    id,
+    addr,
+    createdAt: Date.now(),
+    name: null,
+    libName: null,
+    libVersion: null,
+    version: 2,
+    lastCommand: 'NULL',
+    access,
+    staleReads,
+  };
+}
+
 export interface NodeStats {
   connectionsReceived: number;
   connectionsRejected: number;

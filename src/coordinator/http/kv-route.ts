@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ReplyParser } from '../../resp/reply-parser.js';
 import type { RespValue } from '../../resp/types.js';
-import type { ClientState, NodeState } from '../command-context.js';
+import { newClientState, type NodeState } from '../command-context.js';
 import { grant, OPEN_ACCESS } from '../auth/access.js';
 import { dispatch, lookupCommand } from '../dispatch.js';
 import type { Principal } from '../auth/authenticator.js';
@@ -40,18 +40,12 @@ export async function kvRoute(
   if (stale !== null && stale !== '0' && stale !== '1') {
     throw new HttpError(400, `stale must be 1 (read this node's copy) or 0, got "${stale}"`);
   }
-  const client: ClientState = {
-    id: nextRequestId++,
-    addr: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
-    createdAt: Date.now(),
-    name: null,
-    libName: null,
-    libVersion: null,
-    version: 2,
-    lastCommand: 'NULL',
-    staleReads: stale === '1',
-    access: principal === null ? OPEN_ACCESS : grant(principal),
-  };
+  const client = newClientState(
+    nextRequestId++,
+    `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
+    principal === null ? OPEN_ACCESS : grant(principal),
+    stale === '1',
+  );
   const run = async (...args: Buffer[]): Promise<RespValue> => {
     const spec = lookupCommand(node.commands, args);
     const started = performance.now();
