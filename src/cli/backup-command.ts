@@ -6,39 +6,26 @@
 // is a terminal.
 
 import { Command } from 'commander';
-import { connect, DEFAULT_HOST, DEFAULT_PORT, type Client } from '../client/index.js';
+import { connect, type Client } from '../client/index.js';
 import { ImageParser } from '../storage/state-image.js';
 import { BackupWriter, type BackupHeader } from './backup-file.js';
-import { parsePort, setting } from './config.js';
-import { addCredentialOptions, credentials } from './credentials.js';
-import { addClientTlsOptions, clientTlsSettings } from './tls-options.js';
-
-interface BackupFlags {
-  host?: string;
-  port?: string;
-  user?: string;
-  password?: string;
-  [tlsFlag: string]: string | boolean | undefined;
-}
+import { credentials } from './credentials.js';
+import { addNodeTargetOptions, nodeTarget, type NodeTargetFlags } from './node-target.js';
+import { clientTlsSettings } from './tls-options.js';
 
 export function backupCommand(): Command {
-  return addClientTlsOptions(addCredentialOptions(new Command('backup')))
+  return addNodeTargetOptions(new Command('backup'))
     .description(
       'save a consistent snapshot of the whole key space of a running cluster to <file> (any node serves it)',
     )
     .argument('<file>', 'where to write the backup (written as <file>.partial, then renamed)')
-    .option('--host <host>', `a node's address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`)
-    .option('-p, --port <port>', `its client port (env HOST_PORT; default ${DEFAULT_PORT})`)
-    .action(async (file: string, flags: BackupFlags) => {
+    .action(async (file: string, flags: NodeTargetFlags) => {
       await runBackup(file, flags);
     });
 }
 
-async function runBackup(file: string, flags: BackupFlags): Promise<void> {
-  const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
-  const portText = setting(flags.port, 'HOST_PORT');
-  const port =
-    portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port / HOST_PORT)');
+async function runBackup(file: string, flags: NodeTargetFlags): Promise<void> {
+  const { host, port } = nodeTarget(flags);
   const started = Date.now();
   const client = await connect({
     host,

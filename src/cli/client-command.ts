@@ -4,39 +4,27 @@
 import { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AuthError,
-  connect,
-  ConnectionError,
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-} from '../client/index.js';
+import { AuthError, connect, ConnectionError } from '../client/index.js';
 import type { Client } from '../client/index.js';
 import { formatReply, rawReply } from '../client/format.js';
 import { runShell } from '../client/shell.js';
-import { parsePort, parsePositiveInt, setting } from './config.js';
-import { addCredentialOptions, credentials } from './credentials.js';
-import { addClientTlsOptions, clientTlsSettings } from './tls-options.js';
+import { parsePositiveInt } from './config.js';
+import { credentials } from './credentials.js';
+import { addNodeTargetOptions, nodeTarget, type NodeTargetFlags } from './node-target.js';
+import { clientTlsSettings } from './tls-options.js';
 
-interface ClientFlags {
-  host?: string;
-  port?: string;
+interface ClientFlags extends NodeTargetFlags {
   timeout?: string;
   raw?: boolean;
   historyFile?: string;
-  user?: string;
-  password?: string;
-  [tlsFlag: string]: string | boolean | undefined;
 }
 
 export function clientCommand(): Command {
-  return addClientTlsOptions(addCredentialOptions(new Command('client')))
+  return addNodeTargetOptions(new Command('client'))
     .description(
       'the distdb shell; with a command (distdb client GET key) runs it, prints the reply and exits',
     )
     .argument('[command...]', 'a command to run instead of the shell, e.g. GET key')
-    .option('--host <host>', `node address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`)
-    .option('-p, --port <port>', `node port (env HOST_PORT; default ${DEFAULT_PORT})`)
     .option('--timeout <ms>', 'how long to wait for a reply, in ms (default 5000)')
     .option('--raw', 'print values exactly as stored (no quoting, no JSON pretty-printing)')
     .option(
@@ -60,10 +48,7 @@ async function runClient(words: string[], flags: ClientFlags): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
-  const portText = setting(flags.port, 'HOST_PORT');
-  const port =
-    portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port / HOST_PORT)');
+  const { host, port } = nodeTarget(flags);
   const timeoutMs =
     flags.timeout === undefined ? 5000 : parsePositiveInt(flags.timeout, 'the timeout (--timeout)');
 

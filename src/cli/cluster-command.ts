@@ -2,26 +2,13 @@
 // command line, through any node's client port (CLUSTER ... commands).
 
 import { Command } from 'commander';
-import {
-  AuthError,
-  connect,
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  ReplyError,
-  type Client,
-} from '../client/index.js';
+import { AuthError, connect, ReplyError, type Client } from '../client/index.js';
 import type { ClusterStatus } from '../coordinator/replication/replication.js';
-import { parsePort, setting } from './config.js';
-import { addCredentialOptions, credentials } from './credentials.js';
-import { addClientTlsOptions, clientTlsSettings } from './tls-options.js';
+import { credentials } from './credentials.js';
+import { addNodeTargetOptions, nodeTarget, type NodeTargetFlags } from './node-target.js';
+import { clientTlsSettings } from './tls-options.js';
 
-interface ClusterFlags {
-  host?: string;
-  port?: string;
-  user?: string;
-  password?: string;
-  [tlsFlag: string]: string | boolean | undefined;
-}
+type ClusterFlags = NodeTargetFlags;
 
 /** Admin commands wait for the cluster (a transfer up to a few election timeouts). */
 const ADMIN_TIMEOUT_MS = 30_000;
@@ -30,13 +17,7 @@ export function clusterCommand(): Command {
   const cmd = new Command('cluster').description(
     'show and change the cluster membership through any node (default 127.0.0.1:7379)',
   );
-  const withTarget = (c: Command): Command =>
-    addClientTlsOptions(addCredentialOptions(c))
-      .option(
-        '--host <host>',
-        `a node's client address (env HOST_IP_ADDR; default ${DEFAULT_HOST})`,
-      )
-      .option('-p, --port <port>', `its client port (env HOST_PORT; default ${DEFAULT_PORT})`);
+  const withTarget = addNodeTargetOptions;
   cmd.addCommand(
     withTarget(
       new Command('status').description('members, roles, term, commit/applied index, leader, lag'),
@@ -85,9 +66,7 @@ export function clusterCommand(): Command {
 }
 
 async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
-  const host = setting(flags.host, 'HOST_IP_ADDR') ?? DEFAULT_HOST;
-  const portText = setting(flags.port, 'HOST_PORT');
-  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, 'the port (--port)');
+  const { host, port } = nodeTarget(flags);
   const tls = clientTlsSettings(flags);
   let client: Client;
   try {
