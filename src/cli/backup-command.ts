@@ -6,7 +6,7 @@
 // is a terminal.
 
 import { Command } from 'commander';
-import { connect, type Client } from '../client/index.js';
+import { connect, DistdbError, type Client } from '../client/index.js';
 import { ImageParser } from '../storage/state-image.js';
 import { BackupWriter, type BackupHeader } from './backup-file.js';
 import { credentials } from './credentials.js';
@@ -20,7 +20,14 @@ export function backupCommand(): Command {
     )
     .argument('<file>', 'where to write the backup (written as <file>.partial, then renamed)')
     .action(async (file: string, flags: NodeTargetFlags) => {
-      await runBackup(file, flags);
+      try {
+        await runBackup(file, flags);
+      } catch (err) {
+        // The node's refusal or an unreachable node is a sentence for the user, not a stack trace.
+        if (!(err instanceof DistdbError)) throw err;
+        process.stderr.write(`distdb backup: ${err.message}\n`);
+        process.exitCode = 1;
+      }
     });
 }
 

@@ -52,17 +52,12 @@ async function runClient(words: string[], flags: ClientFlags): Promise<number> {
   const timeoutMs =
     flags.timeout === undefined ? 5000 : parsePositiveInt(flags.timeout, 'the timeout (--timeout)');
 
+  // Settings are checked before connecting: a mistake in them is not "is a node running?".
   const tls = clientTlsSettings(flags);
+  const login = credentials(flags);
   let client: Client;
   try {
-    client = await connect({
-      host,
-      port,
-      timeoutMs,
-      connectTimeoutMs: timeoutMs,
-      ...credentials(flags),
-      tls,
-    });
+    client = await connect({ host, port, timeoutMs, connectTimeoutMs: timeoutMs, ...login, tls });
   } catch (err) {
     if (err instanceof AuthError) {
       process.stderr.write(`distdb client: ${err.message}\n${AUTH_HINT}\n`);

@@ -25,6 +25,10 @@ export function hashPasswordCommand(): Command {
         '  printf \'%s\' "$PW" | distdb hash-password --user app --key-prefix app:',
     )
     .action(async (flags: { user?: string; permission?: string; keyPrefix?: string }) => {
+      if (flags.user === undefined && (flags.permission ?? flags.keyPrefix) !== undefined) {
+        // Without --user only the hash is printed: the permission would be silently lost.
+        throw new ConfigError('--permission and --key-prefix describe a user: add --user <name>');
+      }
       const permission = flags.permission ?? 'readwrite';
       if (permission !== 'read' && permission !== 'readwrite') {
         throw new ConfigError(`--permission must be read or readwrite, got "${permission}"`);
