@@ -68,6 +68,22 @@ function counts(o: AttackOutcome): string {
 }
 
 const only = process.argv.slice(2);
+if (only.includes('--help') || only.includes('-h')) {
+  process.stdout.write(
+    'Usage: npm run attack-report -- [attack...]\n\n' +
+      'Runs each hostile-input attack against a fresh node and prints a markdown table for\n' +
+      "docs/security.md (what the attacker got, coordinator memory, a bystander client's latency).\n" +
+      `Attacks (default: all): ${RUNS.map(([name]) => name).join(', ')}\n`,
+  );
+  process.exit(0);
+}
+const unknown = only.filter((name) => !RUNS.some(([n]) => n === name));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `attack-report: no attack named ${unknown.join(', ')}; the attacks: ${RUNS.map(([n]) => n).join(', ')}\n`,
+  );
+  process.exit(2);
+}
 const rows: Row[] = [];
 for (const [name, run] of RUNS) {
   if (only.length > 0 && !only.includes(name)) continue;

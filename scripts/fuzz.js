@@ -130,15 +130,44 @@ function soak(prefix, seconds) {
   });
 }
 
+const USAGE = `Usage: npm run fuzz -- [options]
+
+Runs the fuzz properties of test/helpers/fuzz-targets.ts with fresh seeds
+until time is up; exit status 0 only if nothing failed. A failure prints
+the command that replays it.
+
+Options:
+  --seconds <n>      how long to run (default 60)
+  --target <prefix>  only the targets whose name starts with <prefix>
+                     (resp-request, resp-reply, storage, peer, ...)
+  --seed <n>         replay one seed of --target instead of a soak
+  --path <path>      with --seed: the shrunk counterexample's path
+  -h, --help         this text
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        seconds: { type: 'string', default: '60' },
+        target: { type: 'string' },
+        seed: { type: 'string' },
+        path: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 if (isMainThread) {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '60' },
-      target: { type: 'string' },
-      seed: { type: 'string' },
-      path: { type: 'string' },
-    },
-  });
+  const values = parseOptions();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const seconds = Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds <= 0) {
     console.error(`--seconds must be a positive number, got ${values.seconds}`);
