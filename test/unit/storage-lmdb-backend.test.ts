@@ -247,3 +247,23 @@ test('group commit: answered applies wait for the next durable write and share i
     await gc.close();
   });
 });
+
+test('group commit: a commit that fails after applies were answered reports them lost', async () => {
+  await withBackend(async (b) => {
+    let lost: Error | null = null;
+    const gc = new GroupCommitter(b, {
+      applyCommitDelayMs: 60_000,
+      onLost: (err) => {
+        lost = err;
+      },
+    });
+    await gc.submit(apply(0, [put('a', '1')], 1)); // answered, staged, not committed
+    await b.close(); // the next commit cannot be written
+    const entry = { index: 2, data: B('e2') };
+    await assert.rejects(
+      gc.submit({ kind: 'raft-append', group: 0, entries: [entry], hardState: null }),
+      /closed/,
+    );
+    assert.match(String(lost), /closed/, 'the answered apply is reported lost');
+  });
+});
