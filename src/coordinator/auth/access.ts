@@ -16,7 +16,7 @@
 import type { CommandSpec } from '../command-table.js';
 import { keyIndexes } from '../command-table.js';
 import { printable } from '../command-error.js';
-import { FULL_ACCESS, type Principal } from './authenticator.js';
+import { FULL_ACCESS, isAdmin, type Principal } from './authenticator.js';
 
 /** A connection's authenticated identity, with its key prefix as bytes for the checks. */
 export interface ClientAccess {
@@ -30,7 +30,8 @@ export function grant(principal: Principal): ClientAccess {
   return {
     principal,
     prefix: principal.keyPrefix === null ? null : Buffer.from(principal.keyPrefix, 'utf8'),
-    unrestricted: principal.permission === 'readwrite' && principal.keyPrefix === null,
+    // An admin passes every check below, so none needs making.
+    unrestricted: isAdmin(principal),
   };
 }
 
