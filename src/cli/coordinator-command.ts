@@ -32,7 +32,10 @@ type Flags = Record<string, string | undefined>;
 
 export function addCoordinatorOptions(cmd: Command): Command {
   cmd
-    .option('--host <address>', `address to listen on (default ${DEFAULT_COORDINATOR_HOST})`)
+    .option(
+      '--host <address>',
+      `address to listen on (env DISTDB_HOST, and NODE_HOST for distdb node; default ${DEFAULT_COORDINATOR_HOST})`,
+    )
     .option(
       '--port <port>',
       `TCP port for clients (env NODE_TCP_PORT; default ${DEFAULT_COORDINATOR_PORT}; 0 picks a free one)`,

@@ -49,7 +49,10 @@ const MAX_RESTART_DELAY_MS = 30_000;
 export function startCommand(): Command {
   return addAuthOptions(new Command('start'))
     .description('run distdb locally with data under ./data, and print how to connect (npm start)')
-    .option('-p, --port <port>', 'client port of the first node; the others follow (default 7379)')
+    .option(
+      '-p, --port <port>',
+      'client port of the first node; the others follow; peer ports are 100 above, HTTP (dashboard) ports 1000 above (default 7379)',
+    )
     .option('--nodes <n>', `how many nodes, 1 to ${MAX_LOCAL_NODES} (default 3)`)
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--data-dir <dir>', 'where the data lives (default ./data)')
