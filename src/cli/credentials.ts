@@ -1,4 +1,4 @@
-// Client credentials for distdb client, distdb cluster and the benchmark:
+// Client credentials for distdb client, cluster and backup and the benchmark:
 // --user / --password, else DISTDB_USER / DISTDB_PASSWORD (environment or
 // .env). A password on the command line shows in ps; the environment does not.
 

@@ -1,6 +1,6 @@
 // TLS flags: the node's (`distdb node` / `distdb coordinator`: certificate,
 // key, CA, required, client certificates) and the client's (`distdb client`,
-// `distdb cluster`: --tls, CA, optional client certificate). The files are
+// `cluster`, `backup`, the benchmark: --tls, CA, optional client certificate). The files are
 // read and checked by src/tls/tls-material.ts; this file only maps flags and
 // environment to it.
 
