@@ -4,6 +4,7 @@
 import type { RespVersion } from '../resp/types.js';
 import type { ClientAccess } from './auth/access.js';
 import type { Authenticator } from './auth/authenticator.js';
+import type { FailedAuthLog } from './auth/failed-auth-log.js';
 import type { CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
@@ -72,6 +73,8 @@ export interface NodeState {
   readonly stats: NodeStats;
   /** Users and passwords; `required` is false when none are configured. */
   readonly auth: Authenticator;
+  /** Refused logins, logged rate-limited. */
+  readonly failedAuthLog: FailedAuthLog;
   /** Prometheus metrics and the recent-load window (GET /metrics, the dashboard). */
   readonly metrics: NodeMetrics;
   readonly scanCursors: ScanCursors;

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { encodeError } from '../resp/reply-encoder.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import { FailedAuthLog } from './auth/failed-auth-log.js';
 import {
   PROTECTED_MODE_REFUSAL,
   PROTECTED_MODE_WARNING,
@@ -135,6 +136,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     limits,
     storage,
     auth,
+    failedAuthLog: new FailedAuthLog(rootLog.child({ component: 'auth' })),
     replication: cluster,
     stats,
     metrics,
@@ -273,6 +275,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         await stopped;
         await cluster?.close();
         await storage.close();
+        node.failedAuthLog.close();
       })();
       return closing;
     },

@@ -42,7 +42,7 @@ export const auth: Handler = async (ctx, args) => {
     );
   }
   const user = args.length === 3 ? (args[1] as Buffer) : Buffer.from(DEFAULT_USER);
-  ctx.client.access = await login(ctx.node, user, args[args.length - 1] as Buffer);
+  ctx.client.access = await login(ctx, user, args[args.length - 1] as Buffer);
   return OK_REPLY;
 };
 
@@ -97,7 +97,7 @@ async function authenticated(
   ctx: CommandContext,
   [user, password]: [Buffer, Buffer],
 ): Promise<void> {
-  ctx.client.access = await login(ctx.node, user, password);
+  ctx.client.access = await login(ctx, user, password);
 }
 
 function helloMap(client: ClientState, version: RespVersion): RespValue {

@@ -6,6 +6,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
+import type { FailedAuthLog } from '../auth/failed-auth-log.js';
 import { HttpError } from './http-reply.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="distdb", charset="UTF-8"' };
@@ -14,6 +15,7 @@ const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="distdb", charset="UTF-8"' 
 export async function authenticate(
   req: IncomingMessage,
   auth: Authenticator,
+  failures: FailedAuthLog,
 ): Promise<Principal | null> {
   if (!auth.required) return null;
   const header = req.headers.authorization;
@@ -27,9 +29,12 @@ export async function authenticate(
   }
   const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  const principal =
-    colon < 0 ? null : await auth.verifyAsync(decoded.slice(0, colon), decoded.slice(colon + 1));
-  if (principal === null) throw new HttpError(401, 'wrong user name or password', CHALLENGE);
+  const user = colon < 0 ? decoded : decoded.slice(0, colon);
+  const principal = colon < 0 ? null : await auth.verifyAsync(user, decoded.slice(colon + 1));
+  if (principal === null) {
+    failures.record(`${req.socket.remoteAddress}:${req.socket.remotePort}`, user, 'http');
+    throw new HttpError(401, 'wrong user name or password', CHALLENGE);
+  }
   return principal;
 }
 

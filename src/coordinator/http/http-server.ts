@@ -76,7 +76,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
     if (opts.refuses(req.socket.remoteAddress))
       throw new HttpError(403, PROTECTED_MODE_REFUSAL.replace(/^DENIED /, ''));
-    const principal = await authenticate(req, node.auth);
+    const principal = await authenticate(req, node.auth, node.failedAuthLog);
     if (path.startsWith(KV_PREFIX)) return kvRoute(node, log, req, res, url, principal);
     onlyGet(req);
     requireWholeKeyspace(principal);
