@@ -2,6 +2,7 @@
 // before the run: a request is then a slice of a prepared buffer, and the
 // load generator spends its CPU on the exchange, not on encoding.
 
+import { encodeCommand } from '../../src/resp/command-encoder.js';
 import type { KeySpace } from './keyspace.js';
 
 export class RespFrames {
@@ -9,16 +10,9 @@ export class RespFrames {
   readonly get: Buffer[];
 
   constructor(space: KeySpace) {
-    this.set = space.keys.map((k) => encode([Buffer.from('SET'), k, space.value]));
-    this.get = space.keys.map((k) => encode([Buffer.from('GET'), k]));
+    this.set = space.keys.map((k) => encodeCommand(['SET', k, space.value]));
+    this.get = space.keys.map((k) => encodeCommand(['GET', k]));
   }
-}
-
-/** A RESP array of bulk strings: what a client sends. */
-export function encode(args: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) parts.push(Buffer.from(`$${a.length}\r\n`), a, Buffer.from('\r\n'));
-  return Buffer.concat(parts);
 }
 
 /**
