@@ -10,5 +10,5 @@ export {
   ConnectionError,
   TimeoutError,
 } from './client/index.js';
-export type { Arg, ConnectOptions, Reply } from './client/index.js';
+export type { Arg, ClientTlsOptions, ConnectOptions, Reply } from './client/index.js';
 export type { RespValue } from './resp/types.js';
