@@ -65,7 +65,11 @@ async function runClient(words: string[], flags: ClientFlags): Promise<number> {
     }
     const message = (err as Error).message;
     // A TLS failure already says what to change; "is a node running?" would mislead.
-    const hint = /TLS|certificate/.test(message) ? '' : `\n${unreachableHint(host, port)}`;
+    const hint = /requires TLS/.test(message)
+      ? `\n${TLS_HINT}`
+      : /TLS|certificate/.test(message)
+        ? ''
+        : `\n${unreachableHint(host, port)}`;
     process.stderr.write(`distdb client: ${message}${hint}\n`);
     return 1;
   }
@@ -102,6 +106,9 @@ async function runOnce(client: Client, words: string[], raw: boolean): Promise<n
     return 1;
   }
 }
+
+const TLS_HINT =
+  "Give the node's CA with --tls-ca <ca.pem>, or DISTDB_TLS_CA=<ca.pem> in the environment or .env.";
 
 const AUTH_HINT =
   'Give the credentials with --user/--password, or DISTDB_USER/DISTDB_PASSWORD in the environment or .env.';

@@ -353,6 +353,7 @@ export class Client {
         ? (clientTlsErrorMessage(err, {
             address: this.address,
             host: this.host,
+            caGiven: this.tls.ca !== undefined,
             caPath: this.tls.caPath,
           }) ?? err.message)
         : err.message;
@@ -405,6 +406,8 @@ export class Client {
    * Sends AUTH before anything else on a new connection; requests wait until
    * it succeeds. Refused credentials fail the waiting requests with AuthError
    * and drop the connection (connect() rejects; a reconnection retries later).
+   * Any other error reply is the node refusing the connection, whatever the
+   * credentials: it fails like a refused connection (ConnectionError).
    */
   private authenticate(sock: Socket, command: Buffer, onOk: () => void): void {
     const settle = (v: RespValue | Error): void => {
@@ -415,9 +418,16 @@ export class Client {
         onOk();
         return;
       }
-      this.authError = new AuthError(v.value, 'AUTH');
-      this.lastError = `the server refused the credentials: ${v.value}`;
-      this.failAll(this.waiting, this.authError);
+      const refusal = replyError(v.value, 'AUTH');
+      if (refusal instanceof AuthError) {
+        this.authError = refusal;
+        this.lastError = `the server refused the credentials: ${v.value}`;
+        this.failAll(this.waiting, refusal);
+      } else {
+        // Not about the credentials: the node refuses the connection itself
+        // (requires TLS, protected mode, too many clients), as it would without AUTH.
+        this.lastError = v.value;
+      }
       sock.destroy();
     };
     sock.write(command);

@@ -65,7 +65,7 @@ function notTls(code: string): boolean {
  */
 export function clientTlsErrorMessage(
   err: unknown,
-  ctx: { address: string; host: string; caPath?: string | undefined },
+  ctx: { address: string; host: string; caGiven: boolean; caPath?: string | undefined },
 ): string | null {
   const code = codeOf(err);
   const ca = ctx.caPath !== undefined ? ` (--tls-ca ${ctx.caPath})` : ' (tls.ca / --tls-ca)';
@@ -78,6 +78,10 @@ export function clientTlsErrorMessage(
   const verify = verifyCodeReason(code);
   if (verify !== null) {
     if (verify.startsWith('it is not signed')) {
+      // Without a CA the system's were used: a cluster's own CA is not among them.
+      if (!ctx.caGiven) {
+        return `the server's certificate is not signed by a CA this machine trusts (${code}); give the CA that signed it with --tls-ca (env DISTDB_TLS_CA) or tls.ca`;
+      }
       return `the server's certificate is not signed by the CA you gave${ca} (${code})`;
     }
     return `this client rejected the server's certificate: ${verify}`;

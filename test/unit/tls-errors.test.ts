@@ -6,7 +6,7 @@ import { preambleProblem } from '../../src/peer/handshake.js';
 import { clientTlsErrorMessage, peerTlsErrorMessage } from '../../src/tls/index.js';
 
 const err = (code: string, message = code): Error => Object.assign(new Error(message), { code });
-const ctx = { address: '127.0.0.1:7379', host: '127.0.0.1', caPath: 'tls/ca.crt' };
+const ctx = { address: '127.0.0.1:7379', host: '127.0.0.1', caGiven: true, caPath: 'tls/ca.crt' };
 
 test('client: each TLS failure says who rejected what and what to change', () => {
   for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']) {
@@ -15,6 +15,11 @@ test('client: each TLS failure says who rejected what and what to change', () =>
       /the server's certificate is not signed by the CA you gave \(--tls-ca tls\/ca\.crt\)/,
     );
   }
+  // No CA given: the system's were used, and the message names the setting that takes one.
+  assert.match(
+    clientTlsErrorMessage(err('SELF_SIGNED_CERT_IN_CHAIN'), { ...ctx, caGiven: false }) ?? '',
+    /not signed by a CA this machine trusts .*--tls-ca \(env DISTDB_TLS_CA\)/,
+  );
   assert.match(
     clientTlsErrorMessage(err('CERT_HAS_EXPIRED'), ctx) ?? '',
     /this client rejected the server's certificate: it has expired/,
