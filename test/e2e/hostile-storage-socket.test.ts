@@ -3,6 +3,7 @@
 // truncated, oversized, replayed frames, garbage — is refused without
 // crashing the engine or changing the node's data, while the node keeps
 // serving its clients.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, unlinkSync } from 'node:fs';
@@ -19,8 +20,6 @@ import {
 import { ErrorCode, HELLO_MAGIC, Op, PROTOCOL_VERSION } from '../../src/storage/protocol.js';
 import { freePort, startDistdb, tempDir } from '../helpers/processes.js';
 import { RawConnection, startNode, text, type TestNode } from './coordinator-support.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A Unix socket someone else might have put where the engine's should be, mode 0666; counts who connects. */
 async function fakeSocket(path: string): Promise<{ server: Server; connections: () => number }> {

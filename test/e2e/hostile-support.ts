@@ -5,12 +5,11 @@
 // reports what the attacker saw. A Bystander is that well-behaved client;
 // memoryOf reads a process's resident memory from /proc.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { encodeCommand } from '../../src/resp/command-encoder.js';
 import { RawConnection, text } from './coordinator-support.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resident memory of a process in bytes: now, and its peak since start or the last reset (Linux /proc). */
 export function memoryOf(pid: number): { rssBytes: number; peakRssBytes: number } {
