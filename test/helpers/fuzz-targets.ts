@@ -1,5 +1,5 @@
-// The fuzz properties, shared by `npm test` (test/unit/fuzz-*.test.ts, a few
-// hundred runs each) and the soak (`npm run fuzz -- --seconds N`, as many
+// The fuzz properties, shared by `npm test` (test/unit/fuzz-*.test.ts, 1,500
+// runs each) and the soak (`npm run fuzz -- --seconds N`, as many
 // runs as time allows). Each wire decoder gets three properties:
 //   bytes      arbitrary bytes, split anywhere
 //   mutated    valid input with bytes flipped, overwritten (lengths too),
