@@ -47,7 +47,7 @@ const RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export function startCommand(): Command {
-  return addAuthOptions(new Command('start'))
+  const cmd = new Command('start')
     .description('run distdb locally with data under ./data, and print how to connect (npm start)')
     .option(
       '-p, --port <port>',
@@ -59,10 +59,11 @@ export function startCommand(): Command {
     .option(
       '--restore <file>',
       'first seed every node from a distdb backup (their data dirs must be empty or absent)',
-    )
-    .action(async (flags: StartFlags) => {
-      await start(flags);
-    });
+    );
+  // Who may connect comes after where the cluster runs, as in distdb node's help.
+  return addAuthOptions(cmd).action(async (flags: StartFlags) => {
+    await start(flags);
+  });
 }
 
 async function start(flags: StartFlags): Promise<void> {
