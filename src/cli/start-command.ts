@@ -13,6 +13,7 @@ import { eachLine, spawnDistdb, stopChild } from './child-process.js';
 import { addAuthOptions, authEnvironment, authSettings } from './auth-options.js';
 import { ConfigError, parsePort } from './config.js';
 import { restoreDataDirs } from './restore-command.js';
+import { addStartTlsOptions, startTlsSettings, type StartTls } from './start-tls.js';
 
 interface StartFlags {
   port?: string;
@@ -23,6 +24,9 @@ interface StartFlags {
   requirepass?: string;
   usersFile?: string;
   protectedMode?: string;
+  tlsCertDir?: string;
+  tlsRequired?: boolean;
+  tlsClientAuth?: boolean;
 }
 
 /** Peer ports are this far above client ports. */
@@ -61,7 +65,7 @@ export function startCommand(): Command {
       'first seed every node from a distdb backup (their data dirs must be empty or absent)',
     );
   // Who may connect comes after where the cluster runs, as in distdb node's help.
-  return addAuthOptions(cmd).action(async (flags: StartFlags) => {
+  return addStartTlsOptions(addAuthOptions(cmd)).action(async (flags: StartFlags) => {
     await start(flags);
   });
 }
@@ -81,10 +85,14 @@ async function start(flags: StartFlags): Promise<void> {
   }
   // Checked once here (a bad users file fails before any node starts). The nodes
   // inherit the settings as environment, where ps does not show a password.
-  const authRequired = authSettings({ ...flags }).auth.required;
-  Object.assign(process.env, authEnvironment({ ...flags }));
+  const { requirepass, usersFile, protectedMode } = flags;
+  const authFlags = { requirepass, usersFile, protectedMode };
+  const authRequired = authSettings(authFlags).auth.required;
+  Object.assign(process.env, authEnvironment(authFlags));
   const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=${host}:${port + i + PEER_PORT_OFFSET}`).join(',');
+  const tls = startTlsSettings(flags, ids);
+  const tlsArgs = (id: string): string[] => tls?.nodeArgs(id) ?? [];
   if (flags.restore !== undefined) {
     const dirs = ids.map((id) => ({ id, dataDir: join(dataRoot, id) }));
     await restoreDataDirs(flags.restore, dirs, peers);
@@ -109,7 +117,7 @@ async function start(flags: StartFlags): Promise<void> {
 
   try {
     const started = await Promise.allSettled(
-      ids.map((id, i) => startNode(id, host, port + i, peers, join(dataRoot, id))),
+      ids.map((id, i) => startNode(id, host, port + i, peers, join(dataRoot, id), tlsArgs(id))),
     );
     for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
@@ -123,7 +131,7 @@ async function start(flags: StartFlags): Promise<void> {
   const restart = (n: RunningNode, delayMs: number): void => {
     setTimeout(() => {
       if (stopping) return;
-      startNode(n.id, host, n.port, peers, n.dataDir).then(
+      startNode(n.id, host, n.port, peers, n.dataDir, tlsArgs(n.id)).then(
         (again) => {
           nodes[nodes.indexOf(n)] = again;
           process.stderr.write(`distdb start: node ${n.id} is back\n`);
@@ -147,7 +155,7 @@ async function start(flags: StartFlags): Promise<void> {
     });
   };
   for (const n of nodes) supervise(n);
-  process.stdout.write(banner(nodes, authRequired));
+  process.stdout.write(banner(nodes, authRequired, tls));
 }
 
 /** Starts one `distdb node` child; resolves once it serves. */
@@ -157,6 +165,7 @@ function startNode(
   port: number,
   peers: string,
   dataDir: string,
+  tlsArgs: string[],
 ): Promise<RunningNode> {
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'node.log');
@@ -175,6 +184,7 @@ function startNode(
     peers,
     '--http-port',
     String(port + HTTP_PORT_OFFSET),
+    ...tlsArgs,
   ]);
   const recent: string[] = [];
   return new Promise((ok, fail) => {
@@ -221,9 +231,28 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function banner(nodes: RunningNode[], authRequired: boolean): string {
+/** A banner line: a command, then what it does in a column (further right if the command is long). */
+function row(command: string, what: string): string {
+  return `  ${command}`.padEnd(44) + `  ${what}`;
+}
+
+function banner(nodes: RunningNode[], authRequired: boolean, tls: StartTls | null): string {
   const first = nodes[0] as RunningNode;
   const portFlag = first.port === 7379 ? '' : ` --port ${first.port}`;
+  const ca = tls === null ? '' : shortPath(tls.ca);
+  const caFlag = tls === null ? '' : ` --tls-ca ${ca}`;
+  const tlsNote =
+    tls === null
+      ? []
+      : [
+          `TLS on every port with the certificates in ${shortPath(tls.dir)}; clients verify them with ${ca}.`,
+          ...(tls.clientAuth
+            ? [
+                'Clients must present a certificate signed by it: add --tls-cert <file> --tls-key <file>.',
+              ]
+            : []),
+          '',
+        ];
   const authNote = authRequired
     ? [
         'Clients must authenticate: set DISTDB_PASSWORD (and DISTDB_USER) in the environment or .env,',
@@ -242,16 +271,22 @@ function banner(nodes: RunningNode[], authRequired: boolean): string {
     ...(first.httpPort === null
       ? []
       : [
-          `Dashboard:  http://${urlHost(first.host)}:${first.httpPort}/   (every node serves one)`,
+          `Dashboard:  http${tls === null ? '' : 's'}://${urlHost(first.host)}:${first.httpPort}/   (every node serves one)`,
           '',
         ]),
     ...authNote,
+    ...tlsNote,
     'Connect with:',
-    `  npx distdb client${portFlag}`.padEnd(46) + 'the distdb shell: PUT key value, GET key, help',
-    `  redis-cli -p ${first.port}`.padEnd(46) + 'or any Redis client',
-    `  nc ${first.host} ${first.port}`.padEnd(46) + 'then type PUT key value, GET key',
+    row(`npx distdb client${portFlag}${caFlag}`, 'the distdb shell: PUT key value, GET key, help'),
+    row(
+      `redis-cli -p ${first.port}${tls === null ? '' : ` --tls --cacert ${ca}`}`,
+      'or any Redis client',
+    ),
+    ...(tls === null
+      ? [row(`nc ${first.host} ${first.port}`, 'then type PUT key value, GET key')]
+      : []),
     '',
-    `  npx distdb cluster status${portFlag}`.padEnd(46) + 'members, leader, replication lag',
+    row(`npx distdb cluster status${portFlag}${caFlag}`, 'members, leader, replication lag'),
     '',
     'Press Ctrl-C to stop.',
     '',
