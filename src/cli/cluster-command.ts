@@ -67,7 +67,9 @@ export function clusterCommand(): Command {
 
 async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
   const { host, port } = nodeTarget(flags);
+  // Settings are checked before connecting: a mistake in them is not "cannot reach a node".
   const tls = clientTlsSettings(flags);
+  const login = credentials(flags);
   let client: Client;
   try {
     client = await connect({
@@ -75,7 +77,7 @@ async function run(flags: ClusterFlags, args: string[]): Promise<unknown> {
       port,
       reconnect: false,
       timeoutMs: ADMIN_TIMEOUT_MS,
-      ...credentials(flags),
+      ...login,
       tls,
     });
   } catch (err) {
