@@ -78,7 +78,12 @@ interface ReadWaiter {
   done: boolean;
 }
 
-/** Reads gathered in one event-loop turn share one ReadIndex request. */
+/**
+ * Reads gathered while no ReadIndex round is in flight share the next one:
+ * one round at a time, so under load a round serves every read that arrived
+ * during the previous one (each round is a heartbeat broadcast, and every
+ * answer a Ready on all three nodes).
+ */
 interface ReadBatch {
   ctx: string;
   waiters: ReadWaiter[];
@@ -238,7 +243,8 @@ export class RaftDriver {
     if (batch === null) {
       const b: ReadBatch = { ctx: nextReadContext(), waiters: [], index: -1, askedAt: 0 };
       this.gathering = batch = b;
-      setImmediate(() => this.ask(b));
+      // Let the rest of this event-loop turn join; behind a round in flight, wait for it.
+      if (this.asking.size === 0) setImmediate(() => this.ask(b));
     }
     const b = batch;
     return new Promise((resolve, reject) => {
@@ -257,7 +263,7 @@ export class RaftDriver {
 
   private ask(b: ReadBatch): void {
     if (this.gathering === b) this.gathering = null;
-    if (this.stopped) return;
+    if (this.stopped || b.askedAt !== 0) return;
     this.asking.set(b.ctx, b);
     b.askedAt = Date.now();
     this.raw.readIndex(Buffer.from(b.ctx));
@@ -275,6 +281,21 @@ export class RaftDriver {
         b.askedAt = now;
         this.raw.readIndex(Buffer.from(ctx));
       }
+    }
+    this.askGatheredIfIdle();
+  }
+
+  /** The round in flight is answered (or abandoned): the reads gathered behind it go next. */
+  private askGatheredIfIdle(): void {
+    if (this.gathering !== null && this.asking.size === 0) this.ask(this.gathering);
+  }
+
+  /** A new leader never saw the rounds asked of the old one: ask them again now. */
+  private reaskAfterLeaderChange(): void {
+    const now = Date.now();
+    for (const [ctx, b] of this.asking) {
+      b.askedAt = now;
+      this.raw.readIndex(Buffer.from(ctx));
     }
   }
 
@@ -335,6 +356,7 @@ export class RaftDriver {
 
   private async handle(rd: Ready): Promise<void> {
     const group = this.group;
+    const leaderBefore = this.leader;
     if (rd.softState) {
       this.role = rd.softState.role;
       this.leader = rd.softState.leader;
@@ -376,6 +398,9 @@ export class RaftDriver {
     }
     this.serveReads();
     this.raw.advance();
+    // After advance(): a lease answer to a new ReadIndex lands in the next Ready.
+    if (this.leader !== leaderBefore && this.leader !== null) this.reaskAfterLeaderChange();
+    this.askGatheredIfIdle();
     if (confChanges.length > 0) {
       const conf = this.raw.status().conf;
       for (const cc of confChanges) this.hooks.confApplied(cc, conf);
