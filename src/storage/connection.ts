@@ -22,7 +22,15 @@ import {
   type Frame,
 } from './frame-codec.js';
 import { ShuttingDownError, type GroupCommitter } from './group-commit.js';
-import { ErrorCode, HELLO_MAGIC, Op, PROTOCOL_VERSION, errorCodeName } from './protocol.js';
+import {
+  ErrorCode,
+  GET_MANY_MAX_KEYS,
+  GET_MANY_REPLY_BYTES,
+  HELLO_MAGIC,
+  Op,
+  PROTOCOL_VERSION,
+  errorCodeName,
+} from './protocol.js';
 import { writeThisTick } from './tick-write.js';
 
 export interface ConnectionLimits {
@@ -219,6 +227,25 @@ export class StorageConnection {
           .u8(value ? 1 : 0)
           .raw(value ?? EMPTY)
           .finish();
+      }
+      case Op.getMany: {
+        const n = r.u32();
+        if (n === 0 || n > GET_MANY_MAX_KEYS || n > r.remaining / 4) {
+          throw new PayloadError(`getMany asks for ${n} keys (1 to ${GET_MANY_MAX_KEYS})`);
+        }
+        const keys = new Array<Buffer>(n);
+        for (let i = 0; i < n; i++) keys[i] = checkKey(r.bytes());
+        r.end();
+        const values: Array<Uint8Array | null> = [];
+        let bytes = 0;
+        while (values.length < n && bytes < GET_MANY_REPLY_BYTES) {
+          const value = await backend.get(g, keys[values.length] as Buffer);
+          values.push(value);
+          bytes += 5 + (value?.byteLength ?? 0);
+        }
+        const out = w(4 + bytes).u32(values.length);
+        for (const value of values) out.nullableBytes(value);
+        return out.finish();
       }
       case Op.scan: {
         const limit = r.u32();

@@ -2,7 +2,7 @@
 // client. See docs/storage.md for the frame layout and every operation.
 
 /** Bumped on any incompatible change; the hello checks it. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** First four bytes of a hello payload: 'DDBS'. Rejects a peer that speaks something else. */
 export const HELLO_MAGIC = 0x44444253;
 
@@ -15,12 +15,23 @@ export const MIN_MAX_FRAME_BYTES = 1024;
 export const LENGTH_PREFIX_BYTES = 4;
 export const HEADER_BYTES = 9;
 
+/**
+ * A getMany reply stops adding values once it holds this many bytes (it
+ * always holds at least one); the client asks again for the rest. Bounds what
+ * a batch of reads makes the engine hold, like one large value does.
+ */
+export const GET_MANY_REPLY_BYTES = 1024 * 1024;
+/** Keys one getMany request carries at most. */
+export const GET_MANY_MAX_KEYS = 1024;
+
 export const Op = {
   hello: 0x01,
   apply: 0x10,
   get: 0x11,
   scan: 0x12,
   stats: 0x13,
+  /** Many keys of one group in one frame; answers a prefix of them (GET_MANY_REPLY_BYTES). */
+  getMany: 0x14,
   raftAppend: 0x20,
   raftTruncate: 0x21,
   raftCompact: 0x22,

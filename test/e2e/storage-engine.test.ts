@@ -60,7 +60,7 @@ function rawConnection(path: string): Promise<{
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
     const frames: Frame[] = [];
-    const decoder = new FrameDecoder(1 << 20);
+    const decoder = new FrameDecoder(4 << 20);
     let wake: (() => void) | null = null;
     sock.on('data', (c: Buffer) => {
       decoder.push(c, (f) => frames.push(f));
@@ -136,6 +136,53 @@ test('apply, get, scan and stats through connectStorage, many requests in flight
         `commits ${stats.commits} for ${stats.committedWrites} writes`,
       );
     } finally {
+      await c.close();
+    }
+  });
+});
+
+test('gets issued together share getMany frames, answered in parts when the values are large', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    const raw = await rawConnection(socket);
+    try {
+      // 24 values of 100 KiB: more than one getMany reply holds (GET_MANY_REPLY_BYTES).
+      const big = (i: number): Buffer => Buffer.alloc(100 * 1024, i);
+      for (let i = 0; i < 24; i++) await c.apply(0, [put(`big${i}`, big(i).toString('latin1'))], 0);
+      await c.apply(0, [put('small', 'v')], 0);
+      await c.apply(1, [put('small', 'group 1')], 0);
+
+      // More keys than one frame carries (GET_MANY_MAX_KEYS), absent ones, two groups, one tick.
+      const keys = Array.from({ length: 2500 }, (_, i) => (i % 100 === 7 ? 'small' : `absent${i}`));
+      const bigs = Array.from({ length: 24 }, (_, i) => c.get(0, B(`big${i}`)));
+      const smalls = keys.map((k) => c.get(0, B(k)));
+      const other = c.get(1, B('small'));
+      const values = await Promise.all(smalls);
+      values.forEach((v, i) =>
+        assert.equal(v?.toString() ?? null, keys[i] === 'small' ? 'v' : null),
+      );
+      (await Promise.all(bigs)).forEach((v, i) =>
+        assert.ok(v !== null && big(i).equals(v), `big${i}`),
+      );
+      assert.equal((await other)?.toString(), 'group 1');
+
+      // On the wire: the engine answers a prefix of a batch whose values are too large for one reply.
+      raw.sock.write(
+        new FrameWriter(1, Op.hello, 0).u32(HELLO_MAGIC).u16(PROTOCOL_VERSION).finish(),
+      );
+      assert.equal((await raw.next()).op, Op.hello);
+      const ask = new FrameWriter(2, Op.getMany, 0).u32(25);
+      for (let i = 0; i < 24; i++) ask.bytes(B(`big${i}`));
+      raw.sock.write(ask.bytes(B('small')).finish());
+      const r = new PayloadReader((await raw.next()).payload);
+      const answered = r.u32();
+      assert.ok(answered >= 1 && answered < 25, `answered ${answered} of 25`);
+      for (let i = 0; i < answered; i++) assert.ok(big(i).equals(r.nullableBytes() as Buffer));
+      r.end();
+      raw.sock.write(new FrameWriter(3, Op.getMany, 0).u32(0).finish());
+      assert.equal(errorOf(await raw.next()).code, ErrorCode.badRequest);
+    } finally {
+      raw.sock.destroy();
       await c.close();
     }
   });
