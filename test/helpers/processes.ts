@@ -16,19 +16,16 @@ export function tempDir(prefix = 'distdb-test-'): { path: string; remove(): void
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A TCP port that was free a moment ago on `host`. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port')),
-      );
-    });
-  });
-}
+/**
+ * Test ports are drawn from 20000–31999, below Linux's ephemeral range
+ * (32768+): a port the kernel hands out for listen(0) is also one it may
+ * give, a moment later, to the outgoing connection of a test running in
+ * parallel, before the process we start binds it (EADDRINUSE flakes).
+ */
+const PORT_RANGE_START = 20000;
+const PORT_RANGE_SIZE = 12000;
+/** Ports this test process has handed out, never handed out twice. */
+const handedOut = new Set<number>();
 
 /** Whether `port` can be bound on `host` right now. */
 async function portFree(port: number, host: string): Promise<boolean> {
@@ -40,19 +37,27 @@ async function portFree(port: number, host: string): Promise<boolean> {
 }
 
 /**
- * A base port such that base + each offset is free, for commands that derive
- * several ports from one (`distdb start`: clients +0..2, peers +100, HTTP
- * +1000). It is drawn below Linux's ephemeral range (32768+), where the
- * outgoing connections of tests running in parallel cannot take one of the
- * derived ports between this check and the bind.
+ * A base port such that base + each offset is free on `host` (and not handed
+ * out before), for a process that derives several ports from one
+ * (`distdb start`: clients +0..2, peers +100, HTTP +1000).
  */
 export async function freePortBlock(offsets: number[], host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 10000);
+  const span = Math.max(...offsets);
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const base = PORT_RANGE_START + Math.floor(Math.random() * (PORT_RANGE_SIZE - span));
+    if (offsets.some((o) => handedOut.has(base + o))) continue;
     const free = await Promise.all(offsets.map((o) => portFree(base + o, host)));
-    if (free.every(Boolean)) return base;
+    if (free.every(Boolean)) {
+      for (const o of offsets) handedOut.add(base + o);
+      return base;
+    }
   }
   throw new Error(`no free block of ports at offsets ${offsets.join(',')} on ${host}`);
+}
+
+/** A TCP port that was free a moment ago on `host`. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return freePortBlock([0], host);
 }
 
 export interface Proc {
