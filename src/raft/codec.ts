@@ -25,7 +25,8 @@ export const CODEC_VERSION = 1;
 const KIND = { message: 1, entry: 2, hardState: 3, snapshotMetadata: 4, confChange: 5 } as const;
 type Kind = keyof typeof KIND;
 
-const MESSAGE_TYPES: readonly MessageType[] = [
+/** Every message type, in wire-tag order (tests draw from it too). */
+export const MESSAGE_TYPES: readonly MessageType[] = [
   'append',
   'append-response',
   'vote',

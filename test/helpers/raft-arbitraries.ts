@@ -4,7 +4,8 @@
 // both at once.
 
 import fc from 'fast-check';
-import type { Entry, Message, MessageType, SnapshotMetadata } from '../../src/raft/types.js';
+import { MESSAGE_TYPES } from '../../src/raft/codec.js';
+import type { Entry, Message, SnapshotMetadata } from '../../src/raft/types.js';
 
 export const uint = fc.maxSafeNat();
 export const raftBytes = fc.uint8Array({ maxLength: 64 });
@@ -29,22 +30,6 @@ export const snapshotMetadata: fc.Arbitrary<SnapshotMetadata> = record({
     learners: fc.array(nodeId, { maxLength: 3 }),
   }),
 });
-
-const MESSAGE_TYPES: MessageType[] = [
-  'append',
-  'append-response',
-  'vote',
-  'vote-response',
-  'pre-vote',
-  'pre-vote-response',
-  'heartbeat',
-  'heartbeat-response',
-  'snapshot',
-  'snapshot-response',
-  'timeout-now',
-  'read-index',
-  'read-index-response',
-];
 
 export const message: fc.Arbitrary<Message> = record({
   type: fc.constantFrom(...MESSAGE_TYPES),
