@@ -19,7 +19,7 @@ import { CommandMetrics } from './command-metrics.js';
 import { LatencyWindow, type RecentLoad } from './latency-window.js';
 import { ReplicationMetrics } from './replication-metrics.js';
 import { ReplyErrors } from './reply-errors.js';
-import { registerScraped, type ScrapedValue } from './scraped-metric.js';
+import { registerScraped, registerScrapedCounter, type ScrapedValue } from './scraped-metric.js';
 
 export type { RecentLoad } from './latency-window.js';
 
@@ -77,12 +77,7 @@ export class NodeMetrics {
   private clientMetrics(): void {
     const { stats } = this.sources;
     const counter = (name: string, help: string, read: () => number): void =>
-      registerScraped(this.registry, {
-        name,
-        help,
-        type: 'counter',
-        values: () => [{ value: read() }],
-      });
+      registerScrapedCounter(this.registry, name, help, read);
     registerScraped(this.registry, {
       name: 'distdb_connected_clients',
       help: 'Client connections open now',

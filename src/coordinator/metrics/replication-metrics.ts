@@ -7,7 +7,7 @@
 
 import type { Registry } from 'prom-client';
 import { BATCH_BUCKETS, HistogramSeries, LATENCY_BUCKETS } from './histogram-series.js';
-import { registerScraped } from './scraped-metric.js';
+import { registerScraped, registerScrapedCounter } from './scraped-metric.js';
 
 /** Storage calls on the replication path whose latency and batch size are recorded. */
 type StorageCall = 'append' | 'apply';
@@ -28,7 +28,7 @@ export class ReplicationMetrics {
     }
     this.latency.set('snapshot', new HistogramSeries(LATENCY_BUCKETS, { op: 'snapshot' }));
     const counter = (name: string, help: string, read: () => number): void =>
-      registerScraped(registry, { name, help, type: 'counter', values: () => [{ value: read() }] });
+      registerScrapedCounter(registry, name, help, read);
     counter(
       'distdb_raft_leader_changes_total',
       'Times this node saw a new leader (itself included)',

@@ -38,3 +38,13 @@ export function registerScraped(registry: Registry, m: ScrapedMetric): void {
   // its declared type lists only prom-client's own classes.
   registry.registerMetric(metric as unknown as Metric);
 }
+
+/** Registers a counter read from `read()` at every scrape. */
+export function registerScrapedCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number,
+): void {
+  registerScraped(registry, { name, help, type: 'counter', values: () => [{ value: read() }] });
+}
