@@ -20,6 +20,25 @@ export function wrongArity(command: string): CommandError {
 /** The storage engine is down or restarting; the client should retry. */
 export const STORAGE_UNAVAILABLE = 'TRYAGAIN storage engine unavailable; retry shortly';
 
+const STORAGE_REFUSED = 'ERR storage engine refused the request';
+const FAILED_INSIDE = 'failed inside distdb:';
+const FAILED_INSIDE_REPLY = new RegExp(`^ERR \\S+ ${FAILED_INSIDE}`);
+
+/** The engine refused a request distdb built: a fault of distdb, not of the client's request. */
+export function storageRefused(code: string, message: string): string {
+  return `${STORAGE_REFUSED} (${code}): ${message}`;
+}
+
+/** A handler failed unexpectedly: a fault of distdb, not of the client's request. */
+export function failedInside(command: string, detail: string): string {
+  return `ERR ${command} ${FAILED_INSIDE} ${detail}; the node log has details`;
+}
+
+/** Whether an error reply was built by storageRefused or failedInside (HTTP answers those 500, not 400). */
+export function isInternalFailure(reply: string): boolean {
+  return reply.startsWith(STORAGE_REFUSED) || FAILED_INSIDE_REPLY.test(reply);
+}
+
 /** Bytes as text for an error message: printable ASCII kept, the rest as \xNN. */
 export function printable(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.length)

@@ -8,7 +8,14 @@ import { encodeError } from '../resp/reply-encoder.js';
 import { StorageError, StorageTimeoutError, StorageUnavailableError } from '../storage/errors.js';
 import type { CommandContext, Reply } from './command-context.js';
 import { accessRefusal } from './auth/access.js';
-import { CommandError, printable, STORAGE_UNAVAILABLE, wrongArity } from './command-error.js';
+import {
+  CommandError,
+  failedInside,
+  printable,
+  STORAGE_UNAVAILABLE,
+  storageRefused,
+  wrongArity,
+} from './command-error.js';
 import { arityAccepts, keyIndexes, type CommandSpec } from './command-table.js';
 import { settingName } from './limits.js';
 
@@ -78,10 +85,8 @@ function failure(err: unknown, ctx: CommandContext, command: string, log: Logger
     );
   }
   if (err instanceof StorageError) {
-    return encodeError(`ERR storage engine refused the request (${err.code}): ${err.message}`);
+    return encodeError(storageRefused(err.code, err.message));
   }
   log.error({ err, command }, 'command failed');
-  return encodeError(
-    `ERR ${command} failed inside distdb: ${(err as Error)?.message ?? String(err)}; the node log has details`,
-  );
+  return encodeError(failedInside(command, (err as Error)?.message ?? String(err)));
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ReplyParser } from '../../resp/reply-parser.js';
 import type { RespValue } from '../../resp/types.js';
 import { newClientState, type NodeState } from '../command-context.js';
+import { isInternalFailure } from '../command-error.js';
 import { grant, OPEN_ACCESS } from '../auth/access.js';
 import { dispatch, lookupCommand } from '../dispatch.js';
 import type { Principal } from '../auth/authenticator.js';
@@ -104,6 +105,6 @@ function replyError(text: string): HttpError {
     return new HttpError(503, sentence, { 'Retry-After': '1' });
   }
   if (code === 'NOAUTH' || code === 'NOPERM') return new HttpError(403, sentence);
-  if (/failed inside distdb|storage engine/.test(sentence)) return new HttpError(500, sentence);
+  if (isInternalFailure(text)) return new HttpError(500, sentence);
   return new HttpError(400, sentence);
 }
