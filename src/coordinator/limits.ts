@@ -2,7 +2,7 @@
 // setting that changes it (flag and environment variable). Error messages
 // name the setting, so a person who hits a limit knows what to raise.
 
-import type { RequestLimits } from '../resp/request-parser.js';
+import { ARGUMENT_COST_BYTES, type RequestLimits } from '../resp/request-parser.js';
 import { STORAGE_MAX_KEY_BYTES } from '../storage/api.js';
 
 export interface CoordinatorLimits extends RequestLimits {
@@ -77,8 +77,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     env: 'DISTDB_MAX_REQUEST_SIZE',
     kind: 'bytes',
     default: 16 * 1024 * 1024,
-    description:
-      "largest whole command (each argument counts 100 bytes more than its length), and most bytes of one connection's commands in flight",
+    description: `largest whole command (each argument counts ${ARGUMENT_COST_BYTES} bytes more than its length), and most bytes of one connection's commands in flight`,
   },
   {
     key: 'maxClients',
