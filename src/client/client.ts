@@ -4,6 +4,7 @@
 
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
 import { clientTlsErrorMessage } from '../tls/tls-errors.js';
 import { encodeCommand, ReplyParser } from '../resp/index.js';
 import type { RespValue } from '../resp/types.js';
@@ -567,13 +568,13 @@ export class Client {
   }
 }
 
-function parseAddress(text: string): { host: string; port: number } {
-  const colon = text.lastIndexOf(':');
-  const port = Number(text.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new DistdbError(`a node address must look like host:port, got "${text}"`);
+/** A node address in `nodes`: host:port or [v6]:port, as peer addresses are written. */
+function parseAddress(text: string): PeerAddress {
+  try {
+    return parsePeerAddress(text, 'a node in nodes');
+  } catch (err) {
+    throw new DistdbError((err as Error).message);
   }
-  return { host: text.slice(0, colon), port };
 }
 
 function commandName(args: readonly Arg[]): string {
