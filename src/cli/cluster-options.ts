@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import { DEFAULT_REPLICATION, type ClusterOptions } from '../coordinator/index.js';
+import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
 import { ConfigError, parsePort, parsePositiveInt, setting } from './config.js';
 
 type Flags = Record<string, string | undefined>;
@@ -59,6 +60,15 @@ export function parsePeers(text: string): Record<string, string> {
   return peers;
 }
 
+/** `text` split into host and port as the peer layer reads it (host:port, [v6]:port). */
+function peerAddress(text: string, whose: string): PeerAddress {
+  try {
+    return parsePeerAddress(text, whose);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** This machine's first non-loopback IPv4 address: where others reach a node listening on 0.0.0.0. */
 function machineAddress(): string | undefined {
   for (const addrs of Object.values(networkInterfaces())) {
@@ -85,23 +95,22 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
       `--peers must include this node (--id ${id}); it names ${Object.keys(peers).join(', ')}`,
     );
   }
-  const ownHost = own?.slice(0, own.lastIndexOf(':'));
-  const ownPort = own?.slice(own.lastIndexOf(':') + 1);
+  const ownAddress = own === undefined ? undefined : peerAddress(own, `node ${id} in --peers`);
   const wildcard = host === '0.0.0.0' || host === '::';
   const peerHost =
-    setting(flags['peerHost'], 'NODE_PEER_HOST') ?? ownHost ?? (wildcard ? machineAddress() : host);
+    setting(flags['peerHost'], 'NODE_PEER_HOST') ??
+    ownAddress?.host ??
+    (wildcard ? machineAddress() : host);
   if (peerHost === undefined) {
     throw new ConfigError(
       `with --host ${host} and no network address found, give --peer-host: the address the other nodes reach this node at`,
     );
   }
-  const peerPortText = setting(flags['peerPort'], 'NODE_PEER_PORT') ?? ownPort;
+  const peerPortText = setting(flags['peerPort'], 'NODE_PEER_PORT');
   const peerPort =
-    peerPortText === undefined
-      ? clientPort === 0
-        ? 0
-        : clientPort + 100
-      : parsePort(peerPortText, 'the peer port (--peer-port / NODE_PEER_PORT)');
+    peerPortText !== undefined
+      ? parsePort(peerPortText, 'the peer port (--peer-port / NODE_PEER_PORT)')
+      : (ownAddress?.port ?? (clientPort === 0 ? 0 : clientPort + 100));
   if (peerPort > 65535)
     throw new ConfigError(`the peer port would be ${peerPort}; give --peer-port`);
   const everyText = setting(flags['snapshotEvery'], 'RAFT_SNAPSHOT_EVERY');
