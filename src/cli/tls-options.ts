@@ -5,11 +5,11 @@
 // environment to it.
 
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { ConnectOptions } from '../client/index.js';
 import {
   checkNodeIdentity,
   loadTlsMaterial,
+  readPem,
   TlsConfigError,
   type ClientTlsOptions,
   type TlsMaterial,
@@ -128,20 +128,26 @@ export function clientTlsSettings(flags: Flags): ConnectOptions['tls'] {
   const servername =
     typeof flags['tlsServername'] === 'string' ? flags['tlsServername'] : undefined;
   return {
-    ca: caPath === undefined ? undefined : read(caPath, '--tls-ca (DISTDB_TLS_CA)'),
+    ca:
+      caPath === undefined ? undefined : read(caPath, '--tls-ca (DISTDB_TLS_CA)', 'CA certificate'),
     caPath,
-    cert: certPath === undefined ? undefined : read(certPath, '--tls-cert (DISTDB_TLS_CERT)'),
-    key: keyPath === undefined ? undefined : read(keyPath, '--tls-key (DISTDB_TLS_KEY)'),
+    cert:
+      certPath === undefined
+        ? undefined
+        : read(certPath, '--tls-cert (DISTDB_TLS_CERT)', 'certificate'),
+    key:
+      keyPath === undefined
+        ? undefined
+        : read(keyPath, '--tls-key (DISTDB_TLS_KEY)', 'private key'),
     servername,
   };
 }
 
-function read(path: string, flag: string): Buffer {
+function read(path: string, flag: string, what: string): Buffer {
   try {
-    return readFileSync(path);
+    return readPem(path, flag, what);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.message;
-    throw new ConfigError(`${flag}: cannot read ${path}: ${why}`);
+    if (e instanceof TlsConfigError) throw new ConfigError(e.message);
+    throw e;
   }
 }

@@ -12,6 +12,7 @@ export {
   checkNodeIdentity,
   loadTlsMaterial,
   NODE_TLS_FLAGS,
+  readPem,
   TlsConfigError,
   type TlsFlagNames,
   type TlsMaterial,

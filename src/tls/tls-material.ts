@@ -134,7 +134,8 @@ export function loadTlsMaterial(
   };
 }
 
-function readPem(path: string, flag: string, what: string): Buffer {
+/** Reads a PEM file named by `flag`; throws a TlsConfigError that says why it cannot. */
+export function readPem(path: string, flag: string, what: string): Buffer {
   if (path === '') throw new TlsConfigError(`${flag} is empty; give the path of the ${what} file`);
   try {
     return readFileSync(path);
