@@ -1,5 +1,6 @@
 // CAS, READONLY / READWRITE and CLUSTER: the commands a replicated node adds.
 
+import { parsePeerAddress } from '../../peer/address.js';
 import { encodeBulk, encodeInteger, OK_REPLY } from '../../resp/reply-encoder.js';
 import type { Handler } from '../command-context.js';
 import { CommandError, wrongArity } from '../command-error.js';
@@ -31,6 +32,16 @@ export const readwrite: Handler = (ctx) => {
   return OK_REPLY;
 };
 
+/** `text` if the peer layer can read it as an address (host:port, [v6]:port, port 1-65535). */
+function peerAddress(text: string): string {
+  try {
+    parsePeerAddress(text, 'CLUSTER ADD');
+  } catch {
+    throw new CommandError(`ERR peer address must be host:port, got "${text}"`);
+  }
+  return text;
+}
+
 const CLUSTER_HELP = [
   'CLUSTER STATUS                    this node, the leader, and every member as JSON',
   'CLUSTER ADD <id> <peer-address>   add a node (learner first, voter once caught up)',
@@ -57,10 +68,7 @@ export const cluster: Handler = async (ctx, args, version) => {
       return encodeBulk(Buffer.from(JSON.stringify(r.status())), version);
     case 'add':
       arity(4);
-      if (!/^[^\s:]+:\d{1,5}$/.test(text(3)) && !/^\[.+\]:\d{1,5}$/.test(text(3))) {
-        throw new CommandError(`ERR peer address must be host:port, got "${text(3)}"`);
-      }
-      await r.addMember(text(2), text(3));
+      await r.addMember(text(2), peerAddress(text(3)));
       return OK_REPLY;
     case 'remove':
       arity(3);
