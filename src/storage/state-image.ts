@@ -32,6 +32,7 @@ export interface ImageItemSink {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const TWO_32 = 0x100000000;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Parses an image from consecutive pieces, checking every item; throws
@@ -42,8 +43,14 @@ export class ImageParser {
   appliedIndex = -1;
   pairs = 0;
   done = false;
-  /** Bytes of an item (or the header) split across pieces. */
-  private carry: Buffer = Buffer.alloc(0);
+  /**
+   * The unit (header or item) split across pieces: its first carryLen bytes.
+   * It grows only to what the unit needs, doubling, so a value spread over
+   * many pieces is copied about twice, not once per piece. A finished unit's
+   * carry is dropped, not reused: the sink may keep what it was handed.
+   */
+  private carry = EMPTY;
+  private carryLen = 0;
 
   /**
    * `maxValueBytes` bounds a value (or session record) as keys are bounded by
@@ -58,43 +65,75 @@ export class ImageParser {
   ) {}
 
   push(piece: Uint8Array): void {
-    let buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    if (this.carry.length > 0) buf = Buffer.concat([this.carry, buf]);
+    const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     let off = 0;
-    if (this.appliedIndex < 0) {
-      if (buf.length < IMAGE_HEADER_BYTES) {
-        this.carry = Buffer.from(buf);
-        return;
+    // Finish the carried unit with just the bytes it still needs from this piece.
+    while (this.carryLen > 0) {
+      const r = this.unit(this.carry.subarray(0, this.carryLen), 0);
+      if (r > 0) {
+        this.carry = EMPTY;
+        this.carryLen = 0;
+        break;
       }
-      const version = buf[0] as number;
-      if (version !== IMAGE_VERSION) {
-        throw new PayloadError(
-          `state image version ${version} is not supported (expected ${IMAGE_VERSION})`,
-        );
-      }
-      const index = buf.readUInt32BE(1) * TWO_32 + buf.readUInt32BE(5);
-      if (!Number.isSafeInteger(index)) throw new PayloadError('state image: bad applied index');
-      this.appliedIndex = index;
-      off = IMAGE_HEADER_BYTES;
+      if (off === buf.length) return;
+      const take = Math.min(-r - this.carryLen, buf.length - off);
+      this.reserve(-r, this.carryLen + take);
+      buf.copy(this.carry, this.carryLen, off, off + take);
+      this.carryLen += take;
+      off += take;
     }
     while (off < buf.length) {
-      if (this.done) throw new PayloadError('state image: bytes after its end mark');
-      const used = this.item(buf, off);
-      if (used === 0) break;
-      off += used;
+      const r = this.unit(buf, off);
+      if (r < 0) {
+        // Copy the unfinished unit: the caller may reuse its buffer.
+        this.reserve(-r, buf.length - off);
+        buf.copy(this.carry, 0, off);
+        this.carryLen = buf.length - off;
+        return;
+      }
+      off += r;
     }
-    // Copy the unfinished item: the caller may reuse its buffer.
-    this.carry = off < buf.length ? Buffer.from(buf.subarray(off)) : Buffer.alloc(0);
   }
 
   /** Throws unless the whole image (through its end mark) has arrived. */
   end(): void {
-    if (!this.done || this.carry.length > 0) {
+    if (!this.done || this.carryLen > 0) {
       throw new PayloadError('state image is truncated: it ends before its end mark');
     }
   }
 
-  /** Parses one item at `off`; returns the bytes it used, or 0 when it is incomplete. */
+  /** Room in carry for `len` of a unit of `need` bytes, keeping carryLen bytes. */
+  private reserve(need: number, len: number): void {
+    if (this.carry.length >= len) return;
+    const grown = Buffer.allocUnsafe(Math.min(need, Math.max(len, 2 * this.carry.length)));
+    this.carry.copy(grown, 0, 0, this.carryLen);
+    this.carry = grown;
+  }
+
+  /**
+   * Parses the header (until it is known) or one item at `off`; returns the
+   * bytes it used, or minus the bytes (from `off`) it needs when incomplete,
+   * as far as the lengths read so far tell.
+   */
+  private unit(buf: Buffer, off: number): number {
+    if (this.appliedIndex >= 0) {
+      if (this.done) throw new PayloadError('state image: bytes after its end mark');
+      return this.item(buf, off);
+    }
+    if (buf.length - off < IMAGE_HEADER_BYTES) return -IMAGE_HEADER_BYTES;
+    const version = buf[off] as number;
+    if (version !== IMAGE_VERSION) {
+      throw new PayloadError(
+        `state image version ${version} is not supported (expected ${IMAGE_VERSION})`,
+      );
+    }
+    const index = buf.readUInt32BE(off + 1) * TWO_32 + buf.readUInt32BE(off + 5);
+    if (!Number.isSafeInteger(index)) throw new PayloadError('state image: bad applied index');
+    this.appliedIndex = index;
+    return IMAGE_HEADER_BYTES;
+  }
+
+  /** Parses one item at `off`; returns the bytes it used, or minus the bytes it needs. */
   private item(buf: Buffer, off: number): number {
     const tag = buf[off] as number;
     if (tag === ITEM_END) {
@@ -104,7 +143,7 @@ export class ImageParser {
     if (tag !== ITEM_PAIR && tag !== ITEM_SESSION) {
       throw new PayloadError(`state image: unknown item tag ${tag}`);
     }
-    if (buf.length - off < 5) return 0;
+    if (buf.length - off < 5) return -5;
     const aLen = buf.readUInt32BE(off + 1);
     if (aLen > STORAGE_MAX_KEY_BYTES) {
       throw new PayloadError(
@@ -112,7 +151,7 @@ export class ImageParser {
       );
     }
     const bAt = off + 5 + aLen;
-    if (buf.length < bAt + 4) return 0;
+    if (buf.length < bAt + 4) return off - (bAt + 4);
     const bLen = buf.readUInt32BE(bAt);
     if (bLen > this.maxValueBytes) {
       throw new PayloadError(
@@ -120,7 +159,7 @@ export class ImageParser {
       );
     }
     const end = bAt + 4 + bLen;
-    if (buf.length < end) return 0;
+    if (buf.length < end) return off - end;
     const a = buf.subarray(off + 5, bAt);
     const b = buf.subarray(bAt + 4, end);
     if (tag === ITEM_PAIR) {
