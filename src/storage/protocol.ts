@@ -50,7 +50,6 @@ export const Op = {
   /** A reply that reports a failure: code:u16 message:utf8. */
   error: 0x7f,
 } as const;
-export type OpCode = (typeof Op)[keyof typeof Op];
 
 export const ErrorCode = {
   /** Framing is lost (bad length); the connection is closed after the error frame. */
@@ -73,7 +72,6 @@ export const ErrorCode = {
   /** The engine is stopping; retry against the restarted engine. */
   shuttingDown: 10,
 } as const;
-export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export function errorCodeName(code: number): string {
   for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name;
