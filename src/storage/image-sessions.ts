@@ -257,15 +257,12 @@ export class ImageSessions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** What LMDB could not store is refused as the chunk arrives, before anything is installed. */
+/**
+ * What LMDB could not store is refused as the chunk arrives, before anything is
+ * installed. Keys need no check here: the parser refuses one over the maximum.
+ */
 const installChecks = {
-  pair(key: Buffer): void {
-    if (key.length > STORAGE_MAX_KEY_BYTES) {
-      throw new LimitExceededError(
-        `state image holds a key of ${key.length} bytes; the maximum is ${STORAGE_MAX_KEY_BYTES}`,
-      );
-    }
-  },
+  pair(): void {},
   session(clientId: string): void {
     if (Buffer.byteLength(clientId, 'utf8') > STORAGE_MAX_KEY_BYTES - 1) {
       throw new LimitExceededError(
