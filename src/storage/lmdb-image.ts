@@ -27,14 +27,6 @@ type ReadTxn = ReturnType<RootDatabase['useReadTransaction']>;
 
 const EMPTY = Buffer.alloc(0);
 
-/** The smallest key after `key`: where a range resumes. */
-function after(key: Buffer): Buffer {
-  const k = Buffer.allocUnsafe(key.length + 1);
-  key.copy(k);
-  k[key.length] = 0;
-  return k;
-}
-
 export class LmdbImageReader implements ImageReader {
   readonly appliedIndex: number;
   readonly keys: number;
@@ -117,8 +109,8 @@ export class LmdbImageReader implements ImageReader {
         return true;
       }
       w.u8(tag).bytes(item).bytes(value);
-      this.from = after(key);
     }
+    // The phase is over: the next one sets its own start.
     return false;
   }
 }
