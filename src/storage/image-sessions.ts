@@ -44,7 +44,7 @@ interface Session {
   id: number;
   owner: object;
   group: GroupId;
-  timer: NodeJS.Timeout;
+  readonly timer: NodeJS.Timeout;
   /** Export: the reader. Install: null. */
   reader: ImageReader | null;
   /** Install: checks the chunks as they come. */
@@ -224,8 +224,7 @@ export class ImageSessions {
         `no image ${kind} ${id} is open for group ${group} on this connection (it ended, failed, or was idle for ${this.idleMs / 1000} s)`,
       );
     }
-    clearTimeout(s.timer);
-    s.timer = this.idleTimer(id);
+    s.timer.refresh();
     return s;
   }
 

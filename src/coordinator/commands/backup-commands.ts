@@ -24,7 +24,7 @@ export const BACKUP_CHUNK_BYTES = 1024 * 1024;
 interface OpenBackup {
   exportId: number;
   storage: ImageExportApi;
-  timer: NodeJS.Timeout;
+  readonly timer: NodeJS.Timeout;
   done: boolean;
 }
 
@@ -94,8 +94,7 @@ export const backup: Handler = async (ctx, args, version) => {
     end(open, id, b);
     return encodeBulk(null, version);
   }
-  clearTimeout(b.timer);
-  b.timer = idle(open, id);
+  b.timer.refresh();
   try {
     const { chunk, last } = await b.storage.imageExportChunk(
       KEYSPACE_GROUP,
