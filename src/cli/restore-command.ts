@@ -18,6 +18,7 @@ import {
 } from '../coordinator/replication/snapshot-format.js';
 import { KEYSPACE_RAFT_GROUP } from '../coordinator/replication/replication-settings.js';
 import { connectStorage } from '../storage/client.js';
+import { PayloadError } from '../storage/frame-codec.js';
 import { StorageServer } from '../storage/server.js';
 import { ImageParser } from '../storage/state-image.js';
 import { BackupFileError, openBackup, type BackupHeader } from './backup-file.js';
@@ -143,7 +144,7 @@ async function verify(file: string): Promise<BackupHeader> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new ConfigError(`no backup file at ${file}`);
     }
-    if (err instanceof Error && err.name === 'PayloadError') {
+    if (err instanceof PayloadError) {
       throw new ConfigError(`${file} holds a malformed image: ${err.message}`);
     }
     throw err;
