@@ -57,6 +57,11 @@ function applyCommand(store: KvStore, p: Proposal): KvResult {
   const c = p.command;
   switch (c.op) {
     case 'put': {
+      if (c.cond === undefined && !c.returnOld) {
+        // A plain put does not depend on what is there: no read.
+        store.put(c.key, c.value);
+        return { op: 'put', written: true, old: null };
+      }
       const cur = store.get(c.key);
       const written =
         c.cond === 'nx' ? cur === undefined : c.cond === 'xx' ? cur !== undefined : true;

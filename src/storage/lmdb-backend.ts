@@ -55,7 +55,7 @@ import {
   taggedKey,
   u64Value,
 } from './lmdb-layout.js';
-import { LmdbSessionTable, sessionLastIndex } from './lmdb-sessions.js';
+import { LmdbSessionTable, sessionLastIndex, type SessionCache } from './lmdb-sessions.js';
 import { LmdbImageReader } from './lmdb-image.js';
 import { IMAGE_HEADER_BYTES, ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
@@ -66,8 +66,8 @@ const EMPTY = Buffer.alloc(0);
 interface GroupState {
   appliedIndex: number;
   keyCount: number;
-  /** clientId → lastIndex, least recently used first. */
-  sessions: Map<string, number>;
+  /** Every session, least recently used first, with the records it may hold. */
+  sessions: SessionCache;
   /** lastIndex < firstIndex when the log is empty. */
   log: RaftLogBounds;
 }
@@ -466,7 +466,9 @@ export class LmdbBackend implements StorageBackend {
       overlay.put(this.meta, sessionKey(group, clientId), record);
     }
     g.keyCount = keyCount;
-    g.sessions = new Map(sessions.map(([clientId, , lastIndex]) => [clientId, lastIndex]));
+    g.sessions = new Map(
+      sessions.map(([clientId, , lastIndex]) => [clientId, { lastIndex, record: null }]),
+    );
     g.appliedIndex = appliedIndex;
     wipe(this.raft, stageLo, stageHi);
     if (raftSnapshot) {
@@ -504,14 +506,14 @@ export class LmdbBackend implements StorageBackend {
     if (g) return g;
     const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
     const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
-    const sessions: Array<[string, number]> = [];
+    const sessions: Array<[string, { lastIndex: number; record: null }]> = [];
     for (const { key, value } of this.meta.getRange({
       start: taggedKey(group, META_SESSION),
       end: taggedKey(group, META_SESSION + 1),
     })) {
-      sessions.push([sessionClientId(key), sessionLastIndex(value)]);
+      sessions.push([sessionClientId(key), { lastIndex: sessionLastIndex(value), record: null }]);
     }
-    sessions.sort((a, b) => a[1] - b[1]);
+    sessions.sort((a, b) => a[1].lastIndex - b[1].lastIndex);
     g = {
       appliedIndex: applied ? readU64(applied, 0) : 0,
       keyCount: count ? readU64(count, 0) : 0,
@@ -551,9 +553,9 @@ class OverlayKvStore implements KvStore {
   }
 
   put(key: Bytes, value: Bytes): void {
-    const k = dataKey(this.group, key);
-    if (!this.overlay.has(this.db, k)) this.g.keyCount++;
-    this.overlay.put(this.db, k, asBuffer(value));
+    if (!this.overlay.replace(this.db, dataKey(this.group, key), asBuffer(value))) {
+      this.g.keyCount++;
+    }
   }
 
   delete(key: Bytes): boolean {

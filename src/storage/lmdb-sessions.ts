@@ -1,14 +1,38 @@
 // The client-session table (src/kv/sessions.ts) of one group, kept in the
 // meta sub-database next to the applied index so that both change in the
-// same transaction as the data. Records are read through the commit's
-// overlay; the least-recently-used order, which expiry asks for once per
-// proposal, is kept in memory (a Map in lastIndex order, rebuilt from disk
-// when the group is first used).
+// same transaction as the data. The engine is the only writer of its LMDB,
+// so the table is also kept in memory (a SessionCache, rebuilt from disk
+// when the group is first used and whenever staged writes are dropped): the
+// least-recently-used order, which expiry asks for on every proposal, and
+// the records themselves, so that applying a proposal does not read LMDB.
+// Every change is still written to LMDB in the commit's overlay; the records
+// on disk are what a restart reads.
 
 import { decodeResult, encodeResult } from '../kv/codec.js';
 import type { SessionRecord, SessionTable } from '../kv/sessions.js';
+import type { KvResult } from '../kv/types.js';
 import { readU64, sessionKey, writeU64 } from './lmdb-layout.js';
 import type { BinaryDb, WriteOverlay } from './write-overlay.js';
+
+/**
+ * Largest value a session's result may carry (the old value of SET ... GET,
+ * the current value of a compare-and-set) for the record to be held in
+ * memory; a larger one is read from LMDB when asked for (a retry, or expiry
+ * looking at the least recently used session). With the session limit
+ * (DEFAULT_SESSION_LIMITS.maxSessions, 100,000) this bounds the cache to
+ * about 100,000 × (128 + ~200) bytes.
+ */
+export const CACHED_RESULT_MAX_BYTES = 128;
+
+/** One session as the engine holds it in memory. */
+export interface CachedSession {
+  lastIndex: number;
+  /** The record, or null while it is only on disk (not read since the group was loaded, or too large to hold). */
+  record: SessionRecord | null;
+}
+
+/** clientId → session, least recently used first; names every session of the group. */
+export type SessionCache = Map<string, CachedSession>;
 
 export function encodeSessionRecord(rec: SessionRecord): Buffer {
   const result = encodeResult(rec.result);
@@ -28,41 +52,69 @@ export function sessionLastIndex(b: Buffer): number {
   return readU64(b, 8);
 }
 
+/** A copy of `b` in memory of its own (a view would keep a whole request frame, or pool slab, alive). */
+function ownCopy(b: Uint8Array): Buffer {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return Buffer.from(copy.buffer);
+}
+
+/** `rec` as the cache may hold it, or null when its result carries too many bytes. */
+function cacheable(rec: SessionRecord): SessionRecord | null {
+  const r: KvResult = rec.result;
+  if (r.op === 'put' && r.old !== null) {
+    if (r.old.byteLength > CACHED_RESULT_MAX_BYTES) return null;
+    return { ...rec, result: { ...r, old: ownCopy(r.old) } };
+  }
+  if (r.op === 'cas' && r.current !== null) {
+    if (r.current.byteLength > CACHED_RESULT_MAX_BYTES) return null;
+    return { ...rec, result: { ...r, current: ownCopy(r.current) } };
+  }
+  return rec;
+}
+
 export class LmdbSessionTable implements SessionTable {
   constructor(
     private readonly overlay: WriteOverlay,
     private readonly meta: BinaryDb,
     private readonly group: number,
-    /** clientId → lastIndex, least recently used first. */
-    private readonly order: Map<string, number>,
+    private readonly cache: SessionCache,
   ) {}
 
   get(clientId: string): SessionRecord | undefined {
-    const b = this.overlay.get(this.meta, sessionKey(this.group, clientId));
-    return b ? decodeSessionRecord(b) : undefined;
+    const s = this.cache.get(clientId);
+    if (s === undefined) return undefined;
+    return s.record ?? this.load(clientId, s);
   }
 
   put(clientId: string, rec: SessionRecord): void {
     this.overlay.put(this.meta, sessionKey(this.group, clientId), encodeSessionRecord(rec));
-    this.order.delete(clientId);
-    this.order.set(clientId, rec.lastIndex);
+    this.cache.delete(clientId);
+    this.cache.set(clientId, { lastIndex: rec.lastIndex, record: cacheable(rec) });
   }
 
   delete(clientId: string): void {
     this.overlay.remove(this.meta, sessionKey(this.group, clientId));
-    this.order.delete(clientId);
+    this.cache.delete(clientId);
   }
 
   size(): number {
-    return this.order.size;
+    return this.cache.size;
   }
 
   leastRecentlyUsed(): { clientId: string; record: SessionRecord } | undefined {
-    for (const clientId of this.order.keys()) {
-      const record = this.get(clientId);
-      if (!record) throw new Error(`session order names ${clientId}, which has no record`);
-      return { clientId, record };
+    for (const [clientId, s] of this.cache) {
+      return { clientId, record: s.record ?? this.load(clientId, s) };
     }
     return undefined;
+  }
+
+  /** Reads a record the cache names but does not hold, and holds it if it may. */
+  private load(clientId: string, s: CachedSession): SessionRecord {
+    const b = this.overlay.get(this.meta, sessionKey(this.group, clientId));
+    if (b === null) throw new Error(`session cache names ${clientId}, which has no record`);
+    const record = decodeSessionRecord(b);
+    s.record = cacheable(record);
+    return record;
   }
 }

@@ -7,6 +7,11 @@
 // so once the one below is committed it is unlinked (its writes are in LMDB).
 
 import type { Database } from 'lmdb';
+import { STORAGE_MAX_KEY_BYTES } from './api.js';
+import { GROUP_PREFIX_BYTES } from './lmdb-layout.js';
+
+/** lmdb-js's key limit (at the default page size). */
+const LMDB_MAX_KEY_BYTES = STORAGE_MAX_KEY_BYTES + GROUP_PREFIX_BYTES;
 
 export type BinaryDb = Database<Buffer, Buffer>;
 
@@ -79,6 +84,14 @@ export class WriteOverlay {
     this.pending.set(this.id(db, key), { db, key, value });
   }
 
+  /** Puts, and tells whether the key had a value before (one lookup for both). */
+  replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
+    const id = this.id(db, key);
+    const w = this.findId(id);
+    this.pending.set(id, { db, key, value });
+    return w ? w.value !== null : db.doesExist(key);
+  }
+
   remove(db: BinaryDb, key: Buffer): void {
     this.pending.set(this.id(db, key), { db, key, value: null });
   }
@@ -102,6 +115,15 @@ export class WriteOverlay {
 
   /** Issues every write to LMDB; call inside one `batch` so they share a transaction. */
   flush(): void {
+    // lmdb-js refuses an oversized key by throwing after it has queued the
+    // writes before it, and the next batch would commit those: refuse first.
+    for (const w of this.pending.values()) {
+      if (w.key.length > LMDB_MAX_KEY_BYTES) {
+        throw new Error(
+          `a ${w.key.length}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
+        );
+      }
+    }
     for (const w of this.pending.values()) {
       if (w.value === null) void w.db.remove(w.key);
       else void w.db.put(w.key, w.value);
