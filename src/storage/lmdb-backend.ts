@@ -83,6 +83,12 @@ export class LmdbBackend implements StorageBackend {
   private staged: WriteOverlay | null = null;
   /** The commit under way, until it is durable. */
   private inFlight: WriteOverlay | null = null;
+  /**
+   * The commit that was in flight when staged writes were dropped: the
+   * in-memory state (cleared then) must not be reloaded from disk before it
+   * has landed, so nothing is staged until then.
+   */
+  private reloadAfter: WriteOverlay | null = null;
   readonly path: string;
 
   constructor(dataDir: string) {
@@ -115,6 +121,11 @@ export class LmdbBackend implements StorageBackend {
       (ops.length > 1 || this.staged !== null || this.inFlight !== null)
     ) {
       throw new Error('an image install must be committed alone');
+    }
+    if (this.reloadAfter !== null) {
+      throw new Error(
+        'staged writes were dropped after a failure; nothing is staged until the commit in flight is done',
+      );
     }
     const overlay = (this.staged ??= new WriteOverlay(this.dbs, this.inFlight));
     const touched = new Set<GroupId>();
@@ -162,6 +173,7 @@ export class LmdbBackend implements StorageBackend {
       throw err;
     }
     this.inFlight = null;
+    if (this.reloadAfter === overlay) this.reloadAfter = null; // the state reloads from disk now
     overlay.finished(null);
   }
 
@@ -182,6 +194,7 @@ export class LmdbBackend implements StorageBackend {
     this.staged?.finished(err);
     this.staged = null;
     this.groups.clear();
+    this.reloadAfter = this.inFlight;
   }
 
   get(group: GroupId, key: Bytes): Promise<Bytes | null> {

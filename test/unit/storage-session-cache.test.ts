@@ -129,3 +129,31 @@ test('sessions answer retries and refuse stale seqs the same before and after a 
     }
   });
 });
+
+test('staged writes dropped while a commit is in flight: nothing is staged until it lands, then the state includes it', async () => {
+  await withDir(async (dir) => {
+    const b = new LmdbBackend(dir);
+    try {
+      b.stage([apply([inSession('c1', 1, putCmd('a', '1'))], 1)]);
+      const landing = b.commitStaged(); // in flight: not on disk yet
+      assert.throws(
+        () => b.stage([apply([{ command: putCmd('c', '3') }], Number.MAX_SAFE_INTEGER + 2)]),
+        /safe integer/,
+      );
+      // The in-memory state cannot be rebuilt from disk yet: it would miss index 1 and c1's session.
+      assert.throws(
+        () => b.stage([apply([inSession('c1', 1, putCmd('a', 'twice'))], 1)]),
+        /commit in flight/,
+      );
+      await landing;
+      const [again] = await b.commit([apply([inSession('c1', 1, putCmd('a', 'twice'))], 1)]);
+      assert.match(String(again), /already applied through 1/);
+      const [retry] = await b.commit([apply([inSession('c1', 1, putCmd('a', 'twice'))], 2)]);
+      assert.deepEqual(retry, [{ op: 'put', written: true, old: null }]);
+      assert.equal((await b.get(0, B('a')))?.toString(), '1', 'the retry was not applied again');
+      assert.equal((await b.stats(0)).appliedIndex, 2);
+    } finally {
+      await b.close();
+    }
+  });
+});
