@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import { DEFAULT_REPLICATION, type ClusterOptions } from '../coordinator/index.js';
 import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
-import { ConfigError, parsePort, parsePositiveInt, setting } from './config.js';
+import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 
 type Flags = Record<string, string | undefined>;
 
@@ -35,6 +35,10 @@ export function addClusterOptions(cmd: Command): Command {
     .option(
       '--snapshot-every <n>',
       `applied entries between Raft snapshots (env RAFT_SNAPSHOT_EVERY; default ${DEFAULT_REPLICATION.snapshotEvery})`,
+    )
+    .option(
+      '--snapshot-bytes <size>',
+      `also take a snapshot once the entries applied since the last one total this size, e.g. 64mb (env RAFT_SNAPSHOT_BYTES; default ${DEFAULT_REPLICATION.snapshotBytes / 2 ** 20}mb)`,
     );
 }
 
@@ -117,6 +121,10 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   const settings = { ...DEFAULT_REPLICATION };
   if (everyText !== undefined) {
     settings.snapshotEvery = parsePositiveInt(everyText, '--snapshot-every (RAFT_SNAPSHOT_EVERY)');
+  }
+  const bytesText = setting(flags['snapshotBytes'], 'RAFT_SNAPSHOT_BYTES');
+  if (bytesText !== undefined) {
+    settings.snapshotBytes = parseByteSize(bytesText, '--snapshot-bytes (RAFT_SNAPSHOT_BYTES)');
   }
   return { id, clusterId, peerHost, peerPort, peers, join, settings };
 }

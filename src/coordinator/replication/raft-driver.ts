@@ -118,6 +118,8 @@ export class RaftDriver {
   private applied: number;
   private appliedTerm: number;
   private snapshotIndex: number;
+  /** Bytes of the entries handed to the state machine since the last snapshot started. */
+  private bytesSinceSnapshot = 0;
   /** Hard state whose only change is the commit index, written with the next append. */
   private deferredHardState: HardState | null = null;
   private readonly proposals = new Map<number, PendingProposal>();
@@ -144,6 +146,9 @@ export class RaftDriver {
     this.applied = loaded.applied;
     this.appliedTerm = loaded.appliedTerm;
     this.snapshotIndex = loaded.snapshotIndex;
+    for (const e of loaded.persisted.entries) {
+      if (e.index <= loaded.applied) this.bytesSinceSnapshot += e.data.length;
+    }
     const conf = this.raw.status().conf;
     // A group of one needs no election timeout to find its leader.
     if (conf.voters.length === 1 && conf.voters[0] === id) this.raw.campaign();
@@ -405,13 +410,21 @@ export class RaftDriver {
       const conf = this.raw.status().conf;
       for (const cc of confChanges) this.hooks.confApplied(cc, conf);
     }
-    if (
-      this.compacting === null &&
-      this.compacted === null &&
-      this.submitted - this.snapshotIndex >= this.settings.snapshotEvery
-    ) {
+    if (this.compacting === null && this.compacted === null && this.snapshotDue()) {
       await this.startCompaction();
     }
+  }
+
+  /**
+   * Every `snapshotEvery` entries, or sooner once the entries since the last
+   * snapshot total `snapshotBytes`: the Raft core keeps that log in memory,
+   * so a log of big values must not wait for the entry count.
+   */
+  private snapshotDue(): boolean {
+    return (
+      this.submitted - this.snapshotIndex >= this.settings.snapshotEvery ||
+      this.bytesSinceSnapshot >= this.settings.snapshotBytes
+    );
   }
 
   /** A snapshot from the leader replaces the state machine and the whole log. */
@@ -426,6 +439,7 @@ export class RaftDriver {
     await this.storage.installImage(this.group, [image], storedHead);
     const { index, term, conf } = snap.metadata;
     this.submitted = this.applied = this.snapshotIndex = index;
+    this.bytesSinceSnapshot = 0;
     this.appliedTerm = term;
     // Proposals inside the snapshot may or may not have been committed.
     for (const [i, p] of this.proposals) {
@@ -447,6 +461,7 @@ export class RaftDriver {
       if (e.index <= this.submitted) continue;
       if (first < 0) first = e.index;
       terms.push(e.term);
+      this.bytesSinceSnapshot += e.data.length;
       if (e.type === 'conf-change') {
         confChanges.push(decodeConfChange(e.data));
         proposals.push(NOOP);
@@ -506,6 +521,7 @@ export class RaftDriver {
     await this.applyChain;
     if (this.stopped) return;
     const index = this.applied;
+    this.bytesSinceSnapshot = 0;
     const started = performance.now();
     const conf = this.raw.status().conf;
     const head = encodeStoredSnapshot({

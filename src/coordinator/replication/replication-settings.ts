@@ -11,6 +11,8 @@ export interface ReplicationSettings {
   heartbeatTick: number;
   /** Applied entries between two snapshots (log compactions). */
   snapshotEvery: number;
+  /** Bytes of applied entries after which a snapshot is taken even before `snapshotEvery`. */
+  snapshotBytes: number;
   /** How long a write or linearizable read may wait for the cluster before it fails. */
   requestTimeoutMs: number;
 }
@@ -19,7 +21,8 @@ export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
   tickMs: 100,
   electionTick: 10,
   heartbeatTick: 1,
-  snapshotEvery: 10_000,
+  snapshotEvery: 100_000,
+  snapshotBytes: 64 * 1024 * 1024,
   requestTimeoutMs: 5000,
 };
 
