@@ -16,6 +16,7 @@ export class ReplicationMetrics {
   private leader: string | null = null;
   leaderChanges = 0;
   proposals = 0;
+  writesAnsweredAtCommit = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
   private readonly latency = new Map<StorageCall | 'snapshot', HistogramSeries>();
@@ -38,6 +39,11 @@ export class ReplicationMetrics {
       'distdb_raft_proposals_total',
       'Entries proposed on this node as leader (writes and membership changes)',
       () => this.proposals,
+    );
+    counter(
+      'distdb_writes_answered_at_commit_total',
+      'Writes answered once committed, before this node applied them: their result does not depend on the state (a plain SET, MSET)',
+      () => this.writesAnsweredAtCommit,
     );
     counter(
       'distdb_raft_snapshots_taken_total',

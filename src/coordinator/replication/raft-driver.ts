@@ -16,6 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeProposal, encodeProposal } from '../../kv/codec.js';
+import { resultWithoutState } from '../../kv/known-result.js';
+import { SessionForecast } from '../../kv/session-forecast.js';
 import type { KvResult, Proposal } from '../../kv/types.js';
 import { decodeConfChange, encodeEntry, encodeHardState } from '../../raft/codec.js';
 import { RawNode } from '../../raft/raw-node.js';
@@ -123,6 +125,8 @@ export class RaftDriver {
   /** Hard state whose only change is the commit index, written with the next append. */
   private deferredHardState: HardState | null = null;
   private readonly proposals = new Map<number, PendingProposal>();
+  /** Which committed entries the state machine will apply afresh (not a retry, not expired). */
+  private readonly forecast = new SessionForecast();
   private gathering: ReadBatch | null = null;
   private readonly asking = new Map<string, ReadBatch>();
   private waitingApply: ReadBatch[] = [];
@@ -192,7 +196,10 @@ export class RaftDriver {
     this.schedulePump();
   }
 
-  /** Proposes on this node (the leader); resolves with the result once applied here. */
+  /**
+   * Proposes on this node (the leader); resolves with the result once applied
+   * here, or once committed when that result is already decided (answerAtCommit).
+   */
   propose(p: Proposal, timeoutMs: number): Promise<KvResult> {
     if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
     const r = this.raw.propose(encodeProposal(p));
@@ -440,6 +447,7 @@ export class RaftDriver {
     const { index, term, conf } = snap.metadata;
     this.submitted = this.applied = this.snapshotIndex = index;
     this.bytesSinceSnapshot = 0;
+    this.forecast.clear();
     this.appliedTerm = term;
     // Proposals inside the snapshot may or may not have been committed.
     for (const [i, p] of this.proposals) {
@@ -468,7 +476,9 @@ export class RaftDriver {
       } else if (e.data.length === 0) {
         proposals.push(NOOP);
       } else {
-        proposals.push(decodeProposal(e.data));
+        const p = decodeProposal(e.data);
+        proposals.push(p);
+        if (this.forecast.committed(e.index, p)) this.answerAtCommit(e.index, e.term, p);
       }
     }
     if (proposals.length === 0) return confChanges;
@@ -493,6 +503,7 @@ export class RaftDriver {
       this.appliedTerm = terms[terms.length - 1] as number;
       for (let i = 0; i < results.length; i++) {
         const index = first + i;
+        this.forecast.applied(index, proposals[i] as Proposal, results[i] as KvResult);
         const p = this.proposals.get(index);
         if (p === undefined) continue;
         this.proposals.delete(index);
@@ -504,6 +515,31 @@ export class RaftDriver {
       this.serveReads();
     });
     return confChanges;
+  }
+
+  /**
+   * Answers the proposal at `index` now, before the state machine applies it,
+   * when its result cannot depend on the state: a command that does not read
+   * it (resultWithoutState) in a session the state machine will apply it in
+   * afresh (the forecast). The entry is committed (on a majority) and durable
+   * in this node's log: handle() awaits the append of every entry before it
+   * hands committed ones here. Linearizable all the same: every read that
+   * starts after this answer gets a read index at or past `index` (the commit
+   * index of this leader, or of any later one, which holds every committed
+   * entry) and is served only once this node's state machine has applied
+   * through it (serveReads); see docs/cluster.md. The proposal leaves the map,
+   * so the apply does not answer it again.
+   */
+  private answerAtCommit(index: number, term: number, proposal: Proposal): void {
+    const p = this.proposals.get(index);
+    // Another entry was committed at its index: the apply rejects it.
+    if (p === undefined || p.term !== term) return;
+    const result = resultWithoutState(proposal.command);
+    if (result === null) return;
+    this.proposals.delete(index);
+    clearTimeout(p.timer);
+    this.hooks.metrics.writesAnsweredAtCommit++;
+    p.resolve(result);
   }
 
   /**
