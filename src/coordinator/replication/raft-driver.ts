@@ -10,7 +10,8 @@
 //      not awaited, so the next Ready's persist overlaps this apply)
 //   5. note read states, advance(), take conf changes into effect, start a
 //      snapshot (it completes in the background, see startCompaction).
-// Proposals and reads wait on promises the applies resolve. A storage
+// Proposals and reads wait on promises the applies resolve (a write whose
+// result is decided once committed is answered then: answerAtCommit). A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
 
 import { randomBytes } from 'node:crypto';
