@@ -7,12 +7,9 @@
 import type { Bytes, KvResult, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
 
-/** One write request; a commit carries many of them. */
+/** One write request to the state store; a commit carries many of them (the Raft log has its own writes, below). */
 export type WriteOp =
   | { kind: 'apply'; group: GroupId; proposals: Proposal[]; appliedIndex: number }
-  | { kind: 'raft-append'; group: GroupId; entries: RaftLogEntry[]; hardState: Bytes | null }
-  | { kind: 'raft-truncate'; group: GroupId; fromIndex: number }
-  | { kind: 'raft-compact'; group: GroupId; throughIndex: number }
   | { kind: 'raft-snapshot'; group: GroupId; snapshot: Bytes }
   /** Image install, step 1: empty the group's staging area. */
   | { kind: 'image-stage-clear'; group: GroupId }
@@ -82,6 +79,19 @@ export interface StorageBackend {
     group: GroupId,
   ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds>;
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]>;
+  /**
+   * The Raft log's writes do not go through `stage`/`commitStaged`: each is
+   * checked at once (a WriteConflictError rejects it: a gap, an append
+   * before the first entry), takes effect for later reads and writes at
+   * once, and resolves once durable. Writes arriving together share one
+   * durable write. An apply staged after a log write is never committed
+   * before it; a compaction waits for what is staged to be committed.
+   */
+  raftAppend(group: GroupId, entries: RaftLogEntry[], hardState: Bytes | null): Promise<void>;
+  /** Deletes every entry with index >= fromIndex. */
+  raftTruncate(group: GroupId, fromIndex: number): Promise<void>;
+  /** Deletes every entry with index <= throughIndex; past the end, the log is empty and takes throughIndex + 1 next. */
+  raftCompact(group: GroupId, throughIndex: number): Promise<void>;
   /**
    * A reader of the group's state image (state-image.ts) as of the last
    * commit (not what is staged), in chunks; it holds a read snapshot until closed.

@@ -283,19 +283,19 @@ export class StorageConnection {
         const hardState = r.nullableBytes();
         r.end();
         if (n > 0 && first < 1) throw new PayloadError('raft log indexes start at 1');
-        await committer.submit({ kind: 'raft-append', group: g, entries, hardState });
+        await backend.raftAppend(g, entries, hardState);
         return w(0).finish();
       }
       case Op.raftTruncate: {
         const fromIndex = r.u64();
         r.end();
-        await committer.submit({ kind: 'raft-truncate', group: g, fromIndex });
+        await backend.raftTruncate(g, fromIndex);
         return w(0).finish();
       }
       case Op.raftCompact: {
         const throughIndex = r.u64();
         r.end();
-        await committer.submit({ kind: 'raft-compact', group: g, throughIndex });
+        await backend.raftCompact(g, throughIndex);
         return w(0).finish();
       }
       case Op.raftSaveSnapshot: {

@@ -13,13 +13,22 @@
 // run inside the LMDB transaction instead, but they never run on this
 // platform (lmdb 3.5.6: the promise never settles), hence the overlay.
 //
-// Per-group counters (applied index, key count, session order, log bounds)
-// are cached in memory and written into the same batch; if a commit fails,
-// everything staged is dropped and the cache reloaded from the committed state.
+// Per-group counters (applied index, key count, session order) are cached in
+// memory and written into the same batch; if a commit fails, everything
+// staged is dropped and the cache reloaded from the committed state.
+//
+// The Raft log and hard state are not in LMDB: they live in the write-ahead
+// log (raft-wal.ts), which this backend owns. Two rules tie the two stores
+// together so that after any crash the state machine is at an applied index
+// the log still covers: an LMDB commit starts only once every log write
+// queued before it is durable (an apply never lands before the entries it
+// applies), and the log is compacted or reset only after the LMDB commit
+// holding the snapshot that covers it is durable.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
+import type { Logger } from 'pino';
 import { applyProposal } from '../kv/apply.js';
 import type { Bytes, KvResult, KvStore, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
@@ -47,7 +56,6 @@ import {
   dataEnd,
   dataKey,
   entryIndex,
-  entryKey,
   pieceKey,
   readU64,
   sessionClientId,
@@ -59,6 +67,7 @@ import { LmdbSessionTable, sessionLastIndex, type SessionCache } from './lmdb-se
 import { LmdbImageReader } from './lmdb-image.js';
 import { IMAGE_HEADER_BYTES, ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
+import { RaftWal, type RaftWalOptions } from './raft-wal.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -68,8 +77,6 @@ interface GroupState {
   keyCount: number;
   /** Every session, least recently used first, with the records it may hold. */
   sessions: SessionCache;
-  /** lastIndex < firstIndex when the log is empty. */
-  log: RaftLogBounds;
 }
 
 export class LmdbBackend implements StorageBackend {
@@ -89,9 +96,12 @@ export class LmdbBackend implements StorageBackend {
    * has landed, so nothing is staged until then.
    */
   private reloadAfter: WriteOverlay | null = null;
+  /** A staged snapshot install empties the group's log once it is committed. */
+  private logReset: { group: GroupId; nextIndex: number } | null = null;
+  private readonly wal: RaftWal;
   readonly path: string;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: { log?: Logger; wal?: RaftWalOptions } = {}) {
     this.path = join(dataDir, 'lmdb');
     this.root = open<Buffer, Buffer>({
       path: this.path,
@@ -107,6 +117,8 @@ export class LmdbBackend implements StorageBackend {
     this.meta = this.root.openDB<Buffer, Buffer>(DB_META, opts);
     this.raft = this.root.openDB<Buffer, Buffer>(DB_RAFT, opts);
     this.dbs = [this.data, this.meta, this.raft];
+    this.wal = new RaftWal(dataDir, { log: options.log, ...options.wal });
+    this.moveLogsToWal();
   }
 
   /**
@@ -161,11 +173,18 @@ export class LmdbBackend implements StorageBackend {
   async commitStaged(): Promise<void> {
     const overlay = this.staged;
     if (overlay === null) return;
+    const reset = this.logReset;
     this.staged = null;
+    this.logReset = null;
     this.inFlight = overlay;
     overlay.below = null; // the commit before it is done
     try {
-      if (overlay.size > 0) await this.root.batch(() => overlay.flush());
+      if (overlay.size > 0) {
+        // Applies never land before the log entries they apply.
+        await this.wal.synced();
+        await this.root.batch(() => overlay.flush());
+      }
+      if (reset) await this.wal.reset(reset.group, reset.nextIndex);
     } catch (err) {
       this.inFlight = null;
       overlay.finished(err as Error);
@@ -193,6 +212,7 @@ export class LmdbBackend implements StorageBackend {
   private dropStaged(err: Error): void {
     this.staged?.finished(err);
     this.staged = null;
+    this.logReset = null;
     this.groups.clear();
     this.reloadAfter = this.inFlight;
   }
@@ -246,10 +266,11 @@ export class LmdbBackend implements StorageBackend {
     group: GroupId,
   ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds> {
     await this.committed();
+    await this.wal.synced();
     return {
-      hardState: this.raft.getBinary(taggedKey(group, RAFT_HARD_STATE)) ?? null,
+      hardState: this.wal.hardState(group),
       snapshot: this.raft.getBinary(taggedKey(group, RAFT_SNAPSHOT)) ?? null,
-      ...this.logBoundsOnDisk(group),
+      ...this.wal.bounds(group),
     };
   }
 
@@ -259,22 +280,28 @@ export class LmdbBackend implements StorageBackend {
     hi: number,
     maxBytes: number,
   ): Promise<RaftLogEntry[]> {
+    await this.wal.synced();
+    return this.wal.entries(group, lo, hi, maxBytes);
+  }
+
+  raftAppend(group: GroupId, entries: RaftLogEntry[], hardState: Bytes | null): Promise<void> {
+    return this.wal.append(group, entries, hardState);
+  }
+
+  raftTruncate(group: GroupId, fromIndex: number): Promise<void> {
+    return this.wal.truncate(group, fromIndex);
+  }
+
+  async raftCompact(group: GroupId, throughIndex: number): Promise<void> {
+    // The snapshot covering what is dropped must be durable first (it is:
+    // the coordinator compacts after its snapshot is answered); this only
+    // makes sure of it.
     await this.committed();
-    const out: RaftLogEntry[] = [];
-    if (hi <= lo) return out;
-    let bytes = 0;
-    for (const { key, value } of this.raft.getRange({
-      start: entryKey(group, lo),
-      end: entryKey(group, hi),
-    })) {
-      if (out.length > 0 && bytes + value.length > maxBytes) break;
-      out.push({ index: entryIndex(key), data: value });
-      bytes += value.length;
-    }
-    return out;
+    await this.wal.compact(group, throughIndex);
   }
 
   async close(): Promise<void> {
+    await this.wal.close();
     await this.root.close();
   }
 
@@ -283,29 +310,6 @@ export class LmdbBackend implements StorageBackend {
     switch (op.kind) {
       case 'apply':
         return this.apply(op.group, g, op.proposals, op.appliedIndex, overlay);
-      case 'raft-append':
-        this.append(op.group, g, op.entries, op.hardState, overlay);
-        return null;
-      case 'raft-truncate': {
-        const { firstIndex, lastIndex } = g.log;
-        const from = Math.max(op.fromIndex, firstIndex);
-        for (let i = from; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(op.group, i));
-        if (from <= lastIndex) g.log = { firstIndex, lastIndex: from - 1 };
-        return null;
-      }
-      case 'raft-compact': {
-        const { firstIndex, lastIndex } = g.log;
-        const through = Math.min(op.throughIndex, lastIndex);
-        for (let i = firstIndex; i <= through; i++)
-          overlay.remove(this.raft, entryKey(op.group, i));
-        if (op.throughIndex >= firstIndex) {
-          g.log = {
-            firstIndex: op.throughIndex + 1,
-            lastIndex: Math.max(lastIndex, op.throughIndex),
-          };
-        }
-        return null;
-      }
       case 'raft-snapshot':
         this.replaceSnapshot(op.group, op.snapshot, overlay);
         return null;
@@ -368,42 +372,6 @@ export class LmdbBackend implements StorageBackend {
     }
     if (appliedIndex !== 0) g.appliedIndex = appliedIndex;
     return results;
-  }
-
-  private append(
-    group: GroupId,
-    g: GroupState,
-    entries: RaftLogEntry[],
-    hardState: Bytes | null,
-    overlay: WriteOverlay,
-  ): void {
-    const { firstIndex, lastIndex } = g.log;
-    const empty = lastIndex < firstIndex;
-    const head = entries[0];
-    if (head) {
-      for (let i = 1; i < entries.length; i++) {
-        if ((entries[i] as RaftLogEntry).index !== head.index + i) {
-          throw new WriteConflictError('raft append: entries must have consecutive indexes');
-        }
-      }
-      if (!empty && head.index > lastIndex + 1) {
-        throw new WriteConflictError(
-          `raft append at index ${head.index} would leave a gap: the log ends at ${lastIndex}`,
-        );
-      }
-      if (!empty && head.index < firstIndex) {
-        throw new WriteConflictError(
-          `raft append at index ${head.index} is before the log's first index ${firstIndex} (compacted)`,
-        );
-      }
-    }
-    if (head) {
-      const tail = (entries[entries.length - 1] as RaftLogEntry).index;
-      for (let i = tail + 1; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(group, i));
-      for (const e of entries) overlay.put(this.raft, entryKey(group, e.index), asBuffer(e.data));
-      g.log = { firstIndex: empty ? head.index : firstIndex, lastIndex: tail };
-    }
-    if (hardState) overlay.put(this.raft, taggedKey(group, RAFT_HARD_STATE), asBuffer(hardState));
   }
 
   /**
@@ -490,9 +458,8 @@ export class LmdbBackend implements StorageBackend {
       pieces.forEach(({ value }, seq) =>
         overlay.put(this.raft, pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq), value),
       );
-      const { firstIndex, lastIndex } = g.log;
-      for (let i = firstIndex; i <= lastIndex; i++) overlay.remove(this.raft, entryKey(group, i));
-      g.log = { firstIndex: appliedIndex + 1, lastIndex: appliedIndex };
+      // The write-ahead log is emptied once this commit is durable (commitStaged).
+      this.logReset = { group, nextIndex: appliedIndex + 1 };
     }
   }
 
@@ -531,24 +498,42 @@ export class LmdbBackend implements StorageBackend {
       appliedIndex: applied ? readU64(applied, 0) : 0,
       keyCount: count ? readU64(count, 0) : 0,
       sessions: new Map(sessions),
-      log: this.logBoundsOnDisk(group),
     };
     this.groups.set(group, g);
     return g;
   }
 
-  private logBoundsOnDisk(group: GroupId): RaftLogBounds {
-    const lo = taggedKey(group, RAFT_ENTRY);
-    const hi = taggedKey(group, RAFT_ENTRY + 1);
-    let firstIndex = 1;
-    let lastIndex = 0;
-    for (const key of this.raft.getKeys({ start: lo, end: hi, limit: 1 })) {
-      firstIndex = entryIndex(key);
+  /**
+   * A data dir from before the write-ahead log keeps each group's Raft log
+   * and hard state in LMDB: move them into the log (durably), then delete
+   * them from LMDB. If the log already has the group (a crash between the
+   * two steps), the LMDB copy is only deleted.
+   */
+  private moveLogsToWal(): void {
+    const groups = new Set<GroupId>();
+    for (const key of this.raft.getKeys()) {
+      const tag = key[GROUP_PREFIX_BYTES];
+      if (tag === RAFT_HARD_STATE || tag === RAFT_ENTRY) groups.add(key.readUInt32BE(0));
     }
-    for (const key of this.raft.getKeys({ start: hi, end: lo, reverse: true, limit: 1 })) {
-      lastIndex = entryIndex(key);
+    for (const group of groups) {
+      const lo = taggedKey(group, RAFT_ENTRY);
+      const hi = taggedKey(group, RAFT_ENTRY + 1);
+      const stale = [
+        taggedKey(group, RAFT_HARD_STATE),
+        ...this.raft.getKeys({ start: lo, end: hi }),
+      ];
+      if (!this.wal.has(group)) {
+        const entries: RaftLogEntry[] = [];
+        for (const { key, value } of this.raft.getRange({ start: lo, end: hi })) {
+          entries.push({ index: entryIndex(key), data: value });
+        }
+        const hardState = this.raft.getBinary(taggedKey(group, RAFT_HARD_STATE)) ?? null;
+        this.wal.importSync(group, entries, hardState);
+      }
+      this.root.transactionSync(() => {
+        for (const key of stale) this.raft.removeSync(key);
+      });
     }
-    return { firstIndex, lastIndex };
   }
 }
 

@@ -63,7 +63,7 @@ export class StorageServer {
     const unlock = lockDataDir(opts.dataDir);
     let backend: LmdbBackend;
     try {
-      backend = new LmdbBackend(opts.dataDir);
+      backend = new LmdbBackend(opts.dataDir, { log });
     } catch (err) {
       unlock();
       throw err;

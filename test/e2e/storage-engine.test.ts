@@ -586,3 +586,64 @@ test('a client that never reads its replies is throttled; others are unaffected'
     }
   });
 });
+
+test('kill -9 while Raft appends and applies stream: every acknowledged append survives, and the state machine stays within the log', async () => {
+  const dir = tempDir('distdb-storage-');
+  let engine: Engine | undefined;
+  try {
+    engine = await startEngine(dir.path);
+    const c = await connectStorage(engine.socket);
+    let next = 1;
+    let ackedThrough = 0;
+    let killed = false;
+    // Appends are pipelined (16 in flight, contiguous); each acknowledged one is applied.
+    const killAt = 400;
+    await new Promise<void>((resolve) => {
+      const writer = async (): Promise<void> => {
+        for (;;) {
+          const index = next++;
+          try {
+            await c.raftAppend(0, [{ index, data: B(`entry-${index}`) }], B(`hs-${index}`));
+            ackedThrough = Math.max(ackedThrough, index);
+            void c.apply(0, [put(`k${index}`, 'v')], index).catch(() => undefined);
+          } catch (e) {
+            assert.ok(e instanceof StorageUnavailableError, String(e));
+            return;
+          }
+          if (ackedThrough >= killAt && !killed) {
+            killed = true;
+            engine?.proc.kill('SIGKILL');
+            resolve();
+          }
+        }
+      };
+      for (let w = 0; w < 16; w++) void writer();
+    });
+    await engine.proc.exited;
+    await c.closed;
+    engine = await startEngine(dir.path);
+    const c2 = await connectStorage(engine.socket);
+    try {
+      const disk = await c2.raftLoad(0);
+      const last = disk.entries[disk.entries.length - 1]?.index ?? 0;
+      assert.ok(last >= ackedThrough, `log ends at ${last}, ${ackedThrough} were acknowledged`);
+      disk.entries.forEach((e, i) => {
+        assert.equal(e.index, i + 1);
+        assert.equal(Buffer.from(e.data).toString(), `entry-${e.index}`);
+      });
+      const hs = Number(
+        Buffer.from(disk.hardState as Uint8Array)
+          .toString()
+          .slice(3),
+      );
+      assert.ok(hs >= ackedThrough, `hard state ${hs} is older than what was acknowledged`);
+      const applied = (await c2.stats(0)).appliedIndex;
+      assert.ok(applied <= last, `applied index ${applied} is past the log's end ${last}`);
+    } finally {
+      await c2.close();
+    }
+  } finally {
+    await engine?.proc.stop();
+    dir.remove();
+  }
+});

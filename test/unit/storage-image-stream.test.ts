@@ -133,14 +133,13 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
     const pieces: Buffer[] = [];
     for (let i = 0; i < whole.length; i += 7) pieces.push(whole.subarray(i, i + 7));
 
+    await b.raftAppend(
+      4,
+      [1, 2].map((i) => ({ index: i, data: B(`e${i}`) })),
+      null,
+    );
     await b.commit([
       apply(4, [put('old', 'x'), put('k3', 'stale')], 1),
-      {
-        kind: 'raft-append',
-        group: 4,
-        entries: [1, 2].map((i) => ({ index: i, data: B(`e${i}`) })),
-        hardState: null,
-      },
       {
         kind: 'raft-snapshot-pieces',
         group: 4,

@@ -102,16 +102,12 @@ test('sessions, counts, applied index and the raft log survive a reopen', async 
       session: { clientId: 'c1', seq: 1 },
       command: { op: 'cas', key: B('k'), expected: null, value: B('v1') },
     };
-    await b1.commit([
-      apply(0, [cas], 5),
-      {
-        kind: 'raft-append',
-        group: 0,
-        entries: [1, 2, 3].map((i) => ({ index: i, data: B(`e${i}`) })),
-        hardState: B('hs'),
-      },
-      { kind: 'raft-snapshot', group: 0, snapshot: B('snap') },
-    ]);
+    await b1.raftAppend(
+      0,
+      [1, 2, 3, 4, 5].map((i) => ({ index: i, data: B(`e${i}`) })),
+      B('hs'),
+    );
+    await b1.commit([apply(0, [cas], 5), { kind: 'raft-snapshot', group: 0, snapshot: B('snap') }]);
     await b1.close();
     const b2 = new LmdbBackend(dir.path);
     // A retry of the same session seq is answered from the session table, not re-applied.
@@ -123,7 +119,7 @@ test('sessions, counts, applied index and the raft log survive a reopen', async 
     const raft = await b2.raftState(0);
     assert.equal(raft.hardState?.toString(), 'hs');
     assert.equal(raft.snapshot?.toString(), 'snap');
-    assert.deepEqual([raft.firstIndex, raft.lastIndex], [1, 3]);
+    assert.deepEqual([raft.firstIndex, raft.lastIndex], [1, 5]);
     await b2.close();
   } finally {
     dir.remove();
@@ -145,30 +141,29 @@ test('raft log: conflicting suffix replaced, gaps refused, truncate and compact'
       (await b.raftEntries(3, 0, 100, 1 << 20)).map(
         (e) => `${e.index}:${Buffer.from(e.data).toString()}`,
       );
-    await b.commit([
-      { kind: 'raft-append', group: 3, entries: entries(1, 5, 'a'), hardState: null },
+    await b.raftAppend(3, entries(1, 5, 'a'), null);
+    const both = await Promise.allSettled([
+      b.raftAppend(3, entries(4, 4, 'b'), B('h2')),
+      b.raftAppend(3, entries(7, 7, 'c'), null),
     ]);
-    const out = await b.commit([
-      { kind: 'raft-append', group: 3, entries: entries(4, 4, 'b'), hardState: B('h2') },
-      { kind: 'raft-append', group: 3, entries: entries(7, 7, 'c'), hardState: null },
-    ]);
-    assert.equal(out[0], null);
-    assert.ok(out[1] instanceof WriteConflictError && /gap/.test(out[1].message));
+    assert.equal(both[0].status, 'fulfilled');
+    assert.ok(
+      both[1].status === 'rejected' &&
+        both[1].reason instanceof WriteConflictError &&
+        /gap/.test(both[1].reason.message),
+    );
     assert.deepEqual(await read(), ['1:a1', '2:a2', '3:a3', '4:b4']);
-    await b.commit([{ kind: 'raft-compact', group: 3, throughIndex: 2 }]);
+    await b.raftCompact(3, 2);
     assert.deepEqual(await read(), ['3:a3', '4:b4']);
-    await b.commit([{ kind: 'raft-truncate', group: 3, fromIndex: 4 }]);
+    await b.raftTruncate(3, 4);
     assert.deepEqual(await read(), ['3:a3']);
-    const before = await b.commit([
-      { kind: 'raft-append', group: 3, entries: entries(1, 1, 'x'), hardState: null },
-    ]);
-    assert.ok(before[0] instanceof WriteConflictError && /compacted/.test(before[0].message));
+    await assert.rejects(b.raftAppend(3, entries(1, 1, 'x'), null), (err: Error) => {
+      return err instanceof WriteConflictError && /compacted/.test(err.message);
+    });
     // Compacting past the end leaves an empty log that accepts the next index.
-    await b.commit([{ kind: 'raft-compact', group: 3, throughIndex: 10 }]);
+    await b.raftCompact(3, 10);
     assert.deepEqual(await read(), []);
-    await b.commit([
-      { kind: 'raft-append', group: 3, entries: entries(11, 12, 'y'), hardState: null },
-    ]);
+    await b.raftAppend(3, entries(11, 12, 'y'), null);
     assert.deepEqual(await read(), ['11:y11', '12:y12']);
     assert.equal((await b.raftEntries(3, 11, 13, 1)).length, 1, 'maxBytes still returns one entry');
   });
@@ -196,14 +191,9 @@ test('group commit: a burst of concurrent writes takes far fewer commits than wr
 test('group commit: a replica apply is answered once staged, seen at once, and durable after the commit', async () => {
   await withBackend(async (b, dir) => {
     const gc = new GroupCommitter(b);
-    const entry = { index: 1, data: B('e1') };
+    await b.raftAppend(0, [{ index: 1, data: B('e1') }], null);
     // A durable write starts a commit; what comes next is staged on top of it.
-    const appended = gc.submit({
-      kind: 'raft-append',
-      group: 0,
-      entries: [entry],
-      hardState: null,
-    });
+    const appended = gc.submit({ kind: 'raft-snapshot', group: 0, snapshot: B('s0') });
     await new Promise((resolve) => setImmediate(resolve));
     await gc.submit(apply(0, [put('a', '1')], 1));
     assert.equal((await b.get(0, B('a')))?.toString(), '1', 'an answered apply is visible');
@@ -231,8 +221,7 @@ test('group commit: answered applies wait for the next durable write and share i
     await gc.submit(apply(0, [put('a', '1')], 1));
     await gc.submit(apply(0, [put('b', '1')], 2));
     assert.equal(gc.counters.commits, 0, 'applies alone start no commit');
-    const entry = { index: 3, data: B('e3') };
-    await gc.submit({ kind: 'raft-append', group: 0, entries: [entry], hardState: null });
+    await gc.submit({ kind: 'raft-snapshot', group: 0, snapshot: B('s0') });
     assert.deepEqual(gc.counters, { commits: 1, committedWrites: 3, largestCommit: 3 });
     await gc.submit(apply(0, [put('c', '1')], 3));
     // A reader of the committed state waits for the staged apply to commit,
@@ -259,9 +248,8 @@ test('group commit: a commit that fails after applies were answered reports them
     });
     await gc.submit(apply(0, [put('a', '1')], 1)); // answered, staged, not committed
     await b.close(); // the next commit cannot be written
-    const entry = { index: 2, data: B('e2') };
     await assert.rejects(
-      gc.submit({ kind: 'raft-append', group: 0, entries: [entry], hardState: null }),
+      gc.submit({ kind: 'raft-snapshot', group: 0, snapshot: B('s0') }),
       /closed/,
     );
     assert.match(String(lost), /closed/, 'the answered apply is reported lost');

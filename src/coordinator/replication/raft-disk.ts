@@ -59,12 +59,19 @@ export async function loadRaftState(
   }
   const snapIndex = snapshot?.metadata.index ?? 0;
   const snapTerm = snapshot?.metadata.term ?? 0;
-  // A compaction stores the snapshot before it deletes the log it covers.
-  const entries: Entry[] = [];
-  for (const e of disk.entries) {
-    if (e.index <= snapIndex) continue;
-    const entry = decodeEntry(e.data);
-    entries.push(entry);
+  const kept = logAfterSnapshot(
+    disk.entries.map((e) => decodeEntry(e.data)),
+    snapIndex,
+    snapTerm,
+  );
+  if (kept.dropped) {
+    // The log does not continue the snapshot: empty it on disk too, so the
+    // next append (at snapIndex + 1) is neither a gap nor before its start.
+    await storage.raftTruncate(group, snapIndex + 1);
+    await storage.raftCompact(group, snapIndex);
+  }
+  const entries = kept.entries;
+  for (const entry of entries) {
     if (entry.type === 'conf-change') {
       const cc = decodeConfChange(entry.data);
       const addr = decodeMemberContext(cc.context);
@@ -81,6 +88,9 @@ export async function loadRaftState(
   if (hardState.commit < snapIndex) hardState = { ...hardState, commit: snapIndex };
   if (hardState.term < snapTerm)
     hardState = { term: snapTerm, vote: null, commit: hardState.commit };
+  // Entries dropped above may have been committed, but only through what we hold.
+  const lastIndex = snapIndex + entries.length;
+  if (hardState.commit > lastIndex) hardState = { ...hardState, commit: lastIndex };
   if (applied < snapIndex) {
     throw new Error(
       `the state machine (index ${applied}) is older than the Raft snapshot (${snapIndex}); the data dir is inconsistent`,
@@ -105,6 +115,37 @@ export async function loadRaftState(
     snapshotIndex: snapIndex,
     book,
   };
+}
+
+/**
+ * The log entries that continue a snapshot at snapIndex (term snapTerm),
+ * given the log as stored (contiguous, ascending). The storage engine
+ * writes an installed snapshot (to its state store) and then empties the
+ * log (in its write-ahead log): a crash between the two leaves the old log
+ * after a newer snapshot. Raft's log matching rule decides what of it
+ * still holds: entries after the snapshot are kept only if the log holds
+ * the snapshot's own index with the snapshot's term (same index and term:
+ * same prefix), or starts right after it (compacted or emptied at the
+ * snapshot). Otherwise every entry after the snapshot is dropped, as the
+ * install did in memory (`dropped`: the stored log must be emptied too).
+ */
+export function logAfterSnapshot(
+  stored: readonly Entry[],
+  snapIndex: number,
+  snapTerm: number,
+): { entries: Entry[]; dropped: boolean } {
+  const first = stored[0];
+  if (first === undefined) return { entries: [], dropped: false };
+  const last = stored[stored.length - 1] as Entry;
+  if (snapIndex === 0) return { entries: [...stored], dropped: false };
+  if (last.index <= snapIndex) {
+    // Nothing after the snapshot; a log ending before it would leave a gap.
+    return { entries: [], dropped: last.index < snapIndex };
+  }
+  const at = snapIndex - first.index;
+  const continues = at < 0 ? first.index === snapIndex + 1 : stored[at]?.term === snapTerm;
+  if (!continues) return { entries: [], dropped: true };
+  return { entries: stored.slice(Math.max(0, at + 1)), dropped: false };
 }
 
 /** Stores the first membership of an empty data dir (see snapshot-format.ts). */

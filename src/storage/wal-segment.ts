@@ -1,0 +1,88 @@
+// The segment files of one group's write-ahead log (raft-wal.ts):
+// <data-dir>/wal/<group>/<seq:16 hex digits>.wal, written in order. A new
+// segment is preallocated as zeros (next.tmp) in the background, then
+// renamed into place and its directory fsynced when the log rolls over to
+// it: overwriting allocated blocks makes each append's O_DSYNC write cheaper
+// than growing the file (measured: docs/storage.md), and the zeros mark
+// where the written part ends.
+
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+} from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** A segment is rolled once the next write would take it past this size. */
+export const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+
+const SEGMENT_NAME = /^([0-9a-f]{16})\.wal$/;
+const NEXT_NAME = 'next.tmp';
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+export function segmentPath(dir: string, seq: number): string {
+  return join(dir, `${seq.toString(16).padStart(16, '0')}.wal`);
+}
+
+/** The group's segment sequence numbers in order; removes a half-prepared next segment. */
+export function listSegments(dir: string): number[] {
+  const seqs: number[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = SEGMENT_NAME.exec(name);
+    if (m) seqs.push(parseInt(m[1] as string, 16));
+    else if (name === NEXT_NAME) unlinkSync(join(dir, name));
+  }
+  return seqs.sort((a, b) => a - b);
+}
+
+/** fsyncs a directory, so a file created, renamed or removed in it stays so after a crash. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Creates `dir` (and its parents) durably. */
+export function makeDirDurable(dir: string): void {
+  const made = mkdirSync(dir, { recursive: true });
+  if (made === undefined) return;
+  for (let d = dir; d.length >= made.length; d = dirname(d)) syncDir(dirname(d));
+}
+
+/** Opens a segment for appending: every write is durable when it returns (O_DSYNC). */
+export function openForAppend(path: string): number {
+  return openSync(path, constants.O_WRONLY | constants.O_DSYNC);
+}
+
+/** Writes `bytes` of zeros to the group's next.tmp and syncs it (in the background). */
+export async function prepareSegment(dir: string, bytes: number): Promise<string> {
+  const path = join(dir, NEXT_NAME);
+  const fh = await open(path, 'w');
+  try {
+    for (let off = 0; off < bytes; off += ZEROS.length) {
+      await fh.write(ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+    }
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  return path;
+}
+
+/** Makes a prepared file (or, without one, a new empty file) segment `seq`, durably. */
+export function installSegment(dir: string, seq: number, prepared: string | null): string {
+  const path = segmentPath(dir, seq);
+  if (prepared) renameSync(prepared, path);
+  else closeSync(openSync(path, 'wx'));
+  syncDir(dir);
+  return path;
+}
