@@ -7,18 +7,20 @@
 //
 // Most writes are answered once durable. A Raft replica's apply (an apply
 // with an applied index) is answered as soon as it is staged: its outcome is
-// already decided, the entries it applies are durable in the Raft log, and
-// commits are durable in order, so after a crash the state machine is at an
-// applied index the log still covers and the coordinator re-applies the rest.
-// What the coordinator was told then runs ahead of the disk until the commit
-// lands; if a commit fails, `onLost` is told so the coordinator can reload.
+// already decided, the entries it applies are durable in the Raft log (the
+// write-ahead log, raft-wal.ts: the backend starts no commit before the log
+// writes queued ahead of it are durable), and commits are durable in order,
+// so after a crash the state machine is at an applied index the log still
+// covers and the coordinator re-applies the rest. What the coordinator was
+// told then runs ahead of the disk until the commit lands; if a commit
+// fails, `onLost` is told so the coordinator can reload.
 //
 // Such writes alone do not start a commit at once: they wait for the next
-// durable write to share its commit (on a busy replica every log append
-// carries the applies before it), or for APPLY_COMMIT_DELAY_MS of quiet, or
-// for a reader that needs them committed (`commitNow`). A commit of applies
-// alone would otherwise be in flight when the next log append arrives and
-// make it wait a whole extra commit.
+// durable write to share its commit, for APPLY_COMMIT_DELAY_MS, or for a
+// reader that needs them committed (`commitNow`). Log appends do not pass
+// through here, so on a busy replica the applies commit behind the log,
+// about once per APPLY_COMMIT_DELAY_MS, instead of one LMDB commit per
+// append competing with the log's writes for the disk.
 
 import type { StorageBackend, WriteOp, WriteResult } from './backend.js';
 
