@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RaftLogEntry } from './api.js';
 import type { RaftLogBounds } from './backend.js';
+import { ShuttingDownError } from './group-commit.js';
 import { WalLog } from './wal-log.js';
 import {
   BadRecordError,
@@ -117,6 +118,7 @@ export class RaftWal {
   /** The write under way. */
   private writing: Batch | null = null;
   private failed: Error | null = null;
+  private closed = false;
   private readonly segmentBytes: number;
   private readonly preallocate: boolean;
   private readonly root: string;
@@ -248,6 +250,7 @@ export class RaftWal {
 
   /** Waits for queued writes, then closes the files. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.synced().catch(() => undefined);
     for (const g of this.groups.values()) {
       if (g.fd !== null) closeSync(g.fd);
@@ -271,6 +274,7 @@ export class RaftWal {
 
   private group(group: number): GroupWal {
     if (this.failed) throw this.failedError();
+    if (this.closed) throw new ShuttingDownError('the storage engine is shutting down');
     let g = this.groups.get(group);
     if (g === undefined) {
       g = emptyGroup(join(this.root, String(group)));
