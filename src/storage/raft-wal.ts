@@ -336,6 +336,7 @@ export class RaftWal {
     g.size += total;
     const seg = g.segments[g.segments.length - 1] as Segment;
     seg.maxIndex = Math.max(seg.maxIndex, maxIndex);
+    this.prepareNext(group, g);
   }
 
   /** What a segment starts with: a header, the hard state and where the log begins. */
@@ -357,12 +358,15 @@ export class RaftWal {
     g.fd = openForAppend(path);
     g.size = 0;
     g.segments.push({ seq, path, maxIndex: 0 });
-    if (this.preallocate) {
-      g.next = prepareSegment(g.dir, this.segmentBytes);
-      g.next.catch((err: unknown) =>
-        this.opts.log?.warn({ err, group }, 'preallocating the next WAL segment failed'),
-      );
-    }
+  }
+
+  /** Starts preallocating the next segment once the last one is half full (not at start, beside the first's own). */
+  private prepareNext(group: number, g: GroupWal): void {
+    if (!this.preallocate || g.next !== null || g.size < this.segmentBytes / 2) return;
+    g.next = prepareSegment(g.dir, this.segmentBytes);
+    g.next.catch((err: unknown) =>
+      this.opts.log?.warn({ err, group }, 'preallocating the next WAL segment failed'),
+    );
   }
 
   /** Reads a group's segments back; null if it has none. */
