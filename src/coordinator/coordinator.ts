@@ -5,7 +5,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { encodeError } from '../resp/reply-encoder.js';
+import { refuseConnection } from '../resp/refuse-connection.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { FailedAuthLog } from './auth/failed-auth-log.js';
 import {
@@ -157,11 +157,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   /** Answers a client it will not serve with an error, then closes. */
   const refuse = (socket: Socket, message: string): void => {
     stats.connectionsRejected++;
-    socket.on('error', () => undefined);
-    // Drop what it sends so its FIN is seen; cut it off if it never closes.
-    socket.resume();
-    setTimeout(() => socket.destroy(), 5000).unref();
-    socket.end(encodeError(message));
+    refuseConnection(socket, message);
   };
   let nextClientId = 1;
   const serve = (socket: Socket): void => {

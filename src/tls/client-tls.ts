@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { refuseConnection } from '../resp/refuse-connection.js';
 import { FirstByteSniffer } from './first-byte.js';
 import { remoteOf, TlsHandshaker } from './handshaker.js';
 import { verifyCodeReason } from './tls-errors.js';
@@ -26,9 +27,9 @@ export interface ClientTlsOptions {
 /** A TLS handshake (after its first byte) must finish within this, or the connection is closed. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export const TLS_REQUIRED_REPLY =
-  '-ERR this node requires TLS; connect with TLS (distdb client --tls --tls-ca <ca.pem>, ' +
-  'redis-cli --tls --cacert <ca.pem>)\r\n';
+export const TLS_REQUIRED_MESSAGE =
+  'ERR this node requires TLS; connect with TLS (distdb client --tls --tls-ca <ca.pem>, ' +
+  'redis-cli --tls --cacert <ca.pem>)';
 
 export class ClientTlsAcceptor {
   private readonly sniffer = new FirstByteSniffer(null);
@@ -72,7 +73,7 @@ export class ClientTlsAcceptor {
         this.log.info(
           `refused a plain-TCP client from ${remote}: TLS is required (--tls-required)`,
         );
-        refuse(socket, TLS_REQUIRED_REPLY);
+        refuseConnection(socket, TLS_REQUIRED_MESSAGE);
         return;
       }
       this.serve(socket);
@@ -89,8 +90,7 @@ export class ClientTlsAcceptor {
     const problem = this.options.clientAuth ? clientCertProblem(socket) : null;
     if (problem === null) return this.serve(socket);
     this.log.info(`refused TLS client ${remote}: ${problem}`);
-    socket.on('error', () => undefined);
-    refuse(socket, `-ERR ${problem}\r\n`);
+    refuseConnection(socket, `ERR ${problem}`);
   }
 }
 
@@ -104,11 +104,4 @@ function clientCertProblem(socket: TLSSocket): string | null {
   const code = String(socket.authorizationError ?? 'unknown reason');
   const reason = verifyCodeReason(code) ?? code;
   return `this node rejected the client certificate: ${reason}`;
-}
-
-/** Answers `reply` and closes, reading and dropping what the client still sends so its close is seen. */
-function refuse(socket: Socket, reply: string): void {
-  socket.end(reply);
-  socket.resume();
-  setTimeout(() => socket.destroy(), 1000).unref();
 }
