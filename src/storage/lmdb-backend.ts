@@ -249,9 +249,11 @@ export class LmdbBackend implements StorageBackend {
     await this.committed();
     const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
     const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
-    let diskBytes = 0;
+    // The whole engine's, whatever the group: LMDB's file (shared by every
+    // group) and every group's write-ahead log segments.
+    let diskBytes = this.wal.diskBytes();
     try {
-      diskBytes = statSync(join(this.path, 'data.mdb')).size;
+      diskBytes += statSync(join(this.path, 'data.mdb')).size;
     } catch {
       // Not created yet.
     }

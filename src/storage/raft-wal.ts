@@ -17,10 +17,12 @@
 // entries are all compacted) and the rest still replays to the same log.
 //
 // At open every segment is read and its records checked (CRC-32C). A bad
-// record in the last segment is a write torn by a crash: nothing from it on
-// was acknowledged, so it is cut off (and the rest zeroed) and logged. A bad
-// record anywhere else would lose acknowledged entries: opening fails,
-// naming the file and offset.
+// record in the last segment may be a write torn by a crash: nothing from it
+// on was acknowledged, so it is cut off (and the rest zeroed) and logged.
+// But only the last write can be torn, and one write is at most
+// maxWriteBytes (or one larger record): a well-formed record reaching
+// further than that past the bad one was acknowledged, and so is any bad
+// record in an older segment. Then opening fails, naming the file and offset.
 
 import {
   closeSync,
@@ -39,7 +41,9 @@ import { ShuttingDownError } from './group-commit.js';
 import { WalLog } from './wal-log.js';
 import {
   BadRecordError,
+  RECORD_HEADER_BYTES,
   compactRecord,
+  findRecordReaching,
   entriesRecord,
   hardStateRecord,
   headerRecord,
@@ -48,6 +52,7 @@ import {
   truncateRecord,
 } from './wal-record.js';
 import {
+  WAL_MAX_WRITE_BYTES,
   WAL_SEGMENT_BYTES,
   installSegment,
   listSegments,
@@ -59,6 +64,8 @@ import {
 
 export interface RaftWalOptions {
   segmentBytes?: number;
+  /** Bytes one write may hold (default WAL_MAX_WRITE_BYTES); must be the same when reopened. */
+  maxWriteBytes?: number;
   /** Preallocate segments with zeros (default true). */
   preallocate?: boolean;
   log?: Logger;
@@ -74,6 +81,8 @@ interface Segment {
   path: string;
   /** Highest entry index written in it (0: none). */
   maxIndex: number;
+  /** Its size on disk (preallocated or written, whichever is larger). */
+  fileBytes: number;
 }
 
 interface GroupWal {
@@ -90,6 +99,8 @@ interface GroupWal {
   queuedMax: number;
   /** The next segment, being preallocated. */
   next: Promise<string> | null;
+  /** Bytes of that next segment once it is fully preallocated (0 before). */
+  nextBytes: number;
 }
 
 interface Batch {
@@ -120,6 +131,7 @@ export class RaftWal {
   private failed: Error | null = null;
   private closed = false;
   private readonly segmentBytes: number;
+  private readonly maxWriteBytes: number;
   private readonly preallocate: boolean;
   private readonly root: string;
 
@@ -129,6 +141,7 @@ export class RaftWal {
   ) {
     this.root = join(dataDir, 'wal');
     this.segmentBytes = opts.segmentBytes ?? WAL_SEGMENT_BYTES;
+    this.maxWriteBytes = opts.maxWriteBytes ?? WAL_MAX_WRITE_BYTES;
     this.preallocate = opts.preallocate ?? true;
     makeDirDurable(this.root);
     for (const name of readdirSync(this.root)) {
@@ -153,6 +166,20 @@ export class RaftWal {
 
   entries(group: number, lo: number, hi: number, maxBytes: number): RaftLogEntry[] {
     return this.groups.get(group)?.log.read(lo, hi, maxBytes) ?? [];
+  }
+
+  /**
+   * Bytes the log's files take on disk, every group's segments and prepared
+   * next segments included (their zeros are allocated): kept up to date as
+   * files are written, created and deleted, so asking costs no system call.
+   */
+  diskBytes(): number {
+    let bytes = 0;
+    for (const g of this.groups.values()) {
+      bytes += g.nextBytes;
+      for (const s of g.segments) bytes += s.fileBytes;
+    }
+    return bytes;
   }
 
   /** Appends (replacing every entry at or after the first new index) and sets the hard state. */
@@ -243,7 +270,7 @@ export class RaftWal {
     fdatasyncSync(fd);
     g.log.append(stored);
     g.log.hardState = hardState;
-    g.segments.push({ seq: 1, path, maxIndex: g.log.last });
+    g.segments.push({ seq: 1, path, maxIndex: g.log.last, fileBytes: size });
     g.fd = fd;
     g.size = size;
   }
@@ -325,6 +352,15 @@ export class RaftWal {
     if (g.fd === null || (g.size > 0 && g.size + bytes > this.segmentBytes))
       await this.roll(group, g);
     if (g.size === 0) records.unshift(...this.segmentHead(group, g));
+    // One after the other, each durable before the next starts: only the last can be torn.
+    for (const run of writeRuns(records, this.maxWriteBytes)) await this.writeRun(g, run);
+    const seg = g.segments[g.segments.length - 1] as Segment;
+    seg.maxIndex = Math.max(seg.maxIndex, maxIndex);
+    seg.fileBytes = Math.max(seg.fileBytes, g.size);
+    this.prepareNext(group, g);
+  }
+
+  private async writeRun(g: GroupWal, records: Buffer[]): Promise<void> {
     const fd = g.fd as number;
     const written = await new Promise<number>((resolve, reject) =>
       writev(fd, records, g.size, (err, n) => (err ? reject(err) : resolve(n))),
@@ -334,9 +370,6 @@ export class RaftWal {
     if (written !== total)
       throw new Error(`short write to the write-ahead log: ${written} of ${total} bytes`);
     g.size += total;
-    const seg = g.segments[g.segments.length - 1] as Segment;
-    seg.maxIndex = Math.max(seg.maxIndex, maxIndex);
-    this.prepareNext(group, g);
   }
 
   /** What a segment starts with: a header, the hard state and where the log begins. */
@@ -353,19 +386,24 @@ export class RaftWal {
     let prepared: string | null = null;
     if (this.preallocate) prepared = await (g.next ?? prepareSegment(g.dir, this.segmentBytes));
     g.next = null;
+    g.nextBytes = 0;
     const path = installSegment(g.dir, seq, prepared);
     if (g.fd !== null) closeSync(g.fd);
     g.fd = openForAppend(path);
     g.size = 0;
-    g.segments.push({ seq, path, maxIndex: 0 });
+    g.segments.push({ seq, path, maxIndex: 0, fileBytes: prepared ? this.segmentBytes : 0 });
   }
 
   /** Starts preallocating the next segment once the last one is half full (not at start, beside the first's own). */
   private prepareNext(group: number, g: GroupWal): void {
     if (!this.preallocate || g.next !== null || g.size < this.segmentBytes / 2) return;
-    g.next = prepareSegment(g.dir, this.segmentBytes);
-    g.next.catch((err: unknown) =>
-      this.opts.log?.warn({ err, group }, 'preallocating the next WAL segment failed'),
+    const next = (g.next = prepareSegment(g.dir, this.segmentBytes));
+    next.then(
+      () => {
+        if (g.next === next) g.nextBytes = this.segmentBytes;
+      },
+      (err: unknown) =>
+        this.opts.log?.warn({ err, group }, 'preallocating the next WAL segment failed'),
     );
   }
 
@@ -378,7 +416,7 @@ export class RaftWal {
       const path = segmentPath(dir, seq);
       const buf = readFileSync(path);
       const last = i === seqs.length - 1;
-      const seg: Segment = { seq, path, maxIndex: 0 };
+      const seg: Segment = { seq, path, maxIndex: 0, fileBytes: buf.length };
       let off = 0;
       let bad: string | null = null;
       try {
@@ -430,11 +468,30 @@ export class RaftWal {
     return g;
   }
 
-  /** Zeroes the last segment after its last good record (a torn write, or anything written past it). */
+  /**
+   * Zeroes the last segment after its last good record (a torn write, or
+   * anything written past it), unless acknowledged records lie behind it.
+   */
   private cutTail(path: string, buf: Buffer, off: number, bad: string | null): void {
     let dirty = off;
     while (dirty < buf.length && buf[dirty] === 0) dirty++;
     if (dirty === buf.length) return;
+    // The torn write starts at or before `off` (writes hold whole records)
+    // and holds at most maxWriteBytes, or is the one larger record at `off`
+    // (its length is believed only if it fits the file). A record reaching
+    // past that was in an earlier, acknowledged write.
+    const length = buf.length - off >= 4 ? buf.readUInt32BE(off) : 0;
+    const fits = off + RECORD_HEADER_BYTES + length <= buf.length;
+    const torn = off + Math.max(this.maxWriteBytes, fits ? 8 + length : 0);
+    const found = findRecordReaching(buf, off + 1, torn);
+    if (found >= 0) {
+      throw new WalCorruptError(
+        `write-ahead log segment ${path} is corrupt at offset ${off}: ${bad ?? 'a zero record length'}. ` +
+          `A well-formed record follows at offset ${found}, further than the last write could reach, so ` +
+          'acknowledged Raft log entries would be lost: refusing to start. Restore this node from a backup, ' +
+          'or remove its data dir and let it rejoin from the others',
+      );
+    }
     this.opts.log?.warn(
       { path, offset: off, droppedBytes: buf.length - off, reason: bad },
       'write-ahead log: cutting off a torn write at the end of the last segment (never acknowledged)',
@@ -462,5 +519,24 @@ function emptyGroup(dir: string): GroupWal {
     queuedBytes: 0,
     queuedMax: 0,
     next: null,
+    nextBytes: 0,
   };
+}
+
+/** Splits records into runs of at most maxBytes each (a larger record is a run of its own). */
+export function writeRuns(records: Buffer[], maxBytes: number): Buffer[][] {
+  const runs: Buffer[][] = [];
+  let run: Buffer[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    if (run.length > 0 && bytes + r.length > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(r);
+    bytes += r.length;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

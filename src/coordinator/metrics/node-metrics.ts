@@ -145,7 +145,7 @@ export class NodeMetrics {
     fromStats('distdb_storage_keys', 'Keys stored', 'gauge', (s) => s.keys);
     fromStats(
       'distdb_storage_disk_bytes',
-      "Size of the storage engine's data file on disk, in bytes",
+      "Bytes the storage engine's files take on disk: LMDB's data file plus the Raft write-ahead log's segments",
       'gauge',
       (s) => s.diskBytes,
     );
