@@ -309,6 +309,7 @@ export class GroupCommitter {
     this.waiting = [];
     this.stagedCount = 0;
     this.answeredEarly = 0;
+    this.clearDelay(); // nothing is staged for it to commit
     return lost;
   }
 }
