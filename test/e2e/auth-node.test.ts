@@ -208,6 +208,15 @@ test('a prefix user touches only its own keys; SCAN shows only them', async () =
   assert.deepEqual(await scanned('app:[12]'), ['app:1', 'app:2']);
   assert.deepEqual(await scanned('other:*'), []);
   assert.equal(await admin.getString('other:1'), 'x', 'no refused write took effect');
+  // Node-wide figures stay hidden: no key count in INFO, no other users' connections.
+  assert.match(text(await admin.raw(['INFO', 'keyspace'])), /db0:keys=\d+/);
+  assert.doesNotMatch(text(await app.raw(['INFO', 'keyspace'])), /db0:/);
+  assert.doesNotMatch(text(await app.raw(['INFO'])), /db0:/);
+  const listed = (c: Client) =>
+    c.raw(['CLIENT', 'LIST']).then((r) => [...text(r).matchAll(/user=(\S*)/g)].map((m) => m[1]));
+  assert.ok((await listed(admin)).includes('app'), 'an admin sees every connection');
+  const seen = await listed(app);
+  assert.ok(seen.length > 0 && seen.every((u) => u === 'app'), `app sees only its own: ${seen}`);
 });
 
 test('HELLO 3 AUTH authenticates and SETNAME applies only once authenticated', async () => {

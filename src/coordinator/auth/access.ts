@@ -9,7 +9,9 @@
 //   - a read user: no command flagged write;
 //   - a user with a key prefix: every key argument must start with it, and
 //     commands that read across all keys (DBSIZE) are refused; SCAN returns
-//     only the user's keys (keyspace-commands.ts);
+//     only the user's keys (keyspace-commands.ts), INFO no key count
+//     (info-command.ts), CLIENT LIST only its own connections
+//     (connection-commands.ts);
 //   - admin subcommands (CLUSTER ADD/REMOVE/TRANSFER-LEADER, CONFIG
 //     RESETSTAT) need an admin: a readwrite user without a key prefix.
 

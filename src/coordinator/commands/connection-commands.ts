@@ -183,7 +183,13 @@ export const client: Handler = (ctx, args, version) => {
       );
     case 'list': {
       if (args.length !== 2) throw syntaxError();
-      const lines = [...ctx.node.clients()].map((c) => clientLine(c) + '\n').join('');
+      // A user with a key prefix sees only its own connections, not who else is connected.
+      const access = ctx.client.access;
+      const own = access !== null && access.prefix !== null ? access.principal.user : null;
+      const lines = [...ctx.node.clients()]
+        .filter((c) => own === null || c.access?.principal.user === own)
+        .map((c) => clientLine(c) + '\n')
+        .join('');
       return encodeReply({ type: 'verbatim', format: 'txt', value: lines }, version);
     }
     case 'help':

@@ -76,6 +76,8 @@ const SECTIONS: Record<string, Section> = {
     ['connected_slaves', 0],
   ],
   keyspace: async (ctx) => {
+    // A user with a key prefix may not learn how many keys others have (DBSIZE is refused too).
+    if ((ctx.client.access?.prefix ?? null) !== null) return [];
     if (!ctx.node.storage.connected) return [];
     const s = await ctx.node.storage.api().stats(KEYSPACE_GROUP);
     return s.keys > 0 ? [['db0', `keys=${s.keys},expires=0,avg_ttl=0`]] : [];
