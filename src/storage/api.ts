@@ -18,7 +18,7 @@ export interface GroupStats {
   /** Bytes on disk used by the whole store (all groups). */
   diskBytes: number;
   appliedIndex: number;
-  /** Engine-wide group commit counters (all groups): durable commits so far… */
+  /** Engine-wide group commit counters (all groups): durable LMDB commits so far (Raft log writes are not among them)… */
   commits?: number;
   /** …and the write requests they carried; writes / commits is the batching factor. */
   committedWrites?: number;

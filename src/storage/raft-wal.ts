@@ -204,7 +204,7 @@ export class RaftWal {
     if (hardState) {
       const record = hardStateRecord(hardState);
       this.queue(g, record);
-      g.log.hardState = record.subarray(9);
+      g.log.hardState = record.subarray(RECORD_HEADER_BYTES); // the payload, without copying it again
     }
     return this.synced();
   }

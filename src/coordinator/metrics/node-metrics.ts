@@ -151,13 +151,13 @@ export class NodeMetrics {
     );
     fromStats(
       'distdb_storage_commits_total',
-      "The storage engine's durable commits (fsyncs) since it started",
+      "The storage engine's durable LMDB commits (state machine, sessions, snapshots) since it started; Raft log writes go to its write-ahead log and are not counted",
       'counter',
       (s) => s.commits,
     );
     fromStats(
       'distdb_storage_committed_writes_total',
-      'Write requests those commits carried since the engine started; divided by commits it is the group-commit batch size',
+      'Write requests those LMDB commits carried since the engine started; divided by commits it is their group-commit batch size',
       'counter',
       (s) => s.committedWrites,
     );
