@@ -22,6 +22,10 @@ export interface GroupStats {
   commits?: number;
   /** …and the write requests they carried; writes / commits is the batching factor. */
   committedWrites?: number;
+  /** The Raft write-ahead log's durable writes so far (each one O_DSYNC writev, at most 1 MiB or one larger record)… */
+  walWrites?: number;
+  /** …and the bytes they wrote. */
+  walWrittenBytes?: number;
 }
 
 export interface StorageApi {

@@ -46,6 +46,10 @@ export interface BackendStats {
   keys: number;
   diskBytes: number;
   appliedIndex: number;
+  /** Durable writes to the Raft log's own files since the backend opened (0 if it keeps the log elsewhere)… */
+  walWrites: number;
+  /** …and the bytes they wrote. */
+  walWrittenBytes: number;
 }
 
 export interface RaftLogBounds {

@@ -18,6 +18,7 @@ import type {
   StorageApi,
 } from './api.js';
 import { StorageError, StorageTimeoutError, StorageUnavailableError } from './errors.js';
+import { readStatsReply } from './stats-reply.js';
 import { FrameDecoder, FrameError, FrameWriter, PayloadReader, type Frame } from './frame-codec.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -290,14 +291,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   }
 
   async stats(group: GroupId): Promise<GroupStats> {
-    const r = await this.send(this.writer(Op.stats, group, 0));
-    return {
-      keys: r.u64(),
-      diskBytes: r.u64(),
-      appliedIndex: r.u64(),
-      commits: r.u64(),
-      committedWrites: r.u64(),
-    };
+    return readStatsReply(await this.send(this.writer(Op.stats, group, 0)));
   }
 
   async raftAppend(

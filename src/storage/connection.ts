@@ -31,6 +31,7 @@ import {
   PROTOCOL_VERSION,
   errorCodeName,
 } from './protocol.js';
+import { writeStatsReply } from './stats-reply.js';
 import { writeThisTick } from './tick-write.js';
 
 export interface ConnectionLimits {
@@ -266,13 +267,12 @@ export class StorageConnection {
         committer.commitNow();
         const s = await backend.stats(g);
         const c = committer.counters;
-        return w(40)
-          .u64(s.keys)
-          .u64(s.diskBytes)
-          .u64(s.appliedIndex)
-          .u64(c.commits)
-          .u64(c.committedWrites)
-          .finish();
+        return writeStatsReply(w(56), s, {
+          commits: c.commits,
+          committedWrites: c.committedWrites,
+          walWrites: s.walWrites,
+          walWrittenBytes: s.walWrittenBytes,
+        }).finish();
       }
       case Op.raftAppend: {
         const first = r.u64();

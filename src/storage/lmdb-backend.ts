@@ -261,6 +261,8 @@ export class LmdbBackend implements StorageBackend {
       keys: count ? readU64(count, 0) : 0,
       appliedIndex: applied ? readU64(applied, 0) : 0,
       diskBytes,
+      walWrites: this.wal.counters.writes,
+      walWrittenBytes: this.wal.counters.writtenBytes,
     };
   }
 

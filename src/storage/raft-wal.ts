@@ -122,7 +122,15 @@ function newBatch(): Batch {
 
 const DONE = Promise.resolve();
 
+/** What the log has written since it opened, every group. */
+export interface WalCounters {
+  /** Durable writes: one writev each (O_DSYNC), or a migrated group's first segment. */
+  writes: number;
+  writtenBytes: number;
+}
+
 export class RaftWal {
+  readonly counters: WalCounters = { writes: 0, writtenBytes: 0 };
   private readonly groups = new Map<number, GroupWal>();
   /** Requests queued for the next write; null when none are. */
   private queuedBatch: Batch | null = null;
@@ -268,6 +276,8 @@ export class RaftWal {
     let size = 0;
     for (const r of records) size += writeSync(fd, r, 0, r.length, size);
     fdatasyncSync(fd);
+    this.counters.writes++;
+    this.counters.writtenBytes += size;
     g.log.append(stored);
     g.log.hardState = hardState;
     g.segments.push({ seq: 1, path, maxIndex: g.log.last, fileBytes: size });
@@ -370,6 +380,8 @@ export class RaftWal {
     if (written !== total)
       throw new Error(`short write to the write-ahead log: ${written} of ${total} bytes`);
     g.size += total;
+    this.counters.writes++;
+    this.counters.writtenBytes += total;
   }
 
   /** What a segment starts with: a header, the hard state and where the log begins. */

@@ -171,6 +171,8 @@ test('metrics move by exactly the commands run', async () => {
   assert.ok(value(after, 'distdb_storage_disk_bytes') > 0);
   assert.ok(delta('distdb_storage_commits_total') >= 1);
   assert.ok(delta('distdb_storage_committed_writes_total') >= 7);
+  assert.ok(delta('distdb_storage_wal_writes_total') >= 1, 'the Raft log was written');
+  assert.ok(delta('distdb_storage_wal_written_bytes_total') > 0);
   assert.equal(value(after, 'distdb_storage_connected'), 1);
 
   // Process metrics live in the node's registry too.

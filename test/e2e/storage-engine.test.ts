@@ -275,6 +275,70 @@ test("stats' diskBytes counts the Raft write-ahead log's segments as well as LMD
   });
 });
 
+/** How far a segment file is written: up to its last non-zero byte (the rest is preallocated zeros). */
+function writtenPart(path: string): number {
+  const buf = readFileSync(path);
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  return end;
+}
+
+test("stats' WAL counters count the Raft log's durable writes and their bytes, not LMDB commits", async () => {
+  await withEngine(async ({ socket }, dataDir) => {
+    const c = await connectStorage(socket);
+    try {
+      const before = await c.stats(0);
+      assert.equal(before.walWrites, 0);
+      assert.equal(before.walWrittenBytes, 0);
+      await c.apply(0, [put('k', 'v')], 0);
+      const applied = await c.stats(0);
+      assert.equal(applied.walWrites, 0, 'an LMDB commit is not a log write');
+
+      // A group's first append: its segment's head and the records, one write.
+      await c.raftAppend(5, [{ index: 1, data: Buffer.alloc(1000, 1) }], B('hard-1'));
+      const first = await c.stats(0);
+      assert.equal(first.walWrites, 1);
+      const segment = join(
+        dataDir,
+        'wal',
+        '5',
+        readdirSync(join(dataDir, 'wal', '5'))[0] as string,
+      );
+      assert.equal(first.walWrittenBytes, writtenPart(segment), 'every byte in the file, counted');
+
+      await c.raftAppend(5, [{ index: 2, data: Buffer.alloc(500, 2) }], null);
+      await c.raftTruncate(5, 2);
+      const after = await c.stats(0);
+      assert.equal(after.walWrites, 3, 'one write each');
+      assert.equal(after.walWrittenBytes, writtenPart(segment));
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+test('one append of records over the 1 MiB write cap is written in several writes', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    try {
+      await c.raftAppend(5, [{ index: 1, data: B('first') }], null); // the segment and its head
+      const before = await c.stats(0);
+      // Two records, each under the cap, together over it: an entries record and a hard state.
+      const data = Buffer.alloc(600 * 1024, 7);
+      const hardState = Buffer.alloc(600 * 1024, 8);
+      await c.raftAppend(5, [{ index: 2, data }], hardState);
+      const after = await c.stats(0);
+      const writes = (after.walWrites as number) - (before.walWrites as number);
+      const bytes = (after.walWrittenBytes as number) - (before.walWrittenBytes as number);
+      assert.ok(bytes > 1024 * 1024, `${bytes} bytes written`);
+      assert.equal(writes, 2, `${bytes} bytes in ${writes} writes: split at 1 MiB`);
+      assert.deepEqual((await c.raftEntries(5, 2, 3))[0]?.data, data);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 test('garbage on one connection gets an error frame and a close; another client keeps working', async () => {
   await withEngine(async ({ socket }) => {
     const good = await connectStorage(socket);

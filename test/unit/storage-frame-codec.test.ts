@@ -10,6 +10,7 @@ import {
   type Frame,
 } from '../../src/storage/frame-codec.js';
 import { HEADER_BYTES, Op } from '../../src/storage/protocol.js';
+import { readStatsReply, writeStatsReply } from '../../src/storage/stats-reply.js';
 
 const MAX = 1 << 20;
 
@@ -120,6 +121,42 @@ test('payload reader: fields round-trip and every bound is checked', () => {
   assert.throws(() => new PayloadReader(Buffer.alloc(8, 0xff)).u64(), /2\^53/);
   assert.throws(() => new PayloadReader(Buffer.from([2])).nullableBytes(), /presence/);
   assert.throws(() => new PayloadReader(Buffer.from([1, 2])).end(), /unexpected bytes/);
+});
+
+test('stats reply: every field round-trips; a reply without the WAL counters reads them as absent', () => {
+  const payload = (w: FrameWriter): Buffer => {
+    const [f] = decodeAll(new FrameDecoder(MAX), [w.finish()]);
+    return (f as Frame).payload;
+  };
+  const counters = { commits: 4, committedWrites: 40, walWrites: 7, walWrittenBytes: 2 ** 40 };
+  const full = payload(
+    writeStatsReply(
+      new FrameWriter(1, Op.stats, 0),
+      { keys: 5, diskBytes: 2 ** 33, appliedIndex: 9 },
+      counters,
+    ),
+  );
+  assert.equal(full.length, 56);
+  assert.deepEqual(readStatsReply(new PayloadReader(full)), {
+    keys: 5,
+    diskBytes: 2 ** 33,
+    appliedIndex: 9,
+    ...counters,
+  });
+  // An engine from before the WAL counters: five fields.
+  const old = new FrameWriter(1, Op.stats, 0).u64(5).u64(100).u64(9).u64(4).u64(40);
+  assert.deepEqual(readStatsReply(new PayloadReader(payload(old))), {
+    keys: 5,
+    diskBytes: 100,
+    appliedIndex: 9,
+    commits: 4,
+    committedWrites: 40,
+  });
+  assert.throws(() => readStatsReply(new PayloadReader(full.subarray(0, 48))), PayloadError);
+  assert.throws(
+    () => readStatsReply(new PayloadReader(Buffer.concat([full, Buffer.alloc(1)]))),
+    /unexpected bytes/,
+  );
 });
 
 test('property: random bytes, split anywhere, only ever raise FrameError', () => {

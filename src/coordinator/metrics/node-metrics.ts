@@ -161,6 +161,18 @@ export class NodeMetrics {
       'counter',
       (s) => s.committedWrites,
     );
+    fromStats(
+      'distdb_storage_wal_writes_total',
+      "Durable writes to the storage engine's Raft write-ahead log since it started (one O_DSYNC writev each, at most 1 MiB or one larger record)",
+      'counter',
+      (s) => s.walWrites,
+    );
+    fromStats(
+      'distdb_storage_wal_written_bytes_total',
+      "Bytes written to the storage engine's Raft write-ahead log since it started; divided by its writes it is their size",
+      'counter',
+      (s) => s.walWrittenBytes,
+    );
   }
 
   /**
