@@ -24,15 +24,7 @@
 // further than that past the bad one was acknowledged, and so is any bad
 // record in an older segment. Then opening fails, naming the file and offset.
 
-import {
-  closeSync,
-  fdatasyncSync,
-  readFileSync,
-  readdirSync,
-  unlinkSync,
-  writeSync,
-  writev,
-} from 'node:fs';
+import { closeSync, readFileSync, readdirSync, unlinkSync, writeSync, writev } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RaftLogEntry } from './api.js';
@@ -60,6 +52,7 @@ import {
   openForAppend,
   prepareSegment,
   segmentPath,
+  writeSegmentSync,
 } from './wal-segment.js';
 
 export interface RaftWalOptions {
@@ -271,17 +264,16 @@ export class RaftWal {
     const records = [headerRecord(group, 1)];
     if (entries.length > 0) records.push(entriesRecord(entries, stored));
     if (hardState) records.push(hardStateRecord(hardState));
-    const path = installSegment(g.dir, 1, null);
-    const fd = openForAppend(path);
-    let size = 0;
-    for (const r of records) size += writeSync(fd, r, 0, r.length, size);
-    fdatasyncSync(fd);
+    const prealloc = this.preallocate ? this.segmentBytes : 0;
+    const next = writeSegmentSync(g.dir, records, prealloc);
+    const path = installSegment(g.dir, 1, next.path);
+    const size = next.written;
     this.counters.writes++;
     this.counters.writtenBytes += size;
     g.log.append(stored);
     g.log.hardState = hardState;
-    g.segments.push({ seq: 1, path, maxIndex: g.log.last, fileBytes: size });
-    g.fd = fd;
+    g.segments.push({ seq: 1, path, maxIndex: g.log.last, fileBytes: Math.max(size, prealloc) });
+    g.fd = openForAppend(path);
     g.size = size;
   }
 

@@ -9,12 +9,14 @@
 import {
   closeSync,
   constants,
+  fdatasyncSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   renameSync,
   unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -83,6 +85,33 @@ export async function prepareSegment(dir: string, bytes: number): Promise<string
     await fh.close();
   }
   return path;
+}
+
+/**
+ * Writes a whole segment into the group's next.tmp at once, synchronously:
+ * `records`, then zeros up to `bytes` (preallocated like any other), synced.
+ * installSegment then renames it into place, so until then a crash leaves
+ * no segment behind (a migration, which reopening redoes). Returns its path
+ * and the records' bytes.
+ */
+export function writeSegmentSync(
+  dir: string,
+  records: Buffer[],
+  bytes: number,
+): { path: string; written: number } {
+  const path = join(dir, NEXT_NAME);
+  const fd = openSync(path, 'w');
+  try {
+    let written = 0;
+    for (const r of records) written += writeSync(fd, r, 0, r.length, written);
+    for (let off = written; off < bytes; off += ZEROS.length) {
+      writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+    }
+    fdatasyncSync(fd);
+    return { path, written };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Makes a prepared file (or, without one, a new empty file) segment `seq`, durably. */

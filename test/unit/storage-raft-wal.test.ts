@@ -26,6 +26,7 @@ import {
   type RaftWalOptions,
 } from '../../src/storage/raft-wal.js';
 import { readRecord } from '../../src/storage/wal-record.js';
+import { WAL_SEGMENT_BYTES } from '../../src/storage/wal-segment.js';
 import { tempDir } from '../helpers/processes.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
@@ -514,6 +515,19 @@ test('an old data dir: the Raft log and hard state move from LMDB into the write
     });
     await root.close();
     const b = new LmdbBackend(dir);
+    // Each migrated first segment is preallocated like any other: 16 MiB of blocks on disk.
+    for (const group of [0, 5]) {
+      const [first, ...more] = segments(dir, group);
+      assert.deepEqual(more, []);
+      const st = statSync(first as string);
+      assert.equal(st.size, WAL_SEGMENT_BYTES);
+      assert.ok(st.blocks * 512 >= WAL_SEGMENT_BYTES, `${st.blocks} blocks allocated`);
+    }
+    assert.deepEqual(
+      readdirSync(join(dir, 'wal', '0')).filter((n) => !n.endsWith('.wal')),
+      [],
+      'no next.tmp left',
+    );
     const s = await b.raftState(0);
     assert.deepEqual([s.firstIndex, s.lastIndex, s.hardState?.toString()], [3, 9, 'old-hs']);
     assert.equal((await b.raftEntries(0, 3, 4, 100))[0]?.data.toString(), 'old3');
