@@ -3,9 +3,11 @@
 // separate from LMDB: an append costs one sequential O_DSYNC write instead
 // of an LMDB commit (two fsyncs plus every B-tree page it dirtied).
 //
-// Each group's log is also held in memory (wal-log.ts), so reads never touch
-// the files. A request is checked and applied to the in-memory log at once,
-// its records are queued, and it is answered when they are durable. Group
+// Only each group's bounds and hard state are held in memory (wal-log.ts):
+// the entries are in the coordinator's Raft core, and read back from the
+// files when asked (raft load, at start). A request is checked and applied
+// to the bounds at once, its records are queued, and it is answered when
+// they are durable. Group
 // commit: the first request on an idle log starts a write a microtask later
 // (after the rest of the requests read from the same socket chunk); requests
 // arriving while a write is in flight all go into the next one. One write
@@ -79,8 +81,12 @@ interface Segment {
 }
 
 interface GroupWal {
+  group: number;
   dir: string;
+  /** The log's bounds and hard state, queued requests included. */
   log: WalLog;
+  /** The log read back from the files for a read in pages, while the files stay as they were then. */
+  readBack: { seq: number; size: number; log: WalLog } | null;
   segments: Segment[];
   /** The last segment, open for appending; null until the group's first write. */
   fd: number | null;
@@ -165,8 +171,19 @@ export class RaftWal {
     return this.groups.get(group)?.log.hardState ?? null;
   }
 
+  /**
+   * Entries with lo <= index < hi, read back from the segment files: what
+   * is durable when asked (callers wait for synced() first). A log read in
+   * pages (raft load) is replayed once: the replay is kept until a page
+   * reaches the log's end or the group's next write.
+   */
   entries(group: number, lo: number, hi: number, maxBytes: number): RaftLogEntry[] {
-    return this.groups.get(group)?.log.read(lo, hi, maxBytes) ?? [];
+    const g = this.groups.get(group);
+    if (g === undefined) return [];
+    const log = this.readBack(g);
+    const out = log.read(lo, hi, maxBytes);
+    if ((out[out.length - 1]?.index ?? log.last) >= log.last) g.readBack = null;
+    return out;
   }
 
   /**
@@ -197,9 +214,8 @@ export class RaftWal {
       return Promise.reject(err as Error);
     }
     if (entries.length > 0) {
-      const stored: RaftLogEntry[] = [];
-      this.queue(g, entriesRecord(entries, stored));
-      g.log.append(stored);
+      this.queue(g, entriesRecord(entries));
+      g.log.append(entries);
       g.queuedMax = Math.max(g.queuedMax, g.log.last);
     }
     if (hardState) {
@@ -260,9 +276,8 @@ export class RaftWal {
   importSync(group: number, entries: RaftLogEntry[], hardState: Buffer | null): void {
     if (this.groups.has(group)) throw new Error(`group ${group} already has a write-ahead log`);
     const g = this.group(group);
-    const stored: RaftLogEntry[] = [];
     const records = [headerRecord(group, 1)];
-    if (entries.length > 0) records.push(entriesRecord(entries, stored));
+    if (entries.length > 0) records.push(entriesRecord(entries));
     if (hardState) records.push(hardStateRecord(hardState));
     const prealloc = this.preallocate ? this.segmentBytes : 0;
     const next = writeSegmentSync(g.dir, records, prealloc);
@@ -270,7 +285,7 @@ export class RaftWal {
     const size = next.written;
     this.counters.writes++;
     this.counters.writtenBytes += size;
-    g.log.append(stored);
+    g.log.append(entries);
     g.log.hardState = hardState;
     g.segments.push({ seq: 1, path, maxIndex: g.log.last, fileBytes: Math.max(size, prealloc) });
     g.fd = openForAppend(path);
@@ -306,7 +321,7 @@ export class RaftWal {
     if (this.closed) throw new ShuttingDownError('the storage engine is shutting down');
     let g = this.groups.get(group);
     if (g === undefined) {
-      g = emptyGroup(join(this.root, String(group)));
+      g = emptyGroup(group, join(this.root, String(group)));
       makeDirDurable(g.dir);
       this.groups.set(group, g);
     }
@@ -372,6 +387,7 @@ export class RaftWal {
     if (written !== total)
       throw new Error(`short write to the write-ahead log: ${written} of ${total} bytes`);
     g.size += total;
+    g.readBack = null;
     this.counters.writes++;
     this.counters.writtenBytes += total;
   }
@@ -411,65 +427,51 @@ export class RaftWal {
     );
   }
 
-  /** Reads a group's segments back; null if it has none. */
+  /** Reads a group's segments back at open; null if it has none. */
   private replay(group: number, dir: string): GroupWal | null {
     const seqs = listSegments(dir);
     if (seqs.length === 0) return null;
-    const g = emptyGroup(dir);
+    const g = emptyGroup(group, dir);
     for (const [i, seq] of seqs.entries()) {
       const path = segmentPath(dir, seq);
       const buf = readFileSync(path);
       const last = i === seqs.length - 1;
-      const seg: Segment = { seq, path, maxIndex: 0, fileBytes: buf.length };
-      let off = 0;
-      let bad: string | null = null;
-      try {
-        for (let r = readRecord(buf, off); r !== null; r = readRecord(buf, off)) {
-          const rec = r.record;
-          if (off === 0 && (rec.type !== 'header' || rec.group !== group || rec.seq !== seq)) {
-            throw new BadRecordError(
-              `the segment does not start with its header (group ${group}, segment ${seq})`,
-            );
-          }
-          switch (rec.type) {
-            case 'header':
-              if (off !== 0) throw new BadRecordError('a header in the middle of a segment');
-              break;
-            case 'entries':
-              g.log.append(rec.entries);
-              seg.maxIndex = Math.max(seg.maxIndex, g.log.last);
-              break;
-            case 'hard-state':
-              g.log.hardState = rec.hardState;
-              break;
-            case 'reset':
-              g.log.reset(rec.nextIndex);
-              break;
-            case 'compact':
-              g.log.compact(rec.throughIndex);
-              break;
-            case 'truncate':
-              g.log.truncate(rec.fromIndex);
-              break;
-          }
-          off = r.next;
-        }
-      } catch (err) {
-        bad = (err as Error).message;
-      }
+      const { end, bad, maxIndex } = replaySegment(buf, group, seq, g.log);
       if (bad !== null && !last) {
         throw new WalCorruptError(
-          `write-ahead log segment ${path} is corrupt at offset ${off}: ${bad}. It is not the last segment, ` +
+          `write-ahead log segment ${path} is corrupt at offset ${end}: ${bad}. It is not the last segment, ` +
             'so acknowledged Raft log entries would be lost: refusing to start. Restore this node from a backup, ' +
             'or remove its data dir and let it rejoin from the others',
         );
       }
-      if (last) this.cutTail(path, buf, off, bad);
-      g.segments.push(seg);
-      g.size = off;
+      if (last) this.cutTail(path, buf, end, bad);
+      g.segments.push({ seq, path, maxIndex, fileBytes: buf.length });
+      g.size = end;
     }
     g.fd = openForAppend((g.segments[g.segments.length - 1] as Segment).path);
     return g;
+  }
+
+  /** The group's log with its entries, replayed from what is written of its segments. */
+  private readBack(g: GroupWal): WalLog {
+    const lastSeg = g.segments[g.segments.length - 1];
+    if (lastSeg === undefined) return new WalLog(true);
+    if (g.readBack?.seq === lastSeg.seq && g.readBack.size === g.size) return g.readBack.log;
+    const log = new WalLog(true);
+    for (const seg of g.segments) {
+      let buf = readFileSync(seg.path);
+      if (seg === lastSeg) buf = buf.subarray(0, g.size); // a write may be under way after it
+      const { end, bad } = replaySegment(buf, g.group, seg.seq, log);
+      if (bad !== null) {
+        throw new WalCorruptError(
+          `write-ahead log segment ${seg.path} is corrupt at offset ${end}: ${bad}. It read well when the ` +
+            'storage engine started, so the disk has damaged it since. Restore this node from a backup, ' +
+            'or remove its data dir and let it rejoin from the others',
+        );
+      }
+    }
+    g.readBack = { seq: lastSeg.seq, size: g.size, log };
+    return log;
   }
 
   /**
@@ -512,10 +514,63 @@ export class RaftWal {
   }
 }
 
-function emptyGroup(dir: string): GroupWal {
+/**
+ * Applies a segment's records to `log` in order, up to the end of its
+ * written part or its first bad record (cut short, CRC mismatch,
+ * unparsable). Returns where it stopped, why (null at the end of the written
+ * part), and the highest entry index it wrote.
+ */
+function replaySegment(
+  buf: Buffer,
+  group: number,
+  seq: number,
+  log: WalLog,
+): { end: number; bad: string | null; maxIndex: number } {
+  let off = 0;
+  let maxIndex = 0;
+  try {
+    for (let r = readRecord(buf, off); r !== null; r = readRecord(buf, off)) {
+      const rec = r.record;
+      if (off === 0 && (rec.type !== 'header' || rec.group !== group || rec.seq !== seq)) {
+        throw new BadRecordError(
+          `the segment does not start with its header (group ${group}, segment ${seq})`,
+        );
+      }
+      switch (rec.type) {
+        case 'header':
+          if (off !== 0) throw new BadRecordError('a header in the middle of a segment');
+          break;
+        case 'entries':
+          log.append(rec.entries);
+          maxIndex = Math.max(maxIndex, log.last);
+          break;
+        case 'hard-state':
+          log.hardState = Buffer.from(rec.hardState); // a copy: a view would keep the whole file
+          break;
+        case 'reset':
+          log.reset(rec.nextIndex);
+          break;
+        case 'compact':
+          log.compact(rec.throughIndex);
+          break;
+        case 'truncate':
+          log.truncate(rec.fromIndex);
+          break;
+      }
+      off = r.next;
+    }
+  } catch (err) {
+    return { end: off, bad: (err as Error).message, maxIndex };
+  }
+  return { end: off, bad: null, maxIndex };
+}
+
+function emptyGroup(group: number, dir: string): GroupWal {
   return {
+    group,
     dir,
-    log: new WalLog(),
+    log: new WalLog(false),
+    readBack: null,
     segments: [],
     fd: null,
     size: 0,

@@ -1,23 +1,28 @@
-// One group's Raft log as the write-ahead log holds it in memory: the
-// entries from `first` on, and the hard state. The same operations serve
-// live requests (after `check*` refused what would break the log) and the
-// replay of the log's records at start, so both reach the same state.
+// One group's Raft log as the write-ahead log tracks it: where it begins and
+// ends, and the hard state. The same operations serve live requests (after
+// `check*` refused what would break the log) and the replay of the log's
+// records, so both reach the same state. The live log keeps only the bounds
+// (the coordinator's Raft core holds the entries; reads replay the files);
+// a log replayed for a read keeps the entries too.
 
 import type { RaftLogEntry } from './api.js';
 import { WriteConflictError, type RaftLogBounds } from './backend.js';
 
 export class WalLog {
-  /** Index of entries[0]; when empty, the index the next append may start at. */
+  /** Index of the first entry; when empty, the index the next append may start at. */
   first = 1;
-  entries: RaftLogEntry[] = [];
+  /** Index of the last entry; first - 1 when empty. */
+  last = 0;
   hardState: Buffer | null = null;
+  /** The entries from `first` to `last`, or null when only the bounds are kept. */
+  private entries: RaftLogEntry[] | null;
 
-  get last(): number {
-    return this.first + this.entries.length - 1;
+  constructor(keepEntries: boolean) {
+    this.entries = keepEntries ? [] : null;
   }
 
   get empty(): boolean {
-    return this.entries.length === 0;
+    return this.last < this.first;
   }
 
   bounds(): RaftLogBounds {
@@ -56,40 +61,49 @@ export class WalLog {
     if (head === undefined) return;
     if (this.empty || head.index < this.first) {
       this.first = head.index;
-      this.entries = [];
+      if (this.entries) this.entries = [];
     } else if (head.index > this.last + 1) {
       throw new Error(`entries at ${head.index} leave a gap after ${this.last}`);
-    } else {
+    } else if (this.entries) {
       this.entries.length = head.index - this.first;
     }
-    for (const e of entries) this.entries.push(e);
+    this.last = head.index + entries.length - 1;
+    if (this.entries) for (const e of entries) this.entries.push(e);
   }
 
   /** Drops every entry >= fromIndex. */
   truncate(fromIndex: number): void {
     const from = Math.max(fromIndex, this.first);
-    if (from <= this.last) this.entries.length = from - this.first;
+    if (from > this.last) return;
+    this.last = from - 1;
+    if (this.entries) this.entries.length = from - this.first;
   }
 
   /** Drops every entry <= throughIndex; past the end, the log is empty and next takes throughIndex + 1. */
   compact(throughIndex: number): void {
     if (throughIndex < this.first) return;
-    if (throughIndex >= this.last) this.entries = [];
-    else this.entries = this.entries.slice(throughIndex + 1 - this.first);
+    if (this.entries) {
+      this.entries =
+        throughIndex >= this.last ? [] : this.entries.slice(throughIndex + 1 - this.first);
+    }
     this.first = throughIndex + 1;
+    this.last = Math.max(this.last, throughIndex);
   }
 
   reset(nextIndex: number): void {
-    this.entries = [];
+    if (this.entries) this.entries = [];
     this.first = nextIndex;
+    this.last = nextIndex - 1;
   }
 
-  /** Entries with lo <= index < hi, stopping after maxBytes (always at least one). */
+  /** Entries with lo <= index < hi, stopping after maxBytes (always at least one); only on a log that keeps them. */
   read(lo: number, hi: number, maxBytes: number): RaftLogEntry[] {
+    const entries = this.entries;
+    if (entries === null) throw new Error('this log keeps only its bounds');
     const out: RaftLogEntry[] = [];
     let bytes = 0;
     for (let i = Math.max(lo, this.first); i < Math.min(hi, this.last + 1); i++) {
-      const e = this.entries[i - this.first] as RaftLogEntry;
+      const e = entries[i - this.first] as RaftLogEntry;
       if (out.length > 0 && bytes + e.data.byteLength > maxBytes) break;
       out.push(e);
       bytes += e.data.byteLength;

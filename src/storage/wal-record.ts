@@ -65,11 +65,7 @@ export function headerRecord(group: number, seq: number): Buffer {
   return seal(b);
 }
 
-/**
- * The entries record; `stored` receives each entry as a view of the record
- * (one copy of the data, which the log then keeps instead of the request's).
- */
-export function entriesRecord(entries: readonly RaftLogEntry[], stored: RaftLogEntry[]): Buffer {
+export function entriesRecord(entries: readonly RaftLogEntry[]): Buffer {
   let size = 12;
   for (const e of entries) size += 4 + e.data.byteLength;
   const b = frame(RecordType.entries, size);
@@ -80,7 +76,6 @@ export function entriesRecord(entries: readonly RaftLogEntry[], stored: RaftLogE
     const n = e.data.byteLength;
     b.writeUInt32BE(n, off);
     b.set(e.data, off + 4);
-    stored.push({ index: e.index, data: b.subarray(off + 4, off + 4 + n) });
     off += 4 + n;
   }
   return seal(b);

@@ -104,6 +104,39 @@ test('appends arriving together share one write', async () => {
   });
 });
 
+test('reads come from the files: a log read in pages sees a write made between pages', async () => {
+  await withDir(async (dir) => {
+    const w = new RaftWal(dir, SMALL);
+    for (let i = 1; i <= 20; i++) await w.append(0, entries(i, i, 'p'.repeat(40)), null);
+    assert.ok(segments(dir).length > 1, 'the log spans several segments');
+    // A first page (the replay is kept for the next one) ...
+    assert.deepEqual(
+      w.entries(0, 1, 21, 100).map((e) => e.index),
+      [1, 2],
+    );
+    // ... then a write: the next page sees it.
+    await w.append(0, entries(3, 3, 'new'), null);
+    assert.deepEqual(
+      w.entries(0, 3, 21, 1 << 20).map((e) => `${e.index}:${Buffer.from(e.data).toString()}`),
+      ['3:new3'],
+    );
+    // Damage on disk since the open: a read says so rather than return it.
+    const [first] = segments(dir);
+    const buf = readFileSync(first as string);
+    buf[60] = (buf[60] as number) ^ 0xff;
+    writeFileSync(first as string, buf);
+    assert.throws(
+      () => w.entries(0, 1, 4, 1 << 20),
+      (err: Error) =>
+        err instanceof WalCorruptError &&
+        err.message.includes(first as string) &&
+        /CRC/.test(err.message),
+    );
+    assert.deepEqual(w.bounds(0), { firstIndex: 1, lastIndex: 3 }, 'the bounds are kept in memory');
+    await w.close();
+  });
+});
+
 test('segments roll at the size limit; compaction deletes whole compacted segments only', async () => {
   await withDir(async (dir) => {
     const w = new RaftWal(dir, SMALL);
