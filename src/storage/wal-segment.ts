@@ -101,11 +101,18 @@ export function writeSegmentSync(
 ): { path: string; written: number } {
   const path = join(dir, NEXT_NAME);
   const fd = openSync(path, 'w');
+  const put = (b: Buffer, at: number): void => {
+    const n = writeSync(fd, b, 0, b.length, at);
+    if (n !== b.length) throw new Error(`short write to ${path}: ${n} of ${b.length} bytes`);
+  };
   try {
     let written = 0;
-    for (const r of records) written += writeSync(fd, r, 0, r.length, written);
+    for (const r of records) {
+      put(r, written);
+      written += r.length;
+    }
     for (let off = written; off < bytes; off += ZEROS.length) {
-      writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+      put(ZEROS.subarray(0, Math.min(ZEROS.length, bytes - off)), off);
     }
     fdatasyncSync(fd);
     return { path, written };
