@@ -1,5 +1,5 @@
 import { invariant } from './invariant.js';
-import type { Entry, PersistedState, Snapshot } from './types.js';
+import type { Entry, LogSnapshot, PersistedState, Snapshot } from './types.js';
 
 /**
  * The replicated log as this node holds it: the last snapshot's (index, term)
@@ -19,8 +19,8 @@ export class RaftLog {
   /** Handed to the application to apply (≥ applied). */
   applying: number;
   stabled: number;
-  /** The latest snapshot: what a far-behind follower is sent. */
-  snapshot: Snapshot | null;
+  /** The latest snapshot: what a far-behind follower is sent (data null: the application holds it). */
+  snapshot: LogSnapshot | null;
   /** A snapshot received from the leader, not yet handed to the application. */
   pendingSnapshot: Snapshot | null = null;
 
@@ -243,7 +243,7 @@ export class RaftLog {
   }
 
   /** The application's snapshot at `snapshot.metadata.index` (≤ applied): drop the log before it. */
-  compact(snapshot: Snapshot): void {
+  compact(snapshot: LogSnapshot): void {
     const index = snapshot.metadata.index;
     if (index <= this.snapshotIndex) return;
     const term = this.term(index) as number;

@@ -19,6 +19,7 @@ import {
   handleHeartbeatResponse,
   maybeCommit,
   onCommitAdvanced,
+  sendAppend,
 } from './replication.js';
 import { SnapshotAssembler } from './snapshot-assembler.js';
 import { handleSnapshotChunk, handleSnapshotResponse } from './snapshot-transfer.js';
@@ -67,6 +68,8 @@ export class Raft {
   uncommittedSize = 0;
   /** Proposals appended since the last Ready: broadcast once, as one batch. */
   pendingBroadcast = false;
+  /** A follower needs the log's snapshot, whose data the application holds (Ready.snapshotWanted). */
+  snapshotWanted: number | null = null;
   msgs: Message[] = [];
   readStates: ReadState[] = [];
   /** Read requests waiting for this leader's first commit in its term. */
@@ -448,8 +451,12 @@ export class Raft {
     else bcastAppend(this);
   }
 
-  /** The application's snapshot at an applied index: compact the log before it. */
-  compact(index: number, data: Uint8Array): void {
+  /**
+   * The application's snapshot at an applied index: compact the log before
+   * it. `data` null: the application keeps the image and provides it when
+   * a follower needs it (provideSnapshot).
+   */
+  compact(index: number, data: Uint8Array | null): void {
     if (!Number.isSafeInteger(index) || index > this.log.applied) {
       throw new Error(
         `compact at ${index} refused: only applied entries (≤ ${this.log.applied}) can be compacted`,
@@ -460,6 +467,36 @@ export class Raft {
     const term = this.log.term(index) as number;
     this.log.compact({ metadata: { index, term, conf }, data });
     this.confHistory.rebase(index, conf);
+  }
+
+  /**
+   * The data of the log's snapshot at `index`, which a Ready asked for;
+   * followers waiting for it are sent it now. Returns false (and ignores it)
+   * when the log moved to another snapshot meanwhile or already holds it.
+   */
+  provideSnapshot(index: number, data: Uint8Array): boolean {
+    const snap = this.log.snapshot;
+    if (snap === null || snap.metadata.index !== index || snap.data !== null) return false;
+    this.log.snapshot = { metadata: snap.metadata, data };
+    if (this.snapshotWanted === index) this.snapshotWanted = null;
+    if (this.role !== 'leader') return true;
+    for (const [id, pr] of this.tracker.progress) {
+      // Those whose next entry is compacted away: the ones that asked.
+      if (id !== this.id && this.log.term(pr.next - 1) === undefined) sendAppend(this, id);
+    }
+    return true;
+  }
+
+  /**
+   * Lets go of the snapshot's data (the application still holds it).
+   * Refused (false) while it is being sent to a follower.
+   */
+  dropSnapshotData(): boolean {
+    const snap = this.log.snapshot;
+    if (snap === null || snap.data === null) return true;
+    for (const pr of this.tracker.progress.values()) if (pr.state === 'snapshot') return false;
+    this.log.snapshot = { metadata: snap.metadata, data: null };
+    return true;
   }
 
   /** Follower: installs a complete snapshot from the leader; false when it is not needed. */

@@ -72,9 +72,35 @@ export class RawNode {
     this.raft.reportSnapshot(id, ok);
   }
 
-  /** The application's state image at an applied index; the log before it is dropped. */
-  compact(index: number, data: Uint8Array): void {
+  /**
+   * The application's state image at an applied index; the log before it is
+   * dropped. With `data` null the application keeps the image: a Ready asks
+   * for it (snapshotWanted) when a follower needs it.
+   */
+  compact(index: number, data: Uint8Array | null): void {
     this.raft.compact(index, data);
+  }
+
+  /**
+   * The data of the snapshot at `index` that a Ready asked for; the transfer
+   * starts with the next Ready. False (ignored) when the log has moved to
+   * another snapshot meanwhile, or already holds the data.
+   */
+  provideSnapshot(index: number, data: Uint8Array): boolean {
+    return this.raft.provideSnapshot(index, data);
+  }
+
+  /**
+   * Lets go of the snapshot's data once no follower needs it; false (kept)
+   * while it is being sent to one: try again later.
+   */
+  dropSnapshotData(): boolean {
+    return this.raft.dropSnapshotData();
+  }
+
+  /** Bytes of snapshot data the log holds (0 when the application keeps it). */
+  snapshotDataBytes(): number {
+    return this.raft.log.snapshot?.data?.length ?? 0;
   }
 
   private softState(): SoftState {
@@ -94,6 +120,7 @@ export class RawNode {
       r.pendingBroadcast ||
       r.msgs.length > 0 ||
       r.readStates.length > 0 ||
+      r.snapshotWanted !== null ||
       r.log.pendingSnapshot !== null ||
       r.log.stabled < r.log.lastIndex() ||
       r.log.hasNextCommittedEntries() ||
@@ -160,7 +187,9 @@ export class RawNode {
         snapshot !== null ||
         hard.term !== prev.term ||
         hard.vote !== prev.vote,
+      snapshotWanted: r.snapshotWanted,
     };
+    r.snapshotWanted = null;
     r.msgs = [];
     r.readStates = [];
     this.prevSoft = soft;

@@ -23,7 +23,13 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
       firstIndex: r.log.firstIndex(),
     }));
     if (!pr.recentActive) return false;
-    pr.becomeSnapshot(snapshot);
+    if (snapshot.data === null) {
+      // The application holds the data: ask for it. The follower's progress
+      // stays as it is, and its next answer (a heartbeat's) tries again.
+      r.snapshotWanted = snapshot.metadata.index;
+      return false;
+    }
+    pr.becomeSnapshot({ metadata: snapshot.metadata, data: snapshot.data });
     sendSnapshotChunk(r, to, pr);
     return true;
   }

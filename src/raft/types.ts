@@ -55,6 +55,16 @@ export interface Snapshot {
   data: Uint8Array;
 }
 
+/**
+ * A snapshot as the log holds it. `data` is null while the application keeps
+ * the image (compact(index, null), or a restart without it): a leader asks
+ * for it (Ready.snapshotWanted) only when a follower needs it.
+ */
+export interface LogSnapshot {
+  metadata: SnapshotMetadata;
+  data: Uint8Array | null;
+}
+
 /** One piece of a snapshot sent to a follower that is too far behind. */
 export interface SnapshotChunk {
   metadata: SnapshotMetadata;
@@ -125,12 +135,19 @@ export interface Ready {
   messages: Message[];
   readStates: ReadState[];
   mustSync: boolean;
+  /**
+   * A follower needs the snapshot at this index and the log holds no data
+   * for it: load it and hand it to RawNode.provideSnapshot (it may be
+   * asked again meanwhile, at each retry). Null when nothing is wanted.
+   */
+  snapshotWanted: number | null;
 }
 
 /** What the application restored from disk at start. */
 export interface PersistedState {
   hardState: HardState;
-  snapshot: Snapshot | null;
+  /** Its data may be null: the application provides it when a follower needs it. */
+  snapshot: LogSnapshot | null;
   /** Entries after the snapshot, contiguous. */
   entries: Entry[];
   /** Membership when there is neither a snapshot nor a conf-change entry (bootstrap). */

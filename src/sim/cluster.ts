@@ -33,6 +33,7 @@ export interface ClusterOptions {
   compactEvery: number;
   reads: ReadOnlyOption;
   leaderEarlySend: boolean;
+  lazySnapshots: boolean;
   trace: ((line: string) => void) | null;
 }
 
@@ -130,6 +131,7 @@ export class Cluster {
         bugs: this.opts.bugs,
         compactEvery: this.opts.compactEvery,
         leaderEarlySend: this.opts.leaderEarlySend,
+        lazySnapshots: this.opts.lazySnapshots,
         raftConfig: (nodeId, applied, random) => this.raftConfig(nodeId, applied, random),
         send: (m) => this.send(m),
         diskDelay: () => this.hardwareRng.range(this.diskDelay[0], this.diskDelay[1]),

@@ -11,6 +11,8 @@
 //   --reads safe|lease  ReadIndex by heartbeat round or leader lease (default: from the seed)
 //   --early-send on|off leaders send appends before their own fsync completes (default: from the seed)
 //   --compact-every N   applied entries between snapshots (default: from the seed, 5 or 50)
+//   --lazy-snapshots on|off  compact without the snapshot's data, load it when a follower
+//                     needs it (default: from the seed)
 //   --trace           print every step of a single run
 //   --history FILE    save a single run's client history (JSON, for src/check)
 
@@ -39,6 +41,7 @@ async function main(): Promise<number> {
       reads: { type: 'string' },
       'early-send': { type: 'string' },
       'compact-every': { type: 'string' },
+      'lazy-snapshots': { type: 'string' },
       trace: { type: 'boolean', default: false },
       history: { type: 'string' },
       mixes: { type: 'boolean', default: false },
@@ -66,6 +69,12 @@ async function main(): Promise<number> {
   }
   const every = values['compact-every'];
   if (every !== undefined) overrides.compactEvery = int('--compact-every', every, 1);
+  const lazy = values['lazy-snapshots'];
+  if (lazy !== undefined) {
+    if (lazy !== 'on' && lazy !== 'off')
+      throw new Error(`--lazy-snapshots must be on or off, got ${lazy}`);
+    overrides.lazySnapshots = lazy === 'on';
+  }
   if (values.seed !== undefined) {
     return replay(int('--seed', values.seed, 0), overrides, values.trace, values.history);
   }
@@ -170,7 +179,7 @@ async function soak(
 
 function summary(r: SimResult): string {
   return (
-    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} reads=${r.reads} early-send=${r.earlySend ? 'on' : 'off'} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
+    `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} reads=${r.reads} early-send=${r.earlySend ? 'on' : 'off'} lazy-snapshots=${r.lazySnapshots ? 'on' : 'off'} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
     `virtual=${(r.virtualMs / 1000).toFixed(1)}s ops ok=${r.ops.ok} fail=${r.ops.fail} ` +
     `unknown=${r.ops.unknown} committed=${r.committed} msgs=${r.messages} crashes=${r.crashes} ` +
     `partitions=${r.partitions} conf=${r.confChanges} leaders=${r.leaderTerms} snapshots=${r.snapshots} checks=${r.checks} linearizable=${r.linearizable ?? '-'} → ` +
@@ -191,6 +200,7 @@ const HELP = `usage: npm run sim -- (--seed N | --seeds N [--start N]) [options]
                --history FILE saves the client history as JSON
   --seeds N    soak N seeds with a progress bar and a summary (--start N, --jobs N threads)
   --nodes 3|5, --mix NAME, --reads safe|lease, --early-send on|off, --compact-every N,
+  --lazy-snapshots on|off,
   --steps N (ticks of 10 ms virtual time); all default from the seed except --steps (3000)
   --mixes      list the fault mixes
 `;

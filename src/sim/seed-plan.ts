@@ -15,6 +15,7 @@ export interface PlanOverrides {
   reads?: ReadOnlyOption;
   earlySend?: boolean;
   compactEvery?: number;
+  lazySnapshots?: boolean;
 }
 
 export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
@@ -34,6 +35,9 @@ export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
   const leaderEarlySend = o.earlySend ?? Math.floor(seed / (4 * mixes)) % 2 === 1;
   // Every other larger block of seeds snapshots very often, so followers install many.
   const compactEvery = o.compactEvery ?? (Math.floor(seed / (8 * mixes)) % 2 === 1 ? 5 : 50);
+  // Every other still larger block of seeds, leaders compact without the
+  // snapshot's data and load it only when a follower needs it.
+  const lazySnapshots = o.lazySnapshots ?? Math.floor(seed / (16 * mixes)) % 2 === 0;
   return {
     seed,
     steps: o.steps ?? DEFAULT_STEPS,
@@ -42,6 +46,7 @@ export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
     reads,
     leaderEarlySend,
     compactEvery,
+    lazySnapshots,
   };
 }
 
@@ -49,6 +54,7 @@ export function replayCommand(o: SimOptions): string {
   return (
     `npm run sim -- --seed ${o.seed} --steps ${o.steps} --nodes ${o.nodes} --mix ${o.mix.name}` +
     ` --reads ${o.reads ?? 'safe'} --early-send ${o.leaderEarlySend ? 'on' : 'off'}` +
-    ` --compact-every ${o.compactEvery ?? DEFAULT_COMPACT_EVERY}`
+    ` --compact-every ${o.compactEvery ?? DEFAULT_COMPACT_EVERY}` +
+    ` --lazy-snapshots ${o.lazySnapshots ? 'on' : 'off'}`
   );
 }

@@ -34,6 +34,11 @@ export interface NodeEnv {
   leaderEarlySend: boolean;
   /** Applied entries between two snapshots (RawNode.compact). */
   compactEvery: number;
+  /**
+   * Compact without the snapshot's data and restart without it; provide it
+   * from disk (after a simulated read) when a Ready asks, drop it after.
+   */
+  lazySnapshots: boolean;
   raftConfig(id: NodeId, applied: number, random: () => number): RaftConfig;
   send(m: Message): void;
   /** Simulated fsync latency of one write, virtual ms. */
@@ -76,6 +81,8 @@ export class SimNode {
    */
   private saved: { image: Uint8Array; applied: number } | null = null;
   private lastSnapshot = 0;
+  /** A snapshot's data is being read from disk for the core (lazySnapshots). */
+  private loadingSnapshot = false;
   private writes = new Map<string, { seq: number; reply: Reply }>();
   private reads = new Map<string, PendingRead>();
   private readWaits: Array<{ index: number; read: PendingRead }> = [];
@@ -101,7 +108,7 @@ export class SimNode {
   start(rng: Prng): void {
     this.incarnation++;
     const persisted = this.disk.restore();
-    const snap = persisted.snapshot;
+    const snap = this.disk.snapshot;
     this.lastSnapshot = snap?.metadata.index ?? 0;
     const saved = this.saved;
     if (saved && saved.applied > this.lastSnapshot) {
@@ -116,11 +123,16 @@ export class SimNode {
     this.leader = null;
     this.term = persisted.hardState.term;
     this.persisting = false;
+    this.loadingSnapshot = false;
     this.writes.clear();
     this.reads.clear();
     this.readWaits = [];
     const random = (): number => rng.next();
-    this.raw = new RawNode(this.env.raftConfig(this.id, this.applied, random), persisted);
+    const restored =
+      this.env.lazySnapshots && snap
+        ? { ...persisted, snapshot: { metadata: snap.metadata, data: null } }
+        : persisted;
+    this.raw = new RawNode(this.env.raftConfig(this.id, this.applied, random), restored);
     this.conf = this.raw.status().conf;
     // What survived the crash must be the committed log's state at its index.
     this.env.monitor.onApplied(this.id, this.applied, hashImage(this.state.image()));
@@ -307,7 +319,30 @@ export class SimNode {
       for (const cc of confChanges) this.env.onConfChange(this.id, cc, this.conf);
     }
     this.maybeCompact();
+    if (rd.snapshotWanted !== null) this.loadSnapshot();
+    // Refused while a transfer runs: tried again after every Ready.
+    if (this.env.lazySnapshots && raw.snapshotDataBytes() > 0) raw.dropSnapshotData();
     this.pump();
+  }
+
+  /** The core wants the snapshot's data: read it from disk, after a simulated delay. */
+  private loadSnapshot(): void {
+    if (this.loadingSnapshot) return;
+    this.loadingSnapshot = true;
+    const raw = this.raw;
+    this.env.queue.after(this.env.diskDelay(), () => {
+      this.whenRunning(() => {
+        if (this.raw !== raw || raw === null) return; // crashed meanwhile
+        this.loadingSnapshot = false;
+        const snap = this.disk.snapshot;
+        if (snap === null) return;
+        const taken = raw.provideSnapshot(snap.metadata.index, snap.data);
+        this.env.trace(
+          `${this.id} provided snapshot ${snap.metadata.index}${taken ? '' : ' (stale, ignored)'}`,
+        );
+        this.pump();
+      });
+    });
   }
 
   private restore(snap: Snapshot): void {
@@ -364,7 +399,7 @@ export class SimNode {
       metadata: { index: this.applied, term, conf: this.conf },
       data: this.state.image(),
     };
-    raw.compact(this.applied, snap.data);
+    raw.compact(this.applied, this.env.lazySnapshots ? null : snap.data);
     this.disk.installSnapshot(snap);
     this.log.installSnapshot(snap);
     this.lastSnapshot = this.applied;

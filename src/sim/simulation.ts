@@ -30,6 +30,8 @@ export interface SimOptions {
   leaderEarlySend?: boolean;
   /** Applied entries between snapshots. */
   compactEvery?: number;
+  /** Nodes compact without the snapshot's data and provide it when a follower needs it. */
+  lazySnapshots?: boolean;
   trace?: (line: string) => void;
   /** Receives the client history at the end (to save it as a file for the checker). */
   onHistory?: (history: HistoryFile) => void;
@@ -49,6 +51,7 @@ export interface SimResult {
   nodes: number;
   reads: ReadOnlyOption;
   earlySend: boolean;
+  lazySnapshots: boolean;
   steps: number;
   settleSteps: number;
   /** Events run in all: deliveries, ticks, disk completions, client and fault actions. */
@@ -84,6 +87,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     compactEvery: opts.compactEvery ?? DEFAULT_COMPACT_EVERY,
     reads: opts.reads ?? 'safe',
     leaderEarlySend: opts.leaderEarlySend ?? false,
+    lazySnapshots: opts.lazySnapshots ?? false,
     trace: opts.trace ?? null,
   });
   const nemesis = new Nemesis(cluster, opts.mix, cluster.rng.derive('nemesis'));
@@ -123,6 +127,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     nodes: opts.nodes,
     reads: opts.reads ?? 'safe',
     earlySend: opts.leaderEarlySend ?? false,
+    lazySnapshots: opts.lazySnapshots ?? false,
     steps: opts.steps,
     settleSteps: Math.ceil((settleEnd - end) / TICK_MS),
     events,

@@ -86,8 +86,12 @@ export interface RaftStorageApi {
   raftSaveSnapshot(group: GroupId, snapshot: Bytes): Promise<void>;
   /** Entries with lo <= index < hi, ascending; stops after maxBytes of data (always at least one). */
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes?: number): Promise<RaftLogEntry[]>;
-  /** Hard state, snapshot and the whole log, for a restart. */
-  raftLoad(group: GroupId): Promise<RaftDiskState>;
+  /**
+   * Hard state, snapshot and the whole log, for a restart. With
+   * `snapshotImage` false the snapshot is its head only (what was stored
+   * before the image: raftSnapshotFromState, installImage).
+   */
+  raftLoad(group: GroupId, snapshotImage?: boolean): Promise<RaftDiskState>;
   /**
    * Stores a Raft snapshot: `head` (opaque) followed by the group's state
    * image, written by the engine from its own state in one transaction.

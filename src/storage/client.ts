@@ -339,10 +339,11 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     return out;
   }
 
-  async raftLoad(group: GroupId): Promise<RaftDiskState> {
+  async raftLoad(group: GroupId, snapshotImage = true): Promise<RaftDiskState> {
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     const hardState = r.nullableBytes();
-    const snapshot = await this.withPieces(group, r.nullableBytes());
+    const head = r.nullableBytes();
+    const snapshot = snapshotImage ? await this.withPieces(group, head) : head;
     const firstIndex = r.u64();
     const lastIndex = r.u64();
     const entries: RaftLogEntry[] = [];

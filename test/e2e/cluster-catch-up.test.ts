@@ -1,10 +1,37 @@
 // A follower that was down catches up after a restart: from the log when it
 // missed a little, and from a snapshot (small --snapshot-every, so the
-// leader has compacted what it missed) when it missed a lot.
+// leader has compacted what it missed) when it missed a lot. The leader
+// holds no snapshot image in memory (distdb_raft_snapshot_held_bytes) but
+// while it sends one.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parsePrometheusText } from '../helpers/prometheus-text.js';
 import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
+
+async function metric(node: ClusterNodeProc, name: string): Promise<number> {
+  const m = /http=(\d+)/.exec(node.proc!.output());
+  assert.ok(m, `node ${node.id} printed no HTTP port`);
+  const res = await fetch(`http://127.0.0.1:${m[1]}/metrics`);
+  assert.equal(res.status, 200);
+  const value = parsePrometheusText(await res.text()).samples.get(name);
+  assert.ok(value !== undefined, `${node.id} has no ${name}`);
+  return value;
+}
+
+/** Polls `name` on `node` (snapshots complete in the background) until `ok`, or returns its last value. */
+async function waitMetric(
+  node: ClusterNodeProc,
+  name: string,
+  ok: (v: number) => boolean,
+): Promise<number> {
+  let v = await metric(node, name);
+  for (let i = 0; i < 100 && !ok(v); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = await metric(node, name);
+  }
+  return v;
+}
 
 async function writeMany(cluster: TestCluster, via: ClusterNodeProc, prefix: string, n: number) {
   const c = await cluster.client(via);
@@ -21,7 +48,14 @@ async function assertHas(cluster: TestCluster, node: ClusterNodeProc, prefix: st
 }
 
 test('a restarted follower catches up from the log, and from a snapshot when far behind', async () => {
-  const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
+  const cluster = await TestCluster.start(3, [
+    '--snapshot-every',
+    '50',
+    '--log-level',
+    'info',
+    '--http-port',
+    '0',
+  ]);
   try {
     const leaderId = await cluster.waitForLeader();
     const leader = cluster.node(leaderId);
@@ -34,9 +68,15 @@ test('a restarted follower catches up from the log, and from a snapshot when far
 
     await cluster.kill9(follower);
     await writeMany(cluster, leader, 'long', 400);
+    const taken = await waitMetric(leader, 'distdb_raft_snapshots_taken_total', (v) => v >= 1);
+    assert.ok(taken >= 1, `the leader took ${taken} snapshots`);
+    const held = 'distdb_raft_snapshot_held_bytes';
+    assert.equal(await metric(leader, held), 0, 'no image held while no follower needs it');
     await cluster.run(follower);
     await assertHas(cluster, follower, 'long', 400);
     assert.match(follower.proc!.output(), /installed a snapshot from the leader/);
+    assert.match(leader.proc!.output(), /snapshot read back to send to a follower/);
+    assert.equal(await waitMetric(leader, held, (v) => v === 0), 0, 'let go after the transfer');
     // It serves reads and writes like any member afterwards.
     await writeMany(cluster, follower, 'after', 5);
     for (const n of cluster.nodes) await assertHas(cluster, n, 'after', 5);

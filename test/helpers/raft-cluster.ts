@@ -56,6 +56,8 @@ export class Peer {
   state: string[] = [];
   appliedIndex = 0;
   readStates: ReadState[] = [];
+  /** Every Ready.snapshotWanted, in order. */
+  wanted: number[] = [];
   node: RawNode;
 
   constructor(
@@ -108,14 +110,18 @@ export class Peer {
       if (e.type === 'normal' && e.data.length > 0) this.state.push(text.decode(e.data));
     }
     this.readStates.push(...rd.readStates);
+    if (rd.snapshotWanted !== null) this.wanted.push(rd.snapshotWanted);
     this.node.advance();
     return rd.messages;
   }
 
-  /** Snapshot the state machine at the applied index and compact the log before it. */
-  compact(): void {
+  /**
+   * Snapshot the state machine at the applied index and compact the log
+   * before it; `lazy`: keep the data here, the node asks for it when needed.
+   */
+  compact(lazy = false): void {
     const data = bytes(JSON.stringify(this.state));
-    this.node.compact(this.appliedIndex, data);
+    this.node.compact(this.appliedIndex, lazy ? null : data);
     const snapIndex = this.appliedIndex;
     const term =
       this.entries.find((e) => e.index === snapIndex)?.term ?? this.snapshot?.metadata.term ?? 0;
@@ -124,6 +130,13 @@ export class Peer {
       data,
     };
     this.entries = this.entries.filter((e) => e.index > snapIndex);
+  }
+
+  /** Hands the node the data of the snapshot this peer persisted; what provideSnapshot said. */
+  provideSnapshot(): boolean {
+    const s = this.snapshot;
+    if (s === null) throw new Error(`${this.id} has no snapshot to provide`);
+    return this.node.provideSnapshot(s.metadata.index, s.data);
   }
 }
 

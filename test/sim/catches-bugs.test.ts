@@ -68,7 +68,7 @@ test('a failure names its seed, property and replay command, and the replay fail
   assert.match(text, /FAILED seed \d+: applied state/);
   assert.match(
     text,
-    /replay: npm run sim -- --seed \d+ --steps 2000 --nodes [35] --mix calm --reads (safe|lease) --early-send (on|off) --compact-every \d+/,
+    /replay: npm run sim -- --seed \d+ --steps 2000 --nodes [35] --mix calm --reads (safe|lease) --early-send (on|off) --compact-every \d+ --lazy-snapshots (on|off)/,
   );
   const again = runSimulation({
     ...planRun(first.result.seed, { steps: 2000, mix: 'calm' }),

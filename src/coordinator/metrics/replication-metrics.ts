@@ -19,6 +19,8 @@ export class ReplicationMetrics {
   writesAnsweredAtCommit = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
+  /** Bytes of snapshot data the Raft core holds (only while a follower is sent it). */
+  snapshotHeldBytes = 0;
   private readonly latency = new Map<StorageCall | 'snapshot', HistogramSeries>();
   private readonly batch = new Map<StorageCall, HistogramSeries>();
 
@@ -55,6 +57,12 @@ export class ReplicationMetrics {
       'Snapshots received from the leader and installed (this node was too far behind)',
       () => this.snapshotsInstalled,
     );
+    registerScraped(registry, {
+      name: 'distdb_raft_snapshot_held_bytes',
+      help: "Bytes of the Raft snapshot held in the coordinator's memory: read back from the storage engine only while a follower that fell behind the log is sent it, 0 otherwise",
+      type: 'gauge',
+      values: () => [{ value: this.snapshotHeldBytes }],
+    });
     registerScraped(registry, {
       name: 'distdb_storage_request_duration_seconds',
       help: 'Time the storage engine took, seen from the coordinator, to durably append Raft entries (append), apply committed ones (apply), or export and save a snapshot (snapshot)',

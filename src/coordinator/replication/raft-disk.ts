@@ -5,7 +5,14 @@
 // exactly those cases and why they are safe.
 
 import { decodeConfChange, decodeEntry, decodeHardState } from '../../raft/codec.js';
-import type { ConfState, Entry, HardState, PersistedState, Snapshot } from '../../raft/types.js';
+import type {
+  ConfState,
+  Entry,
+  HardState,
+  LogSnapshot,
+  PersistedState,
+  Snapshot,
+} from '../../raft/types.js';
 import type { GroupId, RaftStorageApi, StorageApi } from '../../storage/api.js';
 import { decodeMemberContext, mergeBook, type AddressBook } from './address-book.js';
 import {
@@ -37,7 +44,9 @@ export async function loadRaftState(
   storage: ReplicaStorage,
   group: GroupId,
 ): Promise<LoadedRaftState> {
-  const disk = await storage.raftLoad(group);
+  // The snapshot's head only: Raft takes a snapshot without its image, which
+  // stays in the engine until a follower needs it (RaftDriver.loadSnapshot).
+  const disk = await storage.raftLoad(group, false);
   const applied = (await storage.stats(group)).appliedIndex;
   if (disk.hardState === null && disk.snapshot === null && disk.entries.length === 0) {
     if (applied > 0) {
@@ -51,11 +60,11 @@ export async function loadRaftState(
   const stored: Snapshot | null = disk.snapshot ? decodeStoredSnapshot(disk.snapshot) : null;
   const book: AddressBook = new Map();
   let initialConf: ConfState = { voters: [], learners: [] };
-  let snapshot: Snapshot | null = null;
+  let snapshot: LogSnapshot | null = null;
   if (stored) {
     mergeBook(book, decodeSnapshotData(stored.data).book);
     if (stored.metadata.index === 0) initialConf = stored.metadata.conf;
-    else snapshot = stored;
+    else snapshot = { metadata: stored.metadata, data: null };
   }
   const snapIndex = snapshot?.metadata.index ?? 0;
   const snapTerm = snapshot?.metadata.term ?? 0;

@@ -10,6 +10,8 @@
 //      not awaited, so the next Ready's persist overlaps this apply)
 //   5. note read states, advance(), take conf changes into effect, start a
 //      snapshot (it completes in the background, see startCompaction).
+// Raft holds no snapshot image: the engine keeps it, and it is read back only
+// while a follower that fell behind the log is sent it (loadSnapshot).
 // Proposals and reads wait on promises the applies resolve (a write whose
 // result is decided once committed is answered then: answerAtCommit). A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
@@ -133,7 +135,9 @@ export class RaftDriver {
   private waitingApply: ReadBatch[] = [];
   /** A snapshot being taken in the background, and one taken but not yet handed to Raft. */
   private compacting: Promise<void> | null = null;
-  private compacted: { index: number; data: Uint8Array; started: number } | null = null;
+  private compacted: { index: number; started: number } | null = null;
+  /** The stored snapshot being read back for Raft (a follower needs it); never beside a compaction. */
+  private loading: Promise<void> | null = null;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -418,9 +422,54 @@ export class RaftDriver {
       const conf = this.raw.status().conf;
       for (const cc of confChanges) this.hooks.confApplied(cc, conf);
     }
-    if (this.compacting === null && this.compacted === null && this.snapshotDue()) {
+    if (rd.snapshotWanted !== null) this.loadSnapshot();
+    this.releaseSnapshot();
+    if (
+      this.compacting === null &&
+      this.compacted === null &&
+      this.loading === null &&
+      this.snapshotDue()
+    ) {
       await this.startCompaction();
     }
+  }
+
+  /**
+   * Raft wants the snapshot's image for a follower that fell behind the log:
+   * read the stored snapshot back, in the background. Not while a snapshot
+   * is being stored (the read could mix two of them): Raft asks again at
+   * the follower's next heartbeat answer.
+   */
+  private loadSnapshot(): void {
+    if (this.loading !== null || this.compacting !== null || this.stopped) return;
+    this.loading = this.storage
+      .raftLoadSnapshot(this.group)
+      .then((bytes) => {
+        if (bytes === null || this.stopped) return;
+        const { metadata, data } = decodeStoredSnapshot(bytes);
+        // Raft ignores it if its log has moved to a newer snapshot meanwhile.
+        if (!this.raw.provideSnapshot(metadata.index, data)) return;
+        this.log.info(
+          { index: metadata.index, bytes: data.length },
+          'snapshot read back to send to a follower',
+        );
+        this.hooks.metrics.snapshotHeldBytes = this.raw.snapshotDataBytes();
+        this.schedulePump();
+      })
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        this.stop('the storage engine failed to read the snapshot back; reloading the raft state');
+        this.hooks.failed(err);
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+  }
+
+  /** Lets go of the snapshot's image once no follower is being sent it (Raft refuses before). */
+  private releaseSnapshot(): void {
+    if (this.raw.snapshotDataBytes() === 0 || !this.raw.dropSnapshotData()) return;
+    this.hooks.metrics.snapshotHeldBytes = 0;
   }
 
   /**
@@ -441,6 +490,7 @@ export class RaftDriver {
     await this.applyChain;
     // A snapshot of our own under way would write an older one after this.
     await this.compacting;
+    await this.loading;
     this.compacted = null;
     const { book, image, head } = decodeSnapshotData(snap.data);
     const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
@@ -550,9 +600,9 @@ export class RaftDriver {
    * storage connection, and the engine takes its read snapshot once the
    * applies before it are committed and before any after it is staged
    * (GroupCommitter.atCommittedState) — so the image is at exactly `index`
-   * while applies go on. The
-   * engine then builds the snapshot, and it is read back and handed to Raft
-   * (takeCompaction), in the background.
+   * while applies go on. The engine then builds and stores the snapshot in
+   * the background; Raft is then told to compact without its image
+   * (takeCompaction), which stays in the engine until a follower needs it.
    */
   private async startCompaction(): Promise<void> {
     await this.applyChain;
@@ -583,14 +633,9 @@ export class RaftDriver {
     started: number,
   ): Promise<void> {
     await stored;
-    const bytes = await this.storage.raftLoadSnapshot(this.group);
-    if (bytes === null) throw new Error(`the snapshot at index ${index} was not stored`);
-    const { metadata, data } = decodeStoredSnapshot(bytes);
-    if (metadata.index !== index)
-      throw new Error(`stored snapshot is at ${metadata.index}, not ${index}`);
     if (this.stopped) return; // a reloaded driver takes its own snapshots
     await this.storage.raftCompact(this.group, index);
-    this.compacted = { index, data, started };
+    this.compacted = { index, started };
     this.schedulePump();
   }
 
@@ -600,10 +645,11 @@ export class RaftDriver {
     if (c === null) return;
     this.compacted = null;
     if (c.index <= this.snapshotIndex) return;
-    this.raw.compact(c.index, c.data);
+    this.raw.compact(c.index, null);
     this.snapshotIndex = c.index;
+    this.hooks.metrics.snapshotHeldBytes = this.raw.snapshotDataBytes();
     this.hooks.metrics.snapshotTaken(performance.now() - c.started);
-    this.log.info({ index: c.index, bytes: c.data.length }, 'snapshot taken; log compacted');
+    this.log.info({ index: c.index }, 'snapshot taken; log compacted');
   }
 }
 
