@@ -437,11 +437,13 @@ export class RaftDriver {
   /**
    * Raft wants the snapshot's image for a follower that fell behind the log:
    * read the stored snapshot back, in the background. Not while a snapshot
-   * is being stored (the read could mix two of them): Raft asks again at
-   * the follower's next heartbeat answer.
+   * is being stored (the read could mix two of them) or is stored but not
+   * yet handed to Raft (Raft would refuse it): Raft asks again at the
+   * follower's next heartbeat answer.
    */
   private loadSnapshot(): void {
-    if (this.loading !== null || this.compacting !== null || this.stopped) return;
+    const storing = this.compacting !== null || this.compacted !== null;
+    if (this.loading !== null || storing || this.stopped) return;
     this.loading = this.storage
       .raftLoadSnapshot(this.group)
       .then((bytes) => {
