@@ -7,7 +7,7 @@ import { runClosedLoop } from './closed-loop.js';
 import type { KvConnection } from './driver.js';
 import { formatOps } from './format.js';
 import { summarize, type Measurement } from './measurement.js';
-import { TreeCpuMeter } from './proc-cpu.js';
+import { TreeCpuMeter, type ProcessCpu } from './proc-cpu.js';
 import type { RunningSystem } from './systems/system.js';
 import type { Workload } from './workload.js';
 
@@ -23,10 +23,11 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
   const conns: KvConnection[] = [];
   try {
     for (let i = 0; i < s.clients; i++) conns.push(await sys.connect());
-    const servers = new TreeCpuMeter(() => sys.serverPids());
+    const servers = new TreeCpuMeter(() => sys.serverProcesses());
     let cpu0 = process.cpuUsage();
     let elu0 = performance.eventLoopUtilization();
     let serverCpu = 0;
+    let byProcess: ProcessCpu[] = [];
     let loadGenCpu = 0;
     let busy = 0;
     const { outcome, done } = runClosedLoop(conns, {
@@ -40,7 +41,7 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
         elu0 = performance.eventLoopUtilization();
       },
       onWindowEnd() {
-        serverCpu = servers.stop();
+        ({ total: serverCpu, byProcess } = servers.stop());
         const used = process.cpuUsage(cpu0);
         loadGenCpu = (used.user + used.system) / 1e6;
         busy = performance.eventLoopUtilization(elu0).utilization;
@@ -72,7 +73,7 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
       errors: outcome.errors,
       firstError: outcome.firstError,
       latencyMs: summarize(outcome.latency),
-      cpuSeconds: { loadGenerator: loadGenCpu, servers: serverCpu },
+      cpuSeconds: { loadGenerator: loadGenCpu, servers: serverCpu, byProcess },
       loadGeneratorBusy: busy,
     };
   } finally {

@@ -3,6 +3,7 @@
 // the chart are made from.
 
 import type { LatencyHistogram } from '../histogram.js';
+import type { ProcessCpu } from './proc-cpu.js';
 import type { SystemName } from './systems/system.js';
 import type { Workload } from './workload.js';
 
@@ -26,8 +27,8 @@ export interface Measurement {
   firstError: string | null;
   /** Of the successful requests, in ms. */
   latencyMs: LatencySummary;
-  /** CPU seconds used during the measured window. */
-  cpuSeconds: { loadGenerator: number; servers: number };
+  /** CPU seconds used during the measured window; `byProcess` splits `servers`. */
+  cpuSeconds: { loadGenerator: number; servers: number; byProcess: ProcessCpu[] };
   /** Share of the window the load generator's event loop was busy (0..1): near 1, it was the limit. */
   loadGeneratorBusy: number;
 }

@@ -62,19 +62,46 @@ export function treeTicks(roots: readonly number[]): Map<number, number> {
   return out;
 }
 
-/** CPU seconds used by the process trees between `start()` and `stop()`. */
+/** A server process to meter, with the name its descendants are counted under. */
+export interface MeteredProcess {
+  pid: number;
+  name: string;
+  /** What its children are (a distdb node's storage engine); null: it has none of note. */
+  childName: string | null;
+}
+
+/** CPU seconds one server process (or its children) used in the window. */
+export interface ProcessCpu {
+  name: string;
+  seconds: number;
+}
+
+/** CPU used by the process trees between `start()` and `stop()`: in all, and per process. */
 export class TreeCpuMeter {
   private before = new Map<number, number>();
 
-  constructor(private readonly roots: () => readonly number[]) {}
+  constructor(private readonly roots: () => readonly MeteredProcess[]) {}
 
   start(): void {
-    this.before = treeTicks(this.roots());
+    this.before = treeTicks(this.roots().map((r) => r.pid));
   }
 
-  stop(): number {
-    let ticks = 0;
-    for (const [pid, t] of treeTicks(this.roots())) ticks += t - (this.before.get(pid) ?? 0);
-    return ticks / clockTicks();
+  stop(): { total: number; byProcess: ProcessCpu[] } {
+    const hz = clockTicks();
+    const byProcess: ProcessCpu[] = [];
+    let total = 0;
+    for (const root of this.roots()) {
+      let own = 0;
+      let children = 0;
+      for (const [pid, t] of treeTicks([root.pid])) {
+        const used = t - (this.before.get(pid) ?? 0);
+        if (pid === root.pid) own += used;
+        else children += used;
+      }
+      byProcess.push({ name: root.name, seconds: own / hz });
+      if (root.childName !== null) byProcess.push({ name: root.childName, seconds: children / hz });
+      total += own + children;
+    }
+    return { total: total / hz, byProcess };
   }
 }

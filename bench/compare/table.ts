@@ -63,6 +63,8 @@ export function formatGroup(
     );
   }
   for (const m of group) {
+    const perOp = cpuPerOp(m);
+    if (perOp !== null) lines.push(`  ${m.system} server CPU per op: ${perOp}`);
     if (m.errors > 0) lines.push(`  ${m.system}: ${m.errors} errors, the first: ${m.firstError}`);
     if (m.loadGeneratorBusy >= SATURATED_BUSY) {
       lines.push(
@@ -71,6 +73,19 @@ export function formatGroup(
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * Each server process's CPU per operation, in µs, and their sum: where a
+ * system's CPU goes (for distdb: coordinators against storage engines,
+ * leader against followers). Null when nothing was done or nothing was metered.
+ */
+export function cpuPerOp(m: Measurement): string | null {
+  const procs = m.cpuSeconds.byProcess;
+  if (m.ops === 0 || procs.length === 0) return null;
+  const us = (seconds: number): string => String(Math.round((seconds * 1e6) / m.ops));
+  const parts = procs.map((p) => `${p.name} ${us(p.seconds)}`);
+  return `${parts.join(', ')}; in all ${us(m.cpuSeconds.servers)} µs`;
 }
 
 /** Every group, in the order workload → client count, each table followed by a blank line. */

@@ -4,7 +4,7 @@ import type { Measurement } from '../../bench/compare/measurement.js';
 import type { SystemName } from '../../bench/compare/systems/system.js';
 import type { Workload } from '../../bench/compare/workload.js';
 
-/** p999 is twice p99, max three times; 1 s of load-generator CPU, 2 s of server CPU, 20% busy. */
+/** p999 is twice p99, max three times; 1 s of load-generator CPU, 2 s of server CPU (1.5 s in a, 0.5 s in b), 20% busy. */
 export function m(
   system: SystemName,
   workload: Workload,
@@ -23,7 +23,14 @@ export function m(
     errors: 0,
     firstError: null,
     latencyMs: { p50, p99, p999: p99 * 2, max: p99 * 3, mean: p50 },
-    cpuSeconds: { loadGenerator: 1, servers: 2 },
+    cpuSeconds: {
+      loadGenerator: 1,
+      servers: 2,
+      byProcess: [
+        { name: 'a', seconds: 1.5 },
+        { name: 'b', seconds: 0.5 },
+      ],
+    },
     loadGeneratorBusy: 0.2,
   };
 }

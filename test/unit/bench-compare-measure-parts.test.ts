@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { LatencyHistogram } from '../../bench/histogram.js';
 import { summarize } from '../../bench/compare/measurement.js';
-import { parseProcStat, treeTicks } from '../../bench/compare/proc-cpu.js';
+import { parseProcStat, TreeCpuMeter, treeTicks } from '../../bench/compare/proc-cpu.js';
 import { inBatches } from '../../bench/compare/systems/batches.js';
 
 test('the latency summary holds p50, p99 and p999 of the recorded samples', () => {
@@ -36,6 +38,27 @@ test('the process tree of this test includes itself with the CPU it used', () =>
   assert.ok(ticks.has(process.pid));
   assert.ok(ticks.get(process.pid)! > 0);
   assert.equal(treeTicks([2 ** 22 + 7]).size, 0); // no such process: nothing, no error
+});
+
+test('the CPU meter splits a process from its children and sums both', async () => {
+  const child = spawn(process.execPath, [
+    '-e',
+    'const t = Date.now() + 5000; while (Date.now() < t);',
+  ]);
+  const meter = new TreeCpuMeter(() => [{ pid: process.pid, name: 'me', childName: 'kids' }]);
+  meter.start();
+  const until = Date.now() + 300;
+  while (Date.now() < until); // this process uses CPU too, and so does its child meanwhile
+  const { total, byProcess } = meter.stop();
+  child.kill();
+  await once(child, 'exit');
+  assert.deepEqual(
+    byProcess.map((p) => p.name),
+    ['me', 'kids'],
+  );
+  assert.ok(byProcess[0]!.seconds > 0, 'this process used CPU');
+  assert.ok(byProcess[1]!.seconds > 0, 'its busy child used CPU');
+  assert.ok(Math.abs(total - byProcess[0]!.seconds - byProcess[1]!.seconds) < 1e-9);
 });
 
 test('batches cover the range once each, never more in flight than asked', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatMs, formatOps, formatRatio } from '../../bench/compare/format.js';
-import { formatGroup, formatReport, formatTargets } from '../../bench/compare/table.js';
+import { cpuPerOp, formatGroup, formatReport, formatTargets } from '../../bench/compare/table.js';
 import { checkTargets } from '../../bench/compare/targets.js';
 import { m } from './bench-compare-fixture.js';
 
@@ -32,7 +32,9 @@ test('a group shows each system, then distdb over each other system', () => {
   assert.match(lines[3]!, /^etcd\s+2,000\s+20\.0\s+50\.0\s+100\s/);
   assert.match(lines[5]!, /^distdb\/etcd\s+5\.00×\s+0\.20×\s+0\.50×\s+0\.50×$/);
   assert.match(lines[6]!, /^distdb\/redis\s+0\.25×\s+4\.00×\s+5\.00×\s+5\.00×$/);
-  assert.equal(lines.length, 7);
+  // 50,000 ops; 1.5 s of CPU in a and 0.5 s in b, 2 s in all.
+  assert.equal(lines[7], '  distdb server CPU per op: a 30, b 10; in all 40 µs');
+  assert.equal(lines.length, 10);
   // Columns line up: every row as wide as the header, ratio rows stop early.
   for (const l of lines.slice(2, 5)) assert.equal(l.length, lines[1]!.length);
 });
@@ -74,4 +76,13 @@ test('the target check prints one verdict per target', () => {
   assert.equal(lines.length, 6);
   assert.match(text, /put, 1 client: distdb p50 ≤ etcd p50\s+MET\s+p50 0\.500 vs 1\.00 ms/);
   assert.equal(lines.filter((l) => /NOT MEASURED/.test(l)).length, 4);
+});
+
+test('no CPU-per-op line for a run without operations or without metered processes', () => {
+  assert.equal(cpuPerOp({ ...m('redis', 'put', 1, 0) }), null);
+  const unmetered = m('redis', 'put', 1, 100);
+  assert.equal(
+    cpuPerOp({ ...unmetered, cpuSeconds: { ...unmetered.cpuSeconds, byProcess: [] } }),
+    null,
+  );
 });

@@ -57,10 +57,15 @@ export async function startDistdbCluster(ctx: StartContext): Promise<RunningSyst
     const leader = specs.find((s) => s.id === leaderId);
     if (!leader) throw new Error(`distdb reports leader "${leaderId}", which is not a node here`);
     const frames = new RespFrames(ctx.space);
+    const processes = specs.map((spec, i) => ({
+      pid: servers[i]!.pid,
+      name: `${spec.id} coordinator${spec.id === leaderId ? ' (leader)' : ''}`,
+      childName: `${spec.id} storage engine`,
+    }));
     return {
       name: 'distdb',
       endpoint: `leader ${leader.id} at 127.0.0.1:${leader.port}`,
-      serverPids: () => servers.map((s) => s.pid),
+      serverProcesses: () => processes,
       connect: () => connectResp('127.0.0.1', leader.port, frames),
       preload: (progress) => respPreload(leader.port, ctx.space, progress),
       stop,

@@ -54,10 +54,15 @@ export async function startEtcdCluster(ctx: StartContext): Promise<RunningSystem
     }
     const leader = await waitForLeader(specs.map((s) => s.client));
     const shared = new Etcd3({ hosts: leader });
+    const processes = specs.map((spec, i) => ({
+      pid: servers[i]!.pid,
+      name: `${spec.name}${spec.client === leader ? ' (leader)' : ''}`,
+      childName: null,
+    }));
     return {
       name: 'etcd',
       endpoint: `leader ${leader}`,
-      serverPids: () => servers.map((s) => s.pid),
+      serverProcesses: () => processes,
       connect: () => Promise.resolve(etcdConnection(shared, ctx.space)),
       preload: (progress) => preload(shared, ctx, progress),
       stop: async () => {

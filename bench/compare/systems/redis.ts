@@ -38,7 +38,7 @@ export async function startRedis(ctx: StartContext): Promise<RunningSystem> {
   return {
     name: 'redis',
     endpoint: `127.0.0.1:${port} (appendonly yes, appendfsync always)`,
-    serverPids: () => [server.pid],
+    serverProcesses: () => [{ pid: server.pid, name: 'redis-server', childName: null }],
     connect: () => connectResp('127.0.0.1', port, frames),
     preload: (progress) => respPreload(port, ctx.space, progress),
     stop: () => server.stop(),

@@ -1,9 +1,10 @@
 // One system under test, started by the harness: where its clients connect,
-// which processes are its servers (for their CPU), how to fill its key space
+// which processes are its servers (for their CPU, in all and per process), how to fill its key space
 // before the reads, and how to stop it.
 
 import type { KvConnection } from '../driver.js';
 import type { KeySpace } from '../keyspace.js';
+import type { MeteredProcess } from '../proc-cpu.js';
 
 export type SystemName = 'distdb' | 'etcd' | 'redis';
 export const SYSTEM_NAMES: readonly SystemName[] = ['distdb', 'etcd', 'redis'];
@@ -12,8 +13,8 @@ export interface RunningSystem {
   readonly name: SystemName;
   /** What the load generator's clients connect to, for the report. */
   readonly endpoint: string;
-  /** The server processes; their children count too. */
-  serverPids(): number[];
+  /** The server processes, named for the CPU report; their children count too. */
+  serverProcesses(): MeteredProcess[];
   /** A new connection for one closed-loop client. */
   connect(): Promise<KvConnection>;
   /** Writes every key once; calls `progress` with the number written so far. */
