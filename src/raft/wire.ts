@@ -6,26 +6,43 @@ export class RaftCodecError extends Error {
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const TWO_32 = 2 ** 32;
+/** Unused bytes `finish` leaves in a view rather than copy the rest out (a size hint's margin). */
+const FINISH_SLACK_BYTES = 128;
 
-/** Appends big-endian fields to a buffer that grows by doubling (amortized O(1), no concat). */
+/**
+ * `n` bytes, uninitialized (every writer fills what it hands out): for small
+ * sizes a slice of Node's shared pool slab rather than an allocation of its own.
+ */
+function pooledBytes(n: number): Uint8Array {
+  const b = Buffer.allocUnsafe(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
+/**
+ * Appends big-endian fields to a buffer that grows by doubling (amortized
+ * O(1), no concat). Sized right (the encoders pass a size hint), it hands its
+ * buffer back without a copy: entries are encoded once per put on every
+ * replica, and two ArrayBuffers each (malloc'd, then swept by the GC) cost
+ * the coordinators more than the encoding.
+ */
 export class ByteWriter {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
 
   constructor(initial: number) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = pooledBytes(initial);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
+    const next = pooledBytes(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   u8(v: number): void {
@@ -63,8 +80,10 @@ export class ByteWriter {
     this.bytes(utf8.encode(v));
   }
 
+  /** The bytes written: a view when little of the buffer is unused, else a copy that fits. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const used = this.buf.subarray(0, this.pos);
+    return this.buf.length - this.pos <= FINISH_SLACK_BYTES ? used : used.slice();
   }
 }
 
