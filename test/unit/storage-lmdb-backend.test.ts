@@ -1,5 +1,7 @@
 // The LMDB backend and group commit, on a real LMDB environment in a temp dir.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import type { KvResult, Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
@@ -254,4 +256,38 @@ test('group commit: a commit that fails after applies were answered reports them
     );
     assert.match(String(lost), /closed/, 'the answered apply is reported lost');
   });
+});
+
+test('group commit: a failed commit leaves no timer behind to keep the engine alive', async () => {
+  // In a process of its own: other tests' timers would hide a leftover one here.
+  const dir = tempDir('distdb-lmdb-');
+  const module = (path: string): string => JSON.stringify(new URL(path, import.meta.url).href);
+  const script = `
+    const { LmdbBackend } = await import(${module('../../src/storage/lmdb-backend.js')});
+    const { GroupCommitter } = await import(${module('../../src/storage/group-commit.js')});
+    const b = new LmdbBackend(process.argv[1]);
+    // An hour's delay: a timer left armed would keep this process alive that long.
+    const gc = new GroupCommitter(b, { applyCommitDelayMs: 3_600_000 });
+    const put = { command: { op: 'put', key: Buffer.from('a'), value: Buffer.from('1') } };
+    await gc.submit({ kind: 'apply', group: 0, proposals: [put], appliedIndex: 1 });
+    await b.close(); // the next commit fails and drops what is staged
+    await gc.submit({ kind: 'raft-snapshot', group: 0, snapshot: Buffer.from('s0') }).catch(() => {});
+    console.log('dropped');
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir.path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  // Far longer than the scenario takes (well under a second), far shorter than the delay.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.equal(out.trim(), 'dropped');
+    assert.equal(signal, null, 'the process did not exit by itself: a timer keeps it alive');
+    assert.equal(code, 0);
+  } finally {
+    clearTimeout(killer);
+    dir.remove();
+  }
 });
