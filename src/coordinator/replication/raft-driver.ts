@@ -125,6 +125,8 @@ export class RaftDriver {
   private snapshotIndex: number;
   /** Bytes of the entries handed to the state machine since the last snapshot started. */
   private bytesSinceSnapshot = 0;
+  /** Last index of the log known durable here (every append before the current one was awaited). */
+  private durableIndex: number;
   /** Hard state whose only change is the commit index, written with the next append. */
   private deferredHardState: HardState | null = null;
   private readonly proposals = new Map<number, PendingProposal>();
@@ -155,6 +157,9 @@ export class RaftDriver {
     this.applied = loaded.applied;
     this.appliedTerm = loaded.appliedTerm;
     this.snapshotIndex = loaded.snapshotIndex;
+    const entries = loaded.persisted.entries;
+    this.durableIndex =
+      entries[entries.length - 1]?.index ?? loaded.persisted.snapshot?.metadata.index ?? 0;
     for (const e of loaded.persisted.entries) {
       if (e.index <= loaded.applied) this.bytesSinceSnapshot += e.data.length;
     }
@@ -391,6 +396,14 @@ export class RaftDriver {
     }
     if (rd.snapshot) await this.install(rd);
     if (rd.hardState) this.deferredHardState = rd.hardState;
+    const firstNew = rd.entries[0]?.index;
+    // The entries this append replaces are no longer the durable ones.
+    if (firstNew !== undefined && firstNew <= this.durableIndex) this.durableIndex = firstNew - 1;
+    // Committed entries already durable here are applied (and answered) before
+    // this Ready's append, not after it: they wait for no write of ours. This
+    // is what lets the clients answered now join the next append.
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0;
+    let confChanges = lastCommitted <= this.durableIndex ? this.applyCommitted(rd) : null;
     if (rd.entries.length > 0 || (rd.mustSync && this.deferredHardState)) {
       const hs = this.deferredHardState;
       this.deferredHardState = null;
@@ -401,10 +414,12 @@ export class RaftDriver {
         hs ? encodeHardState(hs) : null,
       );
       this.hooks.metrics.storageCall('append', performance.now() - started, rd.entries.length);
+      const last = rd.entries[rd.entries.length - 1];
+      if (last !== undefined) this.durableIndex = last.index;
     }
     if (this.stopped) return;
     if (messages.length > 0) this.hooks.send(messages);
-    const confChanges = this.applyCommitted(rd);
+    confChanges ??= this.applyCommitted(rd);
     for (const rs of rd.readStates) {
       const ctx = Buffer.from(rs.context).toString();
       const b = this.asking.get(ctx);
@@ -498,7 +513,7 @@ export class RaftDriver {
     const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
     await this.storage.installImage(this.group, [image], storedHead);
     const { index, term, conf } = snap.metadata;
-    this.submitted = this.applied = this.snapshotIndex = index;
+    this.submitted = this.applied = this.snapshotIndex = this.durableIndex = index;
     this.bytesSinceSnapshot = 0;
     this.forecast.clear();
     this.appliedTerm = term;
@@ -575,8 +590,9 @@ export class RaftDriver {
    * when its result cannot depend on the state: a command that does not read
    * it (resultWithoutState) in a session the state machine will apply it in
    * afresh (the forecast). The entry is committed (on a majority) and durable
-   * in this node's log: handle() awaits the append of every entry before it
-   * hands committed ones here. Linearizable all the same: every read that
+   * in this node's log: handle() hands committed entries here only once they
+   * are (appended by an earlier, awaited Ready, or by this Ready's append,
+   * awaited first). Linearizable all the same: every read that
    * starts after this answer gets a read index at or past `index` (the commit
    * index of this leader, or of any later one, which holds every committed
    * entry) and is served only once this node's state machine has applied
