@@ -19,8 +19,14 @@ export class FrameReader {
   private body: Buffer | null = null;
   private bodyLength = 0;
 
-  /** `maxFrameBytes` may be raised later (after the handshake). */
-  constructor(public maxFrameBytes: number) {}
+  /**
+   * `maxFrameBytes` may be raised later (after the handshake); `limitName`
+   * says in a refusal which limit it is and what would raise it.
+   */
+  constructor(
+    public maxFrameBytes: number,
+    public limitName = 'maxFrameBytes',
+  ) {}
 
   /** Adds received bytes; call next() until it returns null before pushing again. */
   push(chunk: Buffer): void {
@@ -71,11 +77,19 @@ export class FrameReader {
     }
   }
 
+  /** Drops buffered bytes (a connection closed): a half-received frame is not kept alive with it. */
+  clear(): void {
+    this.chunk = EMPTY;
+    this.pos = 0;
+    this.body = null;
+    this.headerLength = 0;
+  }
+
   private check(length: number): void {
     if (length === 0) throw new FrameError('empty frame (length 0)');
     if (length > this.maxFrameBytes) {
       throw new FrameError(
-        `frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes (maxFrameBytes)`,
+        `frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes (${this.limitName})`,
       );
     }
   }

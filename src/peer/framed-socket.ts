@@ -64,9 +64,10 @@ export class FramedSocket {
     return this.socket.writableLength;
   }
 
-  /** After the handshake: accept frames up to the configured size. */
-  set maxFrameBytes(n: number) {
-    this.reader.maxFrameBytes = n;
+  /** Accept frames up to `bytes` from now on; `name` is the limit as a refusal names it. */
+  limitFrames(bytes: number, name = 'maxFrameBytes'): void {
+    this.reader.maxFrameBytes = bytes;
+    this.reader.limitName = name;
   }
 
   /** Closes the connection unless startHeartbeat() is called within `ms`. */
@@ -121,6 +122,8 @@ export class FramedSocket {
     this.closed = true;
     this.clearTimer();
     this.socket.removeAllListeners('data');
+    // A refused socket lingers (below) and no longer counts as a connection: hold nothing for it.
+    this.reader.clear();
     if (refuse) {
       const linger = setTimeout(() => this.socket.destroy(), REFUSE_LINGER_MS);
       linger.unref();

@@ -2,6 +2,13 @@
 // (preamble, then hello) before anything else is read, then raft batches
 // and requests in, replies and pings out. Anything unexpected closes it
 // with a reason the other side and this node's log both get.
+//
+// Without TLS a hello proves nothing, so what the id claims decides what a
+// connection may cost: a member (an id in the peer list) may send frames of
+// maxFrameBytes; anyone else (a node joining, one removed, a stranger) only
+// small frames — a join or a forwarded request — until the peer list takes
+// its id in (admit). Together with one connection per id, strangers can make
+// the node hold at most maxInboundConnections small frames.
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -20,7 +27,7 @@ import {
   RESPONSE_FRAME_OVERHEAD,
 } from './frames.js';
 import { LENGTH_PREFIX_BYTES } from './frame-reader.js';
-import { helloProblem, preambleProblem } from './handshake.js';
+import { HANDSHAKE_MAX_FRAME_BYTES, helloProblem, preambleProblem } from './handshake.js';
 import type { PeerLimits } from './limits.js';
 import { identityProblem } from '../tls/index.js';
 
@@ -29,7 +36,7 @@ export interface InboundContext {
   clusterId: string;
   limits: PeerLimits;
   log: Logger;
-  /** The peer's cumulative traffic, or null when `id` is not in the peer list. */
+  /** The peer's cumulative traffic, or null when `id` is not in the peer list (not a member). */
   trafficOf(id: NodeId): Traffic | null;
   /** The handshake succeeded (the transport keeps one connection per node). */
   accepted(conn: InboundConnection): void;
@@ -46,6 +53,8 @@ const encoder = new TextEncoder();
 export class InboundConnection {
   /** The node on the other side, once its hello is accepted. */
   peerId: NodeId | null = null;
+  /** The peer list holds `peerId`: its frames may be maxFrameBytes and its raft messages count. */
+  private member = false;
   readonly remote: string;
   private readonly framed: FramedSocket;
   private handling = 0;
@@ -113,23 +122,42 @@ export class InboundConnection {
     if (problem !== null) return this.refuse(problem);
     const from = hello.from;
     this.peerId = from;
+    const { limits, nodeId } = this.ctx;
     const traffic = this.ctx.trafficOf(from);
     if (traffic !== null) {
-      traffic.framesReceived += this.framed.traffic.framesReceived;
-      traffic.bytesReceived += this.framed.traffic.bytesReceived;
-      this.framed.traffic = traffic;
+      this.admit(traffic);
+    } else {
+      this.framed.limitFrames(
+        HANDSHAKE_MAX_FRAME_BYTES,
+        `node ${from} is not a member of the cluster as node ${nodeId} knows it, so only small ` +
+          `requests such as a join are taken from it; add it (distdb cluster add ${from} <peer address>) ` +
+          'or start it with --join',
+      );
     }
-    const { limits } = this.ctx;
-    this.framed.maxFrameBytes = limits.maxFrameBytes;
     this.framed.startHeartbeat(limits.heartbeatIntervalMs, limits.idleTimeoutMs);
     this.framed.sendPreamble();
-    this.framed.write(encodeWelcome(this.ctx.nodeId));
+    this.framed.write(encodeWelcome(nodeId));
     this.ctx.accepted(this);
-    this.ctx.log.debug(`accepted peer connection from node ${from} at ${this.remote}`);
+    this.ctx.log.debug(
+      `accepted peer connection from node ${from} at ${this.remote}` +
+        (this.member
+          ? ''
+          : ` (not a member: frames of at most ${HANDSHAKE_MAX_FRAME_BYTES} bytes until it is added)`),
+    );
+  }
+
+  /** The peer list now holds this connection's node: full-size frames, raft messages delivered. */
+  admit(traffic: Traffic): void {
+    if (this.member) return;
+    this.member = true;
+    traffic.framesReceived += this.framed.traffic.framesReceived;
+    traffic.bytesReceived += this.framed.traffic.bytesReceived;
+    this.framed.traffic = traffic;
+    this.framed.limitFrames(this.ctx.limits.maxFrameBytes);
   }
 
   private onRaft(from: NodeId, body: Buffer): void {
-    if (this.ctx.trafficOf(from) === null) {
+    if (!this.member) {
       // Not (or no longer) a member: a removed node that still campaigns must
       // not disturb the cluster. Its requests (e.g. join) are still served.
       if (!this.warnedNonMember) {

@@ -332,7 +332,7 @@ export class OutboundPeer {
     if (notCertified !== null) return conn.close(notCertified);
     const { limits } = this.ctx;
     this.stateValue = 'connected';
-    conn.maxFrameBytes = limits.maxFrameBytes;
+    conn.limitFrames(limits.maxFrameBytes);
     conn.startHeartbeat(limits.heartbeatIntervalMs, limits.idleTimeoutMs);
     conn.socket.on('drain', () => this.scheduleFlush());
     const failures = this.backoff.failures;

@@ -56,7 +56,7 @@ class Transport implements PeerTransport {
   private readonly server: Server;
   private readonly tls: PeerTls | null;
   private readonly peers = new Map<NodeId, OutboundPeer>();
-  /** Handshaken inbound connections by node id; at most one per node. */
+  /** Handshaken inbound connections by node id: one per node, a newer one replaces the older. */
   private readonly inbound = new Map<NodeId, InboundConnection>();
   private readonly connections = new Set<InboundConnection>();
   private readonly oneShots = new Set<OutboundPeer>();
@@ -163,9 +163,14 @@ class Transport implements PeerTransport {
     }
     for (const [id, address] of wanted) {
       const peer = this.peers.get(id);
-      if (peer !== undefined) peer.setAddress(address);
-      else if (!this.closing)
-        this.peers.set(id, new OutboundPeer(id, address, this.outboundContext()));
+      if (peer !== undefined) {
+        peer.setAddress(address);
+      } else if (!this.closing) {
+        const added = new OutboundPeer(id, address, this.outboundContext());
+        this.peers.set(id, added);
+        // It may have dialled us first (a node just added, or before our state loaded).
+        this.inbound.get(id)?.admit(added.traffic);
+      }
     }
   }
 

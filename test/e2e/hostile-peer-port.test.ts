@@ -4,10 +4,11 @@
 // TLS anyone may claim a member's id in its hello: see docs/security.md.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeMessage } from '../../src/raft/codec.js';
 import { makeMessage } from '../../src/raft/message.js';
-import { encodeHello, encodeRaftBatch, FrameKind } from '../../src/peer/frames.js';
+import { encodeHello, encodeRaftBatch, encodeRequest, FrameKind } from '../../src/peer/frames.js';
 import { encodePreamble } from '../../src/peer/handshake.js';
 import type { Client } from '../../src/index.js';
 import { TestCluster } from './cluster-support.js';
@@ -111,6 +112,79 @@ test('a process that is not a member cannot inject or replay raft messages', asy
   assert.equal(status.leader, before.leader, 'the leader did not change');
   assert.ok(status.term < 1_000_000, `term ${status.term} did not jump`);
   await assertIntact('injection');
+});
+
+/** Opens a connection and sends a hello from `from`; resolves once the node welcomed it. */
+async function handshaken(from: string): Promise<{ socket: Socket; received: () => Buffer }> {
+  const socket = connect({ host: '127.0.0.1', port: peerPort });
+  const chunks: Buffer[] = [];
+  const received = (): Buffer => Buffer.concat(chunks);
+  socket.on('error', () => undefined);
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise((ok) => socket.once('connect', ok));
+  socket.write(
+    Buffer.concat([encodePreamble(), encodeHello({ clusterId: 'distdb', from, to: 'n1' })]),
+  );
+  await until(() => received().length > 10 && received()[10] === FrameKind.welcome);
+  return { socket, received };
+}
+
+/** Polls `cond` (a bound for a broken build, not a timing assertion). */
+async function until(cond: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !cond(); await sleep(10)) {
+    assert.ok(Date.now() < deadline, 'timed out');
+  }
+}
+
+/** The frames in `bytes` after the node's preamble, as kind and body. */
+function framesOf(bytes: Buffer): { kind: number; body: Buffer }[] {
+  const frames = [];
+  for (let at = 6; at + 5 <= bytes.length; at += 4 + bytes.readUInt32BE(at)) {
+    frames.push({
+      kind: bytes[at + 4] as number,
+      body: bytes.subarray(at + 5, at + 4 + bytes.readUInt32BE(at)),
+    });
+  }
+  return frames;
+}
+
+test('a stranger that says hello may send only small frames: what it can make the node hold is bounded', async () => {
+  // Without the bound a stranger's 16 MiB frames were gathered, 128 connections at once.
+  const { socket, received } = await handshaken('stranger');
+  const closed = new Promise((ok) => socket.once('close', ok));
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(16 * 1024 * 1024, 0);
+  header[4] = FrameKind.request;
+  socket.write(header);
+  await closed;
+  const refuse = framesOf(received()).find((f) => f.kind === FrameKind.refuse);
+  assert.match(
+    refuse?.body.toString('utf8') ?? 'no refusal',
+    /protocol error: frame of 16777216 bytes exceeds the limit of 4096 bytes \(node stranger is not a member of the cluster as node n1 knows it, so only small requests such as a join are taken from it; add it \(distdb cluster add stranger <peer address>\) or start it with --join\)/,
+  );
+  await cluster
+    .node('n1')
+    .proc!.waitFor(
+      /connection from node stranger .* closed: protocol error: frame of 16777216 bytes/,
+    );
+  await assertIntact('stranger');
+});
+
+test('one connection per node id: a second hello with the same id replaces the first', async () => {
+  const first = await handshaken('visitor');
+  const firstClosed = new Promise((ok) => first.socket.once('close', ok));
+  const second = await handshaken('visitor');
+  await firstClosed;
+  const refuse = framesOf(first.received()).find((f) => f.kind === FrameKind.refuse);
+  assert.equal(refuse?.body.toString('utf8'), 'replaced by a newer connection from node visitor');
+  // The newer one is served: an info request (tag 'I') is answered.
+  second.socket.write(encodeRequest(7, Buffer.from('I')));
+  await until(() => framesOf(second.received()).some((f) => f.kind === FrameKind.response));
+  const response = framesOf(second.received()).find((f) => f.kind === FrameKind.response)!;
+  assert.equal(response.body.readUInt32BE(0), 7);
+  assert.match(response.body.subarray(5).toString('utf8'), /"id":"n1"/);
+  second.socket.destroy();
+  await assertIntact('replaced');
 });
 
 test('a malformed raft batch from a member closes that connection only; the cluster carries on', async () => {

@@ -143,6 +143,41 @@ describe('peer transport between live nodes', () => {
   });
 });
 
+describe('nodes that are not members', () => {
+  it('take only small frames until the peer list adds them, then full-size ones on the same connection', async () => {
+    const a = await startPeer('a');
+    const b = await startPeer('b', { peers: { a: a.address } });
+    try {
+      // a does not know b yet (b was just added, or a is still loading its state).
+      assert.equal(
+        (await b.transport.request('a', Buffer.from('small'), 5000)).toString(),
+        'a:SMALL',
+      );
+      await assert.rejects(
+        b.transport.request('a', Buffer.alloc(5000, 'x'), 5000),
+        code('connection-lost'),
+      );
+      await a.waitForLog(
+        /connection from node b .* closed: protocol error: frame of \d+ bytes exceeds the limit of 4096 bytes \(node b is not a member of the cluster as node a knows it, so only small requests such as a join are taken from it; add it \(distdb cluster add b <peer address>\) or start it with --join\)/,
+      );
+      await until('b redialled a', () => b.transport.stats().peers.a?.connected === true);
+      const refused = a.transport.stats().refusedConnections;
+      const connects = b.transport.stats().peers.a?.reconnects;
+
+      a.transport.setPeers({ b: b.address });
+      const big = Buffer.alloc(100_000, 'y');
+      const reply = await b.transport.request('a', big, 5000);
+      assert.equal(reply.length, 'a:'.length + big.length, 'a full-size request now gets through');
+      b.transport.send([message('b', 'a', 1)]);
+      await until("a takes b's raft messages", () => a.received().length === 1);
+      assert.equal(a.transport.stats().refusedConnections, refused, 'no refusal after the add');
+      assert.equal(b.transport.stats().peers.a?.reconnects, connects, 'the same connection');
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close()]);
+    }
+  });
+});
+
 describe('starting a transport', () => {
   it('explains a port in use, bad limits and bad ids', async () => {
     const a = await startPeer('a');
