@@ -70,6 +70,13 @@ export class ClientConnection {
   private paused = false;
   /** No more commands are read (QUIT, protocol error, shutdown); close once replies are out. */
   private closing = false;
+  /**
+   * Disconnected for not reading its replies: as in Redis, what it sent and
+   * was not run yet is dropped. Otherwise the rest of its pipeline would run
+   * for nobody (dropping replies written nowhere makes room under the limit
+   * again), holding the replies of up to maxPipeline reads at a time.
+   */
+  private cutOff = false;
   /** Resolves when the socket has closed. */
   readonly closed: Promise<void>;
 
@@ -120,7 +127,7 @@ export class ClientConnection {
   }
 
   private readCommands(): void {
-    while (!this.closing && this.hasRoom()) {
+    while (!this.closing && !this.cutOff && this.hasRoom()) {
       let args: Buffer[] | null;
       try {
         args = this.parser.next();
@@ -208,6 +215,9 @@ export class ClientConnection {
     this.node.metrics.commandDone(cmd.spec, cmd.startedAt, reply);
     this.track(cmd.kind, -1);
     this.bytesInFlight -= cmd.size;
+    // Cut off: start nothing more, and drop the replies of reads still in
+    // flight as they come, rather than fill the queue of a dead connection.
+    if (this.cutOff) return;
     // Commands held back for ordering may go now, in order.
     while (this.held.length > 0) {
       const next = this.held[0] as PendingCommand;
@@ -230,6 +240,7 @@ export class ClientConnection {
 
   private disconnectSlowReader(): void {
     if (this.socket.destroyed) return;
+    this.cutOff = true;
     this.node.stats.outputBufferDisconnects++;
     this.log.warn(
       {
@@ -251,7 +262,7 @@ export class ClientConnection {
       this.guard(() => {
         this.flushScheduled = false;
         this.flush();
-        if (this.paused && !this.closing && this.hasRoom()) {
+        if (this.paused && !this.closing && !this.cutOff && this.hasRoom()) {
           this.resume();
           this.readCommands();
           this.flush();

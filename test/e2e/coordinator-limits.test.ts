@@ -184,6 +184,41 @@ test('a client that never reads its replies is disconnected at the output buffer
   await assertServes(other, 'after-slow-reader');
 });
 
+test('a client cut off at the output limit has nothing more run for it', async () => {
+  // Before, the cut-off connection went on running the rest of the pipeline
+  // it had read (dropping replies written nowhere made room under the limit),
+  // and held the replies of reads in flight: 512 pipelined GETs of a 1 MiB
+  // value took the coordinator to 856 MiB with a 1 MiB output limit.
+  assert.equal(text(await other.command('SET', 'kb', 'b'.repeat(1000))), 'OK');
+  const stat = async (name: string): Promise<number> =>
+    Number(new RegExp(`${name}:(\\d+)`).exec(text(await other.command('INFO', 'stats')))?.[1]);
+  const disconnectsBefore = await stat('client_output_buffer_disconnects');
+  const slow = await RawConnection.open(node.port);
+  slow.socket.pause(); // never reads
+  // 100,000 GETs of 1 kB (100 MB of replies) in one write: more than the
+  // kernel's socket buffers take, so the node's output limit is reached.
+  const get = encodeCommand(['GET', 'kb']);
+  slow.socket.write(Buffer.concat(Array.from({ length: 100_000 }, () => get)));
+  while ((await stat('client_output_buffer_disconnects')) === disconnectsBefore) {
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  // Count what runs from here on (each INFO of ours counts one), until it stops.
+  const seen = await stat('total_commands_processed');
+  let infos = 0;
+  let last = -1;
+  for (let same = 0; same < 3;) {
+    await new Promise((res) => setTimeout(res, 50));
+    const now = (await stat('total_commands_processed')) - ++infos;
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  // At most the reads already in flight (--max-pipeline 8) finish.
+  assert.ok(last - seen <= 8, `${last - seen} commands ran after the client was cut off`);
+  slow.socket.resume();
+  await slow.closedPromise;
+  await assertServes(other, 'after-cut-off');
+});
+
 test('a pipeline far longer than --max-pipeline is answered in full and in order', async () => {
   const c = await RawConnection.open(node.port);
   try {
