@@ -1,24 +1,18 @@
 // `npm run attack-report`: runs every hostile-input attack of
-// test/e2e/hostile-support.ts against a fresh node (default limits, except
-// --max-clients 1000 so the idle-connection attack passes it quickly) and
-// prints a markdown table for docs/security.md: what the attacker got, the
-// coordinator's resident memory (peak during the attack, from /proc VmHWM),
-// and a well-behaved client's latency alone and during the attack.
+// src/hostile/attacks.ts against a fresh `distdb node` (default limits,
+// except --max-clients 1000 so the idle-connection attack passes it quickly)
+// and prints a markdown table for docs/security.md: what the attacker got,
+// the node process's resident memory (peak during the attack, from /proc
+// VmHWM; the coordinator runs in it, the storage engine in a child), and a
+// well-behaved client's latency alone and during the attack.
 //
 //   npm run attack-report                 every attack
 //   npm run attack-report -- slowloris    only the named ones
 
-import { startNode } from '../test/e2e/coordinator-support.js';
-import {
-  ATTACKS,
-  Bystander,
-  idleConnections,
-  memoryOf,
-  resetPeakMemory,
-  slowloris,
-  type AttackOutcome,
-  type LatencySummary,
-} from '../test/e2e/hostile-support.js';
+import { ATTACKS, idleConnections, slowloris, type AttackOutcome } from '../src/hostile/attacks.js';
+import { Bystander, type LatencySummary } from '../src/hostile/bystander.js';
+import { memoryOf, resetPeakMemory } from '../src/hostile/process-memory.js';
+import { startOwnNode } from './own-node.js';
 
 const MAX_CLIENTS = 1000;
 const BASELINE_MS = 2000;
@@ -43,18 +37,18 @@ const RUNS: Array<[string, Run]> = [
 const mib = (b: number): number => Math.round(b / 2 ** 20);
 
 async function measure(name: string, run: Run): Promise<Row> {
-  const node = await startNode(['--max-clients', String(MAX_CLIENTS)]);
+  const node = await startOwnNode(['--max-clients', String(MAX_CLIENTS)]);
   try {
     const bystander = await Bystander.start(node.port);
     await new Promise((r) => setTimeout(r, BASELINE_MS));
     const alone = bystander.lap();
-    const pid = node.coordinator.pid;
+    const pid = node.pid;
     const rssBeforeMiB = mib(memoryOf(pid).rssBytes);
     resetPeakMemory(pid);
     const outcome = await run(node.port, () => bystander.served(50));
     const peakMiB = mib(memoryOf(pid).peakRssBytes);
     const during = await bystander.stop();
-    if (node.coordinator.child.exitCode !== null) throw new Error(`${name}: the coordinator died`);
+    if (!node.running()) throw new Error(`${name}: the node died`);
     return { name, outcome, rssBeforeMiB, peakMiB, alone, during };
   } finally {
     await node.stop();

@@ -16,6 +16,10 @@ export interface OwnNode {
   host: string;
   port: number;
   dataDir: string;
+  /** The node process (the coordinator runs in it; the storage engine is its child). */
+  pid: number;
+  /** The node process has not exited. */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -59,7 +63,14 @@ export async function startOwnNode(args: string[] = []): Promise<OwnNode> {
     // Stop keeping its output, but keep draining it so a chatty node never blocks on a full pipe.
     child.stdout.removeAllListeners('data').resume();
     child.stderr.removeAllListeners('data').resume();
-    return { host: m[1] as string, port: Number(m[2]), dataDir, stop };
+    return {
+      host: m[1] as string,
+      port: Number(m[2]),
+      dataDir,
+      pid: child.pid as number,
+      running: () => child.exitCode === null && child.signalCode === null,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}; its output:\n${output}`, { cause: err });

@@ -1,13 +1,13 @@
 // Shared by the coordinator end-to-end tests: a real node (storage engine and
-// coordinator as separate processes on a temp dir and a free port) and a raw
-// TCP connection that speaks RESP byte for byte.
+// coordinator as separate processes on a temp dir and a free port), and the
+// raw TCP connection that speaks RESP byte for byte (src/hostile, shared with
+// npm run attack-report).
 
-import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { ReplyParser } from '../../src/resp/reply-parser.js';
-import { encodeCommand } from '../../src/resp/command-encoder.js';
-import type { RespValue } from '../../src/resp/types.js';
+import { RawConnection, text } from '../../src/hostile/raw-connection.js';
 import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
+
+export { RawConnection, text };
 
 export interface TestNode {
   port: number;
@@ -76,109 +76,6 @@ export async function startNode(coordinatorFlags: string[] = []): Promise<TestNo
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** A raw client connection: send bytes, read parsed replies, see when the server closes. */
-export class RawConnection {
-  private readonly parser = new ReplyParser();
-  private readonly replies: RespValue[] = [];
-  private waiter: (() => void) | null = null;
-  /** Chunks received since the last clearReceived(), joined only when asked for (no copy per chunk). */
-  private chunks: Buffer[] = [];
-  closed = false;
-  readonly closedPromise: Promise<void>;
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.parser.push(chunk);
-      for (let v = this.parser.next(); v !== null; v = this.parser.next()) this.replies.push(v);
-      this.waiter?.();
-    });
-    socket.on('error', () => undefined);
-    this.closedPromise = new Promise((resolve) =>
-      socket.once('close', () => {
-        this.closed = true;
-        this.waiter?.();
-        resolve();
-      }),
-    );
-  }
-
-  static open(port: number): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = tcpConnect({ port, host: '127.0.0.1' }, () =>
-        resolve(new RawConnection(socket)),
-      );
-      socket.once('error', reject);
-    });
-  }
-
-  /** Raw bytes received, for assertions on exact encodings. */
-  get received(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-
-  clearReceived(): void {
-    this.chunks = [];
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
-  /** Waits for `n` more replies (or the connection to close; then fewer come back). */
-  async read(n: number, timeoutMs = 10_000): Promise<RespValue[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.replies.length < n && !this.closed) {
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`timed out waiting for ${n} replies, got ${this.replies.length}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.waiter = null;
-    }
-    return this.replies.splice(0, n);
-  }
-
-  async command(...args: Array<string | Buffer>): Promise<RespValue> {
-    this.write(encodeCommand(args));
-    const [reply] = await this.read(1);
-    if (reply === undefined)
-      throw new Error(`connection closed before replying to ${String(args[0])}`);
-    return reply;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-/** Text of a bulk/simple/verbatim reply, `(nil)` for nulls, `(error) …` for errors. */
-export function text(v: RespValue | undefined): string {
-  if (v === undefined) return '(no reply)';
-  switch (v.type) {
-    case 'bulk':
-      return v.value === null ? '(nil)' : Buffer.from(v.value).toString('utf8');
-    case 'simple':
-    case 'verbatim':
-      return v.value;
-    case 'error':
-      return `(error) ${v.value}`;
-    case 'integer':
-      return String(v.value);
-    case 'null':
-      return '(nil)';
-    case 'array':
-      return v.value === null ? '(nil)' : `[${v.value.map(text).join(', ')}]`;
-    default:
-      return JSON.stringify(v);
   }
 }
 

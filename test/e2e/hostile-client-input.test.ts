@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { startNode, type TestNode } from './coordinator-support.js';
 import {
   ATTACKS,
-  Bystander,
   idleConnections,
-  memoryOf,
-  resetPeakMemory,
   slowloris,
   type AttackOutcome,
-} from './hostile-support.js';
+} from '../../src/hostile/attacks.js';
+import { Bystander } from '../../src/hostile/bystander.js';
+import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
 
 const MAX_CLIENTS = 100;
 /**
