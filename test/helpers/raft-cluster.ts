@@ -235,4 +235,23 @@ export class Cluster {
   }
 }
 
+/**
+ * a leads, c misses 20 entries, then a and b compact their logs past them
+ * (`lazy`: a compacts without data, which its application keeps).
+ */
+export function laggingFollower(lazy = false): Cluster {
+  const c = new Cluster(['a', 'b', 'c'], { snapshotChunkSize: 16 });
+  c.elect('a');
+  c.isolate('c');
+  for (let i = 0; i < 20; i++) c.propose('a', `value-${i}`);
+  c.stabilize();
+  c.peer('a').compact(lazy);
+  c.peer('b').compact();
+  return c;
+}
+
+/** The snapshot chunks delivered to `to`. */
+export const chunksTo = (c: Cluster, to: NodeId): Message[] =>
+  c.delivered.filter((m) => m.type === 'snapshot' && m.to === to);
+
 export { bytes };

@@ -1,30 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RawNode } from '../../src/raft/raw-node.js';
-import type { Message } from '../../src/raft/types.js';
-import { Cluster, testConfig } from '../helpers/raft-cluster.js';
-
-/**
- * a leads, c misses 20 entries, then a and b compact their logs past them;
- * a keeps the snapshot's data with its application (compact without data).
- */
-function laggingFollower(): Cluster {
-  const c = new Cluster(['a', 'b', 'c'], { snapshotChunkSize: 16 });
-  c.elect('a');
-  c.isolate('c');
-  for (let i = 0; i < 20; i++) c.propose('a', `value-${i}`);
-  c.stabilize();
-  c.peer('a').compact(true);
-  c.peer('b').compact();
-  return c;
-}
-
-const chunksTo = (c: Cluster, to: string): Message[] =>
-  c.delivered.filter((m) => m.type === 'snapshot' && m.to === to);
+import { chunksTo, laggingFollower, testConfig } from '../helpers/raft-cluster.js';
 
 describe('raft snapshots whose data the application holds', () => {
   it('compacts without data: the log moves on and holds no snapshot bytes', () => {
-    const c = laggingFollower();
+    const c = laggingFollower(true);
     const a = c.node('a');
     assert.equal(a.snapshotDataBytes(), 0);
     assert.ok(c.node('b').snapshotDataBytes() > 0, 'b compacted with its data');
@@ -46,7 +27,7 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('asks the application for the data when a follower needs it, and sends nothing meanwhile', () => {
-    const c = laggingFollower();
+    const c = laggingFollower(true);
     c.heal();
     c.delivered = [];
     c.tickAll(3);
@@ -58,7 +39,7 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('sends the snapshot once it is provided; the follower catches up and replicates', () => {
-    const c = laggingFollower();
+    const c = laggingFollower(true);
     c.heal();
     c.tickAll(2);
     assert.equal(c.peer('a').provideSnapshot(), true);
@@ -75,7 +56,7 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('ignores data for a snapshot the log has since replaced, and asks for the newer one', () => {
-    const c = laggingFollower();
+    const c = laggingFollower(true);
     c.heal();
     c.tickAll(2);
     const old = c.peer('a').snapshot;
@@ -97,7 +78,7 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('keeps the data while a transfer runs, drops it once the follower caught up', () => {
-    const c = laggingFollower();
+    const c = laggingFollower(true);
     c.heal();
     c.tickAll(2);
     c.peer('a').provideSnapshot();

@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SnapshotAssembler } from '../../src/raft/snapshot-assembler.js';
-import type { Message, SnapshotChunk } from '../../src/raft/types.js';
-import { Cluster } from '../helpers/raft-cluster.js';
-
-/** a leads, c misses 20 entries, then a and b compact their logs past them. */
-function laggingFollower(): Cluster {
-  const c = new Cluster(['a', 'b', 'c'], { snapshotChunkSize: 16 });
-  c.elect('a');
-  c.isolate('c');
-  for (let i = 0; i < 20; i++) c.propose('a', `value-${i}`);
-  c.stabilize();
-  c.peer('a').compact();
-  c.peer('b').compact();
-  return c;
-}
-
-const chunksTo = (c: Cluster, to: string): Message[] =>
-  c.delivered.filter((m) => m.type === 'snapshot' && m.to === to);
+import type { SnapshotChunk } from '../../src/raft/types.js';
+import { chunksTo, Cluster, laggingFollower } from '../helpers/raft-cluster.js';
 
 describe('raft snapshots', () => {
   it('streams a snapshot in chunks to a follower behind the compacted log, then resumes appending', () => {
