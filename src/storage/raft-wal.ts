@@ -10,8 +10,12 @@
 // they are durable. Group
 // commit: the first request on an idle log starts a write a microtask later
 // (after the rest of the requests read from the same socket chunk); requests
-// arriving while a write is in flight all go into the next one. One write
-// per group per batch; each is durable when it returns (O_DSYNC).
+// that arrive during a write wait in the socket and all go into the next
+// one. One write per group per batch; each is durable when it returns
+// (O_DSYNC). The write runs on the event loop (writevSync): the engine waits
+// for the disk meanwhile, but handing each write to libuv's thread pool (a
+// thread woken, the completion posted back) cost more, in CPU and in
+// latency, than that wait (docs/performance-log.md, lever 11).
 //
 // A segment is rolled when the next write would take it past segmentBytes.
 // Each segment starts with a header, the hard state and the log's first
@@ -26,7 +30,7 @@
 // further than that past the bad one was acknowledged, and so is any bad
 // record in an older segment. Then opening fails, naming the file and offset.
 
-import { closeSync, readFileSync, readdirSync, unlinkSync, writeSync, writev } from 'node:fs';
+import { closeSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RaftLogEntry } from './api.js';
@@ -370,18 +374,15 @@ export class RaftWal {
       await this.roll(group, g);
     if (g.size === 0) records.unshift(...this.segmentHead(group, g));
     // One after the other, each durable before the next starts: only the last can be torn.
-    for (const run of writeRuns(records, this.maxWriteBytes)) await this.writeRun(g, run);
+    for (const run of writeRuns(records, this.maxWriteBytes)) this.writeRun(g, run);
     const seg = g.segments[g.segments.length - 1] as Segment;
     seg.maxIndex = Math.max(seg.maxIndex, maxIndex);
     seg.fileBytes = Math.max(seg.fileBytes, g.size);
     this.prepareNext(group, g);
   }
 
-  private async writeRun(g: GroupWal, records: Buffer[]): Promise<void> {
-    const fd = g.fd as number;
-    const written = await new Promise<number>((resolve, reject) =>
-      writev(fd, records, g.size, (err, n) => (err ? reject(err) : resolve(n))),
-    );
+  private writeRun(g: GroupWal, records: Buffer[]): void {
+    const written = writevSync(g.fd as number, records, g.size);
     let total = 0;
     for (const r of records) total += r.length;
     if (written !== total)
