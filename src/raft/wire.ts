@@ -22,8 +22,8 @@ function pooledBytes(n: number): Uint8Array {
  * Appends big-endian fields to a buffer that grows by doubling (amortized
  * O(1), no concat). Sized right (the encoders pass a size hint), it hands its
  * buffer back without a copy: entries are encoded once per put on every
- * replica, and two ArrayBuffers each (malloc'd, then swept by the GC) cost
- * the coordinators more than the encoding.
+ * replica, and each encoding used to cost two ArrayBuffers of its own
+ * (malloc'd, then swept by the GC).
  */
 export class ByteWriter {
   private buf: Uint8Array;

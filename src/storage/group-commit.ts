@@ -31,8 +31,9 @@ export const DEFAULT_MAX_WRITES_PER_COMMIT = 4096;
  * How long staged, already answered writes wait for a durable write to share
  * its commit. Longer means fewer, larger LMDB commits: each commit rewrites
  * the B-tree's branch pages, the session pages and the free list whatever its
- * size, so at 64 clients 50 ms gave ~10% more puts/s than 10 ms with the same
- * p99 (docs/performance-log.md, lever 8). Nothing waits for it: the entries
+ * size: at 64 clients 50 ms gave ~6% more puts/s than 10 ms on a quiet
+ * machine (~10% on a loaded one), with a put p99 1-3 ms higher
+ * (docs/performance-log.md, lever 8). Nothing waits for it: the entries
  * are durable in the Raft log, and a crash re-applies at most this much.
  */
 export const APPLY_COMMIT_DELAY_MS = 50;
