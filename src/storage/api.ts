@@ -37,8 +37,14 @@ export interface StorageApi {
    * (n = proposals.length): pass a noop proposal for an entry that carries no
    * command (leader no-op, conf change) so the indexes line up. An appliedIndex
    * at or below the group's current one (other than 0) is refused.
+   * A proposal may be given already encoded (encodeProposal's bytes: a Raft
+   * entry's data), so a replica's apply does not encode it again.
    */
-  apply(group: GroupId, proposals: Proposal[], appliedIndex: number): Promise<KvResult[]>;
+  apply(
+    group: GroupId,
+    proposals: ReadonlyArray<Proposal | Bytes>,
+    appliedIndex: number,
+  ): Promise<KvResult[]>;
   get(group: GroupId, key: Bytes): Promise<Bytes | null>;
   /** Keys in byte order, starting at `start` (inclusive), at most `limit` of them. */
   scan(group: GroupId, start: Bytes, limit: number): Promise<ScanPage>;

@@ -191,11 +191,15 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     else this.closeListeners.push(cb);
   }
 
-  async apply(group: GroupId, proposals: Proposal[], appliedIndex: number): Promise<KvResult[]> {
+  async apply(
+    group: GroupId,
+    proposals: ReadonlyArray<Proposal | Bytes>,
+    appliedIndex: number,
+  ): Promise<KvResult[]> {
     const w = this.writer(Op.apply, group, 12 + proposals.length * 32)
       .u64(appliedIndex)
       .u32(proposals.length);
-    for (const p of proposals) w.bytes(encodeProposal(p));
+    for (const p of proposals) w.bytes(p instanceof Uint8Array ? p : encodeProposal(p));
     const r = await this.send(w);
     const n = r.u32();
     const results = new Array<KvResult>(n);

@@ -98,6 +98,7 @@ interface ReadBatch {
 }
 
 const NOOP: Proposal = { command: { op: 'noop' } };
+const NOOP_BYTES = encodeProposal(NOOP);
 const NO_IMAGE = new Uint8Array(0);
 
 /**
@@ -530,7 +531,9 @@ export class RaftDriver {
 
   private applyCommitted(rd: Ready): ConfChange[] {
     const confChanges: ConfChange[] = [];
+    // Decoded for the forecast; the engine gets each entry's own bytes, not encoded again.
     const proposals: Proposal[] = [];
+    const encoded: Uint8Array[] = [];
     const terms: number[] = [];
     let first = -1;
     for (const e of rd.committedEntries) {
@@ -541,11 +544,14 @@ export class RaftDriver {
       if (e.type === 'conf-change') {
         confChanges.push(decodeConfChange(e.data));
         proposals.push(NOOP);
+        encoded.push(NOOP_BYTES);
       } else if (e.data.length === 0) {
         proposals.push(NOOP);
+        encoded.push(NOOP_BYTES);
       } else {
         const p = decodeProposal(e.data);
         proposals.push(p);
+        encoded.push(e.data);
         if (this.forecast.committed(e.index, p)) this.answerAtCommit(e.index, e.term, p);
       }
     }
@@ -553,7 +559,7 @@ export class RaftDriver {
     const last = first + proposals.length - 1;
     this.submitted = last;
     const started = performance.now();
-    const applying = this.storage.apply(this.group, proposals, last);
+    const applying = this.storage.apply(this.group, encoded, last);
     applying.catch(() => undefined); // handled in the chain below
     this.applyChain = this.applyChain.then(async () => {
       if (this.stopped) return;
