@@ -78,12 +78,21 @@ export function startDistdb(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Proc {
-  const child = spawn(process.execPath, [DISTDB_MAIN, ...args], {
+  return startScript(DISTDB_MAIN, args, opts);
+}
+
+/** Runs a compiled script (`node <script> <args>`): the CLI, or a test's own process. */
+export function startScript(
+  script: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Proc {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new Error(`could not start distdb ${args.join(' ')}`);
+  if (child.pid === undefined) throw new Error(`could not start ${script} ${args.join(' ')}`);
   let out = '';
   const waiters = new Set<() => void>();
   const onData = (d: Buffer): void => {

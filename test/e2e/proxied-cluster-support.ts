@@ -1,0 +1,115 @@
+// Clusters whose nodes run as three parts each: the storage engine (`distdb
+// storage`), a StorageProxy on a socket of its own, and the node's
+// coordinator (node-coordinator-main.ts) connected through the proxy. A test
+// can then hold a node's engine replies, e.g. its Raft log appends, and see
+// what the node answers meanwhile. Every process is stopped by PID.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
+import { connect, type Client } from '../../src/index.js';
+import { freePort, startDistdb, startScript, tempDir, type Proc } from '../helpers/processes.js';
+import { StorageProxy } from '../helpers/storage-proxy.js';
+
+const NODE_COORDINATOR_MAIN = resolve(
+  fileURLToPath(import.meta.url),
+  '../../helpers/node-coordinator-main.js',
+);
+const STORAGE_READY = /distdb storage ready/;
+const COORDINATOR_READY = /node coordinator ready/;
+
+export interface ProxiedNode {
+  id: string;
+  port: number;
+  /** Sits between this node's coordinator and its engine. */
+  proxy: StorageProxy;
+}
+
+export class ProxiedCluster {
+  readonly nodes: ProxiedNode[] = [];
+  private readonly dir = tempDir('distdb-proxied-');
+  private readonly engines: Proc[] = [];
+  private readonly coordinators: Proc[] = [];
+  private readonly proxies: StorageProxy[] = [];
+  private readonly clients: Client[] = [];
+
+  /** Starts `n` nodes n1..n<n> as one new cluster. */
+  static async start(n: number): Promise<ProxiedCluster> {
+    const c = new ProxiedCluster();
+    try {
+      const specs = [];
+      for (let i = 1; i <= n; i++) {
+        specs.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort() });
+      }
+      const peers = specs.map((s) => `${s.id}=127.0.0.1:${s.peerPort}`).join(',');
+      for (const s of specs) {
+        const dataDir = join(c.dir.path, s.id);
+        const engineSocket = join(c.dir.path, `${s.id}-engine.sock`);
+        const proxySocket = join(c.dir.path, `${s.id}-proxy.sock`);
+        const engine = startDistdb(['storage', '--data-dir', dataDir, '--socket', engineSocket]);
+        c.engines.push(engine);
+        await engine.waitFor(STORAGE_READY);
+        const proxy = await StorageProxy.start(proxySocket, engineSocket);
+        c.proxies.push(proxy);
+        const coordinator = startScript(NODE_COORDINATOR_MAIN, [
+          ...['--id', s.id, '--host', '127.0.0.1', '--port', String(s.port)],
+          ...['--peer-port', String(s.peerPort), '--peers', peers],
+          ...['--data-dir', dataDir, '--socket', proxySocket],
+        ]);
+        c.coordinators.push(coordinator);
+        c.nodes.push({ id: s.id, port: s.port, proxy });
+      }
+      await Promise.all(c.coordinators.map((p) => p.waitFor(COORDINATOR_READY, 30_000)));
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  async client(node: ProxiedNode): Promise<Client> {
+    const c = await connect({ port: node.port, timeoutMs: 15_000 });
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Waits until every node names the same leader, and returns it. */
+  async waitForLeader(timeoutMs = 20_000): Promise<ProxiedNode> {
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < until) {
+      try {
+        const all = await Promise.all(this.nodes.map((n) => status(n)));
+        const leader = this.nodes.find((n) => n.id === all[0]?.leader);
+        if (leader && all.every((s) => s.leader === leader.id)) return leader;
+        last = JSON.stringify(all.map((s) => [s.id, s.role, s.leader, s.term]));
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(100);
+    }
+    throw new Error(`no agreed leader within ${timeoutMs} ms: ${last}`);
+  }
+
+  /**
+   * Stops proxies (so no coordinator waits on a held reply), coordinators,
+   * then engines (by PID), and removes the data.
+   */
+  async stop(): Promise<void> {
+    for (const c of this.clients) await c.close().catch(() => undefined);
+    for (const p of this.proxies) await p.close();
+    for (const p of this.coordinators) await p.stop();
+    for (const p of this.engines) await p.stop();
+    this.dir.remove();
+  }
+}
+
+async function status(node: ProxiedNode): Promise<ClusterStatus> {
+  const c = await connect({ port: node.port, reconnect: false });
+  try {
+    return JSON.parse(String(await c.command('CLUSTER', 'STATUS'))) as ClusterStatus;
+  } finally {
+    await c.close();
+  }
+}
