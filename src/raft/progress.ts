@@ -9,6 +9,8 @@ export interface SnapshotSend {
   offset: number;
   /** Heartbeat rounds since the follower last acknowledged a chunk (drives resends). */
   idleRounds: number;
+  /** The leader's tick when the follower last answered anything (bounds a silent transfer). */
+  heardAt: number;
 }
 
 /**
@@ -53,10 +55,26 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshot: Snapshot): void {
+  becomeSnapshot(snapshot: Snapshot, now: number): void {
     this.resetState('snapshot');
     this.pendingSnapshot = snapshot.metadata.index;
-    this.snapshotSend = { snapshot, offset: 0, idleRounds: 0 };
+    this.snapshotSend = { snapshot, offset: 0, idleRounds: 0, heardAt: now };
+  }
+
+  /**
+   * The transfer failed (refused, undeliverable, or the follower went
+   * silent): probe again, but only after the follower's next heartbeat
+   * answer, which starts the snapshot over (etcd's snapshot failure).
+   */
+  abortSnapshot(): void {
+    this.becomeProbe();
+    this.probeSent = true;
+  }
+
+  /** The follower answered (any message) at tick `now`. */
+  heard(now: number): void {
+    this.recentActive = true;
+    if (this.snapshotSend !== null) this.snapshotSend.heardAt = now;
   }
 
   /** An acknowledgement up to `n`; returns whether match moved. */

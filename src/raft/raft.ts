@@ -554,8 +554,6 @@ export class Raft {
     const pr = this.tracker.progress.get(id);
     if (this.role !== 'leader' || pr === undefined || pr.state !== 'snapshot') return;
     if (ok) return; // completion is seen in the follower's append answer
-    pr.pendingSnapshot = 0;
-    pr.becomeProbe();
-    pr.probeSent = true;
+    pr.abortSnapshot();
   }
 }

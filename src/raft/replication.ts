@@ -1,7 +1,7 @@
 import { invariant } from './invariant.js';
 import type { Raft } from './raft.js';
 import { respondToReadIndex } from './read-index.js';
-import { resendStalledChunk, sendSnapshotChunk } from './snapshot-transfer.js';
+import { sendSnapshotChunk, tendSnapshotSend } from './snapshot-transfer.js';
 import type { Message, NodeId } from './types.js';
 
 /**
@@ -29,7 +29,7 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
       r.snapshotWanted = snapshot.metadata.index;
       return false;
     }
-    pr.becomeSnapshot({ metadata: snapshot.metadata, data: snapshot.data });
+    pr.becomeSnapshot({ metadata: snapshot.metadata, data: snapshot.data }, r.ticks);
     sendSnapshotChunk(r, to, pr);
     return true;
   }
@@ -72,7 +72,7 @@ export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: 'heartbeat', to: id, commit, context, index: round });
-    if (pr.state === 'snapshot') resendStalledChunk(r, id, pr);
+    if (pr.state === 'snapshot') tendSnapshotSend(r, id, pr);
   }
 }
 
@@ -87,7 +87,7 @@ export function maybeCommit(r: Raft): boolean {
 export function handleAppendResponse(r: Raft, m: Message): void {
   const pr = r.tracker.progress.get(m.from);
   if (pr === undefined) return;
-  pr.recentActive = true;
+  pr.heard(r.ticks);
   if (m.reject) {
     // Fast backtracking: skip every entry of a term the follower cannot hold.
     let nextProbe = m.rejectHint;
@@ -133,7 +133,7 @@ export function onCommitAdvanced(r: Raft): void {
 export function handleHeartbeatResponse(r: Raft, m: Message): void {
   const pr = r.tracker.progress.get(m.from);
   if (pr === undefined) return;
-  pr.recentActive = true;
+  pr.heard(r.ticks);
   pr.probeSent = false;
   if (r.tracker.isVoter(m.from)) r.lease.ack(m.index, m.from, r.tracker.quorum());
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();

@@ -25,29 +25,36 @@ export function sendSnapshotChunk(r: Raft, to: NodeId, pr: Progress): void {
 }
 
 /**
- * Leader, each heartbeat round: after two rounds without an answer a chunk or
- * its answer was lost, so send the chunk the follower needs again — but not
- * to a follower that stopped answering; its heartbeat answer resumes it.
+ * Leader, each heartbeat round. A follower that answered nothing for an
+ * election timeout is treated as a failed transfer (etcd leaves that to the
+ * transport's ReportSnapshot; here the core streams the chunks itself, so it
+ * bounds the wait): back to probe, which lets the application drop the image
+ * (dropSnapshotData), and the follower's next heartbeat answer starts over.
+ * Otherwise, after two rounds without an answer a chunk or its answer was
+ * lost, so send the chunk the follower needs again — but not to a follower
+ * that stopped answering; its heartbeat answer resumes it.
  */
-export function resendStalledChunk(r: Raft, to: NodeId, pr: Progress): void {
+export function tendSnapshotSend(r: Raft, to: NodeId, pr: Progress): void {
   const send = pr.snapshotSend;
-  if (send !== null && ++send.idleRounds >= 2 && pr.recentActive) sendSnapshotChunk(r, to, pr);
+  if (send === null) return;
+  if (r.ticks - send.heardAt >= r.cfg.electionTick) {
+    pr.abortSnapshot();
+    return;
+  }
+  if (++send.idleRounds >= 2 && pr.recentActive) sendSnapshotChunk(r, to, pr);
 }
 
 /** Leader: a chunk was acknowledged (or a malformed one refused). */
 export function handleSnapshotResponse(r: Raft, m: Message): void {
   const pr = r.tracker.progress.get(m.from);
   if (pr === undefined) return;
-  pr.recentActive = true;
+  pr.heard(r.ticks);
   const ack = m.snapshot;
   const send = pr.snapshotSend;
   if (pr.state !== 'snapshot' || send === null || ack === null) return;
   if (ack.metadata.index !== send.snapshot.metadata.index) return;
   if (m.reject) {
-    // Wait for the next heartbeat answer, then start over.
-    pr.pendingSnapshot = 0;
-    pr.becomeProbe();
-    pr.probeSent = true;
+    pr.abortSnapshot();
     return;
   }
   send.offset = ack.offset;

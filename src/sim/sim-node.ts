@@ -205,14 +205,17 @@ export class SimNode {
     this.pump();
   }
 
-  /** The transport could not deliver `m` (peer down or cut off). */
+  /**
+   * The transport could not deliver `m` (peer down or cut off). As in the
+   * coordinator, a lost snapshot chunk is not reported (reportSnapshot): the
+   * core gives up on a follower silent for an election timeout by itself.
+   */
   reportUnreachable(m: Message): void {
     const raw = this.raw;
     if (!raw) return;
     this.whenRunning(() => {
       if (this.raw !== raw) return;
       raw.reportUnreachable(m.to);
-      if (m.type === 'snapshot') raw.reportSnapshot(m.to, false);
       this.pump();
     });
   }

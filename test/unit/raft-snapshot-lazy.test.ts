@@ -94,4 +94,37 @@ describe('raft snapshots whose data the application holds', () => {
     assert.equal(c.node('a').dropSnapshotData(), true);
     assert.equal(c.node('a').snapshotDataBytes(), 0);
   });
+
+  it('gives up on a follower silent for an election timeout mid-transfer, and starts over when it answers', () => {
+    const c = laggingFollower(true);
+    c.heal();
+    c.tickAll(2);
+    c.peer('a').provideSnapshot();
+    // c receives two chunks, then goes silent (crashed, cut off).
+    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
+    c.stabilize();
+    assert.equal(c.node('a').status().progress?.c?.state, 'snapshot');
+    c.isolate('c');
+    c.tickAll(9);
+    assert.equal(c.node('a').status().progress?.c?.state, 'snapshot', 'within the bound');
+    assert.equal(c.node('a').dropSnapshotData(), false);
+    c.tickAll(1);
+    assert.equal(
+      c.node('a').status().progress?.c?.state,
+      'probe',
+      'an election timeout of silence',
+    );
+    assert.equal(c.node('a').dropSnapshotData(), true, 'the image can go');
+    assert.equal(c.node('a').snapshotDataBytes(), 0);
+    c.tickAll(5);
+    assert.equal(c.node('a').snapshotDataBytes(), 0, 'not asked for while c is silent');
+    c.heal();
+    c.peer('a').wanted = [];
+    c.tickAll(2);
+    assert.ok(c.peer('a').wanted.includes(21), 'asked for again once c answers');
+    assert.equal(c.peer('a').provideSnapshot(), true);
+    c.tickAll(3);
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+    assert.equal(c.node('a').status().progress?.c?.state, 'replicate');
+  });
 });
