@@ -489,14 +489,34 @@ export class Raft {
 
   /**
    * Lets go of the snapshot's data (the application still holds it).
-   * Refused (false) while it is being sent to a follower.
+   * Refused (false) while a snapshot, this one or an older one, is being
+   * sent to a follower: that transfer holds its image.
    */
   dropSnapshotData(): boolean {
+    for (const pr of this.tracker.progress.values()) if (pr.state === 'snapshot') return false;
     const snap = this.log.snapshot;
     if (snap === null || snap.data === null) return true;
-    for (const pr of this.tracker.progress.values()) if (pr.state === 'snapshot') return false;
     this.log.snapshot = { metadata: snap.metadata, data: null };
     return true;
+  }
+
+  /**
+   * Bytes of snapshot data held: the log's, and those of older snapshots
+   * still being sent (a transfer goes on with the image it started with when
+   * the log compacts meanwhile, so a slow follower is never restarted by every
+   * compaction). Each image counts once however many followers it goes to.
+   */
+  heldSnapshotBytes(): number {
+    const held: Uint8Array[] = [];
+    const data = this.log.snapshot?.data;
+    if (data !== undefined && data !== null) held.push(data);
+    for (const pr of this.tracker.progress.values()) {
+      const sending = pr.snapshotSend?.snapshot.data;
+      if (sending !== undefined && !held.includes(sending)) held.push(sending);
+    }
+    let bytes = 0;
+    for (const d of held) bytes += d.length;
+    return bytes;
   }
 
   /** Follower: installs a complete snapshot from the leader; false when it is not needed. */

@@ -98,9 +98,12 @@ export class RawNode {
     return this.raft.dropSnapshotData();
   }
 
-  /** Bytes of snapshot data the log holds (0 when the application keeps it). */
+  /**
+   * Bytes of snapshot data held (0 when the application keeps it): the log's,
+   * plus an older snapshot's still being sent after the log compacted.
+   */
   snapshotDataBytes(): number {
-    return this.raft.log.snapshot?.data?.length ?? 0;
+    return this.raft.heldSnapshotBytes();
   }
 
   private softState(): SoftState {

@@ -127,4 +127,32 @@ describe('raft snapshots whose data the application holds', () => {
     assert.deepEqual(c.peer('c').state, c.peer('a').state);
     assert.equal(c.node('a').status().progress?.c?.state, 'replicate');
   });
+
+  it('counts an older image still being sent after the log compacts, until its transfer ends', () => {
+    const c = laggingFollower(true);
+    c.heal();
+    c.tickAll(2);
+    c.peer('a').provideSnapshot();
+    const image = c.node('a').snapshotDataBytes();
+    assert.ok(image > 0);
+    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
+    c.stabilize();
+    for (let i = 0; i < 5; i++) c.propose('a', `more-${i}`);
+    c.stabilize();
+    c.peer('a').compact(true);
+    assert.equal(c.node('a').status().progress?.c?.state, 'snapshot', 'the transfer goes on');
+    assert.equal(c.node('a').snapshotDataBytes(), image, 'the older image is still held');
+    assert.equal(c.node('a').dropSnapshotData(), false);
+    c.heal();
+    c.peer('a').wanted = [];
+    c.tickAll(4);
+    assert.equal(c.peer('c').snapshot?.metadata.index, 21, 'c installed the image it was sent');
+    assert.ok(c.peer('a').wanted.includes(26), 'then needs the newer one');
+    assert.equal(c.node('a').snapshotDataBytes(), 0, 'the older image is let go');
+    assert.equal(c.peer('a').provideSnapshot(), true);
+    c.tickAll(4);
+    assert.deepEqual(c.peer('c').state, c.peer('a').state);
+    assert.equal(c.node('a').dropSnapshotData(), true);
+    assert.equal(c.node('a').snapshotDataBytes(), 0);
+  });
 });

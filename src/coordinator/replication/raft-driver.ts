@@ -484,10 +484,14 @@ export class RaftDriver {
       });
   }
 
-  /** Lets go of the snapshot's image once no follower is being sent it (Raft refuses before). */
+  /**
+   * Lets go of the snapshot's image once no follower is being sent it (Raft
+   * refuses before); the gauge follows what Raft still holds, an older image
+   * still being sent after a compaction included.
+   */
   private releaseSnapshot(): void {
-    if (this.raw.snapshotDataBytes() === 0 || !this.raw.dropSnapshotData()) return;
-    this.hooks.metrics.snapshotHeldBytes = 0;
+    this.raw.dropSnapshotData();
+    this.hooks.metrics.snapshotHeldBytes = this.raw.snapshotDataBytes();
   }
 
   /**
