@@ -101,8 +101,14 @@ export interface StorageBackend {
    * commit (not what is staged), in chunks; it holds a read snapshot until closed.
    */
   openImageReader(group: GroupId): ImageReader;
-  /** Piece `seq` (from 0) of the stored Raft snapshot after its head; null past the last. */
-  raftSnapshotChunk(group: GroupId, seq: number): Promise<Bytes | null>;
+  /**
+   * Piece `seq` (from 0) of the stored Raft snapshot whose head is `head`
+   * (what raftState answered); null past the last. The head and the piece
+   * are read in one read transaction: a piece of another snapshot (stored
+   * meanwhile) is refused with WriteConflictError, so pieces read one by one
+   * always come from one snapshot.
+   */
+  raftSnapshotChunk(group: GroupId, seq: number, head: Bytes): Promise<Bytes | null>;
   close(): Promise<void>;
 }
 

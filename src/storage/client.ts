@@ -436,7 +436,12 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     if (head === null) return null;
     const parts = [head];
     for (let seq = 0; ; seq++) {
-      const r = await this.send(this.writer(Op.raftReadSnapshotChunk, group, 4).u32(seq));
+      // The engine refuses a piece of another snapshot than this head's.
+      const r = await this.send(
+        this.writer(Op.raftReadSnapshotChunk, group, 4 + head.byteLength)
+          .u32(seq)
+          .raw(head),
+      );
       if (r.u8() !== 1) break;
       parts.push(r.rest());
     }

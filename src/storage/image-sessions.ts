@@ -143,8 +143,8 @@ export class ImageSessions {
       }
       case Op.raftReadSnapshotChunk: {
         const seq = r.u32();
-        r.end();
-        const piece = await this.backend.raftSnapshotChunk(g, seq);
+        const head = r.rest();
+        const piece = await this.backend.raftSnapshotChunk(g, seq, head);
         return w((piece?.byteLength ?? 0) + 1)
           .u8(piece ? 1 : 0)
           .raw(piece ?? EMPTY)

@@ -481,8 +481,20 @@ export class LmdbBackend implements StorageBackend {
     return new LmdbImageReader(this.root, this.data, this.meta, group);
   }
 
-  raftSnapshotChunk(group: GroupId, seq: number): Promise<Bytes | null> {
-    return Promise.resolve(this.raft.getBinary(pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq)) ?? null);
+  async raftSnapshotChunk(group: GroupId, seq: number, head: Bytes): Promise<Bytes | null> {
+    const txn = this.root.useReadTransaction();
+    try {
+      const opts = { transaction: txn };
+      const stored = this.raft.get(taggedKey(group, RAFT_SNAPSHOT), opts);
+      if (stored === undefined || !stored.equals(head)) {
+        throw new WriteConflictError(
+          `group ${group}'s stored raft snapshot changed while it was read (at piece ${seq}); read it again from its head (raft load)`,
+        );
+      }
+      return this.raft.get(pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq), opts) ?? null;
+    } finally {
+      txn.done();
+    }
   }
 
   private state(group: GroupId): GroupState {

@@ -185,7 +185,7 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
     assert.ok(raft.lastIndex < raft.firstIndex, 'the log is discarded');
     const stored: Buffer[] = [];
     for (let seq = 0; ; seq++) {
-      const piece = await b.raftSnapshotChunk(4, seq);
+      const piece = await b.raftSnapshotChunk(4, seq, B('head@3'));
       if (piece === null) break;
       stored.push(Buffer.from(piece));
     }
@@ -212,7 +212,7 @@ test('a raft snapshot is a head and pieces: a new one replaces all of the old, a
     await b.commit([{ kind: 'raft-snapshot-pieces', group: 1, head: B('h50'), pieces: image }]);
     const stored: Buffer[] = [];
     for (let seq = 0; ; seq++) {
-      const piece = await b.raftSnapshotChunk(1, seq);
+      const piece = await b.raftSnapshotChunk(1, seq, B('h50'));
       if (piece === null) break;
       stored.push(Buffer.from(piece));
     }
@@ -220,7 +220,7 @@ test('a raft snapshot is a head and pieces: a new one replaces all of the old, a
     assert.equal(parse(stored).index, 50);
     assert.equal((await b.raftState(1)).snapshot?.toString(), 'h50');
     await b.commit([{ kind: 'raft-snapshot', group: 1, snapshot: B('small') }]);
-    assert.equal(await b.raftSnapshotChunk(1, 0), null);
+    assert.equal(await b.raftSnapshotChunk(1, 0, B('small')), null);
   });
 });
 

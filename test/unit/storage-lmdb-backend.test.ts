@@ -171,6 +171,37 @@ test('raft log: conflicting suffix replaced, gaps refused, truncate and compact'
   });
 });
 
+test('a raft snapshot read piece by piece never mixes two stored snapshots', async () => {
+  await withBackend(async (b) => {
+    const pieces = (tag: string): Buffer[] => [0, 1, 2].map((i) => B(`${tag}-piece-${i}`));
+    await b.commit([
+      { kind: 'raft-snapshot-pieces', group: 2, head: B('head@10'), pieces: pieces('old') },
+    ]);
+    const head = (await b.raftState(2)).snapshot;
+    assert.equal(head?.toString(), 'head@10');
+    assert.equal((await b.raftSnapshotChunk(2, 0, head!))?.toString(), 'old-piece-0');
+    // A newer snapshot is stored between two pieces of the read.
+    await b.commit([
+      { kind: 'raft-snapshot-pieces', group: 2, head: B('head@20'), pieces: pieces('new') },
+    ]);
+    await assert.rejects(
+      b.raftSnapshotChunk(2, 1, head!),
+      (err: unknown) =>
+        err instanceof WriteConflictError &&
+        /stored raft snapshot changed while it was read \(at piece 1\); read it again/.test(
+          err.message,
+        ),
+    );
+    const again = (await b.raftState(2)).snapshot!;
+    assert.equal((await b.raftSnapshotChunk(2, 1, again))?.toString(), 'new-piece-1');
+    assert.equal(await b.raftSnapshotChunk(2, 3, again), null, 'past the last piece');
+    // A plain save (head only) drops the pieces: a read of the older head is refused too.
+    await b.commit([{ kind: 'raft-snapshot', group: 2, snapshot: B('head@30') }]);
+    await assert.rejects(b.raftSnapshotChunk(2, 0, again), WriteConflictError);
+    assert.equal(await b.raftSnapshotChunk(2, 0, B('head@30')), null);
+  });
+});
+
 test('group commit: a burst of concurrent writes takes far fewer commits than writes', async () => {
   await withBackend(async (b) => {
     const gc = new GroupCommitter(b);

@@ -453,9 +453,10 @@ export class RaftDriver {
   /**
    * Raft wants the snapshot's image for a follower that fell behind the log:
    * read the stored snapshot back, in the background. Not while a snapshot
-   * is being stored (the read could mix two of them) or is stored but not
-   * yet handed to Raft (Raft would refuse it): Raft asks again at the
-   * follower's next heartbeat answer.
+   * is being stored (the engine would refuse the read: a piece of the new
+   * one after the old one's head) or is stored but not yet handed to Raft
+   * (Raft would refuse it): Raft asks again at the follower's next
+   * heartbeat answer.
    */
   private loadSnapshot(): void {
     const storing = this.compacting !== null || this.compacted !== null;
