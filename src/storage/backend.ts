@@ -75,6 +75,8 @@ export interface StorageBackend {
   commitStaged(): Promise<void>;
   /** Resolves once every write staged before the call is committed. */
   committed(): Promise<void>;
+  /** Key and value bytes staged for the next commit (bounds what is held in memory). */
+  stagedBytes(): number;
   get(group: GroupId, key: Bytes): Promise<Bytes | null>;
   /** At most `limit` entries from `start` (inclusive) and at most about `maxBytes` of them. */
   scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage>;

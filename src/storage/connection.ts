@@ -295,6 +295,7 @@ export class StorageConnection {
       case Op.raftCompact: {
         const throughIndex = r.u64();
         r.end();
+        committer.commitNow(); // the compaction waits for what is staged: commit it now
         await backend.raftCompact(g, throughIndex);
         return w(0).finish();
       }

@@ -16,11 +16,12 @@
 // fails, `onLost` is told so the coordinator can reload.
 //
 // Such writes alone do not start a commit at once: they wait for the next
-// durable write to share its commit, for APPLY_COMMIT_DELAY_MS, or for a
-// reader that needs them committed (`commitNow`). Log appends do not pass
-// through here, so on a busy replica the applies commit behind the log,
-// about once per APPLY_COMMIT_DELAY_MS, instead of one LMDB commit per
-// append competing with the log's writes for the disk.
+// durable write to share its commit, for APPLY_COMMIT_DELAY_MS, for
+// MAX_STAGED_BYTES of them, or for a reader that needs them committed
+// (`commitNow`). Log appends do not pass through here, so on a busy replica
+// the applies commit behind the log, about once per APPLY_COMMIT_DELAY_MS,
+// instead of one LMDB commit per append competing with the log's writes
+// for the disk.
 
 import type { StorageBackend, WriteOp, WriteResult } from './backend.js';
 
@@ -29,14 +30,22 @@ export const DEFAULT_MAX_WRITES_PER_COMMIT = 4096;
 
 /**
  * How long staged, already answered writes wait for a durable write to share
- * its commit. Longer means fewer, larger LMDB commits: each commit rewrites
- * the B-tree's branch pages, the session pages and the free list whatever its
- * size: at 64 clients 50 ms gave ~6% more puts/s than 10 ms on a quiet
- * machine (~10% on a loaded one), with a put p99 1-3 ms higher
- * (docs/performance-log.md, lever 8). Nothing waits for it: the entries
- * are durable in the Raft log, and a crash re-applies at most this much.
+ * its commit. Longer means fewer, larger LMDB commits: each commit writes
+ * every B-tree page its puts dirtied (one pwrite each) plus the branch
+ * pages, session pages and free list, and a page dirtied by many puts
+ * between two commits is written once. Nothing waits for it: the entries
+ * are durable in the Raft log, and a crash re-applies at most this much of
+ * it. 1 s against 50 ms: ~15% more puts/s at 64 clients, a third of the
+ * engine's page writes (docs/performance-log.md, levers 8 and 12).
  */
-export const APPLY_COMMIT_DELAY_MS = 50;
+export const APPLY_COMMIT_DELAY_MS = 1000;
+
+/**
+ * Staged writes commit at once when their keys and values reach this many
+ * bytes, whatever the delay: it bounds what an engine holds in memory for
+ * its next commit (a burst of large values), and how much one commit writes.
+ */
+export const MAX_STAGED_BYTES = 64 * 1024 * 1024;
 
 export class ShuttingDownError extends Error {
   override name = 'ShuttingDownError';
@@ -106,6 +115,7 @@ export class GroupCommitter {
 
   private readonly maxWritesPerCommit: number;
   private readonly applyCommitDelayMs: number;
+  private readonly maxStagedBytes: number;
   private readonly onLost: (err: Error) => void;
 
   constructor(
@@ -113,12 +123,14 @@ export class GroupCommitter {
     opts: {
       maxWritesPerCommit?: number;
       applyCommitDelayMs?: number;
+      maxStagedBytes?: number;
       /** A commit failed after some of its writes were answered: they are lost. */
       onLost?: (err: Error) => void;
     } = {},
   ) {
     this.maxWritesPerCommit = opts.maxWritesPerCommit ?? DEFAULT_MAX_WRITES_PER_COMMIT;
     this.applyCommitDelayMs = opts.applyCommitDelayMs ?? APPLY_COMMIT_DELAY_MS;
+    this.maxStagedBytes = opts.maxStagedBytes ?? MAX_STAGED_BYTES;
     this.onLost = opts.onLost ?? (() => undefined);
   }
 
@@ -184,7 +196,7 @@ export class GroupCommitter {
     return !this.committing && !this.scheduled && this.queue.length === 0 && this.stagedCount === 0;
   }
 
-  /** Commits now if a staged write waits for durability, else within APPLY_COMMIT_DELAY_MS. */
+  /** Commits now if a staged write waits for durability (or the staged bytes are many), else within APPLY_COMMIT_DELAY_MS. */
   private commitWhenDue(): void {
     if (this.committing || this.stagedCount === 0) return;
     if (this.mustCommit()) {
@@ -203,7 +215,8 @@ export class GroupCommitter {
       this.blocked ||
       this.waiting.length > 0 ||
       this.closing ||
-      this.stagedCount >= this.maxWritesPerCommit
+      this.stagedCount >= this.maxWritesPerCommit ||
+      this.backend.stagedBytes() >= this.maxStagedBytes
     );
   }
 

@@ -203,6 +203,10 @@ export class LmdbBackend implements StorageBackend {
     return outcomes;
   }
 
+  stagedBytes(): number {
+    return this.staged?.bytes ?? 0;
+  }
+
   /** Resolves once every write staged before the call is committed. */
   async committed(): Promise<void> {
     const last = this.staged ?? this.inFlight;

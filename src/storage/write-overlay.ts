@@ -29,6 +29,8 @@ interface PendingWrite {
 
 export class WriteOverlay {
   private readonly pending = new Map<string, PendingWrite>();
+  /** Key and value bytes of `pending` (what this overlay holds for its commit). */
+  private heldBytes = 0;
   private readonly dbIds = new Map<BinaryDb, string>();
   /** Writes issued only at flush, after the others, and invisible to get/has. */
   private readonly bulk: Array<() => void> = [];
@@ -57,6 +59,11 @@ export class WriteOverlay {
     return this.pending.size + this.bulk.length;
   }
 
+  /** Key and value bytes of the writes held for this commit (a bulk write's are not counted). */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
   /**
    * Writes too many to index (an image install's pairs): `write` issues
    * them straight to LMDB at flush, after every other write. Nothing in the
@@ -81,19 +88,19 @@ export class WriteOverlay {
   }
 
   put(db: BinaryDb, key: Buffer, value: Buffer): void {
-    this.pending.set(this.id(db, key), { db, key, value });
+    this.set(this.id(db, key), { db, key, value });
   }
 
   /** Puts, and tells whether the key had a value before (one lookup for both). */
   replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
     const id = this.id(db, key);
     const w = this.findId(id);
-    this.pending.set(id, { db, key, value });
+    this.set(id, { db, key, value });
     return w ? w.value !== null : db.doesExist(key);
   }
 
   remove(db: BinaryDb, key: Buffer): void {
-    this.pending.set(this.id(db, key), { db, key, value: null });
+    this.set(this.id(db, key), { db, key, value: null });
   }
 
   /** Keys of `db` starting with `prefix` that this commit, or the one below, has written (put or deleted). */
@@ -129,6 +136,13 @@ export class WriteOverlay {
       else void w.db.put(w.key, w.value);
     }
     for (const write of this.bulk) write();
+  }
+
+  private set(id: string, w: PendingWrite): void {
+    const old = this.pending.get(id);
+    if (old !== undefined) this.heldBytes -= old.key.length + (old.value?.length ?? 0);
+    this.heldBytes += w.key.length + (w.value?.length ?? 0);
+    this.pending.set(id, w);
   }
 
   private find(db: BinaryDb, key: Buffer): PendingWrite | undefined {

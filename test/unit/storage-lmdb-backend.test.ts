@@ -270,6 +270,25 @@ test('group commit: answered applies wait for the next durable write and share i
   });
 });
 
+test('group commit: answered applies commit at once when their staged bytes reach the bound', async () => {
+  await withBackend(async (b) => {
+    // The delay never fires in this test: only the byte bound can start a commit.
+    const gc = new GroupCommitter(b, { applyCommitDelayMs: 60_000, maxStagedBytes: 10_000 });
+    const value = 'v'.repeat(3_000);
+    await gc.submit(apply(0, [put('a', value)], 1));
+    await gc.submit(apply(0, [put('a', value)], 2)); // overwrites: held once
+    await gc.submit(apply(0, [put('b', value)], 3));
+    assert.ok(b.stagedBytes() >= 6_000 && b.stagedBytes() < 10_000, `${b.stagedBytes()} bytes`);
+    assert.equal(gc.counters.commits, 0, 'under the bound, applies wait for company');
+    await gc.submit(apply(0, [put('c', value), put('d', value)], 5));
+    assert.equal(b.stagedBytes(), 0, 'over the bound, the staged applies go to a commit at once');
+    await b.committed();
+    assert.equal(gc.counters.commits, 1);
+    assert.equal((await b.stats(0)).appliedIndex, 5);
+    await gc.close();
+  });
+});
+
 test('group commit: a commit that fails after applies were answered reports them lost', async () => {
   await withBackend(async (b) => {
     let lost: Error | null = null;
