@@ -6,7 +6,11 @@
 // Bounds: at most maxPipeline commands, and about maxRequestSize bytes of
 // them, in flight (then the socket is not read: backpressure), at most
 // maxOutputBuffer reply bytes waiting for a client that does not read (then
-// it is disconnected, as Redis does).
+// it is disconnected, as Redis does). Reads start only while their largest
+// replies fit under maxOutputBuffer together with the replies not yet
+// written (reply-budget.ts): the node fetches values no faster than the
+// client reads them. A client whose replies fill that budget and that reads
+// nothing for OUTPUT_STALL_MS is disconnected as one that does not read.
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -23,6 +27,7 @@ import {
 import type { CommandSpec } from './command-table.js';
 import { dispatch, lookupCommand } from './dispatch.js';
 import { settingName } from './limits.js';
+import { readReserve } from './reply-budget.js';
 import { ReplyQueue } from './reply-queue.js';
 
 /** 'identity': AUTH or HELLO, which may change who the client is; nothing after it starts until it answers. */
@@ -35,6 +40,8 @@ interface PendingCommand {
   kind: StorageAccess;
   /** Bytes of its arguments and what holding them costs (ARGUMENT_COST_BYTES each), held until it completes. */
   size: number;
+  /** A read's largest reply (readReserve), counted against the output limit while it is in flight; 0 for others. */
+  reserve: number;
   /** Its reply slot, once it has one. */
   ticket: number | null;
   /** When it was read (performance.now()), for its latency. */
@@ -51,6 +58,12 @@ function storageAccess(spec: CommandSpec | undefined): StorageAccess {
 
 /** How long a closing connection waits for the client to close its side. */
 const CLOSE_GRACE_MS = 5000;
+/**
+ * How long reads may wait for a client to read a byte of the replies that
+ * fill its budget; then it counts as not reading. Before reads waited, such
+ * a client was disconnected at once, when its replies passed the limit.
+ */
+export const OUTPUT_STALL_MS = 1000;
 
 export class ClientConnection {
   readonly state: ClientState;
@@ -64,6 +77,12 @@ export class ClientConnection {
   private identityInFlight = 0;
   /** Argument bytes of commands read but not answered; bounded like the in-flight count. */
   private bytesInFlight = 0;
+  /** The largest replies of the reads in flight (their `reserve`s). */
+  private replyBytesReserved = 0;
+  /** Reply bytes handed to the socket; less its writableLength, what the kernel took. */
+  private bytesWritten = 0;
+  /** Set while reads wait for the client to read (see watchStall). */
+  private stallTimer: NodeJS.Timeout | null = null;
   /** Replies ready to write, in order; they precede everything in `queue`. */
   private out: Buffer[] = [];
   private flushScheduled = false;
@@ -95,10 +114,16 @@ export class ClientConnection {
     this.parser = new RequestParser(node.limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)));
+    socket.on('drain', () => this.guard(() => this.proceed()));
     socket.on('error', (err) =>
       this.log.debug({ err: err.message, client: id }, 'client socket error'),
     );
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+        resolve();
+      }),
+    );
   }
 
   /** Stops reading; closes once the replies to commands already read are written. */
@@ -140,6 +165,7 @@ export class ClientConnection {
       this.execute(args);
     }
     if (!this.hasRoom()) this.pause();
+    this.watchStall();
   }
 
   private execute(args: Buffer[]): void {
@@ -149,15 +175,18 @@ export class ClientConnection {
     let size = 0;
     for (const a of args) size += a.length + ARGUMENT_COST_BYTES;
     this.bytesInFlight += size;
+    const kind = storageAccess(spec);
     const cmd: PendingCommand = {
       args,
       spec,
-      kind: storageAccess(spec),
+      kind,
       size,
+      reserve:
+        kind === 'read' ? readReserve(spec as CommandSpec, args.length, this.node.limits) : 0,
       ticket: null,
       startedAt: performance.now(),
     };
-    if (this.held.length === 0 && this.mayStart(cmd.kind)) {
+    if (this.held.length === 0 && this.mayStart(cmd)) {
       this.start(cmd);
       return;
     }
@@ -172,12 +201,60 @@ export class ClientConnection {
    * write for its earlier reads (so they do not see it), as a client that
    * pipelines SET then GET expects. Nothing starts while AUTH or HELLO is
    * checking credentials, so the commands after it run as the user it names.
+   * A read also waits until its largest reply fits in the reply budget.
    */
-  private mayStart(kind: StorageAccess): boolean {
+  private mayStart(cmd: PendingCommand): boolean {
     if (this.identityInFlight > 0) return false;
-    if (kind === 'read') return this.writesInFlight === 0;
-    if (kind === 'write') return this.readsInFlight === 0;
+    if (cmd.kind === 'read') return this.writesInFlight === 0 && this.replyBudgetFits(cmd.reserve);
+    if (cmd.kind === 'write') return this.readsInFlight === 0;
     return true;
+  }
+
+  /**
+   * Whether a read's largest reply fits under maxOutputBuffer with the reads
+   * in flight and the replies not yet written (queued, or in the socket's
+   * buffer). A read that does not fit waits for one in flight to finish or
+   * for the socket to drain; with neither to come (nothing in flight, and
+   * the socket's buffer under its high-water mark, so no 'drain' event) it
+   * goes, holding at most that much more.
+   */
+  private replyBudgetFits(reserve: number): boolean {
+    const held = this.queue.bytes + this.socket.writableLength + this.replyBytesReserved;
+    if (held + reserve <= this.node.limits.maxOutputBuffer) return true;
+    return this.replyBytesReserved === 0 && !this.socket.writableNeedDrain;
+  }
+
+  /**
+   * A read waiting for the budget with nothing in flight waits for the client
+   * to read. If it reads nothing for OUTPUT_STALL_MS it is not reading: it is
+   * disconnected, as one whose replies pass the limit is.
+   */
+  private watchStall(): void {
+    const head = this.held[0];
+    const stalled =
+      head !== undefined &&
+      head.kind === 'read' &&
+      this.replyBytesReserved === 0 &&
+      this.writesInFlight === 0 &&
+      this.identityInFlight === 0 &&
+      !this.cutOff;
+    if (!stalled) {
+      if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+      return;
+    }
+    if (this.stallTimer !== null) return;
+    const taken = this.bytesWritten - this.socket.writableLength;
+    this.stallTimer = setTimeout(
+      () =>
+        this.guard(() => {
+          this.stallTimer = null;
+          if (this.bytesWritten - this.socket.writableLength === taken) this.disconnectSlowReader();
+          else this.proceed(); // it read some: wait again
+        }),
+      OUTPUT_STALL_MS,
+    );
+    this.stallTimer.unref();
   }
 
   /** Dispatches a command (it has a reply slot already if it was held). */
@@ -192,6 +269,7 @@ export class ClientConnection {
     }
     cmd.ticket ??= this.queue.push(null);
     this.track(cmd.kind, +1);
+    this.replyBytesReserved += cmd.reserve;
     reply.then(
       (r) => this.guard(() => this.finished(cmd, r)),
       (err: unknown) =>
@@ -215,17 +293,34 @@ export class ClientConnection {
     this.node.metrics.commandDone(cmd.spec, cmd.startedAt, reply);
     this.track(cmd.kind, -1);
     this.bytesInFlight -= cmd.size;
+    this.replyBytesReserved -= cmd.reserve;
     // Cut off: start nothing more, and drop the replies of reads still in
     // flight as they come, rather than fill the queue of a dead connection.
     if (this.cutOff) return;
-    // Commands held back for ordering may go now, in order.
-    while (this.held.length > 0) {
+    // The reply is queued before held reads start, so the budget counts it.
+    this.completed(cmd.ticket as number, reply);
+    this.startHeld();
+  }
+
+  /** Starts the commands held back (for ordering or the reply budget) that may go now, in order. */
+  private startHeld(): void {
+    while (this.held.length > 0 && !this.cutOff) {
       const next = this.held[0] as PendingCommand;
-      if (!this.mayStart(next.kind)) break;
+      if (!this.mayStart(next)) break;
       this.held.shift();
       this.start(next);
     }
-    this.completed(cmd.ticket as number, reply);
+    this.watchStall();
+  }
+
+  /** After replies were written: starts what now fits, and reads on if there is room. */
+  private proceed(): void {
+    this.startHeld();
+    if (this.paused && !this.closing && !this.cutOff && this.hasRoom()) {
+      this.resume();
+      this.readCommands();
+    }
+    this.flush();
   }
 
   private completed(ticket: number, reply: Buffer): void {
@@ -262,11 +357,7 @@ export class ClientConnection {
       this.guard(() => {
         this.flushScheduled = false;
         this.flush();
-        if (this.paused && !this.closing && !this.cutOff && this.hasRoom()) {
-          this.resume();
-          this.readCommands();
-          this.flush();
-        }
+        this.proceed();
       }),
     );
   }
@@ -313,6 +404,7 @@ export class ClientConnection {
         socket.uncork();
       }
       this.node.stats.netOutputBytes += bytes;
+      this.bytesWritten += bytes;
       if (socket.writableLength > this.node.limits.maxOutputBuffer) {
         this.disconnectSlowReader();
         return;

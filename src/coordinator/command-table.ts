@@ -347,6 +347,13 @@ export function arityAccepts(spec: CommandSpec, argc: number): boolean {
   return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
 }
 
+/** How many key arguments a command of `argc` words names (keyIndexes' length, without the array). */
+export function keyCount(spec: CommandSpec, argc: number): number {
+  if (spec.firstKey <= 0) return 0;
+  const last = Math.min(spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey, argc - 1);
+  return last < spec.firstKey ? 0 : Math.floor((last - spec.firstKey) / spec.step) + 1;
+}
+
 /** Indexes of the key arguments of a command of `argc` words. */
 export function keyIndexes(spec: CommandSpec, argc: number): number[] {
   if (spec.firstKey <= 0) return [];

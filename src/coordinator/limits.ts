@@ -94,7 +94,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     kind: 'bytes',
     default: 64 * 1024 * 1024,
     description:
-      'reply bytes queued for a client that is not reading; beyond it the client is disconnected',
+      'reply bytes a client may hold: reads wait while their largest replies (--max-value-size per key) and the unwritten ones would pass it; beyond it, or full with nothing read for 1 s, the client is disconnected',
   },
   {
     key: 'maxPipeline',

@@ -74,6 +74,29 @@ async function flood(
   }
 }
 
+/**
+ * The large-value pipeline: --max-pipeline (1,024 by default) GETs of a value
+ * just under the default 1 MiB --max-value-size, about 1 GB of replies.
+ */
+export const LARGE_VALUE_GETS = 1024;
+export const LARGE_VALUE_BYTES = 1_000_000;
+
+/** How many clients the node has disconnected for not reading (INFO stats), asked on `c`. */
+async function cutOffCount(c: RawConnection): Promise<number> {
+  const stats = text(await c.command('INFO', 'stats'));
+  return Number(/client_output_buffer_disconnects:(\d+)/.exec(stats)?.[1]);
+}
+
+/**
+ * Waits (up to 30 s) for the node to disconnect a client that does not read:
+ * such a client's socket, not being read, does not see the close itself.
+ */
+async function waitForCutOff(watcher: RawConnection, before: number): Promise<void> {
+  for (let waited = 0; waited < 30_000 && (await cutOffCount(watcher)) === before; waited += 20) {
+    await sleep(20);
+  }
+}
+
 export const ATTACKS: readonly Attack[] = [
   {
     name: 'huge-bulk',
@@ -179,9 +202,9 @@ export const ATTACKS: readonly Attack[] = [
     name: 'slow-reader',
     description: 'pipelines GETs of a 100 kB value and never reads the replies',
     async run(port, during) {
-      const setup = await RawConnection.open(port);
-      await setup.command('SET', 'slow-reader:big', 'r'.repeat(100 * 1024));
-      setup.close();
+      const watcher = await RawConnection.open(port);
+      await watcher.command('SET', 'slow-reader:big', 'r'.repeat(100 * 1024));
+      const cutOffBefore = await cutOffCount(watcher);
       const c = await RawConnection.open(port);
       try {
         c.socket.pause(); // never reads
@@ -197,12 +220,37 @@ export const ATTACKS: readonly Attack[] = [
           return rounds;
         })();
         await during();
+        await waitForCutOff(watcher, cutOffBefore);
         c.socket.resume();
         const rounds = await attack;
-        await Promise.race([c.closedPromise, sleep(30_000)]);
+        await Promise.race([c.closedPromise, sleep(30_000, undefined, { ref: false })]);
         return { reply: '(no reply read)', closed: c.closed, counts: { batchesSent: rounds } };
       } finally {
         c.close();
+        watcher.close();
+      }
+    },
+  },
+  {
+    name: 'large-value-pipeline',
+    description: `pipelines ${LARGE_VALUE_GETS} GETs of a ${LARGE_VALUE_BYTES / 1000} kB value in one write and never reads`,
+    async run(port, during) {
+      const watcher = await RawConnection.open(port);
+      const c = await RawConnection.open(port);
+      try {
+        await watcher.command('SET', 'large-value-pipeline', 'l'.repeat(LARGE_VALUE_BYTES));
+        const cutOffBefore = await cutOffCount(watcher);
+        c.socket.pause(); // never reads
+        const get = encodeCommand(['GET', 'large-value-pipeline']);
+        c.write(Buffer.concat(Array.from({ length: LARGE_VALUE_GETS }, () => get)));
+        await during();
+        await waitForCutOff(watcher, cutOffBefore);
+        c.socket.resume();
+        await Promise.race([c.closedPromise, sleep(10_000, undefined, { ref: false })]);
+        return { reply: '(no reply read)', closed: c.closed };
+      } finally {
+        c.close();
+        watcher.close();
       }
     },
   },

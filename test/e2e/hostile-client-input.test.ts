@@ -74,6 +74,8 @@ const VERDICTS: Record<string, (o: AttackOutcome) => void> = {
     assert.equal(o.counts?.wrongReplies, 0);
   },
   'slow-reader': (o) => assert.ok(o.closed, 'the client that does not read is disconnected'),
+  'large-value-pipeline': (o) =>
+    assert.ok(o.closed, 'the client that does not read is disconnected'),
 };
 
 /** Runs an attack with the bystander served during it; checks the node survived within its memory bound. */

@@ -1,11 +1,13 @@
 // Point reads of many keys (MGET, EXISTS). The storage protocol reads one key
 // per request; the requests of one batch are in flight together, and batches
-// bound how many one command can have outstanding, whatever its key count.
+// bound how many one command can have outstanding, whatever its key count,
+// and how many bytes: a batch asks for no more values than could still fit
+// under the output limit if each were as large as --max-value-size.
 
 import type { Bytes } from '../../kv/types.js';
 import type { StorageApi } from '../../storage/api.js';
 import { CommandError } from '../command-error.js';
-import { settingName } from '../limits.js';
+import { settingName, type CoordinatorLimits } from '../limits.js';
 import { KEYSPACE_GROUP } from './group.js';
 
 /** Storage reads one command keeps in flight at most. */
@@ -13,25 +15,29 @@ export const MAX_READS_IN_FLIGHT = 256;
 
 /**
  * The values of `keys`, in order (null where absent). Fails with a
- * CommandError once they add up to more than `maxBytes`, so one command
- * cannot build a reply larger than a client may have queued.
+ * CommandError once they add up to more than --max-output-buffer, so one
+ * command cannot build a reply larger than a client may have queued; what it
+ * fetches before failing is at most that plus one --max-value-size.
  */
 export async function getMany(
   storage: StorageApi,
   keys: readonly Bytes[],
-  maxBytes: number,
+  limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): Promise<Array<Bytes | null>> {
+  const { maxOutputBuffer, maxValueSize } = limits;
   const values: Array<Bytes | null> = [];
   let bytes = 0;
-  for (let i = 0; i < keys.length; i += MAX_READS_IN_FLIGHT) {
-    const batch = keys.slice(i, i + MAX_READS_IN_FLIGHT);
+  for (let i = 0; i < keys.length;) {
+    const room = Math.floor((maxOutputBuffer - bytes) / maxValueSize);
+    const batch = keys.slice(i, i + Math.max(1, Math.min(MAX_READS_IN_FLIGHT, room)));
+    i += batch.length;
     for (const v of await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k)))) {
       bytes += v?.length ?? 0;
       values.push(v);
     }
-    if (bytes > maxBytes) {
+    if (bytes > maxOutputBuffer) {
       throw new CommandError(
-        `ERR the reply would be larger than the ${maxBytes}-byte output limit; ask for fewer keys at a time or raise ${settingName('maxOutputBuffer')}`,
+        `ERR the reply would be larger than the ${maxOutputBuffer}-byte output limit; ask for fewer keys at a time or raise ${settingName('maxOutputBuffer')}`,
       );
     }
   }

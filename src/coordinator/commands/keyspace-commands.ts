@@ -23,11 +23,7 @@ export const del: Handler = async (ctx, args) => {
 /** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
 export const exists: Handler = async (ctx, args) => {
   await readFence(ctx);
-  const values = await getMany(
-    ctx.node.storage.api(),
-    args.slice(1),
-    ctx.node.limits.maxOutputBuffer,
-  );
+  const values = await getMany(ctx.node.storage.api(), args.slice(1), ctx.node.limits);
   return encodeInteger(values.filter((v) => v !== null).length);
 };
 

@@ -37,11 +37,7 @@ export const set: Handler = async (ctx, args, version) => {
 
 export const mget: Handler = async (ctx, args, version) => {
   await readFence(ctx);
-  const values = await getMany(
-    ctx.node.storage.api(),
-    args.slice(1),
-    ctx.node.limits.maxOutputBuffer,
-  );
+  const values = await getMany(ctx.node.storage.api(), args.slice(1), ctx.node.limits);
   return encodeBulkArray(values, version);
 };
 

@@ -1,0 +1,118 @@
+// A connection's reads in flight are bounded by the bytes of their replies
+// (--max-output-buffer), not only by their count (--max-pipeline): a client
+// pipelining GETs of large values that never reads is cut off holding a
+// bounded amount of the coordinator's memory, and one that reads is served
+// in full. Real processes, real sockets; memory is the coordinator's peak
+// RSS from /proc.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { encodeCommand } from '../../src/resp/command-encoder.js';
+import { startNode, RawConnection, text, type TestNode } from './coordinator-support.js';
+import { ATTACKS, LARGE_VALUE_BYTES, LARGE_VALUE_GETS } from '../../src/hostile/attacks.js';
+import { Bystander } from '../../src/hostile/bystander.js';
+import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
+
+const MiB = 1024 * 1024;
+/** A small output limit, so what one connection may hold stands out from the process's own memory. */
+const OUTPUT_BUFFER = 4 * MiB;
+const VALUE_SIZE = MiB;
+
+/**
+ * What one connection may add to the coordinator's memory (docs/security.md):
+ * replies not yet written up to the output limit plus the one that passes it,
+ * and reads in flight counted at their largest reply (at most the output
+ * limit together), each value held twice (the engine's reply and its RESP
+ * encoding); and as much again for what was dropped and the garbage
+ * collector has not freed yet.
+ */
+const GROWTH_BOUND = 2 * 2 * (2 * OUTPUT_BUFFER + VALUE_SIZE);
+
+/** Limited: the attack. Default limits (64 MiB output buffer): the client that reads. */
+let limited: TestNode;
+let defaults: TestNode;
+let bystander: Bystander;
+
+before(async () => {
+  [limited, defaults] = await Promise.all([
+    startNode([
+      '--max-output-buffer',
+      String(OUTPUT_BUFFER),
+      '--max-value-size',
+      String(VALUE_SIZE),
+    ]),
+    startNode(),
+  ]);
+  bystander = await Bystander.start(limited.port);
+});
+
+after(async () => {
+  await bystander?.stop().catch(() => undefined);
+  await Promise.all([limited?.stop(), defaults?.stop()]);
+});
+
+test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000} kB that never reads is cut off, within a memory bound set by the output limit`, async (t) => {
+  const attack = ATTACKS.find((a) => a.name === 'large-value-pipeline');
+  assert.ok(attack);
+  const pid = limited.coordinator.pid;
+  const { rssBytes } = memoryOf(pid);
+  resetPeakMemory(pid);
+  const outcome = await attack.run(limited.port, () => bystander.served(20));
+  assert.ok(outcome.closed, 'the client that does not read is disconnected');
+  await bystander.served(5);
+  const growth = memoryOf(pid).peakRssBytes - rssBytes;
+  t.diagnostic(
+    `coordinator RSS ${(rssBytes / MiB).toFixed(0)} MiB, grew by ${(growth / MiB).toFixed(0)} MiB`,
+  );
+  assert.ok(
+    growth < GROWTH_BOUND,
+    `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${GROWTH_BOUND / MiB} MiB`,
+  );
+});
+
+test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000} kB that reads gets every reply, in order`, async () => {
+  const keys = 8;
+  // Each key's value is one repeated letter, so a reply shows which key it answers.
+  const replies: Buffer[] = [];
+  const setup = await RawConnection.open(defaults.port);
+  for (let k = 0; k < keys; k++) {
+    const value = String.fromCharCode(97 + k).repeat(LARGE_VALUE_BYTES);
+    assert.equal(text(await setup.command('SET', `rb:${k}`, value)), 'OK');
+    replies.push(Buffer.from(`$${LARGE_VALUE_BYTES}\r\n${value}\r\n`));
+  }
+  setup.close();
+  // A reader as fast as it can be: it compares the bytes as they arrive with
+  // the replies expected, in order, without parsing or keeping them.
+  const socket = connect({ port: defaults.port, host: '127.0.0.1' });
+  try {
+    let reply = 0;
+    let offset = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        for (let at = 0; at < chunk.length && reply < LARGE_VALUE_GETS;) {
+          const expected = replies[reply % keys] as Buffer;
+          const n = Math.min(chunk.length - at, expected.length - offset);
+          if (!chunk.subarray(at, at + n).equals(expected.subarray(offset, offset + n))) {
+            reject(new Error(`reply ${reply} is not GET rb:${reply % keys}'s value`));
+            return;
+          }
+          at += n;
+          offset += n;
+          if (offset === expected.length) [reply, offset] = [reply + 1, 0];
+        }
+        if (reply === LARGE_VALUE_GETS) resolve();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`connection closed after ${reply} replies`)));
+      socket.write(
+        Buffer.concat(
+          Array.from({ length: LARGE_VALUE_GETS }, (_, i) =>
+            encodeCommand(['GET', `rb:${i % keys}`]),
+          ),
+        ),
+      );
+    });
+  } finally {
+    socket.destroy();
+  }
+});
