@@ -18,13 +18,13 @@ import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
 const MAX_CLIENTS = 100;
 /**
  * What the coordinator may reach (docs/security.md): ~70 MiB at start, plus,
- * for the slow reader, its reads in flight all live at once when the process
- * is starved of CPU (as under a loaded machine): 1,024 (--max-pipeline) GETs
- * of 100 kB, twice (the engine's getMany reply and the RESP encoding),
- * ~205 MB; plus ~40 MiB of garbage the GC has not freed yet. It once reached
- * 273 MiB under a load average of 9, over the 256 MiB this was (set from what
- * the attacks cost on a quiet machine, under 200 MiB). A million tiny
- * arguments took 280 MiB from one connection before they counted.
+ * for the slow reader, the replies of its reads: before reads were bounded by
+ * the bytes of their replies, 1,024 (--max-pipeline) GETs of 100 kB could be
+ * in flight, twice (the engine's getMany reply and the RESP encoding),
+ * ~205 MB, and it once reached 273 MiB under a load average of 9; now about
+ * --max-output-buffer (1 MiB here) of them. Plus garbage the GC has not
+ * freed yet. A million tiny arguments took 280 MiB from one connection
+ * before they counted.
  */
 const PEAK_RSS_BOUND = 320 * 1024 * 1024;
 

@@ -28,36 +28,31 @@ const VALUE_SIZE = MiB;
  */
 const GROWTH_BOUND = 2 * 2 * (2 * OUTPUT_BUFFER + VALUE_SIZE);
 
-/** Limited: the attack. Default limits (64 MiB output buffer): the client that reads. */
-let limited: TestNode;
-let defaults: TestNode;
+let node: TestNode;
 let bystander: Bystander;
 
 before(async () => {
-  [limited, defaults] = await Promise.all([
-    startNode([
-      '--max-output-buffer',
-      String(OUTPUT_BUFFER),
-      '--max-value-size',
-      String(VALUE_SIZE),
-    ]),
-    startNode(),
+  node = await startNode([
+    '--max-output-buffer',
+    String(OUTPUT_BUFFER),
+    '--max-value-size',
+    String(VALUE_SIZE),
   ]);
-  bystander = await Bystander.start(limited.port);
+  bystander = await Bystander.start(node.port);
 });
 
 after(async () => {
   await bystander?.stop().catch(() => undefined);
-  await Promise.all([limited?.stop(), defaults?.stop()]);
+  await node?.stop();
 });
 
 test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000} kB that never reads is cut off, within a memory bound set by the output limit`, async (t) => {
   const attack = ATTACKS.find((a) => a.name === 'large-value-pipeline');
   assert.ok(attack);
-  const pid = limited.coordinator.pid;
+  const pid = node.coordinator.pid;
   const { rssBytes } = memoryOf(pid);
   resetPeakMemory(pid);
-  const outcome = await attack.run(limited.port, () => bystander.served(20));
+  const outcome = await attack.run(node.port, () => bystander.served(20));
   assert.ok(outcome.closed, 'the client that does not read is disconnected');
   await bystander.served(5);
   const growth = memoryOf(pid).peakRssBytes - rssBytes;
@@ -74,7 +69,7 @@ test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000
   const keys = 8;
   // Each key's value is one repeated letter, so a reply shows which key it answers.
   const replies: Buffer[] = [];
-  const setup = await RawConnection.open(defaults.port);
+  const setup = await RawConnection.open(node.port);
   for (let k = 0; k < keys; k++) {
     const value = String.fromCharCode(97 + k).repeat(LARGE_VALUE_BYTES);
     assert.equal(text(await setup.command('SET', `rb:${k}`, value)), 'OK');
@@ -83,7 +78,7 @@ test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000
   setup.close();
   // A reader as fast as it can be: it compares the bytes as they arrive with
   // the replies expected, in order, without parsing or keeping them.
-  const socket = connect({ port: defaults.port, host: '127.0.0.1' });
+  const socket = connect({ port: node.port, host: '127.0.0.1' });
   try {
     let reply = 0;
     let offset = 0;
