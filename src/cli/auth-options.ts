@@ -6,12 +6,12 @@
 
 import type { Command } from 'commander';
 import {
-  createAuthenticator,
   loadUsersFile,
   mergeUsers,
+  ReloadableAuthenticator,
   requirePassUser,
   UsersConfigError,
-  type Authenticator,
+  type UserEntry,
 } from '../coordinator/index.js';
 import { ConfigError, setting } from './config.js';
 
@@ -34,8 +34,10 @@ export function addAuthOptions(cmd: Command): Command {
 }
 
 export interface AuthSettings {
-  auth: Authenticator;
+  auth: ReloadableAuthenticator;
   protectedMode: boolean;
+  /** Reads the users file again (SIGHUP): the node's whole user list, or a UsersConfigError. Null without a users file. */
+  readUsers: (() => UserEntry[]) | null;
 }
 
 /** Reads the settings and hashes the password at once (the plain text is not kept). */
@@ -53,12 +55,17 @@ export function authSettings(flags: Flags): AuthSettings {
       'the password (--requirepass) is empty; give a real one, or leave the flag out for no password',
     );
   }
+  // Hashed once: a reload re-reads the file, never the password.
+  const defaultUser = password === undefined ? null : requirePassUser(password);
+  const readUsers =
+    usersFile === undefined ? null : () => mergeUsers(defaultUser, loadUsersFile(usersFile));
   try {
-    const users = mergeUsers(
-      password === undefined ? null : requirePassUser(password),
-      usersFile === undefined ? [] : loadUsersFile(usersFile),
-    );
-    return { auth: createAuthenticator(users), protectedMode: modeText === 'yes' };
+    const users = readUsers?.() ?? mergeUsers(defaultUser, []);
+    return {
+      auth: new ReloadableAuthenticator(users),
+      protectedMode: modeText === 'yes',
+      readUsers,
+    };
   } catch (err) {
     if (err instanceof UsersConfigError) throw new ConfigError(err.message);
     throw err;

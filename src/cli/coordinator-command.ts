@@ -14,12 +14,14 @@ import {
   LIMIT_SETTINGS,
   limitsProblem,
   startCoordinator,
+  type CoordinatorHandle,
   type CoordinatorLimits,
   type CoordinatorOptions,
 } from '../coordinator/index.js';
 import { addAuthOptions, authSettings, type AuthSettings } from './auth-options.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 import { addNodeTlsOptions, nodeTlsSettings } from './tls-options.js';
+import { reloadOnSighup } from './reload.js';
 import {
   createLogger,
   LOG_FORMAT_HELP,
@@ -160,10 +162,18 @@ export function coordinatorCommand(): Command {
     )
     .action(async (flags: Flags) => {
       const settings = coordinatorSettings(flags);
-      let handle;
+      let handle: CoordinatorHandle | null = null;
       try {
         const tls = nodeTlsSettings(flags)?.client;
         const logger = createLogger(settings.log, settings.nodeId);
+        reloadOnSighup(
+          {
+            access: settings.access,
+            readTls: tls === undefined ? null : () => nodeTlsSettings(flags)!.material,
+            log: logger.child({ component: 'reload' }),
+          },
+          () => handle,
+        );
         handle = await startCoordinator({ ...coordinatorOptions(settings, logger), tls });
       } catch (err) {
         if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);

@@ -15,6 +15,7 @@ import {
 } from './coordinator-command.js';
 import { addClusterOptions, clusterOptions } from './cluster-options.js';
 import { createLogger } from './logger.js';
+import { reloadOnSighup } from './reload.js';
 import { StorageSupervisor } from './storage-supervisor.js';
 import { nodeTlsSettings } from './tls-options.js';
 
@@ -67,6 +68,15 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+  // Installed before anything starts: SIGHUP's default action would end the node.
+  reloadOnSighup(
+    {
+      access: settings.access,
+      readTls: tls === null ? null : () => nodeTlsSettings(flags, cluster.id)!.material,
+      log: logger.child({ component: 'reload' }),
+    },
+    () => coordinator,
+  );
 
   try {
     await storage.start();

@@ -29,7 +29,7 @@ import { ScanCursors } from './scan-cursors.js';
 import { StorageLink, type StorageOpener } from './storage-link.js';
 import { storageOpener } from './storage-opener.js';
 import { storageSocketProblem } from './storage-socket-owner.js';
-import { ClientTlsAcceptor, type ClientTlsOptions } from '../tls/index.js';
+import { ClientTlsAcceptor, type ClientTlsOptions, type TlsMaterial } from '../tls/index.js';
 
 export const DEFAULT_COORDINATOR_HOST = '127.0.0.1';
 export const DEFAULT_COORDINATOR_PORT = 7379;
@@ -69,6 +69,11 @@ export interface CoordinatorHandle {
   httpPort: number | null;
   /** This node's metrics (its Prometheus registry and recent load). */
   metrics: NodeMetrics;
+  /**
+   * New certificate, key and CA for the client, HTTP and peer ports (SIGHUP
+   * reload): connections made from now on use them, open ones keep theirs.
+   */
+  setTls(material: TlsMaterial): void;
   /** Stops accepting clients, lets replies in flight go out, closes all connections and the storage link. */
   close(): Promise<void>;
 }
@@ -257,6 +262,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     port: node.port,
     httpPort: http?.port ?? null,
     metrics,
+    setTls(material) {
+      tls?.setMaterial(material);
+      http?.setTls(material);
+      cluster?.setTls(material);
+    },
     close() {
       closing ??= (async () => {
         await http?.close();

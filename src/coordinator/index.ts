@@ -26,6 +26,8 @@ export {
   type Authenticator,
   type Permission,
   type Principal,
+  type UserEntry,
 } from './auth/authenticator.js';
+export { ReloadableAuthenticator } from './auth/reloadable-authenticator.js';
 export { loadUsersFile, mergeUsers, UsersConfigError } from './auth/users-file.js';
 export { hashPassword } from './auth/password-hash.js';

@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { Message, NodeId } from '../raft/types.js';
 import { formatPeerAddress, parsePeerAddress } from './address.js';
 import { PeerRequestError } from './errors.js';
-import { PeerTls, type InboundTls } from '../tls/index.js';
+import { PeerTls, type InboundTls, type TlsMaterial } from '../tls/index.js';
 import type { Traffic } from './framed-socket.js';
 import { MAX_ID_BYTES } from './frames.js';
 import { InboundConnection } from './inbound-connection.js';
@@ -139,6 +139,10 @@ class Transport implements PeerTransport {
       this.oneShots.delete(peer);
       peer.close();
     });
+  }
+
+  setTls(material: TlsMaterial): void {
+    this.tls?.setMaterial(material);
   }
 
   setPeers(peers: Readonly<Record<NodeId, string>>): void {

@@ -81,6 +81,8 @@ export interface PeerTransport {
   /** Replaces the peer list: new ids are dialled, missing ones disconnected, changed addresses redialled. */
   setPeers(peers: Readonly<Record<NodeId, string>>): void;
   stats(): PeerTransportStats;
+  /** New TLS material for connections made from now on (a reload); open ones keep theirs. No-op without TLS. */
+  setTls(material: TlsMaterial): void;
   /** Stops listening, closes every connection, fails pending requests with code 'closed'. */
   close(): Promise<void>;
 }

@@ -57,6 +57,12 @@ export class ClientTlsAcceptor {
     return this.sniffer.size + this.handshaker.size;
   }
 
+  /** Serves new handshakes with `material` (a reload); connections already made keep theirs. */
+  setMaterial(material: TlsMaterial): void {
+    const { cert, key, ca } = material;
+    this.handshaker.setSecureContext({ cert, key, ca: ca ?? undefined });
+  }
+
   /** Takes a freshly accepted connection. */
   accept(socket: Socket): void {
     const remote = remoteOf(socket);

@@ -6,7 +6,13 @@
 // (unique among one listener's open connections).
 
 import type { Socket } from 'node:net';
-import { createServer, type Server, type TlsOptions, type TLSSocket } from 'node:tls';
+import {
+  createServer,
+  type SecureContextOptions,
+  type Server,
+  type TlsOptions,
+  type TLSSocket,
+} from 'node:tls';
 
 interface Handshake {
   secure(socket: TLSSocket): void;
@@ -36,6 +42,11 @@ export class TlsHandshaker {
   /** Handshakes in progress. */
   get size(): number {
     return this.running.size;
+  }
+
+  /** New certificate, key or CA for handshakes started from now on (a reload); running ones keep theirs. */
+  setSecureContext(options: SecureContextOptions): void {
+    this.server.setSecureContext(options);
   }
 
   /** Starts the handshake on `raw` (whose first bytes are unread); exactly one of the callbacks follows. */

@@ -25,12 +25,12 @@ export interface InboundTls {
 }
 
 export class PeerTls {
-  private readonly context: SecureContext;
+  private context: SecureContext;
   private readonly sniffer: FirstByteSniffer;
   private readonly handshaker: TlsHandshaker;
 
   constructor(
-    private readonly material: TlsMaterial,
+    private material: TlsMaterial,
     private readonly nodeId: string,
     private readonly log: Logger,
     handshakeTimeoutMs: number,
@@ -46,6 +46,14 @@ export class PeerTls {
       rejectUnauthorized: false,
       handshakeTimeout: handshakeTimeoutMs,
     });
+  }
+
+  /** New dials and inbound handshakes use `material` from now on (a reload); open connections keep theirs. */
+  setMaterial(material: TlsMaterial): void {
+    const { cert, key, ca } = material;
+    this.context = createSecureContext({ cert, key, ca: ca ?? undefined });
+    this.handshaker.setSecureContext({ cert, key, ca: ca ?? undefined });
+    this.material = material;
   }
 
   /** Inbound connections not yet handed over (waiting for their first byte or handshaking). */

@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { PROTECTED_MODE_REFUSAL } from '../auth/protected-mode.js';
 import type { NodeState } from '../command-context.js';
-import type { ClientTlsOptions } from '../../tls/index.js';
+import type { ClientTlsOptions, TlsMaterial } from '../../tls/index.js';
 import { authenticate, requireWholeKeyspace } from './basic-auth.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { EventStreams } from './event-stream.js';
@@ -44,6 +44,8 @@ export interface HttpServerOptions {
 export interface HttpServerHandle {
   host: string;
   port: number;
+  /** New certificates for HTTPS connections made from now on (SIGHUP reload); no-op over plain HTTP. */
+  setTls(material: TlsMaterial): void;
   close(): Promise<void>;
 }
 
@@ -221,6 +223,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   return {
     host: opts.host,
     port,
+    setTls(material) {
+      if (!('setSecureContext' in server)) return;
+      server.setSecureContext({
+        cert: material.cert,
+        key: material.key,
+        ca: material.ca ?? undefined,
+      });
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         streams.closeAll();

@@ -142,6 +142,11 @@ export class ClusterNode implements Replication {
     this.tick();
   }
 
+  /** New certificates for peer connections made from now on (SIGHUP reload). */
+  setTls(material: TlsMaterial): void {
+    this.transport?.setTls(material);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
