@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RawNode } from '../../src/raft/raw-node.js';
-import { chunksTo, laggingFollower, testConfig } from '../helpers/raft-cluster.js';
+import { chunksTo, laggingFollower, testConfig, type Cluster } from '../helpers/raft-cluster.js';
+
+/** Leader a sends the lagging follower c the snapshot; chunks after the second are lost, so the transfer stays under way. */
+function stalledTransfer(): Cluster {
+  const c = laggingFollower(true);
+  c.heal();
+  c.tickAll(2);
+  c.peer('a').provideSnapshot();
+  c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
+  c.stabilize();
+  return c;
+}
 
 describe('raft snapshots whose data the application holds', () => {
   it('compacts without data: the log moves on and holds no snapshot bytes', () => {
@@ -78,13 +89,7 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('keeps the data while a transfer runs, drops it once the follower caught up', () => {
-    const c = laggingFollower(true);
-    c.heal();
-    c.tickAll(2);
-    c.peer('a').provideSnapshot();
-    // Chunks after the second are lost: the transfer stays under way.
-    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
-    c.stabilize();
+    const c = stalledTransfer();
     assert.equal(c.node('a').status().progress?.c?.state, 'snapshot');
     assert.equal(c.node('a').dropSnapshotData(), false, 'refused mid-transfer');
     assert.ok(c.node('a').snapshotDataBytes() > 0);
@@ -96,13 +101,7 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('gives up on a follower silent for an election timeout mid-transfer, and starts over when it answers', () => {
-    const c = laggingFollower(true);
-    c.heal();
-    c.tickAll(2);
-    c.peer('a').provideSnapshot();
-    // c receives two chunks, then goes silent (crashed, cut off).
-    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
-    c.stabilize();
+    const c = stalledTransfer(); // c then goes silent (crashed, cut off)
     assert.equal(c.node('a').status().progress?.c?.state, 'snapshot');
     c.isolate('c');
     c.tickAll(9);
@@ -129,14 +128,9 @@ describe('raft snapshots whose data the application holds', () => {
   });
 
   it('counts an older image still being sent after the log compacts, until its transfer ends', () => {
-    const c = laggingFollower(true);
-    c.heal();
-    c.tickAll(2);
-    c.peer('a').provideSnapshot();
+    const c = stalledTransfer();
     const image = c.node('a').snapshotDataBytes();
     assert.ok(image > 0);
-    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
-    c.stabilize();
     for (let i = 0; i < 5; i++) c.propose('a', `more-${i}`);
     c.stabilize();
     c.peer('a').compact(true);
