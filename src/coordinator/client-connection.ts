@@ -27,7 +27,7 @@ import {
 import type { CommandSpec } from './command-table.js';
 import { dispatch, lookupCommand } from './dispatch.js';
 import { settingName } from './limits.js';
-import { readReserve } from './reply-budget.js';
+import { replyReserve } from './reply-budget.js';
 import { ReplyQueue } from './reply-queue.js';
 
 /** 'identity': AUTH or HELLO, which may change who the client is; nothing after it starts until it answers. */
@@ -40,7 +40,7 @@ interface PendingCommand {
   kind: StorageAccess;
   /** Bytes of its arguments and what holding them costs (ARGUMENT_COST_BYTES each), held until it completes. */
   size: number;
-  /** A read's largest reply (readReserve), counted against the output limit while it is in flight; 0 for others. */
+  /** Its largest reply if it may carry values (replyReserve), counted against the output limit while it is in flight; 0 for others. */
   reserve: number;
   /** Its reply slot, once it has one. */
   ticket: number | null;
@@ -181,8 +181,7 @@ export class ClientConnection {
       spec,
       kind,
       size,
-      reserve:
-        kind === 'read' ? readReserve(spec as CommandSpec, args.length, this.node.limits) : 0,
+      reserve: spec === undefined ? 0 : replyReserve(spec, kind === 'read', args, this.node.limits),
       ticket: null,
       startedAt: performance.now(),
     };
@@ -201,12 +200,15 @@ export class ClientConnection {
    * write for its earlier reads (so they do not see it), as a client that
    * pipelines SET then GET expects. Nothing starts while AUTH or HELLO is
    * checking credentials, so the commands after it run as the user it names.
-   * A read also waits until its largest reply fits in the reply budget.
+   * A read (or a SET … GET) also waits until its largest reply fits in the
+   * reply budget.
    */
   private mayStart(cmd: PendingCommand): boolean {
     if (this.identityInFlight > 0) return false;
     if (cmd.kind === 'read') return this.writesInFlight === 0 && this.replyBudgetFits(cmd.reserve);
-    if (cmd.kind === 'write') return this.readsInFlight === 0;
+    if (cmd.kind === 'write') {
+      return this.readsInFlight === 0 && (cmd.reserve === 0 || this.replyBudgetFits(cmd.reserve));
+    }
     return true;
   }
 
@@ -225,7 +227,7 @@ export class ClientConnection {
   }
 
   /**
-   * A read waiting for the budget with nothing in flight waits for the client
+   * A read (or SET … GET) waiting for the budget with nothing in flight waits for the client
    * to read. If it reads nothing for OUTPUT_STALL_MS it is not reading: it is
    * disconnected, as one whose replies pass the limit is.
    */
@@ -233,7 +235,7 @@ export class ClientConnection {
     const head = this.held[0];
     const stalled =
       head !== undefined &&
-      head.kind === 'read' &&
+      head.reserve > 0 &&
       this.replyBytesReserved === 0 &&
       this.writesInFlight === 0 &&
       this.identityInFlight === 0 &&

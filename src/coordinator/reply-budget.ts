@@ -2,7 +2,9 @@
 // value's size is known only once the engine has sent it, so a connection
 // counts each read in flight at its largest possible reply against
 // --max-output-buffer (client-connection.ts): a client pipelining GETs of
-// large values then holds a bounded number of them, not --max-pipeline.
+// large values then holds a bounded number of them, not --max-pipeline. A
+// write that answers with a stored value (SET … GET: the value it replaced)
+// counts the same way.
 
 import { keyCount, type CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';
@@ -20,4 +22,25 @@ export function readReserve(
 ): number {
   const values = Math.max(1, keyCount(spec, argc));
   return Math.min(limits.maxOutputBuffer, values * limits.maxValueSize);
+}
+
+/** Whether a SET (or PUT) names the GET option: it answers with the value it replaced. */
+function returnsOldValue(spec: CommandSpec, args: readonly Buffer[]): boolean {
+  if (spec.name !== 'set' && spec.name !== 'put') return false;
+  // Options follow the key and the value; a malformed one fails the command later.
+  return args.slice(3).some((a) => a.length === 3 && a.toString('latin1').toLowerCase() === 'get');
+}
+
+/**
+ * The largest reply bytes a command of a connection may hold while in
+ * flight: a read's (readReserve), a SET … GET's one value, 0 for the rest.
+ */
+export function replyReserve(
+  spec: CommandSpec,
+  isRead: boolean,
+  args: readonly Buffer[],
+  limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
+): number {
+  if (isRead) return readReserve(spec, args.length, limits);
+  return returnsOldValue(spec, args) ? Math.min(limits.maxOutputBuffer, limits.maxValueSize) : 0;
 }

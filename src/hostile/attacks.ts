@@ -82,7 +82,7 @@ export const LARGE_VALUE_GETS = 1024;
 export const LARGE_VALUE_BYTES = 1_000_000;
 
 /** How many clients the node has disconnected for not reading (INFO stats), asked on `c`. */
-async function cutOffCount(c: RawConnection): Promise<number> {
+export async function cutOffCount(c: RawConnection): Promise<number> {
   const stats = text(await c.command('INFO', 'stats'));
   return Number(/client_output_buffer_disconnects:(\d+)/.exec(stats)?.[1]);
 }
@@ -91,7 +91,7 @@ async function cutOffCount(c: RawConnection): Promise<number> {
  * Waits (up to 30 s) for the node to disconnect a client that does not read:
  * such a client's socket, not being read, does not see the close itself.
  */
-async function waitForCutOff(watcher: RawConnection, before: number): Promise<void> {
+export async function waitForCutOff(watcher: RawConnection, before: number): Promise<void> {
   for (let waited = 0; waited < 30_000 && (await cutOffCount(watcher)) === before; waited += 20) {
     await sleep(20);
   }

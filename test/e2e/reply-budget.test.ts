@@ -6,10 +6,17 @@
 // RSS from /proc.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { encodeCommand } from '../../src/resp/command-encoder.js';
 import { startNode, RawConnection, text, type TestNode } from './coordinator-support.js';
-import { ATTACKS, LARGE_VALUE_BYTES, LARGE_VALUE_GETS } from '../../src/hostile/attacks.js';
+import {
+  ATTACKS,
+  LARGE_VALUE_BYTES,
+  LARGE_VALUE_GETS,
+  cutOffCount,
+  waitForCutOff,
+} from '../../src/hostile/attacks.js';
 import { Bystander } from '../../src/hostile/bystander.js';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
 
@@ -63,6 +70,72 @@ test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000
     growth < GROWTH_BOUND,
     `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${GROWTH_BOUND / MiB} MiB`,
   );
+});
+
+/** The most a loopback connection's kernel buffers hold: the sender's and the receiver's maximum. */
+function kernelSocketBufferBytes(): number {
+  const max = (path: string): number => Number(readFileSync(path, 'utf8').trim().split(/\s+/)[2]);
+  return max('/proc/sys/net/ipv4/tcp_wmem') + max('/proc/sys/net/ipv4/tcp_rmem');
+}
+
+/**
+ * How many SET … GET may run for a client that reads nothing: what fits
+ * under the output limit, plus what the kernel's socket buffers take off the
+ * coordinator's hands.
+ */
+const SET_GETS_ALLOWED = Math.ceil((OUTPUT_BUFFER + kernelSocketBufferBytes()) / VALUE_SIZE) + 1;
+/** Keys holding a large value each: twice as many as may run. */
+const OLD_VALUES = 2 * SET_GETS_ALLOWED;
+
+test(`a client pipelining SET … GET over ${OLD_VALUES} keys of ${LARGE_VALUE_BYTES / 1000} kB that never reads is cut off, within the same bound`, async (t) => {
+  const watcher = await RawConnection.open(node.port);
+  const c = await RawConnection.open(node.port);
+  try {
+    const value = 'o'.repeat(LARGE_VALUE_BYTES);
+    for (let k = 0; k < OLD_VALUES; k++) {
+      assert.equal(text(await watcher.command('SET', `sg:${k}`, value)), 'OK');
+    }
+    const pid = node.coordinator.pid;
+    const { rssBytes } = memoryOf(pid);
+    resetPeakMemory(pid);
+    const cutOffBefore = await cutOffCount(watcher);
+    c.socket.pause(); // never reads
+    // Each reply is the large value the SET replaced.
+    c.write(
+      Buffer.concat(
+        Array.from({ length: OLD_VALUES }, (_, k) => encodeCommand(['SET', `sg:${k}`, 'n', 'GET'])),
+      ),
+    );
+    await waitForCutOff(watcher, cutOffBefore);
+    assert.equal(
+      await cutOffCount(watcher),
+      cutOffBefore + 1,
+      'the client that does not read is disconnected',
+    );
+    await bystander.served(5);
+    // Each SET run fetched a large value for a client that took none; none
+    // runs after the cut-off.
+    let run = 0;
+    for (let k = 0; k < OLD_VALUES; k++) {
+      if (text(await watcher.command('GET', `sg:${k}`)) === 'n') run++;
+    }
+    t.diagnostic(`${run} of the ${OLD_VALUES} SET … GET ran`);
+    assert.ok(
+      run <= SET_GETS_ALLOWED,
+      `${run} SET … GET ran for a client that read nothing (at most ${SET_GETS_ALLOWED})`,
+    );
+    const growth = memoryOf(pid).peakRssBytes - rssBytes;
+    t.diagnostic(
+      `coordinator RSS ${(rssBytes / MiB).toFixed(0)} MiB, grew by ${(growth / MiB).toFixed(0)} MiB`,
+    );
+    assert.ok(
+      growth < GROWTH_BOUND,
+      `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${GROWTH_BOUND / MiB} MiB`,
+    );
+  } finally {
+    c.close();
+    watcher.close();
+  }
 });
 
 test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000} kB that reads gets every reply, in order`, async () => {
