@@ -4,7 +4,7 @@
 // bounded amount of the coordinator's memory, and one that reads is served
 // in full. Real processes, real sockets; memory is the coordinator's peak
 // RSS from /proc.
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -35,6 +35,18 @@ const VALUE_SIZE = MiB;
  */
 const GROWTH_BOUND = 2 * 2 * (2 * OUTPUT_BUFFER + VALUE_SIZE);
 
+/** The coordinator's peak RSS since `resetPeakMemory` grew less than GROWTH_BOUND over `rssBytes`. */
+function assertGrowthBounded(t: TestContext, pid: number, rssBytes: number): void {
+  const growth = memoryOf(pid).peakRssBytes - rssBytes;
+  t.diagnostic(
+    `coordinator RSS ${(rssBytes / MiB).toFixed(0)} MiB, grew by ${(growth / MiB).toFixed(0)} MiB`,
+  );
+  assert.ok(
+    growth < GROWTH_BOUND,
+    `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${GROWTH_BOUND / MiB} MiB`,
+  );
+}
+
 let node: TestNode;
 let bystander: Bystander;
 
@@ -62,14 +74,7 @@ test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000
   const outcome = await attack.run(node.port, () => bystander.served(20));
   assert.ok(outcome.closed, 'the client that does not read is disconnected');
   await bystander.served(5);
-  const growth = memoryOf(pid).peakRssBytes - rssBytes;
-  t.diagnostic(
-    `coordinator RSS ${(rssBytes / MiB).toFixed(0)} MiB, grew by ${(growth / MiB).toFixed(0)} MiB`,
-  );
-  assert.ok(
-    growth < GROWTH_BOUND,
-    `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${GROWTH_BOUND / MiB} MiB`,
-  );
+  assertGrowthBounded(t, pid, rssBytes);
 });
 
 /** The most a loopback connection's kernel buffers hold: the sender's and the receiver's maximum. */
@@ -124,14 +129,7 @@ test(`a client pipelining SET … GET over ${OLD_VALUES} keys of ${LARGE_VALUE_B
       run <= SET_GETS_ALLOWED,
       `${run} SET … GET ran for a client that read nothing (at most ${SET_GETS_ALLOWED})`,
     );
-    const growth = memoryOf(pid).peakRssBytes - rssBytes;
-    t.diagnostic(
-      `coordinator RSS ${(rssBytes / MiB).toFixed(0)} MiB, grew by ${(growth / MiB).toFixed(0)} MiB`,
-    );
-    assert.ok(
-      growth < GROWTH_BOUND,
-      `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${GROWTH_BOUND / MiB} MiB`,
-    );
+    assertGrowthBounded(t, pid, rssBytes);
   } finally {
     c.close();
     watcher.close();
