@@ -182,3 +182,18 @@ test(`a client pipelining ${LARGE_VALUE_GETS} GETs of ${LARGE_VALUE_BYTES / 1000
     socket.destroy();
   }
 });
+
+test('EXISTS over keys whose values together pass the output limit answers their count', async () => {
+  const keys = Math.ceil((2 * OUTPUT_BUFFER) / LARGE_VALUE_BYTES);
+  const c = await RawConnection.open(node.port);
+  try {
+    for (let k = 0; k < keys; k++) {
+      assert.equal(text(await c.command('SET', `ex:${k}`, 'e'.repeat(LARGE_VALUE_BYTES))), 'OK');
+    }
+    const names = Array.from({ length: keys }, (_, k) => `ex:${k}`);
+    // Its reply is one integer: the values it reads are counted and dropped.
+    assert.equal(text(await c.command('EXISTS', ...names, 'ex:absent', 'ex:0')), `${keys + 1}`);
+  } finally {
+    c.close();
+  }
+});

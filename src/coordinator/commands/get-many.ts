@@ -2,7 +2,8 @@
 // per request; the requests of one batch are in flight together, and batches
 // bound how many one command can have outstanding, whatever its key count,
 // and how many bytes: a batch asks for no more values than could still fit
-// under the output limit if each were as large as --max-value-size.
+// under the output limit if each were as large as --max-value-size. MGET
+// keeps the values for its reply; EXISTS drops each batch once counted.
 
 import type { Bytes } from '../../kv/types.js';
 import type { StorageApi } from '../../storage/api.js';
@@ -42,4 +43,28 @@ export async function getMany(
     }
   }
   return values;
+}
+
+/**
+ * How many of `keys` exist (a key named twice counts twice). Only one batch
+ * of values is held at a time, so no output limit applies: the reply is one
+ * integer, however large the values.
+ */
+export async function countPresent(
+  storage: StorageApi,
+  keys: readonly Bytes[],
+  limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
+): Promise<number> {
+  const per = Math.max(
+    1,
+    Math.min(MAX_READS_IN_FLIGHT, Math.floor(limits.maxOutputBuffer / limits.maxValueSize)),
+  );
+  let present = 0;
+  for (let i = 0; i < keys.length; i += per) {
+    const batch = keys.slice(i, i + per);
+    for (const v of await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k)))) {
+      if (v !== null) present++;
+    }
+  }
+  return present;
 }

@@ -8,7 +8,7 @@ import { CommandError } from '../command-error.js';
 import { globMatch, literalPrefix } from '../glob.js';
 import { parseCursor, parseScanOptions } from '../scan-options.js';
 import { expect } from './expect-result.js';
-import { getMany } from './get-many.js';
+import { countPresent } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
 import { applyWrite, readFence } from './replicated-access.js';
 
@@ -23,8 +23,7 @@ export const del: Handler = async (ctx, args) => {
 /** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
 export const exists: Handler = async (ctx, args) => {
   await readFence(ctx);
-  const values = await getMany(ctx.node.storage.api(), args.slice(1), ctx.node.limits);
-  return encodeInteger(values.filter((v) => v !== null).length);
+  return encodeInteger(await countPresent(ctx.node.storage.api(), args.slice(1), ctx.node.limits));
 };
 
 export const dbsize: Handler = async (ctx) => {
