@@ -15,6 +15,26 @@ import { KEYSPACE_GROUP } from './group.js';
 export const MAX_READS_IN_FLIGHT = 256;
 
 /**
+ * Reads `keys` in order, a batch at a time; each batch asks for no more
+ * values than `room()` bytes hold at --max-value-size each (at least one,
+ * at most MAX_READS_IN_FLIGHT), and goes to `take` before the next starts.
+ */
+async function readInBatches(
+  storage: StorageApi,
+  keys: readonly Bytes[],
+  maxValueSize: number,
+  room: () => number,
+  take: (values: Array<Bytes | null>) => void,
+): Promise<void> {
+  for (let i = 0; i < keys.length;) {
+    const n = Math.max(1, Math.min(MAX_READS_IN_FLIGHT, Math.floor(room() / maxValueSize)));
+    const batch = keys.slice(i, i + n);
+    i += batch.length;
+    take(await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k))));
+  }
+}
+
+/**
  * The values of `keys`, in order (null where absent). Fails with a
  * CommandError once they add up to more than --max-output-buffer, so one
  * command cannot build a reply larger than a client may have queued; what it
@@ -28,20 +48,23 @@ export async function getMany(
   const { maxOutputBuffer, maxValueSize } = limits;
   const values: Array<Bytes | null> = [];
   let bytes = 0;
-  for (let i = 0; i < keys.length;) {
-    const room = Math.floor((maxOutputBuffer - bytes) / maxValueSize);
-    const batch = keys.slice(i, i + Math.max(1, Math.min(MAX_READS_IN_FLIGHT, room)));
-    i += batch.length;
-    for (const v of await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k)))) {
-      bytes += v?.length ?? 0;
-      values.push(v);
-    }
-    if (bytes > maxOutputBuffer) {
-      throw new CommandError(
-        `ERR the reply would be larger than the ${maxOutputBuffer}-byte output limit; ask for fewer keys at a time or raise ${settingName('maxOutputBuffer')}`,
-      );
-    }
-  }
+  await readInBatches(
+    storage,
+    keys,
+    maxValueSize,
+    () => maxOutputBuffer - bytes,
+    (batch) => {
+      for (const v of batch) {
+        bytes += v?.length ?? 0;
+        values.push(v);
+      }
+      if (bytes > maxOutputBuffer) {
+        throw new CommandError(
+          `ERR the reply would be larger than the ${maxOutputBuffer}-byte output limit; ask for fewer keys at a time or raise ${settingName('maxOutputBuffer')}`,
+        );
+      }
+    },
+  );
   return values;
 }
 
@@ -55,16 +78,15 @@ export async function countPresent(
   keys: readonly Bytes[],
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): Promise<number> {
-  const per = Math.max(
-    1,
-    Math.min(MAX_READS_IN_FLIGHT, Math.floor(limits.maxOutputBuffer / limits.maxValueSize)),
-  );
   let present = 0;
-  for (let i = 0; i < keys.length; i += per) {
-    const batch = keys.slice(i, i + per);
-    for (const v of await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k)))) {
-      if (v !== null) present++;
-    }
-  }
+  await readInBatches(
+    storage,
+    keys,
+    limits.maxValueSize,
+    () => limits.maxOutputBuffer,
+    (batch) => {
+      for (const v of batch) if (v !== null) present++;
+    },
+  );
   return present;
 }
