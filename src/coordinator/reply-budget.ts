@@ -8,6 +8,7 @@
 
 import { keyCount, type CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';
+import { parseSetOptions } from './set-options.js';
 
 /**
  * The largest reply bytes a read of `argc` words can hold: --max-value-size
@@ -27,8 +28,11 @@ export function readReserve(
 /** Whether a SET (or PUT) names the GET option: it answers with the value it replaced. */
 function returnsOldValue(spec: CommandSpec, args: readonly Buffer[]): boolean {
   if (spec.name !== 'set' && spec.name !== 'put') return false;
-  // Options follow the key and the value; a malformed one fails the command later.
-  return args.slice(3).some((a) => a.length === 3 && a.toString('latin1').toLowerCase() === 'get');
+  try {
+    return parseSetOptions(args, 3).returnOld;
+  } catch {
+    return false; // malformed options: the command fails with their error, holding nothing
+  }
 }
 
 /**
