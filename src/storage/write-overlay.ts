@@ -88,19 +88,22 @@ export class WriteOverlay {
   }
 
   put(db: BinaryDb, key: Buffer, value: Buffer): void {
-    this.set(this.id(db, key), { db, key, value });
+    const id = this.id(db, key);
+    this.set(id, { db, key, value }, this.pending.get(id));
   }
 
   /** Puts, and tells whether the key had a value before (one lookup for both). */
   replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
     const id = this.id(db, key);
-    const w = this.findId(id);
-    this.set(id, { db, key, value });
+    const own = this.pending.get(id);
+    const w = own ?? this.below?.findId(id);
+    this.set(id, { db, key, value }, own);
     return w ? w.value !== null : db.doesExist(key);
   }
 
   remove(db: BinaryDb, key: Buffer): void {
-    this.set(this.id(db, key), { db, key, value: null });
+    const id = this.id(db, key);
+    this.set(id, { db, key, value: null }, this.pending.get(id));
   }
 
   /** Keys of `db` starting with `prefix` that this commit, or the one below, has written (put or deleted). */
@@ -138,8 +141,8 @@ export class WriteOverlay {
     for (const write of this.bulk) write();
   }
 
-  private set(id: string, w: PendingWrite): void {
-    const old = this.pending.get(id);
+  /** Records `w`, replacing `old`: this overlay's earlier write of the key, if any. */
+  private set(id: string, w: PendingWrite, old: PendingWrite | undefined): void {
     if (old !== undefined) this.heldBytes -= old.key.length + (old.value?.length ?? 0);
     this.heldBytes += w.key.length + (w.value?.length ?? 0);
     this.pending.set(id, w);
