@@ -25,7 +25,15 @@ export function reloadOnSighup(what: Reloadable, handle: () => CoordinatorHandle
       what.log.warn('SIGHUP before the node is serving: nothing reloaded; send it again later');
       return;
     }
-    reload(what, coordinator);
+    try {
+      reload(what, coordinator);
+    } catch (err) {
+      // A listener that throws would end the process: a reload must never.
+      what.log.error(
+        { err },
+        'reload on SIGHUP failed while applying the new users or certificates',
+      );
+    }
   });
 }
 
