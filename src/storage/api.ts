@@ -93,18 +93,27 @@ export interface RaftStorageApi {
   /** Entries with lo <= index < hi, ascending; stops after maxBytes of data (always at least one). */
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes?: number): Promise<RaftLogEntry[]>;
   /**
-   * Hard state, snapshot and the whole log, for a restart. With
-   * `snapshotImage` false the snapshot is its head only (what was stored
-   * before the image: raftSnapshotFromState, installImage).
+   * Hard state, snapshot and the whole log, for a restart. The snapshot is
+   * its head only (what was stored before any image: raftSnapshotFromState,
+   * installImage); raftLoadSnapshot reads it whole.
    */
-  raftLoad(group: GroupId, snapshotImage?: boolean): Promise<RaftDiskState>;
+  raftLoad(group: GroupId): Promise<RaftDiskState>;
   /**
-   * Stores a Raft snapshot: `head` (opaque) followed by the group's state
-   * image, written by the engine from its own state in one transaction.
-   * Refused unless the group's applied index is exactly `appliedIndex`.
+   * Stores a Raft snapshot at the group's applied index: `head` (opaque),
+   * followed, with `image`, by the group's state image, written by the
+   * engine from its own state in one transaction. Refused unless the
+   * group's applied index is exactly `appliedIndex` once every write sent
+   * before is committed: the state machine it covers is durable before the
+   * snapshot is, so the log before it may then be compacted. Without
+   * `image` it drops the previous snapshot's image too.
    */
-  raftSnapshotFromState(group: GroupId, appliedIndex: number, head: Bytes): Promise<void>;
-  /** The stored snapshot, whole (its head followed by its image), or null. */
+  raftSnapshotFromState(
+    group: GroupId,
+    appliedIndex: number,
+    head: Bytes,
+    image: boolean,
+  ): Promise<void>;
+  /** The stored snapshot, whole (its head followed by its image, if it has one), or null. */
   raftLoadSnapshot(group: GroupId): Promise<Bytes | null>;
   /**
    * Replaces the group's state machine (pairs, sessions, applied index) with

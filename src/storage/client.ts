@@ -343,11 +343,10 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     return out;
   }
 
-  async raftLoad(group: GroupId, snapshotImage = true): Promise<RaftDiskState> {
+  async raftLoad(group: GroupId): Promise<RaftDiskState> {
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     const hardState = r.nullableBytes();
-    const head = r.nullableBytes();
-    const snapshot = snapshotImage ? await this.withPieces(group, head) : head;
+    const snapshot = r.nullableBytes();
     const firstIndex = r.u64();
     const lastIndex = r.u64();
     const entries: RaftLogEntry[] = [];
@@ -361,10 +360,16 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     return { hardState, snapshot, entries };
   }
 
-  async raftSnapshotFromState(group: GroupId, appliedIndex: number, head: Bytes): Promise<void> {
+  async raftSnapshotFromState(
+    group: GroupId,
+    appliedIndex: number,
+    head: Bytes,
+    image: boolean,
+  ): Promise<void> {
     await this.send(
-      this.writer(Op.raftSnapshotFromState, group, 8 + head.byteLength)
+      this.writer(Op.raftSnapshotFromState, group, 9 + head.byteLength)
         .u64(appliedIndex)
+        .u8(image ? 1 : 0)
         .raw(head),
     );
   }

@@ -13,7 +13,7 @@ import {
   type ImageReader,
   type StorageBackend,
 } from './backend.js';
-import { type FrameWriter, type Frame, PayloadReader } from './frame-codec.js';
+import { type FrameWriter, type Frame, PayloadError, PayloadReader } from './frame-codec.js';
 import type { GroupCommitter } from './group-commit.js';
 import { Op } from './protocol.js';
 import { ImageParser } from './state-image.js';
@@ -136,8 +136,10 @@ export class ImageSessions {
       }
       case Op.raftSnapshotFromState: {
         const appliedIndex = r.u64();
+        const image = r.u8();
+        if (image > 1) throw new PayloadError(`raft snapshot from state: image flag ${image}`);
         const head = r.rest();
-        const pieces = await this.readImage(g, appliedIndex);
+        const pieces = await this.readImage(g, appliedIndex, image === 1);
         await this.committer.submit({ kind: 'raft-snapshot-pieces', group: g, head, pieces });
         return w(0).finish();
       }
@@ -156,11 +158,14 @@ export class ImageSessions {
   }
 
   /**
-   * The group's image at exactly `appliedIndex`, in pieces, read from one
-   * read snapshot a piece per event-loop turn: a large image does not stall
-   * the engine's other requests (the commits that keep Raft going).
+   * The group's image at exactly `appliedIndex`, in pieces (none without
+   * `image`), read from one read snapshot a piece per event-loop turn: a
+   * large image does not stall the engine's other requests (the commits
+   * that keep Raft going). The applied index is checked once the applies
+   * sent before are committed: a snapshot head, committed after this,
+   * never reaches the disk before the state it covers.
    */
-  private async readImage(group: GroupId, appliedIndex: number): Promise<Buffer[]> {
+  private async readImage(group: GroupId, appliedIndex: number, image: boolean): Promise<Buffer[]> {
     // Exactly the applies sent before this request: they may still be staged.
     const reader = await this.committer.atCommittedState(() => this.backend.openImageReader(group));
     try {
@@ -169,6 +174,7 @@ export class ImageSessions {
           `snapshot at index ${appliedIndex} refused: group ${group} is at index ${reader.appliedIndex}`,
         );
       }
+      if (!image) return [];
       const pieceBytes = Math.min(SNAPSHOT_PIECE_BYTES, Math.floor(this.maxFrameBytes / 2));
       const pieces: Buffer[] = [];
       for (let last = false; !last;) {

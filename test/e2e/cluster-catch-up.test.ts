@@ -1,11 +1,19 @@
 // A follower that was down catches up after a restart: from the log when it
 // missed a little, and from a snapshot (small --snapshot-every, so the
-// leader has compacted what it missed) when it missed a lot. The leader
-// holds no snapshot image in memory (distdb_raft_snapshot_held_bytes) but
-// while it sends one.
+// leader has compacted what it missed) when it missed a lot. A compaction
+// stores no image, in memory (distdb_raft_snapshot_held_bytes) or in the
+// leader's storage engine: the leader takes a snapshot with its image only
+// when the follower needs one, and holds it in memory only while it sends it.
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { KEYSPACE_RAFT_GROUP } from '../../src/coordinator/replication/replication-settings.js';
+import {
+  decodeSnapshotData,
+  decodeStoredSnapshot,
+} from '../../src/coordinator/replication/snapshot-format.js';
+import { connectStorage } from '../../src/storage/client.js';
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
 import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
@@ -31,6 +39,18 @@ async function waitMetric(
     v = await metric(node, name);
   }
   return v;
+}
+
+/** The image bytes of the snapshot `node`'s storage engine holds, read over its socket. */
+async function storedImageBytes(node: ClusterNodeProc): Promise<number> {
+  const storage = await connectStorage(join(node.dataDir, 'storage.sock'));
+  try {
+    const stored = await storage.raftLoadSnapshot(KEYSPACE_RAFT_GROUP);
+    assert.ok(stored !== null, `${node.id} stores no snapshot`);
+    return decodeSnapshotData(decodeStoredSnapshot(stored).data).image.length;
+  } finally {
+    await storage.close();
+  }
 }
 
 async function writeMany(cluster: TestCluster, via: ClusterNodeProc, prefix: string, n: number) {
@@ -72,9 +92,11 @@ test('a restarted follower catches up from the log, and from a snapshot when far
     assert.ok(taken >= 1, `the leader took ${taken} snapshots`);
     const held = 'distdb_raft_snapshot_held_bytes';
     assert.equal(await metric(leader, held), 0, 'no image held while no follower needs it');
+    assert.equal(await storedImageBytes(leader), 0, 'a compaction stores no image');
     await cluster.run(follower);
     await assertHas(cluster, follower, 'long', 400);
     assert.match(follower.proc!.output(), /installed a snapshot from the leader/);
+    assert.match(leader.proc!.output(), /snapshot with its image taken for a follower/);
     assert.match(leader.proc!.output(), /snapshot read back to send to a follower/);
     assert.equal(await waitMetric(leader, held, (v) => v === 0), 0, 'let go after the transfer');
     // It serves reads and writes like any member afterwards.

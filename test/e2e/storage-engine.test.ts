@@ -550,17 +550,23 @@ test('state images larger than a frame stream over the socket: export, install, 
       assert.equal(Buffer.from((await c.get(9, B('k0'))) ?? []).toString(), 'v'.repeat(100));
       assert.deepEqual([(await c.stats(9)).keys, (await c.stats(9)).appliedIndex], [300, 300]);
       const raft = await c.raftLoad(9);
-      assert.deepEqual(raft.snapshot, Buffer.concat([B('head@300'), image]));
+      assert.deepEqual(raft.snapshot, B('head@300'), 'a raft load answers the head only');
       assert.deepEqual(raft.entries, []);
+      assert.deepEqual(await c.raftLoadSnapshot(9), Buffer.concat([B('head@300'), image]));
 
-      await c.raftSnapshotFromState(0, 301, B('head@301'));
+      await c.raftSnapshotFromState(0, 301, B('head@301'), true);
       const stored = await c.raftLoadSnapshot(0);
       assert.ok(stored !== null && stored.length > 30_000);
       assert.equal(stored.subarray(0, 8).toString(), 'head@301');
-      await assert.rejects(
-        c.raftSnapshotFromState(0, 300, B('h')),
-        (e: unknown) => e instanceof StorageError && e.code === 'conflict',
-      );
+      // A compaction's snapshot is its head only, and drops the older image.
+      await c.raftSnapshotFromState(0, 301, B('head-only@301'), false);
+      assert.deepEqual(await c.raftLoadSnapshot(0), B('head-only@301'));
+      for (const image of [true, false]) {
+        await assert.rejects(
+          c.raftSnapshotFromState(0, 300, B('h'), image),
+          (e: unknown) => e instanceof StorageError && e.code === 'conflict',
+        );
+      }
 
       await assert.rejects(
         c.installImage(9, [B('not an image at all')], null),

@@ -45,8 +45,8 @@ export async function loadRaftState(
   group: GroupId,
 ): Promise<LoadedRaftState> {
   // The snapshot's head only: Raft takes a snapshot without its image, which
-  // stays in the engine until a follower needs it (RaftDriver.loadSnapshot).
-  const disk = await storage.raftLoad(group, false);
+  // the engine builds when a follower needs it (RaftDriver.startCompaction).
+  const disk = await storage.raftLoad(group);
   const applied = (await storage.stats(group)).appliedIndex;
   if (disk.hardState === null && disk.snapshot === null && disk.entries.length === 0) {
     if (applied > 0) {

@@ -10,8 +10,10 @@
 //      not awaited, so the next Ready's persist overlaps this apply)
 //   5. note read states, advance(), take conf changes into effect, start a
 //      snapshot (it completes in the background, see startCompaction).
-// Raft holds no snapshot image: the engine keeps it, and it is read back only
-// while a follower that fell behind the log is sent it (loadSnapshot).
+// Raft holds no snapshot image, and a compaction stores none: the engine's
+// state machine is the image. Only when a follower fell behind the log does
+// the engine store a snapshot with its image (startCompaction), read back
+// while it is sent (loadSnapshot).
 // Proposals and reads wait on promises the applies resolve (a write whose
 // result is decided once committed is answered then: answerAtCommit). A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
@@ -138,7 +140,18 @@ export class RaftDriver {
   private waitingApply: ReadBatch[] = [];
   /** A snapshot being taken in the background, and one taken but not yet handed to Raft. */
   private compacting: Promise<void> | null = null;
-  private compacted: { index: number; started: number } | null = null;
+  private compacted: { index: number; started: number; image: boolean } | null = null;
+  /**
+   * The engine's stored snapshot (the one at snapshotIndex) holds its image.
+   * Unknown at start: taken as false, so the first follower to need one
+   * after a restart gets a fresh one.
+   */
+  private imageStored = false;
+  /**
+   * That image was stored for a follower and is not yet read back: it is,
+   * before a compaction may replace it (under load one may be due at once).
+   */
+  private imageUnread = false;
   /** The stored snapshot being read back for Raft (a follower needs it); never beside a compaction. */
   private loading: Promise<void> | null = null;
   role: Role = 'follower';
@@ -438,34 +451,44 @@ export class RaftDriver {
       const conf = this.raw.status().conf;
       for (const cc of confChanges) this.hooks.confApplied(cc, conf);
     }
-    if (rd.snapshotWanted !== null) this.loadSnapshot();
+    // Raft wants the snapshot's image for a follower that fell behind the log.
+    const wanted = rd.snapshotWanted !== null || this.imageUnread;
+    const imageWanted = wanted && !this.imageStored;
+    if (wanted && this.imageStored) this.loadSnapshot();
     this.releaseSnapshot();
     if (
       this.compacting === null &&
       this.compacted === null &&
       this.loading === null &&
-      this.snapshotDue()
+      (imageWanted || this.snapshotDue())
     ) {
-      await this.startCompaction();
+      await this.startCompaction(imageWanted);
     }
   }
 
   /**
-   * Raft wants the snapshot's image for a follower that fell behind the log:
-   * read the stored snapshot back, in the background. Not while a snapshot
-   * is being stored (the engine would refuse the read: a piece of the new
-   * one after the old one's head) or is stored but not yet handed to Raft
-   * (Raft would refuse it): Raft asks again at the follower's next
-   * heartbeat answer.
+   * The stored snapshot holds its image: read it back for Raft, in the
+   * background. Not while a snapshot is being stored (the engine would
+   * refuse the read: a piece of the new one after the old one's head) or is
+   * stored but not yet handed to Raft (Raft would refuse it): Raft asks
+   * again at the follower's next heartbeat answer. (Without an image, the
+   * Ready loop takes a snapshot with one instead: startCompaction.)
    */
   private loadSnapshot(): void {
     const storing = this.compacting !== null || this.compacted !== null;
     if (this.loading !== null || storing || this.stopped) return;
+    this.imageUnread = false;
     this.loading = this.storage
       .raftLoadSnapshot(this.group)
       .then((bytes) => {
         if (bytes === null || this.stopped) return;
         const { metadata, data } = decodeStoredSnapshot(bytes);
+        if (decodeSnapshotData(data).image.length === 0) {
+          // A follower must never be sent a snapshot without its state: the
+          // next ask takes a snapshot with its image.
+          this.imageStored = false;
+          return;
+        }
         // Raft ignores it if its log has moved to a newer snapshot meanwhile.
         if (!this.raw.provideSnapshot(metadata.index, data)) return;
         this.log.info(
@@ -518,6 +541,7 @@ export class RaftDriver {
     const { book, image, head } = decodeSnapshotData(snap.data);
     const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
     await this.storage.installImage(this.group, [image], storedHead);
+    this.imageStored = true; // the install stores its image with the snapshot
     const { index, term, conf } = snap.metadata;
     this.submitted = this.applied = this.snapshotIndex = this.durableIndex = index;
     this.bytesSinceSnapshot = 0;
@@ -626,14 +650,17 @@ export class RaftDriver {
    * Snapshot of the state machine at the applied index; the log before it is
    * dropped. Only the start holds up the Ready loop: once every apply sent is
    * answered, the request goes out ahead of any later apply on the same
-   * storage connection, and the engine takes its read snapshot once the
+   * storage connection, and the engine checks the applied index once the
    * applies before it are committed and before any after it is staged
-   * (GroupCommitter.atCommittedState) — so the image is at exactly `index`
-   * while applies go on. The engine then builds and stores the snapshot in
-   * the background; Raft is then told to compact without its image
-   * (takeCompaction), which stays in the engine until a follower needs it.
+   * (GroupCommitter.atCommittedState) — so the state machine the snapshot
+   * covers is durable before it, and an image is at exactly `index` while
+   * applies go on. A compaction stores the snapshot's head only (the state
+   * machine itself is its image); with `image` (a follower fell behind the
+   * log) the engine copies the image into the snapshot in the background, to
+   * be read back (loadSnapshot). Raft is then told to compact without the
+   * image (takeCompaction).
    */
-  private async startCompaction(): Promise<void> {
+  private async startCompaction(image: boolean): Promise<void> {
     await this.applyChain;
     if (this.stopped) return;
     const index = this.applied;
@@ -644,8 +671,8 @@ export class RaftDriver {
       metadata: { index, term: this.appliedTerm, conf },
       data: encodeSnapshotData(this.hooks.book(), NO_IMAGE),
     });
-    const stored = this.storage.raftSnapshotFromState(this.group, index, head);
-    this.compacting = this.finishCompaction(stored, index, started)
+    const stored = this.storage.raftSnapshotFromState(this.group, index, head, image);
+    this.compacting = this.finishCompaction(stored, index, started, image)
       .catch((err: unknown) => {
         if (this.stopped) return;
         this.stop('the storage engine failed to take a snapshot; reloading the raft state');
@@ -660,11 +687,12 @@ export class RaftDriver {
     stored: Promise<void>,
     index: number,
     started: number,
+    image: boolean,
   ): Promise<void> {
     await stored;
     if (this.stopped) return; // a reloaded driver takes its own snapshots
     await this.storage.raftCompact(this.group, index);
-    this.compacted = { index, started };
+    this.compacted = { index, started, image };
     this.schedulePump();
   }
 
@@ -673,6 +701,9 @@ export class RaftDriver {
     const c = this.compacted;
     if (c === null) return;
     this.compacted = null;
+    // The engine's snapshot was replaced, even at the same index (nothing applied since).
+    this.imageStored = this.imageUnread = c.image;
+    if (c.image) this.log.info({ index: c.index }, 'snapshot with its image taken for a follower');
     if (c.index <= this.snapshotIndex) return;
     this.raw.compact(c.index, null);
     this.snapshotIndex = c.index;
