@@ -92,16 +92,24 @@ test('a restarted follower catches up from the log, and from a snapshot when far
     assert.ok(taken >= 1, `the leader took ${taken} snapshots`);
     const held = 'distdb_raft_snapshot_held_bytes';
     assert.equal(await metric(leader, held), 0, 'no image held while no follower needs it');
-    assert.equal(await storedImageBytes(leader), 0, 'a compaction stores no image');
+    for (const n of cluster.running()) {
+      assert.equal(await storedImageBytes(n), 0, `${n.id}: a compaction stores no image`);
+    }
     await cluster.run(follower);
     await assertHas(cluster, follower, 'long', 400);
     assert.match(follower.proc!.output(), /installed a snapshot from the leader/);
     assert.match(leader.proc!.output(), /snapshot with its image taken for a follower/);
     assert.match(leader.proc!.output(), /snapshot read back to send to a follower/);
     assert.equal(await waitMetric(leader, held, (v) => v === 0), 0, 'let go after the transfer');
+    assert.ok((await storedImageBytes(leader)) > 0, 'the image taken for the follower is stored');
     // It serves reads and writes like any member afterwards.
     await writeMany(cluster, follower, 'after', 5);
     for (const n of cluster.nodes) await assertHas(cluster, n, 'after', 5);
+    // The next compaction stores a head alone again, dropping that image.
+    const before = await metric(leader, 'distdb_raft_snapshots_taken_total');
+    await writeMany(cluster, leader, 'again', 100);
+    await waitMetric(leader, 'distdb_raft_snapshots_taken_total', (v) => v > before);
+    assert.equal(await storedImageBytes(leader), 0, 'the next compaction drops the image');
   } finally {
     await cluster.stop();
   }
