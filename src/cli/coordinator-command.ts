@@ -166,15 +166,13 @@ export function coordinatorCommand(): Command {
       try {
         const tls = nodeTlsSettings(flags)?.client;
         const logger = createLogger(settings.log, settings.nodeId);
-        reloadOnSighup(
-          {
-            access: settings.access,
-            readTls: tls === undefined ? null : () => nodeTlsSettings(flags)!.material,
-            log: logger.child({ component: 'reload' }),
-          },
-          () => handle,
-        );
+        const serving = reloadOnSighup({
+          access: settings.access,
+          readTls: tls === undefined ? null : () => nodeTlsSettings(flags)!.material,
+          log: logger.child({ component: 'reload' }),
+        });
         handle = await startCoordinator({ ...coordinatorOptions(settings, logger), tls });
+        serving(handle);
       } catch (err) {
         if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
         throw err;

@@ -1,44 +1,8 @@
 #!/usr/bin/env node
-// The `distdb` command: one entry point, a subcommand per process or tool.
+// The `distdb` entry point. It holds SIGHUP (early-sighup.ts) before it loads
+// the commands, which takes most of a node's start-up, then runs them.
 
-import { Command } from 'commander';
-import { ConfigError, loadDotEnv } from './config.js';
-import { storageCommand } from './storage-command.js';
-import { coordinatorCommand } from './coordinator-command.js';
-import { nodeCommand } from './node-command.js';
-import { clientCommand } from './client-command.js';
-import { clusterCommand } from './cluster-command.js';
-import { startCommand } from './start-command.js';
-import { hashPasswordCommand } from './hash-password-command.js';
-import { backupCommand } from './backup-command.js';
-import { restoreCommand } from './restore-command.js';
+import { holdSighup } from './early-sighup.js';
 
-async function main(argv: string[]): Promise<void> {
-  loadDotEnv();
-  const program = new Command('distdb')
-    .description('distdb: a distributed key-value and document database')
-    .showHelpAfterError('(run with --help for usage)')
-    // Options after a subcommand belong to it, so `distdb client SET k -1` passes -1 through.
-    .enablePositionalOptions()
-    .addCommand(startCommand())
-    .addCommand(nodeCommand())
-    .addCommand(storageCommand())
-    .addCommand(coordinatorCommand())
-    .addCommand(clientCommand())
-    .addCommand(clusterCommand())
-    .addCommand(hashPasswordCommand())
-    .addCommand(backupCommand())
-    .addCommand(restoreCommand());
-  await program.parseAsync(argv);
-}
-
-main(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`distdb: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(
-    `distdb: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+holdSighup(process.argv[2]);
+await import('./program.js');

@@ -68,15 +68,13 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
-  // Installed before anything starts: SIGHUP's default action would end the node.
-  reloadOnSighup(
-    {
-      access: settings.access,
-      readTls: tls === null ? null : () => nodeTlsSettings(flags, cluster.id)!.material,
-      log: logger.child({ component: 'reload' }),
-    },
-    () => coordinator,
-  );
+  // Installed before anything starts, taking over from main.ts's hold:
+  // SIGHUP's default action would end the node.
+  const serving = reloadOnSighup({
+    access: settings.access,
+    readTls: tls === null ? null : () => nodeTlsSettings(flags, cluster.id)!.material,
+    log: logger.child({ component: 'reload' }),
+  });
 
   try {
     await storage.start();
@@ -95,6 +93,7 @@ async function runNode(flags: Record<string, string | undefined>): Promise<void>
     if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
     throw err;
   }
+  serving(coordinator);
   process.stdout.write(
     `distdb node ready host=${coordinator.host} port=${coordinator.port}${httpSuffix(coordinator.httpPort)}\n`,
   );

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { CoordinatorHandle, UserEntry } from '../coordinator/index.js';
 import type { TlsMaterial } from '../tls/index.js';
 import type { AuthSettings } from './auth-options.js';
+import { releaseSighup } from './early-sighup.js';
 
 export interface Reloadable {
   access: AuthSettings;
@@ -17,24 +18,38 @@ export interface Reloadable {
   log: Logger;
 }
 
-/** Reloads on every SIGHUP; `handle` is null until the coordinator is serving. */
-export function reloadOnSighup(what: Reloadable, handle: () => CoordinatorHandle | null): void {
+/**
+ * Reloads on every SIGHUP from now on. A SIGHUP that arrives before the node
+ * serves (also one held by main.ts while the modules loaded) is not lost:
+ * the reload is made once the node serves, as one however many arrived, since
+ * the files may have changed after the start read them. Call the function
+ * returned when the coordinator is serving.
+ */
+export function reloadOnSighup(what: Reloadable): (coordinator: CoordinatorHandle) => void {
+  let serving: CoordinatorHandle | null = null;
+  let asked = false;
+  const askedWhileStarting = (): void => {
+    if (!asked) what.log.info('SIGHUP while the node is starting: reloading once it serves');
+    asked = true;
+  };
   process.on('SIGHUP', () => {
-    const coordinator = handle();
-    if (coordinator === null) {
-      what.log.warn('SIGHUP before the node is serving: nothing reloaded; send it again later');
-      return;
-    }
-    try {
-      reload(what, coordinator);
-    } catch (err) {
-      // A listener that throws would end the process: a reload must never.
-      what.log.error(
-        { err },
-        'reload on SIGHUP failed while applying the new users or certificates',
-      );
-    }
+    if (serving === null) askedWhileStarting();
+    else reloadLogged(what, serving);
   });
+  if (releaseSighup() > 0) askedWhileStarting();
+  return (coordinator) => {
+    serving = coordinator;
+    if (asked) reloadLogged(what, coordinator);
+  };
+}
+
+function reloadLogged(what: Reloadable, coordinator: CoordinatorHandle): void {
+  try {
+    reload(what, coordinator);
+  } catch (err) {
+    // A listener that throws would end the process: a reload must never.
+    what.log.error({ err }, 'reload on SIGHUP failed while applying the new users or certificates');
+  }
 }
 
 /** One reload; true if everything was replaced, false (and an error logged) if nothing was. */

@@ -1,5 +1,6 @@
 // `distdb storage`: the storage engine process. Prints one ready line on
-// stdout once it serves the socket; SIGTERM/SIGINT stop it cleanly.
+// stdout once it serves the socket; SIGTERM/SIGINT stop it cleanly; SIGHUP
+// is ignored.
 
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
@@ -7,6 +8,7 @@ import { DataDirInUseError } from '../storage/data-dir-lock.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from '../storage/protocol.js';
 import { StorageServer, StorageSocketError } from '../storage/server.js';
 import { ConfigError, parseByteSize, setting } from './config.js';
+import { releaseSighup } from './early-sighup.js';
 import { createLogger, LOG_FORMAT_HELP, LOG_LEVEL_HELP, logSettings } from './logger.js';
 
 export function storageCommand(): Command {
@@ -53,6 +55,13 @@ async function runStorage(flags: Record<string, string | undefined>): Promise<vo
   }
   const nodeId = setting(flags['id'], 'NODE_ID') ?? 'n1';
   const log = createLogger(logSettings(flags), nodeId).child({ component: 'storage' });
+  // No SIGHUP ends a node's process (a supervisor's `kill -HUP` to all of
+  // them would otherwise cost a restart of the engine); it has nothing to reload.
+  const ignoreHangup = (): void => {
+    log.info('SIGHUP ignored: the storage engine has nothing to reload');
+  };
+  process.on('SIGHUP', ignoreHangup);
+  if (releaseSighup() > 0) ignoreHangup();
 
   let server: StorageServer;
   try {
