@@ -2,8 +2,9 @@
 // and, with TLS, their certificate, key and CA, without a restart. All or
 // nothing: every file is read and checked first, and only if all are good
 // are the users and certificates replaced; otherwise the node logs which file
-// is wrong and keeps what it had. Open connections are untouched: they keep
-// their TLS session and their authenticated user.
+// is wrong and keeps what it had. Open connections keep their TLS session;
+// those authenticated as a user the reload removed or changed (password,
+// permission, key prefix) are closed, the others keep their user.
 
 import type { Logger } from 'pino';
 import type { CoordinatorHandle, UserEntry } from '../coordinator/index.js';
@@ -71,8 +72,14 @@ function reload(what: Reloadable, coordinator: CoordinatorHandle): boolean {
     return true;
   }
   if (users !== null) {
-    access.auth.replace(users);
+    const changed = access.auth.replace(users);
     log.info(`users reloaded: ${users.length} users`);
+    for (const [user, connections] of coordinator.disconnectUsers(changed)) {
+      log.info(
+        { user, connections },
+        `closed ${connections} connections of user ${user}, removed or changed by the reload`,
+      );
+    }
   }
   if (tls !== null) {
     coordinator.setTls(tls);

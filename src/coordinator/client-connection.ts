@@ -90,10 +90,12 @@ export class ClientConnection {
   /** No more commands are read (QUIT, protocol error, shutdown); close once replies are out. */
   private closing = false;
   /**
-   * Disconnected for not reading its replies: as in Redis, what it sent and
-   * was not run yet is dropped. Otherwise the rest of its pipeline would run
-   * for nobody (dropping replies written nowhere makes room under the limit
-   * again), holding the replies of up to maxPipeline reads at a time.
+   * Disconnected for not reading its replies, or because its user was
+   * removed or changed (disconnect): as in Redis, what it sent and was not
+   * run yet is dropped. Otherwise the rest of its pipeline would run for
+   * nobody (dropping replies written nowhere makes room under the limit
+   * again), holding the replies of up to maxPipeline reads at a time, or
+   * run as a user that is no longer.
    */
   private cutOff = false;
   /** Resolves when the socket has closed. */
@@ -134,6 +136,12 @@ export class ClientConnection {
   }
 
   destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Closes the connection now; nothing it sent runs unless it has started already. */
+  disconnect(): void {
+    this.cutOff = true;
     this.socket.destroy();
   }
 

@@ -74,6 +74,11 @@ export interface CoordinatorHandle {
    * reload): connections made from now on use them, open ones keep theirs.
    */
   setTls(material: TlsMaterial): void;
+  /**
+   * Closes every client connection authenticated as one of `users` (a reload
+   * removed or changed them); the others stay. Returns how many per user.
+   */
+  disconnectUsers(users: ReadonlySet<string>): Map<string, number>;
   /** Stops accepting clients, lets replies in flight go out, closes all connections and the storage link. */
   close(): Promise<void>;
 }
@@ -266,6 +271,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       tls?.setMaterial(material);
       http?.setTls(material);
       cluster?.setTls(material);
+    },
+    disconnectUsers(users) {
+      const closed = new Map<string, number>();
+      for (const c of connections) {
+        const user = c.state.access?.principal.user;
+        if (user === undefined || !users.has(user)) continue;
+        c.disconnect();
+        closed.set(user, (closed.get(user) ?? 0) + 1);
+      }
+      return closed;
     },
     close() {
       closing ??= (async () => {

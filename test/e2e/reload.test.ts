@@ -1,6 +1,7 @@
 // SIGHUP on a real `distdb node` with a users file and TLS: the users and the
 // certificates of the client, HTTP and peer ports are replaced for new
-// connections, open ones keep working as they were, and a bad file changes
+// connections; open connections of a user the reload removed or changed are
+// closed, the others keep working as they were; and a bad file changes
 // nothing (all or nothing) while the node keeps serving.
 
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { AuthError, connect, type Client } from '../../src/client/index.js';
 import { TestCa, nodeTlsFlags, type CertFiles } from '../helpers/certs.js';
 import { freePort, tempDir, type Proc } from '../helpers/processes.js';
+import { RawConnection, text } from './coordinator-support.js';
 import { runDistdb, startNode } from './node-helpers.js';
 
 const dir = tempDir('distdb-reload-');
@@ -25,20 +27,34 @@ let ca: TestCa;
 let node: Proc;
 const ports = { client: 0, http: 0, peer: 0 };
 const clients: Client[] = [];
+const raws: RawConnection[] = [];
+
+/** Hashes made so far, by password: a user written again with the same password keeps its hash. */
+const hashes = new Map<string, string>();
 
 async function hash(password: string): Promise<string> {
-  const r = await runDistdb(['hash-password'], { input: password });
-  return r.stdout.trim();
+  let h = hashes.get(password);
+  if (h === undefined) {
+    h = (await runDistdb(['hash-password'], { input: password })).stdout.trim();
+    hashes.set(password, h);
+  }
+  return h;
 }
 
-async function writeUsers(users: Record<string, string>): Promise<void> {
-  const entries = await Promise.all(
-    Object.entries(users).map(async ([name, pw]) => ({
-      name,
-      permission: 'readwrite',
-      passwordHash: await hash(pw),
-    })),
-  );
+/** Writes the users file: `users` read-write, `readers` read-only, by name and password. */
+async function writeUsers(
+  users: Record<string, string>,
+  readers: Record<string, string> = {},
+): Promise<void> {
+  const entry = async (name: string, pw: string, permission: string): Promise<object> => ({
+    name,
+    permission,
+    passwordHash: await hash(pw),
+  });
+  const entries = await Promise.all([
+    ...Object.entries(users).map(([name, pw]) => entry(name, pw, 'readwrite')),
+    ...Object.entries(readers).map(([name, pw]) => entry(name, pw, 'read')),
+  ]);
   writeFileSync(usersFile, JSON.stringify({ users: entries }));
 }
 
@@ -106,27 +122,57 @@ before(async () => {
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
+  for (const r of raws) r.close();
   await node?.stop();
   dir.remove();
 });
 
-test('SIGHUP replaces the users for new connections; an open connection keeps its user', async () => {
-  const asA = await login('a', 'a-pw');
-  await asA.set('k', 'by a');
+/** A plain connection authenticated as `user`. */
+async function rawLogin(user: string, password: string): Promise<RawConnection> {
+  const c = await RawConnection.open(ports.client);
+  raws.push(c);
+  assert.equal(text(await c.command('AUTH', user, password)), 'OK');
+  return c;
+}
 
-  await writeUsers({ b: 'b-pw' });
-  await hangup(/users reloaded: 1 users/);
+/** Whether the node closed `c` (it reads EOF) within a few seconds. */
+async function closedByNode(c: RawConnection): Promise<boolean> {
+  const timeout = sleep(5000).then(() => false);
+  return Promise.race([c.closedPromise.then(() => true), timeout]);
+}
+
+test('SIGHUP replaces the users: a removed or changed user cannot log in, and its open connections are closed; the others stay', async () => {
+  await writeUsers({ a: 'a-pw', b: 'b-pw', c: 'c-pw', r: 'r-pw' });
+  await hangup(/users reloaded: 4 users/);
+  const asA = [await rawLogin('a', 'a-pw'), await rawLogin('a', 'a-pw')];
+  const asB = await rawLogin('b', 'b-pw');
+  const asC = await rawLogin('c', 'c-pw');
+  const asR = await rawLogin('r', 'r-pw');
+  assert.equal(text(await asA[0]!.command('SET', 'k', 'by a')), 'OK');
+
+  // a removed, b's password changed, c unchanged, r made read-only.
+  await writeUsers({ b: 'b-new-pw', c: 'c-pw' }, { r: 'r-pw' });
+  await hangup(/users reloaded: 3 users/);
+  for (const conn of [...asA, asB, asR]) assert.ok(await closedByNode(conn), 'closed by the node');
+  assert.equal(text(await asC.command('GET', 'k')), 'by a', 'an unchanged user stays connected');
+  assert.equal(text(await asC.command('SET', 'k', 'by c')), 'OK');
+  assert.match(node.output(), /closed 2 connections of user a, removed or changed by the reload/);
+  assert.match(node.output(), /closed 1 connections of user b,/);
+  assert.match(node.output(), /closed 1 connections of user r,/);
+  assert.doesNotMatch(node.output(), /connections of user c,/);
+
   await assert.rejects(login('a', 'a-pw'), AuthError, 'a was removed');
-  const asB = await login('b', 'b-pw');
-  assert.equal(await asB.getString('k'), 'by a');
-  await asA.set('k', 'still a'); // authenticated before the reload: keeps its user
-  assert.equal(await asB.getString('k'), 'still a');
+  await assert.rejects(login('b', 'b-pw'), AuthError, "b's old password");
+  const asB2 = await login('b', 'b-new-pw');
+  assert.equal(await asB2.getString('k'), 'by c');
 
   // b's password was just verified, so it is remembered: a change must still refuse it.
-  await writeUsers({ b: 'b-new-pw' });
+  await writeUsers({ b: 'b-newer-pw' });
   await hangup(/users reloaded: 1 users/);
-  await assert.rejects(login('b', 'b-pw'), AuthError, "b's old password");
-  await login('b', 'b-new-pw');
+  await assert.rejects(login('b', 'b-new-pw'), AuthError, "b's old password");
+  await login('b', 'b-newer-pw');
+  await writeUsers({ b: 'b-new-pw' }); // as the tests below expect
+  await hangup(/users reloaded: 1 users/);
 });
 
 test('an invalid users file on SIGHUP changes nothing and the node keeps serving', async () => {

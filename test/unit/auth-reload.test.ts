@@ -41,3 +41,25 @@ test('a node started with users cannot be left without any', () => {
   assert.throws(() => auth.replace([]), /cannot be left with none/);
   assert.equal(auth.verify('a', 'a-pw')?.user, 'a');
 });
+
+test('a replacement names the users it removed or changed: hash, permission or key prefix', () => {
+  const same = user('same', 's-pw');
+  const rehashed = user('rehashed', 'r-pw');
+  const reader = user('reader', 'p-pw');
+  const prefixed = user('prefixed', 'x-pw');
+  const auth = new ReloadableAuthenticator([
+    same,
+    rehashed,
+    reader,
+    prefixed,
+    user('gone', 'g-pw'),
+  ]);
+  const changed = auth.replace([
+    { principal: { ...same.principal }, hash: same.hash }, // an equal entry, read again
+    user('rehashed', 'r-pw'), // the same password under a new salt: the node cannot tell
+    { principal: { ...reader.principal, permission: 'read' }, hash: reader.hash },
+    { principal: { ...prefixed.principal, keyPrefix: 'x:' }, hash: prefixed.hash },
+    user('new', 'n-pw'),
+  ]);
+  assert.deepEqual([...changed].sort(), ['gone', 'prefixed', 'reader', 'rehashed']);
+});
