@@ -69,6 +69,8 @@ export class ClientConnection {
   readonly state: ClientState;
   private readonly ctx: CommandContext;
   private readonly parser: RequestParser;
+  /** Aborted when the connection is cut off or closed (CommandContext.gone). */
+  private readonly gone = new AbortController();
   private readonly queue = new ReplyQueue();
   /** Commands read but not yet dispatched because earlier ones must finish first (see mayStart). */
   private readonly held: PendingCommand[] = [];
@@ -112,7 +114,7 @@ export class ClientConnection {
       `${socket.remoteAddress}:${socket.remotePort}`,
       node.auth.required ? null : OPEN_ACCESS,
     );
-    this.ctx = { client: this.state, node };
+    this.ctx = { client: this.state, node, gone: this.gone.signal };
     this.parser = new RequestParser(node.limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)));
@@ -122,6 +124,7 @@ export class ClientConnection {
     );
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
+        this.gone.abort();
         if (this.stallTimer !== null) clearTimeout(this.stallTimer);
         resolve();
       }),
@@ -142,6 +145,7 @@ export class ClientConnection {
   /** Closes the connection now; nothing it sent runs unless it has started already. */
   disconnect(): void {
     this.cutOff = true;
+    this.gone.abort();
     this.socket.destroy();
   }
 
@@ -346,6 +350,7 @@ export class ClientConnection {
   private disconnectSlowReader(): void {
     if (this.socket.destroyed) return;
     this.cutOff = true;
+    this.gone.abort();
     this.node.stats.outputBufferDisconnects++;
     this.log.warn(
       {

@@ -88,6 +88,8 @@ export interface NodeState {
 export interface CommandContext {
   readonly client: ClientState;
   readonly node: NodeState;
+  /** Aborted once the client's connection is cut off or closed: its reads not yet sent to storage are dropped. */
+  readonly gone?: AbortSignal;
 }
 
 /** A handler's reply, already encoded for the client's RESP version. */

@@ -4,7 +4,10 @@
 // --max-output-buffer (client-connection.ts): a client pipelining GETs of
 // large values then holds a bounded number of them, not --max-pipeline. A
 // write that answers with a stored value (SET … GET: the value it replaced)
-// counts the same way.
+// counts the same way. A value stored before --max-value-size was lowered is
+// larger than its reserve; a connection cut off for that at the output limit
+// has its reads not yet sent to the engine dropped (CommandContext.gone), so
+// the engine does not fetch the rest for nobody.
 
 import { keyCount, type CommandSpec } from './command-table.js';
 import type { CoordinatorLimits } from './limits.js';

@@ -45,7 +45,12 @@ export interface StorageApi {
     proposals: ReadonlyArray<Proposal | Bytes>,
     appliedIndex: number,
   ): Promise<KvResult[]>;
-  get(group: GroupId, key: Bytes): Promise<Bytes | null>;
+  /**
+   * The value of `key`, or null. Once `cancel` is aborted (the client that
+   * asked is gone) a read not yet sent to the engine is not sent: it rejects
+   * with StorageError 'cancelled'.
+   */
+  get(group: GroupId, key: Bytes, cancel?: AbortSignal): Promise<Bytes | null>;
   /** Keys in byte order, starting at `start` (inclusive), at most `limit` of them. */
   scan(group: GroupId, start: Bytes, limit: number): Promise<ScanPage>;
   stats(group: GroupId): Promise<GroupStats>;

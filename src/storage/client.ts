@@ -57,6 +57,8 @@ const REPLY_FRAME_FACTOR = 4;
 interface GetWaiter {
   resolve(value: Bytes | null): void;
   reject(err: Error): void;
+  /** Aborted once the caller no longer wants the value (see StorageApi.get). */
+  cancel: AbortSignal | undefined;
 }
 
 /** Gets of one group gathered in one tick (see StorageClient.get). */
@@ -66,6 +68,31 @@ interface GetBatch {
   waiters: GetWaiter[];
   /** Size of the getMany frame that would carry them. */
   bytes: number;
+}
+
+function cancelled(): StorageError {
+  return new StorageError('cancelled', 'the read was cancelled: its client is gone');
+}
+
+function emptyBatch(group: GroupId): GetBatch {
+  return { group, keys: [], waiters: [], bytes: LENGTH_PREFIX_BYTES + HEADER_BYTES + 4 };
+}
+
+/** The gets of `b` from `from` on that are still wanted; the cancelled ones are rejected, never asked. */
+function stillWanted(b: GetBatch, from: number): GetBatch {
+  const rest = emptyBatch(b.group);
+  for (let i = from; i < b.keys.length; i++) {
+    const waiter = b.waiters[i] as GetWaiter;
+    if (waiter.cancel?.aborted === true) {
+      waiter.reject(cancelled());
+      continue;
+    }
+    const key = b.keys[i] as Bytes;
+    rest.keys.push(key);
+    rest.waiters.push(waiter);
+    rest.bytes += 4 + key.byteLength;
+  }
+  return rest;
 }
 
 function fitsGetMany(b: GetBatch, key: Bytes, maxFrameBytes: number): boolean {
@@ -210,29 +237,27 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   /**
    * Gets issued in the same tick (the reads one ReadIndex round released)
    * leave as one getMany frame and come back in one reply, instead of a
-   * frame, a reply and a request slot in the engine each.
+   * frame, a reply and a request slot in the engine each. A getMany reply
+   * holds about 1 MiB of values; the rest is asked for again, without the
+   * gets cancelled meanwhile.
    */
-  get(group: GroupId, key: Bytes): Promise<Bytes | null> {
+  get(group: GroupId, key: Bytes, cancel?: AbortSignal): Promise<Bytes | null> {
     if (this.closeError) return Promise.reject(this.closeError);
+    if (cancel?.aborted === true) return Promise.reject(cancelled());
     let b = this.gets;
     if (b !== null && (b.group !== group || !fitsGetMany(b, key, this.maxFrameBytes))) {
       this.flushGets();
       b = null;
     }
     if (b === null) {
-      b = this.gets = {
-        group,
-        keys: [],
-        waiters: [],
-        bytes: LENGTH_PREFIX_BYTES + HEADER_BYTES + 4,
-      };
+      b = this.gets = emptyBatch(group);
       process.nextTick(() => this.flushGets());
     }
     const batch = b;
     return new Promise((resolve, reject) => {
       batch.keys.push(key);
       batch.bytes += 4 + key.byteLength;
-      batch.waiters.push({ resolve, reject });
+      batch.waiters.push({ resolve, reject, cancel });
     });
   }
 
@@ -246,6 +271,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   /** Asks for b's keys from `from` on; the engine may answer a prefix, then the rest is asked again. */
   private sendGets(b: GetBatch, from: number): void {
     const n = b.keys.length - from;
+    if (n === 0) return;
     if (n === 1) {
       const waiter = b.waiters[from] as GetWaiter;
       this.getOne(b.group, b.keys[from] as Bytes).then(waiter.resolve, waiter.reject);
@@ -269,7 +295,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
           for (; i < b.keys.length; i++) (b.waiters[i] as GetWaiter).reject(err as Error);
           return;
         }
-        if (i < b.keys.length) this.sendGets(b, i);
+        if (i < b.keys.length) this.sendGets(stillWanted(b, i), 0);
       },
       (err: Error) => {
         for (let i = from; i < b.keys.length; i++) (b.waiters[i] as GetWaiter).reject(err);

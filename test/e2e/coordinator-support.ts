@@ -17,6 +17,8 @@ export interface TestNode {
   coordinator: Proc;
   /** Starts a new storage engine on the same data dir and socket (after the old one died). */
   restartStorage(): Promise<void>;
+  /** Stops the coordinator and starts a new one on the same engine with `coordinatorFlags` (a new port). */
+  restartCoordinator(coordinatorFlags: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,31 @@ async function startStorage(dataDir: string, socket: string): Promise<Proc> {
   const p = startDistdb(['storage', '--data-dir', dataDir, '--socket', socket]);
   try {
     await p.waitFor(STORAGE_READY);
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+  return p;
+}
+
+async function startCoordinator(
+  port: number,
+  dataDir: string,
+  socket: string,
+  flags: string[],
+): Promise<Proc> {
+  const p = startDistdb([
+    'coordinator',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--socket',
+    socket,
+    ...flags,
+  ]);
+  try {
+    await p.waitFor(COORDINATOR_READY);
   } catch (err) {
     await p.stop();
     throw err;
@@ -48,18 +75,8 @@ export async function startNode(coordinatorFlags: string[] = []): Promise<TestNo
   };
   try {
     storage = await startStorage(dataDir, socket);
-    const port = await freePort();
-    coordinator = startDistdb([
-      'coordinator',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      '--socket',
-      socket,
-      ...coordinatorFlags,
-    ]);
-    await coordinator.waitFor(COORDINATOR_READY);
+    let port = await freePort();
+    coordinator = await startCoordinator(port, dataDir, socket, coordinatorFlags);
     const node: TestNode = {
       port,
       dataDir,
@@ -69,6 +86,14 @@ export async function startNode(coordinatorFlags: string[] = []): Promise<TestNo
       async restartStorage() {
         storage = await startStorage(dataDir, socket);
         node.storage = storage;
+      },
+      async restartCoordinator(flags) {
+        await coordinator?.stop();
+        coordinator = null;
+        port = await freePort();
+        coordinator = await startCoordinator(port, dataDir, socket, flags);
+        node.port = port;
+        node.coordinator = coordinator;
       },
       stop,
     };

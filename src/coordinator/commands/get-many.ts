@@ -25,12 +25,13 @@ async function readInBatches(
   maxValueSize: number,
   room: () => number,
   take: (values: Array<Bytes | null>) => void,
+  cancel: AbortSignal | undefined,
 ): Promise<void> {
   for (let i = 0; i < keys.length;) {
     const n = Math.max(1, Math.min(MAX_READS_IN_FLIGHT, Math.floor(room() / maxValueSize)));
     const batch = keys.slice(i, i + n);
     i += batch.length;
-    take(await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k))));
+    take(await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k, cancel))));
   }
 }
 
@@ -44,6 +45,7 @@ export async function getMany(
   storage: StorageApi,
   keys: readonly Bytes[],
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
+  cancel?: AbortSignal,
 ): Promise<Array<Bytes | null>> {
   const { maxOutputBuffer, maxValueSize } = limits;
   const values: Array<Bytes | null> = [];
@@ -64,6 +66,7 @@ export async function getMany(
         );
       }
     },
+    cancel,
   );
   return values;
 }
@@ -77,6 +80,7 @@ export async function countPresent(
   storage: StorageApi,
   keys: readonly Bytes[],
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
+  cancel?: AbortSignal,
 ): Promise<number> {
   let present = 0;
   await readInBatches(
@@ -87,6 +91,7 @@ export async function countPresent(
     (batch) => {
       for (const v of batch) if (v !== null) present++;
     },
+    cancel,
   );
   return present;
 }

@@ -23,7 +23,8 @@ export const del: Handler = async (ctx, args) => {
 /** Counts the given keys that exist; a key named twice counts twice, as in Redis. */
 export const exists: Handler = async (ctx, args) => {
   await readFence(ctx);
-  return encodeInteger(await countPresent(ctx.node.storage.api(), args.slice(1), ctx.node.limits));
+  const { storage, limits } = ctx.node;
+  return encodeInteger(await countPresent(storage.api(), args.slice(1), limits, ctx.gone));
 };
 
 export const dbsize: Handler = async (ctx) => {

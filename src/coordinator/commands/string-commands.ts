@@ -13,7 +13,7 @@ import { checkValueSize } from './value-size.js';
 
 export const get: Handler = async (ctx, args, version) => {
   await readFence(ctx);
-  const value = await ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer);
+  const value = await ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone);
   return encodeBulk(value, version);
 };
 
@@ -37,7 +37,7 @@ export const set: Handler = async (ctx, args, version) => {
 
 export const mget: Handler = async (ctx, args, version) => {
   await readFence(ctx);
-  const values = await getMany(ctx.node.storage.api(), args.slice(1), ctx.node.limits);
+  const values = await getMany(ctx.node.storage.api(), args.slice(1), ctx.node.limits, ctx.gone);
   return encodeBulkArray(values, version);
 };
 
