@@ -276,7 +276,10 @@ test('group commit: answered applies commit at once when their staged bytes reac
     const gc = new GroupCommitter(b, { applyCommitDelayMs: 60_000, maxStagedBytes: 10_000 });
     const value = 'v'.repeat(3_000);
     await gc.submit(apply(0, [put('a', value)], 1));
-    await gc.submit(apply(0, [put('a', value)], 2)); // overwrites: held once
+    const one = b.stagedBytes();
+    assert.ok(one >= 3_000, `${one} bytes staged for a 3,000-byte value`);
+    await gc.submit(apply(0, [put('a', value)], 2));
+    assert.equal(b.stagedBytes(), one, 'an overwrite replaces the bytes it held, not adds to them');
     await gc.submit(apply(0, [put('b', value)], 3));
     assert.ok(b.stagedBytes() >= 6_000 && b.stagedBytes() < 10_000, `${b.stagedBytes()} bytes`);
     assert.equal(gc.counters.commits, 0, 'under the bound, applies wait for company');
