@@ -25,10 +25,11 @@ export interface TestNode {
 const STORAGE_READY = /distdb storage ready/;
 const COORDINATOR_READY = /distdb coordinator ready host=\S+ port=(\d+)/;
 
-async function startStorage(dataDir: string, socket: string): Promise<Proc> {
-  const p = startDistdb(['storage', '--data-dir', dataDir, '--socket', socket]);
+/** Starts `distdb <args>` and waits for its ready line; stops it if that never comes. */
+async function startReady(args: string[], ready: RegExp): Promise<Proc> {
+  const p = startDistdb(args);
   try {
-    await p.waitFor(STORAGE_READY);
+    await p.waitFor(ready);
   } catch (err) {
     await p.stop();
     throw err;
@@ -36,29 +37,20 @@ async function startStorage(dataDir: string, socket: string): Promise<Proc> {
   return p;
 }
 
-async function startCoordinator(
+function startStorage(dataDir: string, socket: string): Promise<Proc> {
+  return startReady(['storage', '--data-dir', dataDir, '--socket', socket], STORAGE_READY);
+}
+
+function startCoordinator(
   port: number,
   dataDir: string,
   socket: string,
   flags: string[],
 ): Promise<Proc> {
-  const p = startDistdb([
-    'coordinator',
-    '--port',
-    String(port),
-    '--data-dir',
-    dataDir,
-    '--socket',
-    socket,
-    ...flags,
-  ]);
-  try {
-    await p.waitFor(COORDINATOR_READY);
-  } catch (err) {
-    await p.stop();
-    throw err;
-  }
-  return p;
+  return startReady(
+    ['coordinator', '--port', String(port), '--data-dir', dataDir, '--socket', socket, ...flags],
+    COORDINATOR_READY,
+  );
 }
 
 /** A node with the given extra coordinator flags (e.g. ['--max-clients', '2']). */
