@@ -2,6 +2,7 @@
 // setting that changes it (flag and environment variable). Error messages
 // name the setting, so a person who hits a limit knows what to raise.
 
+import { bulkReplyBytes } from '../resp/reply-encoder.js';
 import { ARGUMENT_COST_BYTES, type RequestLimits } from '../resp/request-parser.js';
 import { STORAGE_MAX_KEY_BYTES } from '../storage/api.js';
 
@@ -45,7 +46,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     env: 'DISTDB_MAX_VALUE_SIZE',
     kind: 'bytes',
     default: 1024 * 1024,
-    description: 'largest value',
+    description: 'largest value; a reply carrying one must fit --max-output-buffer',
   },
   {
     key: 'maxInlineLength',
@@ -94,7 +95,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
     kind: 'bytes',
     default: 64 * 1024 * 1024,
     description:
-      'reply bytes a client may hold: reads wait while their largest replies (--max-value-size per key) and the unwritten ones would pass it; beyond it, or full with nothing read for 1 s, the client is disconnected',
+      'reply bytes a client may hold: reads wait while their largest replies (--max-value-size per key) and the unwritten ones would pass it; beyond it, or full with nothing read for 1 s, the client is disconnected; at least one --max-value-size value plus its RESP framing',
   },
   {
     key: 'maxPipeline',
@@ -124,6 +125,21 @@ export function settingName(key: keyof CoordinatorLimits): string {
   return s ? `${s.flag} (${s.env})` : key;
 }
 
+/**
+ * The largest reply that carries one value of `valueSize` bytes: an MGET of
+ * one key, `*1\r\n$<n>\r\n<value>\r\n` (a GET's is 4 bytes shorter).
+ */
+export function oneValueReplyBytes(valueSize: number): number {
+  return 4 + bulkReplyBytes(valueSize);
+}
+
+/** The largest value whose reply (oneValueReplyBytes) fits in `outputBuffer` bytes. */
+function largestValueFor(outputBuffer: number): number {
+  let v = outputBuffer;
+  while (v > 0 && oneValueReplyBytes(v) > outputBuffer) v--;
+  return v;
+}
+
 /** Checks that the limits fit together; returns a message naming what to change, or null. */
 export function limitsProblem(l: CoordinatorLimits): string | null {
   for (const s of LIMIT_SETTINGS) {
@@ -139,6 +155,18 @@ export function limitsProblem(l: CoordinatorLimits): string | null {
   }
   if (l.maxBulkLength < l.maxValueSize || l.maxBulkLength < l.maxKeySize) {
     return `--max-bulk-length (${l.maxBulkLength}) must be at least --max-value-size (${l.maxValueSize}) and --max-key-size (${l.maxKeySize}), so oversized keys and values get a clear error instead of a protocol error`;
+  }
+  // A reply that cannot fit the output limit disconnects the client that
+  // asked for it, so a value above it could be written but never read.
+  const reply = oneValueReplyBytes(l.maxValueSize);
+  if (l.maxOutputBuffer < reply) {
+    return (
+      `${settingName('maxOutputBuffer')} is ${l.maxOutputBuffer} bytes, too small for a reply carrying one ` +
+      `${settingName('maxValueSize')} value of ${l.maxValueSize} bytes (${reply} bytes with its ` +
+      `${reply - l.maxValueSize} bytes of RESP framing): a client reading such a value would be disconnected ` +
+      `instead of answered; raise --max-output-buffer to at least ${reply} or lower --max-value-size to at most ` +
+      `${largestValueFor(l.maxOutputBuffer)}`
+    );
   }
   if (l.maxRequestSize < l.maxBulkLength) {
     return `--max-request-size (${l.maxRequestSize}) must be at least --max-bulk-length (${l.maxBulkLength})`;

@@ -10,12 +10,12 @@
 // the engine does not fetch the rest for nobody.
 
 import { keyCount, type CommandSpec } from './command-table.js';
-import type { CoordinatorLimits } from './limits.js';
+import { oneValueReplyBytes, type CoordinatorLimits } from './limits.js';
 import { parseSetOptions } from './set-options.js';
 
 /**
- * The largest reply bytes a read of `argc` words can hold: --max-value-size
- * for each key it names (one for a read without keys: a SCAN page or a backup
+ * The largest reply bytes a read of `argc` words can hold: a --max-value-size
+ * value with its RESP framing for each key it names (one for a read without keys: a SCAN page or a backup
  * chunk is about that size), at most --max-output-buffer (getMany refuses an
  * MGET beyond it).
  */
@@ -25,7 +25,7 @@ export function readReserve(
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): number {
   const values = Math.max(1, keyCount(spec, argc));
-  return Math.min(limits.maxOutputBuffer, values * limits.maxValueSize);
+  return Math.min(limits.maxOutputBuffer, values * oneValueReplyBytes(limits.maxValueSize));
 }
 
 /** Whether a SET (or PUT) names the GET option: it answers with the value it replaced. */
@@ -40,7 +40,7 @@ function returnsOldValue(spec: CommandSpec, args: readonly Buffer[]): boolean {
 
 /**
  * The largest reply bytes a command of a connection may hold while in
- * flight: a read's (readReserve), a SET … GET's one value, 0 for the rest.
+ * flight: a read's (readReserve), a SET … GET's one value (with framing), 0 for the rest.
  */
 export function replyReserve(
   spec: CommandSpec,
@@ -49,5 +49,7 @@ export function replyReserve(
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): number {
   if (isRead) return readReserve(spec, args.length, limits);
-  return returnsOldValue(spec, args) ? Math.min(limits.maxOutputBuffer, limits.maxValueSize) : 0;
+  return returnsOldValue(spec, args)
+    ? Math.min(limits.maxOutputBuffer, oneValueReplyBytes(limits.maxValueSize))
+    : 0;
 }

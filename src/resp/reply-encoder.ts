@@ -49,6 +49,11 @@ export function encodeBulk(bytes: Uint8Array | null, version: RespVersion): Buff
   return out;
 }
 
+/** The bytes encodeBulk gives for a value of `length` bytes: `$length\r\n`, the value, `\r\n`. */
+export function bulkReplyBytes(length: number): number {
+  return 1 + digits(length) + 2 + length + 2;
+}
+
 /** An array of bulk strings (and nulls), e.g. MGET's reply, in a single allocation. */
 export function encodeBulkArray(
   items: ReadonlyArray<Uint8Array | null>,
@@ -58,7 +63,7 @@ export function encodeBulkArray(
   const nul = encodeNull(version);
   let size = digits(items.length) + 3;
   for (const item of items) {
-    size += item === null ? nul.length : 1 + digits(item.length) + 2 + item.length + 2;
+    size += item === null ? nul.length : bulkReplyBytes(item.length);
   }
   const out = Buffer.allocUnsafe(size);
   let at = out.write(`*${items.length}\r\n`, 0, 'latin1');

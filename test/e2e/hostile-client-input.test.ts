@@ -22,7 +22,7 @@ const MAX_CLIENTS = 100;
  * the bytes of their replies, 1,024 (--max-pipeline) GETs of 100 kB could be
  * in flight, twice (the engine's getMany reply and the RESP encoding),
  * ~205 MB, and it once reached 273 MiB under a load average of 9; now about
- * --max-output-buffer (1 MiB here) of them. Plus garbage the GC has not
+ * --max-output-buffer (2 MiB here) of them. Plus garbage the GC has not
  * freed yet. A million tiny arguments took 280 MiB from one connection
  * before they counted.
  */
@@ -32,7 +32,12 @@ let node: TestNode;
 let bystander: Bystander;
 
 before(async () => {
-  node = await startNode(['--max-clients', String(MAX_CLIENTS), '--max-output-buffer', '1mb']);
+  node = await startNode([
+    '--max-clients',
+    String(MAX_CLIENTS),
+    '--max-output-buffer',
+    '2mb', // more than a reply of one 1 MiB value (--max-value-size's default) with its framing
+  ]);
   bystander = await Bystander.start(node.port);
 });
 
