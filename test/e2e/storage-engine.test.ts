@@ -587,6 +587,41 @@ test('state images larger than a frame stream over the socket: export, install, 
   }
 });
 
+test('a raft snapshot from state with an image flag over 1 is refused alone: nothing stored, the connection serves on', async () => {
+  await withEngine(async ({ socket }) => {
+    const c = await connectStorage(socket);
+    const raw = await rawConnection(socket);
+    try {
+      await c.apply(0, [put('k', 'v')], 1);
+      await c.raftSnapshotFromState(0, 1, B('head@1'), true);
+      const before = await c.raftLoadSnapshot(0);
+      assert.ok(before !== null && before.length > 'head@1'.length, 'head and image stored');
+
+      raw.sock.write(hello());
+      assert.equal((await raw.next()).op, Op.hello);
+      const fromState = (id: number, image: number, head: string): Buffer =>
+        new FrameWriter(id, Op.raftSnapshotFromState, 0).u64(1).u8(image).raw(B(head)).finish();
+      raw.sock.write(fromState(51, 2, 'head-flag-2'));
+      const refused = await raw.next();
+      assert.equal(refused.requestId, 51);
+      const err = errorOf(refused);
+      assert.equal(err.code, ErrorCode.badRequest);
+      assert.match(err.message, /raft snapshot from state: image flag 2/);
+      assert.deepEqual(await c.raftLoadSnapshot(0), before, 'the stored snapshot is unchanged');
+
+      // A payload error fails that request alone (docs/storage.md): the same
+      // connection then stores a well-formed one.
+      raw.sock.write(fromState(52, 0, 'head-only@1'));
+      const stored = await raw.next();
+      assert.deepEqual([stored.requestId, stored.op], [52, Op.raftSnapshotFromState]);
+      assert.deepEqual(await c.raftLoadSnapshot(0), B('head-only@1'));
+    } finally {
+      raw.sock.destroy();
+      await c.close();
+    }
+  });
+});
+
 test('image exports are bounded and end with their connection', async () => {
   await withEngine(async ({ socket }) => {
     const a = await connectStorage(socket);
