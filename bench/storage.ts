@@ -6,43 +6,10 @@
 //
 // Without --socket it starts its own `distdb storage` on a temporary directory.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connectStorage, type StorageClient } from '../src/storage/client.js';
 import { LatencyHistogram } from './histogram.js';
-
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
-async function ownEngine(): Promise<{ socket: string; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'distdb-bench-storage-'));
-  const child = spawn(process.execPath, [MAIN, 'storage', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const socket = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /distdb storage ready socket=(\S+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.once('exit', () =>
-      reject(new Error(`storage engine exited before it was ready:\n${out}`)),
-    );
-  });
-  return {
-    socket,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import { ownEngine } from './own-engine.js';
 
 async function run(
   c: StorageClient,

@@ -21,17 +21,19 @@ export function asBuffer(b: Uint8Array): Buffer {
 }
 
 interface PendingWrite {
-  db: BinaryDb;
   key: Buffer;
   /** null: delete. */
   value: Buffer | null;
 }
 
+/** One database's writes, by key (its bytes as a latin1 string: one string per key, no copy of the db's name in it). */
+type Writes = Map<string, PendingWrite>;
+
 export class WriteOverlay {
-  private readonly pending = new Map<string, PendingWrite>();
+  /** pending[i]: the writes to dbs[i]; a db is found by identity among the few there are. */
+  private readonly pending: Writes[];
   /** Key and value bytes of `pending` (what this overlay holds for its commit). */
   private heldBytes = 0;
-  private readonly dbIds = new Map<BinaryDb, string>();
   /** Writes issued only at flush, after the others, and invisible to get/has. */
   private readonly bulk: Array<() => void> = [];
   /** Settles when this overlay's commit has committed (or failed). */
@@ -39,11 +41,11 @@ export class WriteOverlay {
   private settle!: (err: Error | null) => void;
 
   constructor(
-    dbs: readonly BinaryDb[],
+    private readonly dbs: readonly BinaryDb[],
     /** The overlay whose commit is in flight, until it is committed. */
     public below: WriteOverlay | null = null,
   ) {
-    dbs.forEach((db, i) => this.dbIds.set(db, String.fromCharCode(65 + i)));
+    this.pending = dbs.map(() => new Map());
     this.committed = new Promise((resolve, reject) => {
       this.settle = (err) => (err ? reject(err) : resolve());
     });
@@ -56,7 +58,9 @@ export class WriteOverlay {
   }
 
   get size(): number {
-    return this.pending.size + this.bulk.length;
+    let n = this.bulk.length;
+    for (const writes of this.pending) n += writes.size;
+    return n;
   }
 
   /** Key and value bytes of the writes held for this commit (a bulk write's are not counted). */
@@ -88,34 +92,30 @@ export class WriteOverlay {
   }
 
   put(db: BinaryDb, key: Buffer, value: Buffer): void {
-    const id = this.id(db, key);
-    this.set(id, { db, key, value }, this.pending.get(id));
+    this.set(db, key, value);
   }
 
   /** Puts, and tells whether the key had a value before (one lookup for both). */
   replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
-    const id = this.id(db, key);
-    const own = this.pending.get(id);
-    const w = own ?? this.below?.findId(id);
-    this.set(id, { db, key, value }, own);
+    const i = this.index(db);
+    const k = key.toString('latin1');
+    const own = this.pending[i]!.get(k);
+    const w = own ?? this.below?.findIn(i, k);
+    this.setIn(i, k, own, key, value);
     return w ? w.value !== null : db.doesExist(key);
   }
 
   remove(db: BinaryDb, key: Buffer): void {
-    const id = this.id(db, key);
-    this.set(id, { db, key, value: null }, this.pending.get(id));
+    this.set(db, key, null);
   }
 
   /** Keys of `db` starting with `prefix` that this commit, or the one below, has written (put or deleted). */
   pendingKeys(db: BinaryDb, prefix: Buffer): Buffer[] {
     const out: Buffer[] = [];
+    const i = this.index(db);
     for (const o of this.chain()) {
-      for (const w of o.pending.values()) {
-        if (
-          w.db === db &&
-          w.key.length >= prefix.length &&
-          prefix.equals(w.key.subarray(0, prefix.length))
-        ) {
+      for (const w of o.pending[i]!.values()) {
+        if (w.key.length >= prefix.length && prefix.equals(w.key.subarray(0, prefix.length))) {
           out.push(w.key);
         }
       }
@@ -127,35 +127,57 @@ export class WriteOverlay {
   flush(): void {
     // lmdb-js refuses an oversized key by throwing after it has queued the
     // writes before it, and the next batch would commit those: refuse first.
-    for (const w of this.pending.values()) {
-      if (w.key.length > LMDB_MAX_KEY_BYTES) {
-        throw new Error(
-          `a ${w.key.length}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
-        );
+    for (const writes of this.pending) {
+      for (const w of writes.values()) {
+        if (w.key.length > LMDB_MAX_KEY_BYTES) {
+          throw new Error(
+            `a ${w.key.length}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
+          );
+        }
       }
     }
-    for (const w of this.pending.values()) {
-      if (w.value === null) void w.db.remove(w.key);
-      else void w.db.put(w.key, w.value);
-    }
+    this.pending.forEach((writes, i) => {
+      const db = this.dbs[i] as BinaryDb;
+      for (const w of writes.values()) {
+        if (w.value === null) void db.remove(w.key);
+        else void db.put(w.key, w.value);
+      }
+    });
     for (const write of this.bulk) write();
   }
 
-  /** Records `w`, replacing `old`: this overlay's earlier write of the key, if any. */
-  private set(id: string, w: PendingWrite, old: PendingWrite | undefined): void {
-    if (old !== undefined) this.heldBytes -= old.key.length + (old.value?.length ?? 0);
-    this.heldBytes += w.key.length + (w.value?.length ?? 0);
-    this.pending.set(id, w);
+  private set(db: BinaryDb, key: Buffer, value: Buffer | null): void {
+    const i = this.index(db);
+    const k = key.toString('latin1');
+    this.setIn(i, k, this.pending[i]!.get(k), key, value);
+  }
+
+  /** Records a write of `key`, over `own`: this overlay's earlier write of it, if any (updated in place). */
+  private setIn(
+    i: number,
+    k: string,
+    own: PendingWrite | undefined,
+    key: Buffer,
+    value: Buffer | null,
+  ): void {
+    this.heldBytes += value?.length ?? 0;
+    if (own !== undefined) {
+      this.heldBytes -= own.value?.length ?? 0;
+      own.value = value;
+      return;
+    }
+    this.heldBytes += key.length;
+    this.pending[i]!.set(k, { key, value });
   }
 
   private find(db: BinaryDb, key: Buffer): PendingWrite | undefined {
-    return this.findId(this.id(db, key));
+    return this.findIn(this.index(db), key.toString('latin1'));
   }
 
-  private findId(id: string): PendingWrite | undefined {
-    const w = this.pending.get(id);
+  private findIn(i: number, k: string): PendingWrite | undefined {
+    const w = this.pending[i]!.get(k);
     if (w !== undefined || this.below === null) return w;
-    return this.below.findId(id);
+    return this.below.findIn(i, k);
   }
 
   /** This overlay and the ones below it, newest first. */
@@ -163,7 +185,9 @@ export class WriteOverlay {
     return this.below === null ? [this] : [this, ...this.below.chain()];
   }
 
-  private id(db: BinaryDb, key: Buffer): string {
-    return (this.dbIds.get(db) as string) + key.toString('latin1');
+  private index(db: BinaryDb): number {
+    const i = this.dbs.indexOf(db);
+    if (i < 0) throw new Error('a write to a database this overlay was not made for');
+    return i;
   }
 }
