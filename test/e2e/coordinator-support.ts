@@ -105,3 +105,19 @@ export async function assertServes(conn: RawConnection, tag: string): Promise<vo
     throw new Error(`node did not serve the probe client (${tag}): SET → ${set}, GET → ${get}`);
   }
 }
+
+const SERVING = /distdb (node|coordinator) ready/;
+
+/** Runs `distdb <args>`; resolves with its exit status and output, or 'started' if it served (then stops it). */
+export async function outcome(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number | string; output: string }> {
+  const p = startDistdb(args, { env });
+  try {
+    const status = await Promise.race([p.exited, p.waitFor(SERVING).then(() => 'started')]);
+    return { status, output: p.output() };
+  } finally {
+    await p.stop();
+  }
+}

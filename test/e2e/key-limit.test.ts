@@ -6,24 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORAGE_MAX_KEY_BYTES } from '../../src/storage/api.js';
-import { freePort, startDistdb, tempDir } from '../helpers/processes.js';
-import { RawConnection, startNode, text } from './coordinator-support.js';
-
-const READY = /distdb (node|coordinator) ready/;
-
-/** Runs `distdb <args>`; resolves with its exit status and output, or 'started' if it served. */
-async function outcome(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ status: number | string; output: string }> {
-  const p = startDistdb(args, { env });
-  try {
-    const status = await Promise.race([p.exited, p.waitFor(READY).then(() => 'started')]);
-    return { status, output: p.output() };
-  } finally {
-    await p.stop();
-  }
-}
+import { freePort, tempDir } from '../helpers/processes.js';
+import { outcome, RawConnection, startNode, text } from './coordinator-support.js';
 
 const TOO_BIG = new RegExp(
   `--max-key-size \\(DISTDB_MAX_KEY_SIZE\\) is (\\d+) bytes, above the storage engine's key limit of ${STORAGE_MAX_KEY_BYTES} bytes; set it to ${STORAGE_MAX_KEY_BYTES} or less`,

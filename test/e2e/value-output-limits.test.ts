@@ -9,24 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { oneValueReplyBytes } from '../../src/coordinator/limits.js';
-import { freePort, startDistdb, tempDir } from '../helpers/processes.js';
-import { RawConnection, startNode, text } from './coordinator-support.js';
-
-const READY = /distdb (node|coordinator) ready/;
-
-/** Runs `distdb <args>`; resolves with its exit status and output, or 'started' if it served. */
-async function outcome(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ status: number | string; output: string }> {
-  const p = startDistdb(args, { env });
-  try {
-    const status = await Promise.race([p.exited, p.waitFor(READY).then(() => 'started')]);
-    return { status, output: p.output() };
-  } finally {
-    await p.stop();
-  }
-}
+import { freePort, tempDir } from '../helpers/processes.js';
+import { outcome, RawConnection, startNode, text } from './coordinator-support.js';
 
 /** The refusal for an output limit of `output` bytes and a value limit of `value` bytes. */
 function refusal(output: number, value: number, largestValue: number): RegExp {
