@@ -54,6 +54,11 @@ export function bulkReplyBytes(length: number): number {
   return 1 + digits(length) + 2 + length + 2;
 }
 
+/** The bytes of an array's header: `*count\r\n`. */
+export function arrayHeaderBytes(count: number): number {
+  return digits(count) + 3;
+}
+
 /** An array of bulk strings (and nulls), e.g. MGET's reply, in a single allocation. */
 export function encodeBulkArray(
   items: ReadonlyArray<Uint8Array | null>,
@@ -61,7 +66,7 @@ export function encodeBulkArray(
 ): Buffer {
   if (items.length === 0) return EMPTY_ARRAY;
   const nul = encodeNull(version);
-  let size = digits(items.length) + 3;
+  let size = arrayHeaderBytes(items.length);
   for (const item of items) {
     size += item === null ? nul.length : bulkReplyBytes(item.length);
   }

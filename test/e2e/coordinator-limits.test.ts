@@ -270,6 +270,19 @@ test('an MGET whose reply would pass the output limit is refused, not built', as
   assert.ok(fewer.type === 'array' && fewer.value?.length === 200);
 });
 
+test('an MGET whose values fit the output limit but whose reply does not is refused, not sent', async () => {
+  assert.equal(text(await other.command('SET', 'kb2', 'c'.repeat(1000))), 'OK');
+  // 262 values of 1,000 bytes are 262,000 bytes, under the 262,144-byte limit,
+  // but framed ($1000\r\n…\r\n, 1,009 bytes each) the reply is 264,364: built,
+  // it would pass the limit and the client would be disconnected, not told.
+  const keys = Array.from({ length: 262 }, () => 'kb2');
+  assert.equal(
+    text(await other.command('MGET', ...keys)),
+    '(error) ERR the reply would be larger than the 262144-byte output limit; ask for fewer keys at a time or raise --max-output-buffer (DISTDB_MAX_OUTPUT_BUFFER)',
+  );
+  await assertServes(other, 'after-framed-mget');
+});
+
 test('binary garbage: the node answers or closes, and keeps serving others', async () => {
   let seed = 12345;
   const random = (): number => {

@@ -6,6 +6,7 @@
 // keeps the values for its reply; EXISTS drops each batch once counted.
 
 import type { Bytes } from '../../kv/types.js';
+import { arrayHeaderBytes, bulkReplyBytes } from '../../resp/reply-encoder.js';
 import type { StorageApi } from '../../storage/api.js';
 import { CommandError } from '../command-error.js';
 import { settingName, type CoordinatorLimits } from '../limits.js';
@@ -14,10 +15,14 @@ import { KEYSPACE_GROUP } from './group.js';
 /** Storage reads one command keeps in flight at most. */
 export const MAX_READS_IN_FLIGHT = 256;
 
+/** A missing key's place in the reply: RESP2's `$-1\r\n` (RESP3's `_\r\n` is shorter). */
+const NULL_REPLY_BYTES = 5;
+
 /**
  * Reads `keys` in order, a batch at a time; each batch asks for no more
- * values than `room()` bytes hold at --max-value-size each (at least one,
- * at most MAX_READS_IN_FLIGHT), and goes to `take` before the next starts.
+ * values than `room()` bytes hold at --max-value-size each, framed as a
+ * reply (at least one, at most MAX_READS_IN_FLIGHT), and goes to `take`
+ * before the next starts.
  */
 async function readInBatches(
   storage: StorageApi,
@@ -28,7 +33,8 @@ async function readInBatches(
   cancel: AbortSignal | undefined,
 ): Promise<void> {
   for (let i = 0; i < keys.length;) {
-    const n = Math.max(1, Math.min(MAX_READS_IN_FLIGHT, Math.floor(room() / maxValueSize)));
+    const most = Math.floor(room() / bulkReplyBytes(maxValueSize));
+    const n = Math.max(1, Math.min(MAX_READS_IN_FLIGHT, most));
     const batch = keys.slice(i, i + n);
     i += batch.length;
     take(await Promise.all(batch.map((k) => storage.get(KEYSPACE_GROUP, k, cancel))));
@@ -37,9 +43,11 @@ async function readInBatches(
 
 /**
  * The values of `keys`, in order (null where absent). Fails with a
- * CommandError once they add up to more than --max-output-buffer, so one
- * command cannot build a reply larger than a client may have queued; what it
- * fetches before failing is at most that plus one --max-value-size.
+ * CommandError once their reply (each value with its RESP framing, and the
+ * array's header) adds up to more than --max-output-buffer, so one command
+ * cannot build a reply larger than a client may have queued (it would be
+ * disconnected instead of told); what it fetches before failing is at most
+ * that plus one --max-value-size.
  */
 export async function getMany(
   storage: StorageApi,
@@ -49,7 +57,7 @@ export async function getMany(
 ): Promise<Array<Bytes | null>> {
   const { maxOutputBuffer, maxValueSize } = limits;
   const values: Array<Bytes | null> = [];
-  let bytes = 0;
+  let bytes = arrayHeaderBytes(keys.length);
   await readInBatches(
     storage,
     keys,
@@ -57,7 +65,7 @@ export async function getMany(
     () => maxOutputBuffer - bytes,
     (batch) => {
       for (const v of batch) {
-        bytes += v?.length ?? 0;
+        bytes += v === null ? NULL_REPLY_BYTES : bulkReplyBytes(v.length);
         values.push(v);
       }
       if (bytes > maxOutputBuffer) {
