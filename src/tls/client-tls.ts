@@ -14,7 +14,7 @@ import { refuseConnection } from '../resp/refuse-connection.js';
 import { FirstByteSniffer } from './first-byte.js';
 import { remoteOf, TlsHandshaker } from './handshaker.js';
 import { verifyCodeReason } from './tls-errors.js';
-import type { TlsMaterial } from './tls-material.js';
+import { secureContextOptions, type TlsMaterial } from './tls-material.js';
 
 export interface ClientTlsOptions {
   material: TlsMaterial;
@@ -42,9 +42,7 @@ export class ClientTlsAcceptor {
   ) {
     const { material, clientAuth } = options;
     this.handshaker = new TlsHandshaker({
-      cert: material.cert,
-      key: material.key,
-      ca: material.ca ?? undefined,
+      ...secureContextOptions(material),
       requestCert: clientAuth,
       // Certificates are checked once the handshake is done, so a refusal can say why in a RESP error.
       rejectUnauthorized: false,
@@ -59,8 +57,7 @@ export class ClientTlsAcceptor {
 
   /** Serves new handshakes with `material` (a reload); connections already made keep theirs. */
   setMaterial(material: TlsMaterial): void {
-    const { cert, key, ca } = material;
-    this.handshaker.setSecureContext({ cert, key, ca: ca ?? undefined });
+    this.handshaker.setSecureContext(secureContextOptions(material));
   }
 
   /** Takes a freshly accepted connection. */

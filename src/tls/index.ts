@@ -13,6 +13,7 @@ export {
   loadTlsMaterial,
   NODE_TLS_FLAGS,
   readPem,
+  secureContextOptions,
   TlsConfigError,
   type TlsFlagNames,
   type TlsMaterial,

@@ -14,7 +14,7 @@ import { certNames, identityProblem } from './cert-identity.js';
 import { FirstByteSniffer } from './first-byte.js';
 import { remoteOf, TlsHandshaker } from './handshaker.js';
 import { verifyCodeReason } from './tls-errors.js';
-import type { TlsMaterial } from './tls-material.js';
+import { secureContextOptions, type TlsMaterial } from './tls-material.js';
 
 /** What the listener learnt from a connection's TLS layer. */
 export interface InboundTls {
@@ -35,13 +35,10 @@ export class PeerTls {
     private readonly log: Logger,
     handshakeTimeoutMs: number,
   ) {
-    const { cert, key, ca } = material;
-    this.context = createSecureContext({ cert, key, ca: ca ?? undefined });
+    this.context = createSecureContext(secureContextOptions(material));
     this.sniffer = new FirstByteSniffer(handshakeTimeoutMs);
     this.handshaker = new TlsHandshaker({
-      cert,
-      key,
-      ca: ca ?? undefined,
+      ...secureContextOptions(material),
       requestCert: true,
       rejectUnauthorized: false,
       handshakeTimeout: handshakeTimeoutMs,
@@ -50,9 +47,9 @@ export class PeerTls {
 
   /** New dials and inbound handshakes use `material` from now on (a reload); open connections keep theirs. */
   setMaterial(material: TlsMaterial): void {
-    const { cert, key, ca } = material;
-    this.context = createSecureContext({ cert, key, ca: ca ?? undefined });
-    this.handshaker.setSecureContext({ cert, key, ca: ca ?? undefined });
+    const options = secureContextOptions(material);
+    this.context = createSecureContext(options);
+    this.handshaker.setSecureContext(options);
     this.material = material;
   }
 

@@ -5,7 +5,7 @@
 
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { certNames } from './cert-identity.js';
 
 /** A setting a person must fix; the message names the flag. */
@@ -132,6 +132,11 @@ export function loadTlsMaterial(
     names: certNames(leaf),
     paths: { cert: certPath, key: keyPath, ca: caPath ?? null },
   };
+}
+
+/** `material` as Node's TLS options take it: certificate, key, and the CA if one was given. */
+export function secureContextOptions(material: TlsMaterial): SecureContextOptions {
+  return { cert: material.cert, key: material.key, ca: material.ca ?? undefined };
 }
 
 /** Reads a PEM file named by `flag`; throws a TlsConfigError that says why it cannot. */

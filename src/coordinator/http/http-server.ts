@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { PROTECTED_MODE_REFUSAL } from '../auth/protected-mode.js';
 import type { NodeState } from '../command-context.js';
-import type { ClientTlsOptions, TlsMaterial } from '../../tls/index.js';
+import { secureContextOptions, type ClientTlsOptions, type TlsMaterial } from '../../tls/index.js';
 import { authenticate, requireWholeKeyspace } from './basic-auth.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { EventStreams } from './event-stream.js';
@@ -171,9 +171,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       : createHttpsServer(
           {
             ...timeouts,
-            cert: tls.material.cert,
-            key: tls.material.key,
-            ca: tls.material.ca ?? undefined,
+            ...secureContextOptions(tls.material),
             requestCert: tls.clientAuth,
             rejectUnauthorized: tls.clientAuth,
           },
@@ -225,11 +223,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     port,
     setTls(material) {
       if (!('setSecureContext' in server)) return;
-      server.setSecureContext({
-        cert: material.cert,
-        key: material.key,
-        ca: material.ca ?? undefined,
-      });
+      server.setSecureContext(secureContextOptions(material));
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
