@@ -347,18 +347,23 @@ export function arityAccepts(spec: CommandSpec, argc: number): boolean {
   return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
 }
 
+/** The index of the last word a command of `argc` words may have a key at (lastKey counts from the end when negative). */
+function lastKeyIndex(spec: CommandSpec, argc: number): number {
+  return Math.min(spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey, argc - 1);
+}
+
 /** How many key arguments a command of `argc` words names (keyIndexes' length, without the array). */
 export function keyCount(spec: CommandSpec, argc: number): number {
   if (spec.firstKey <= 0) return 0;
-  const last = Math.min(spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey, argc - 1);
+  const last = lastKeyIndex(spec, argc);
   return last < spec.firstKey ? 0 : Math.floor((last - spec.firstKey) / spec.step) + 1;
 }
 
 /** Indexes of the key arguments of a command of `argc` words. */
 export function keyIndexes(spec: CommandSpec, argc: number): number[] {
   if (spec.firstKey <= 0) return [];
-  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
+  const last = lastKeyIndex(spec, argc);
   const out: number[] = [];
-  for (let i = spec.firstKey; i <= last && i < argc; i += spec.step) out.push(i);
+  for (let i = spec.firstKey; i <= last; i += spec.step) out.push(i);
   return out;
 }
