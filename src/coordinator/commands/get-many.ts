@@ -6,7 +6,7 @@
 // keeps the values for its reply; EXISTS drops each batch once counted.
 
 import type { Bytes } from '../../kv/types.js';
-import { arrayHeaderBytes, bulkReplyBytes } from '../../resp/reply-encoder.js';
+import { arrayHeaderBytes, bulkReplyBytes, encodeNull } from '../../resp/reply-encoder.js';
 import type { StorageApi } from '../../storage/api.js';
 import { CommandError } from '../command-error.js';
 import { settingName, type CoordinatorLimits } from '../limits.js';
@@ -15,8 +15,8 @@ import { KEYSPACE_GROUP } from './group.js';
 /** Storage reads one command keeps in flight at most. */
 export const MAX_READS_IN_FLIGHT = 256;
 
-/** A missing key's place in the reply: RESP2's `$-1\r\n` (RESP3's `_\r\n` is shorter). */
-const NULL_REPLY_BYTES = 5;
+/** A missing key's place in the reply, at its longest: RESP2's null (RESP3's is shorter). */
+const NULL_REPLY_BYTES = encodeNull(2).length;
 
 /**
  * Reads `keys` in order, a batch at a time; each batch asks for no more
