@@ -12,7 +12,7 @@ import { encodeProposal } from '../src/kv/codec.js';
 import type { Proposal } from '../src/kv/types.js';
 import { encodeEntry } from '../src/raft/codec.js';
 import { connectStorage } from '../src/storage/client.js';
-import { treeTicks } from './compare/proc-cpu.js';
+import { TreeCpuMeter } from './compare/proc-cpu.js';
 import { ownEngine } from './own-engine.js';
 
 const { values } = parseArgs({
@@ -57,10 +57,6 @@ function proposal(): Uint8Array {
   return encodeProposal(p);
 }
 
-function cpuSeconds(pid: number): number {
-  return (treeTicks([pid]).get(pid) ?? 0) / 100;
-}
-
 const engine = await ownEngine();
 const storage = await connectStorage(engine.socket);
 try {
@@ -84,14 +80,15 @@ try {
   const warmEnd = performance.now() + 2000;
   while (performance.now() < warmEnd) await oneBatch();
   const firstMeasured = index;
-  const cpuBefore = cpuSeconds(engine.pid);
+  const meter = new TreeCpuMeter(() => [{ pid: engine.pid, name: 'engine', childName: null }]);
+  meter.start();
   const started = performance.now();
   let applying: Promise<unknown> = Promise.resolve();
   while (performance.now() - started < seconds * 1000) applying = (await oneBatch()).applied;
   await applying;
   const elapsed = (performance.now() - started) / 1000;
   const entries = index - firstMeasured;
-  const cpu = cpuSeconds(engine.pid) - cpuBefore;
+  const cpu = meter.stop().total;
   console.log(
     `engine path: ${batch}-entry batches, ${clients} sessions, ${valueSize}-byte values over ${keys} keys: ` +
       `${Math.round(entries / elapsed)} entries/s, engine CPU ${((cpu / entries) * 1e6).toFixed(1)} µs per entry ` +
