@@ -78,19 +78,19 @@ function emptyBatch(group: GroupId): GetBatch {
   return { group, keys: [], waiters: [], bytes: LENGTH_PREFIX_BYTES + HEADER_BYTES + 4 };
 }
 
+function addGet(b: GetBatch, key: Bytes, waiter: GetWaiter): void {
+  b.keys.push(key);
+  b.waiters.push(waiter);
+  b.bytes += 4 + key.byteLength;
+}
+
 /** The gets of `b` from `from` on that are still wanted; the cancelled ones are rejected, never asked. */
 function stillWanted(b: GetBatch, from: number): GetBatch {
   const rest = emptyBatch(b.group);
   for (let i = from; i < b.keys.length; i++) {
     const waiter = b.waiters[i] as GetWaiter;
-    if (waiter.cancel?.aborted === true) {
-      waiter.reject(cancelled());
-      continue;
-    }
-    const key = b.keys[i] as Bytes;
-    rest.keys.push(key);
-    rest.waiters.push(waiter);
-    rest.bytes += 4 + key.byteLength;
+    if (waiter.cancel?.aborted === true) waiter.reject(cancelled());
+    else addGet(rest, b.keys[i] as Bytes, waiter);
   }
   return rest;
 }
@@ -254,11 +254,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
       process.nextTick(() => this.flushGets());
     }
     const batch = b;
-    return new Promise((resolve, reject) => {
-      batch.keys.push(key);
-      batch.bytes += 4 + key.byteLength;
-      batch.waiters.push({ resolve, reject, cancel });
-    });
+    return new Promise((resolve, reject) => addGet(batch, key, { resolve, reject, cancel }));
   }
 
   private flushGets(): void {
