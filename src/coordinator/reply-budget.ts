@@ -9,21 +9,24 @@
 // has its reads not yet sent to the engine dropped (CommandContext.gone), so
 // the engine does not fetch the rest for nobody.
 
+import { bulkReplyBytes } from '../resp/reply-encoder.js';
 import { keyCount, type CommandSpec } from './command-table.js';
+import { backupChunkBytes } from './commands/backup-commands.js';
 import { oneValueReplyBytes, type CoordinatorLimits } from './limits.js';
 import { parseSetOptions } from './set-options.js';
 
 /**
  * The largest reply bytes a read of `argc` words can hold: a --max-value-size
- * value with its RESP framing for each key it names (one for a read without keys: a SCAN page or a backup
- * chunk is about that size), at most --max-output-buffer (getMany refuses an
- * MGET beyond it).
+ * value with its RESP framing for each key it names (one for a read without
+ * keys: a SCAN page is about that size), at most --max-output-buffer
+ * (getMany refuses an MGET beyond it). A BACKUP CHUNK holds its chunk.
  */
 export function readReserve(
   spec: CommandSpec,
   argc: number,
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): number {
+  if (spec.name === 'backup') return bulkReplyBytes(backupChunkBytes(limits));
   const values = Math.max(1, keyCount(spec, argc));
   return Math.min(limits.maxOutputBuffer, values * oneValueReplyBytes(limits.maxValueSize));
 }
