@@ -1,6 +1,8 @@
 // An error reply for the client. The message starts with its code word
 // (ERR, TRYAGAIN, NOPROTO, …) followed by a sentence a person can act on.
 
+import { encodeError } from '../resp/reply-encoder.js';
+
 export class CommandError extends Error {
   override name = 'CommandError';
 }
@@ -16,6 +18,15 @@ export function notAnInteger(): CommandError {
 export function wrongArity(command: string): CommandError {
   return new CommandError(`ERR wrong number of arguments for '${command.toLowerCase()}' command`);
 }
+
+/**
+ * The reply of a read dropped because its client is gone (CommandContext.gone):
+ * written nowhere. One buffer, told by its identity, so the metrics count it
+ * as a cancelled read, not as a command that failed.
+ */
+export const READ_CANCELLED_REPLY: Buffer = encodeError(
+  'ERR the read was cancelled: its client is gone',
+);
 
 /** The storage engine is down or restarting; the client should retry. */
 export const STORAGE_UNAVAILABLE = 'TRYAGAIN storage engine unavailable; retry shortly';

@@ -12,6 +12,7 @@ import {
   CommandError,
   failedInside,
   printable,
+  READ_CANCELLED_REPLY,
   STORAGE_UNAVAILABLE,
   storageRefused,
   wrongArity,
@@ -75,6 +76,7 @@ function unknownCommand(args: Buffer[]): string {
 
 function failure(err: unknown, ctx: CommandContext, command: string, log: Logger): Buffer {
   if (err instanceof CommandError) return encodeError(err.message);
+  if (err instanceof StorageError && err.code === 'cancelled') return READ_CANCELLED_REPLY;
   if (err instanceof StorageUnavailableError || !ctx.node.storage.connected) {
     // The engine went away while the command was in flight.
     return encodeError(STORAGE_UNAVAILABLE);

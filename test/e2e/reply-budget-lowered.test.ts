@@ -6,7 +6,9 @@
 // to the storage engine are dropped with it, not fetched for nobody. Real
 // processes: values written through a coordinator with the default limit,
 // read through one restarted with a small one; memory is its peak RSS, what
-// the engine sent is the bytes it wrote (/proc/<pid>/io).
+// the engine sent is the bytes it wrote (/proc/<pid>/io). The dropped reads
+// show in /metrics as cancelled, not as command errors: a client that is
+// gone is not a command that failed.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeCommand } from '../../src/resp/command-encoder.js';
 import { GET_MANY_REPLY_BYTES } from '../../src/storage/protocol.js';
+import { freePort } from '../helpers/processes.js';
+import { parsePrometheusText, seriesKey } from '../helpers/prometheus-text.js';
 import { startNode, RawConnection, text, type TestNode } from './coordinator-support.js';
 import { LARGE_VALUE_BYTES, cutOffCount, waitForCutOff } from '../../src/hostile/attacks.js';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
@@ -33,6 +37,17 @@ const GROWTH_BOUND =
   2 * 2 * (2 * OUTPUT_BUFFER + LARGE_VALUE_BYTES + GET_MANY_REPLY_BYTES + LARGE_VALUE_BYTES);
 
 let node: TestNode;
+let httpPort: number;
+
+/** Cancelled reads and ERR replies so far, from the node's /metrics. */
+async function readCounts(): Promise<{ cancelled: number; errors: number }> {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+  const { samples } = parsePrometheusText(await res.text());
+  return {
+    cancelled: samples.get('distdb_reads_cancelled_total') ?? 0,
+    errors: samples.get(seriesKey('distdb_command_errors_total', { kind: 'ERR' })) ?? NaN,
+  };
+}
 
 /** The most a loopback connection's kernel buffers hold: the sender's and the receiver's maximum. */
 function kernelSocketBufferBytes(): number {
@@ -80,14 +95,22 @@ before(async () => {
   } finally {
     c.close();
   }
-  await node.restartCoordinator(['--max-value-size', '1kb', '--max-output-buffer', '4mb']);
+  httpPort = await freePort();
+  await node.restartCoordinator([
+    '--max-value-size',
+    '1kb',
+    '--max-output-buffer',
+    '4mb',
+    '--http-port',
+    String(httpPort),
+  ]);
 });
 
 after(async () => {
   await node?.stop();
 });
 
-test(`a client pipelining ${GETS} GETs of values stored before --max-value-size was lowered, never reading, is cut off within the memory bound`, async (t) => {
+test(`a client pipelining ${GETS} GETs of values stored before --max-value-size was lowered, never reading, is cut off within the memory bound; its dropped reads are not command errors`, async (t) => {
   const watcher = await RawConnection.open(node.port);
   const c = await RawConnection.open(node.port);
   try {
@@ -96,6 +119,7 @@ test(`a client pipelining ${GETS} GETs of values stored before --max-value-size 
     const { rssBytes } = memoryOf(pid);
     resetPeakMemory(pid);
     const engineWrote = bytesWritten(node.storage.pid);
+    const countsBefore = await readCounts();
     const cutOffBefore = await cutOffCount(watcher);
     c.socket.pause(); // never reads
     c.write(
@@ -122,6 +146,10 @@ test(`a client pipelining ${GETS} GETs of values stored before --max-value-size 
       growth < GROWTH_BOUND,
       `coordinator RSS grew by ${(growth / MiB).toFixed(0)} MiB, over ${(GROWTH_BOUND / MiB).toFixed(0)} MiB`,
     );
+    const counts = await readCounts();
+    t.diagnostic(`reads cancelled: ${counts.cancelled - countsBefore.cancelled}`);
+    assert.ok(counts.cancelled > countsBefore.cancelled, 'the dropped reads count as cancelled');
+    assert.equal(counts.errors, countsBefore.errors, 'and not as ERR replies');
   } finally {
     c.close();
     watcher.close();

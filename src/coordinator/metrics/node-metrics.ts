@@ -11,6 +11,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Role } from '../../raft/types.js';
 import type { GroupStats } from '../../storage/api.js';
 import type { NodeStats } from '../command-context.js';
+import { READ_CANCELLED_REPLY } from '../command-error.js';
 import type { CommandSpec } from '../command-table.js';
 import { KEYSPACE_GROUP } from '../commands/group.js';
 import type { ClusterStatus } from '../replication/replication.js';
@@ -44,6 +45,8 @@ export class NodeMetrics {
   private readonly commands: CommandMetrics;
   private readonly errors: ReplyErrors;
   private readonly window = new LatencyWindow();
+  /** Reads dropped because their client was gone (READ_CANCELLED_REPLY). */
+  private readsCancelled = 0;
   private storageStats: Promise<GroupStats | null> | null = null;
 
   constructor(private readonly sources: NodeMetricsSources) {
@@ -60,8 +63,14 @@ export class NodeMetrics {
   /**
    * A command's reply is ready: records its latency (from `startedMs`, a
    * performance.now() reading taken when it was read) and whether it failed.
+   * A read dropped because its client was gone is counted apart: neither a
+   * command answered nor an error of one.
    */
   commandDone(spec: CommandSpec | undefined, startedMs: number, reply: Buffer): void {
+    if (reply === READ_CANCELLED_REPLY) {
+      this.readsCancelled++;
+      return;
+    }
     const now = performance.now();
     const ms = now - startedMs;
     this.commands.series(spec).observe(ms / 1000);
@@ -109,6 +118,11 @@ export class NodeMetrics {
       'distdb_output_buffer_disconnects_total',
       'Clients disconnected for not reading their replies (--max-output-buffer)',
       () => stats.outputBufferDisconnects,
+    );
+    counter(
+      'distdb_reads_cancelled_total',
+      'Reads dropped unanswered, before the storage engine was asked, because their client disconnected or was cut off (not counted as commands or command errors)',
+      () => this.readsCancelled,
     );
   }
 
