@@ -13,6 +13,7 @@ import { ATTACKS, idleConnections, slowloris, type AttackOutcome } from '../src/
 import { Bystander, type LatencySummary } from '../src/hostile/bystander.js';
 import { memoryOf, resetPeakMemory } from '../src/hostile/process-memory.js';
 import { startOwnNode } from './own-node.js';
+import { refuse } from './script-options.js';
 
 const MAX_CLIENTS = 1000;
 const BASELINE_MS = 2000;
@@ -71,12 +72,15 @@ if (only.includes('--help') || only.includes('-h')) {
   );
   process.exit(0);
 }
+const script = { name: 'attack-report', run: 'npm run attack-report --' };
+const option = only.find((arg) => arg.startsWith('-'));
+if (option !== undefined) refuse(script, `unknown option '${option}'`);
 const unknown = only.filter((name) => !RUNS.some(([n]) => n === name));
 if (unknown.length > 0) {
-  process.stderr.write(
-    `attack-report: no attack named ${unknown.join(', ')}; the attacks: ${RUNS.map(([n]) => n).join(', ')}\n`,
+  refuse(
+    script,
+    `no attack named ${unknown.join(', ')}; the attacks: ${RUNS.map(([n]) => n).join(', ')}`,
   );
-  process.exit(2);
 }
 const rows: Row[] = [];
 for (const [name, run] of RUNS) {

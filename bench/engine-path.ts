@@ -7,22 +7,29 @@
 //
 //   node dist/bench/engine-path.js [--seconds 10] [--batch 28] [--clients 64] [--keys 100000] [--value-size 100]
 
-import { parseArgs } from 'node:util';
 import { encodeProposal } from '../src/kv/codec.js';
 import type { Proposal } from '../src/kv/types.js';
 import { encodeEntry } from '../src/raft/codec.js';
 import { connectStorage } from '../src/storage/client.js';
 import { TreeCpuMeter } from './compare/proc-cpu.js';
 import { ownEngine } from './own-engine.js';
+import { refuse, scriptOptions } from './script-options.js';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    batch: { type: 'string', default: '28' },
-    clients: { type: 'string', default: '64' },
-    keys: { type: 'string', default: '100000' },
-    'value-size': { type: 'string', default: '100' },
-  },
+const usage = {
+  name: 'engine-path',
+  run: 'node dist/bench/engine-path.js',
+  about:
+    "The storage engine's share of a replicated put, alone: a Raft append of each batch's\n" +
+    'entries, then the apply of the same proposals (the next append not waiting for the\n' +
+    "apply), as a replica's coordinator drives its engine. After 2 s of warm-up, prints\n" +
+    "entries/s and the engine's CPU per entry.",
+};
+const values = scriptOptions(usage, {
+  seconds: { value: '<s>', help: 'measured time', default: '10' },
+  batch: { value: '<n>', help: 'entries per append and apply', default: '28' },
+  clients: { value: '<n>', help: 'client sessions the proposals rotate through', default: '64' },
+  keys: { value: '<n>', help: 'distinct keys, drawn uniformly', default: '100000' },
+  'value-size': { value: '<bytes>', help: 'bytes of each value', default: '100' },
 });
 const [seconds, batch, clients, keys, valueSize] = [
   values.seconds,
@@ -32,8 +39,9 @@ const [seconds, batch, clients, keys, valueSize] = [
   values['value-size'],
 ].map(Number) as [number, number, number, number, number];
 if (![seconds, batch, clients, keys].every((n) => n > 0) || !(valueSize >= 0)) {
-  throw new Error(
-    '--seconds, --batch, --clients, --keys and --value-size must be positive numbers',
+  refuse(
+    usage,
+    '--seconds, --batch, --clients and --keys must be positive numbers, --value-size at least 0',
   );
 }
 

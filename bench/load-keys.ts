@@ -5,11 +5,16 @@
 
 import { Command } from 'commander';
 import { connect } from '../src/client/index.js';
+import { refuse, usageErrors } from './script-options.js';
 
 const PAIRS_PER_MSET = 100;
 const IN_FLIGHT = 64;
 
-const flags = new Command('load-keys')
+const script = { name: 'load-keys', run: 'node dist/bench/load-keys.js' };
+const flags = usageErrors(new Command('load-keys'), script)
+  .description(
+    `fills a running cluster with keys key:00000000, key:00000001, ... by pipelined MSETs (${PAIRS_PER_MSET} pairs each, ${IN_FLIGHT} in flight); prints keys/s and DBSIZE`,
+  )
   .option('--host <host>', 'a node', '127.0.0.1')
   .requiredOption('-p, --port <port>', 'its client port')
   .option('--keys <n>', 'how many keys', '1000000')
@@ -18,7 +23,11 @@ const flags = new Command('load-keys')
   .opts<{ host: string; port: string; keys: string; valueSize: string }>();
 
 const n = Number(flags.keys);
-const value = 'x'.repeat(Number(flags.valueSize));
+const valueSize = Number(flags.valueSize);
+if (!Number.isInteger(n) || n <= 0 || !Number.isInteger(valueSize) || valueSize < 0) {
+  refuse(script, '--keys must be a positive whole number, --value-size a whole number');
+}
+const value = 'x'.repeat(valueSize);
 const client = await connect({ host: flags.host, port: Number(flags.port), timeoutMs: 60_000 });
 const started = Date.now();
 const pending = new Set<Promise<unknown>>();

@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { preload, runWorkload, WORKLOADS, type RunResult, type Workload } from './workload.js';
 import { startOwnNode, type OwnNode } from './own-node.js';
+import { usageErrors } from './script-options.js';
 import { addClientTlsOptions, clientTlsSettings } from '../src/cli/tls-options.js';
 import { loadDotEnv } from '../src/cli/config.js';
 import { addCredentialOptions, credentials } from '../src/cli/credentials.js';
@@ -66,7 +67,11 @@ function printRow(r: RunResult): void {
 
 async function main(argv: string[]): Promise<void> {
   loadDotEnv();
-  const program = addClientTlsOptions(addCredentialOptions(new Command('bench')))
+  const program = addClientTlsOptions(
+    addCredentialOptions(
+      usageErrors(new Command('bench'), { name: 'bench', run: 'npm run bench --' }),
+    ),
+  )
     .description(
       'closed-loop benchmark of a distdb node: each client keeps one request in flight; prints ops/s and latency percentiles',
     )

@@ -12,18 +12,28 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { refuse, scriptOptions } from './script-options.js';
 
-const { values } = parseArgs({
-  options: {
-    trips: { type: 'string', default: '20000' },
-    'request-bytes': { type: 'string', default: '4096' },
-    'reply-bytes': { type: 'string', default: '64' },
-    serve: { type: 'string' },
-  },
+const usage = {
+  name: 'socket-round-trip',
+  run: 'node dist/bench/socket-round-trip.js',
+  about:
+    'What one request/reply round trip over a Unix socket costs two Node processes in CPU,\n' +
+    'with nothing else done per message: the floor under each storage request. The server\n' +
+    "is this script forked. Prints the wall time and each side's CPU per trip.",
+};
+const values = scriptOptions(usage, {
+  trips: { value: '<n>', help: 'round trips to time', default: '20000' },
+  'request-bytes': { value: '<bytes>', help: 'bytes of each request', default: '4096' },
+  'reply-bytes': { value: '<bytes>', help: 'bytes of each reply', default: '64' },
+  serve: { value: '<socket>', help: 'internal: run as the forked server on this socket' },
 });
+const trips = Number(values.trips);
 const requestBytes = Number(values['request-bytes']);
 const replyBytes = Number(values['reply-bytes']);
+if (![trips, requestBytes, replyBytes].every((n) => Number.isInteger(n) && n > 0)) {
+  refuse(usage, '--trips, --request-bytes and --reply-bytes must be positive whole numbers');
+}
 
 /** Calls `each` once per whole message of `size` bytes the socket's chunks carry. */
 function perMessage(size: number, each: () => void): (chunk: Buffer) => void {
@@ -52,7 +62,6 @@ async function serve(socketPath: string): Promise<void> {
 }
 
 async function measure(): Promise<void> {
-  const trips = Number(values.trips);
   const dir = mkdtempSync(join(tmpdir(), 'distdb-bench-socket-'));
   const socketPath = join(dir, 's.sock');
   const server = fork(fileURLToPath(import.meta.url), [

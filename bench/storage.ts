@@ -6,10 +6,10 @@
 //
 // Without --socket it starts its own `distdb storage` on a temporary directory.
 
-import { parseArgs } from 'node:util';
 import { connectStorage, type StorageClient } from '../src/storage/client.js';
 import { LatencyHistogram } from './histogram.js';
 import { ownEngine } from './own-engine.js';
+import { refuse, scriptOptions } from './script-options.js';
 
 async function run(
   c: StorageClient,
@@ -45,20 +45,28 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '3' },
-      concurrency: { type: 'string', default: '1,64' },
-      'value-size': { type: 'string', default: '100' },
-      socket: { type: 'string' },
-    },
+  const usage = {
+    name: 'storage',
+    run: 'node dist/bench/storage.js',
+    about:
+      'Storage engine benchmark: closed-loop writers applying puts through one pipelined\n' +
+      'storage connection, for a few seconds at each concurrency; prints ops/s, latency\n' +
+      'percentiles and commits/s (group commit). Without --socket it starts its own\n' +
+      '`distdb storage` on a temporary directory.',
+  };
+  const values = scriptOptions(usage, {
+    seconds: { value: '<s>', help: 'measured time per concurrency', default: '3' },
+    concurrency: { value: '<list>', help: 'comma-separated writer counts', default: '1,64' },
+    'value-size': { value: '<bytes>', help: 'bytes of each value', default: '100' },
+    socket: { value: '<path>', help: "a running engine's socket (default: start one)" },
   });
   const seconds = Number(values.seconds);
   const levels = values.concurrency.split(',').map(Number);
   const valueSize = Number(values['value-size']);
   if (!(seconds > 0) || levels.some((n) => !(n >= 1)) || !(valueSize >= 0)) {
-    throw new Error(
-      '--seconds, --concurrency (comma-separated) and --value-size must be positive numbers',
+    refuse(
+      usage,
+      '--seconds and --concurrency (comma-separated) must be positive numbers, --value-size at least 0',
     );
   }
   const engine = values.socket ? null : await ownEngine();

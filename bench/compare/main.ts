@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProgressBar } from '../progress.js';
+import { usageErrors } from '../script-options.js';
 import { formatMs, formatOps } from './format.js';
 import { ensureInstalled, versionOf } from './install.js';
 import { makeKeySpace } from './keyspace.js';
@@ -53,7 +54,10 @@ function removeTempDirs(): void {
 }
 
 function program(): Command {
-  return new Command('bench:compare')
+  return usageErrors(new Command('bench:compare'), {
+    name: 'bench:compare',
+    run: 'npm run bench:compare --',
+  })
     .description(
       'distdb (3 nodes) next to etcd (3 members) and Redis (1 durable node) on this machine, same load generator, same run',
     )
