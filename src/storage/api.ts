@@ -73,6 +73,12 @@ export interface RaftLogEntry {
 export interface RaftDiskState {
   hardState: Bytes | null;
   snapshot: Bytes | null;
+  /**
+   * The engine holds the snapshot's image with it (taken for a follower,
+   * raftSnapshotFromState with `image`): raftLoadSnapshot reads it whole.
+   * Otherwise the snapshot is its head alone (the state machine is its image).
+   */
+  snapshotImage: boolean;
   /** The log, contiguous, ascending by index (empty when nothing is stored). */
   entries: RaftLogEntry[];
 }
@@ -100,7 +106,8 @@ export interface RaftStorageApi {
   /**
    * Hard state, snapshot and the whole log, for a restart. The snapshot is
    * its head only (what was stored before any image: raftSnapshotFromState,
-   * installImage); raftLoadSnapshot reads it whole.
+   * installImage), and whether its image is stored after it;
+   * raftLoadSnapshot reads it whole.
    */
   raftLoad(group: GroupId): Promise<RaftDiskState>;
   /**

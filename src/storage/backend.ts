@@ -58,6 +58,15 @@ export interface RaftLogBounds {
   lastIndex: number;
 }
 
+/** A group's Raft state as a restart reads it (the log's entries are read apart). */
+export interface RaftState extends RaftLogBounds {
+  hardState: Bytes | null;
+  /** The stored snapshot's head. */
+  snapshot: Bytes | null;
+  /** Its image's pieces follow it (raftSnapshotChunk); otherwise the state machine is its image. */
+  snapshotImage: boolean;
+}
+
 export interface StorageBackend {
   /**
    * Runs `ops` in order against the state every earlier staged op left and
@@ -81,9 +90,7 @@ export interface StorageBackend {
   /** At most `limit` entries from `start` (inclusive) and at most about `maxBytes` of them. */
   scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage>;
   stats(group: GroupId): Promise<BackendStats>;
-  raftState(
-    group: GroupId,
-  ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds>;
+  raftState(group: GroupId): Promise<RaftState>;
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]>;
   /**
    * The Raft log's writes do not go through `stage`/`commitStaged`: each is

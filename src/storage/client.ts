@@ -369,6 +369,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     const hardState = r.nullableBytes();
     const snapshot = r.nullableBytes();
+    const snapshotImage = r.u8() === 1;
     const firstIndex = r.u64();
     const lastIndex = r.u64();
     const entries: RaftLogEntry[] = [];
@@ -379,7 +380,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
       for (const e of page) entries.push(e);
       lo = last.index + 1;
     }
-    return { hardState, snapshot, entries };
+    return { hardState, snapshot, snapshotImage, entries };
   }
 
   async raftSnapshotFromState(

@@ -35,7 +35,7 @@ import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
 import {
   WriteConflictError,
   type BackendStats,
-  type RaftLogBounds,
+  type RaftState,
   type StorageBackend,
   type WriteOp,
   type WriteResult,
@@ -270,16 +270,28 @@ export class LmdbBackend implements StorageBackend {
     };
   }
 
-  async raftState(
-    group: GroupId,
-  ): Promise<{ hardState: Bytes | null; snapshot: Bytes | null } & RaftLogBounds> {
+  async raftState(group: GroupId): Promise<RaftState> {
     await this.committed();
     await this.wal.synced();
-    return {
-      hardState: this.wal.hardState(group),
-      snapshot: this.raft.getBinary(taggedKey(group, RAFT_SNAPSHOT)) ?? null,
-      ...this.wal.bounds(group),
-    };
+    // The head and whether pieces follow it, from one read transaction.
+    const txn = this.root.useReadTransaction();
+    try {
+      const snapshot = this.raft.get(taggedKey(group, RAFT_SNAPSHOT), { transaction: txn }) ?? null;
+      const [firstPiece] = this.raft.getKeys({
+        start: pieceKey(group, RAFT_SNAPSHOT_CHUNK, 0),
+        end: taggedKey(group, RAFT_SNAPSHOT_CHUNK + 1),
+        limit: 1,
+        transaction: txn,
+      });
+      return {
+        hardState: this.wal.hardState(group),
+        snapshot,
+        snapshotImage: snapshot !== null && firstPiece !== undefined,
+        ...this.wal.bounds(group),
+      };
+    } finally {
+      txn.done();
+    }
   }
 
   async raftEntries(

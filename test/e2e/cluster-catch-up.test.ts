@@ -4,10 +4,12 @@
 // stores no image, in memory (distdb_raft_snapshot_held_bytes) or in the
 // leader's storage engine: the leader takes a snapshot with its image only
 // when the follower needs one, and holds it in memory only while it sends it.
+// That image outlives a restart: the next follower that needs one is sent it.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KEYSPACE_RAFT_GROUP } from '../../src/coordinator/replication/replication-settings.js';
 import {
   decodeSnapshotData,
@@ -110,6 +112,52 @@ test('a restarted follower catches up from the log, and from a snapshot when far
     await writeMany(cluster, leader, 'again', 100);
     await waitMetric(leader, 'distdb_raft_snapshots_taken_total', (v) => v > before);
     assert.equal(await storedImageBytes(leader), 0, 'the next compaction drops the image');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+/** Moves the leadership to `node` (retried while it catches up), and waits until all agree. */
+async function leadOn(cluster: TestCluster, node: ClusterNodeProc): Promise<void> {
+  const admin = await cluster.client(node, 20_000);
+  for (let i = 0; ; i++) {
+    try {
+      assert.equal(await admin.command('CLUSTER', 'TRANSFER-LEADER', node.id), 'OK');
+      break;
+    } catch (err) {
+      if (i >= 10) throw err;
+      await sleep(500);
+    }
+  }
+  assert.equal(await cluster.waitForLeader(), node.id);
+}
+
+test('after a restart, a leader sends the image it stored before to the next follower that needs one', async () => {
+  const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
+  try {
+    const leaderId = await cluster.waitForLeader();
+    const leader = cluster.node(leaderId);
+    const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
+    await cluster.kill9(follower);
+    await writeMany(cluster, leader, 'long', 200);
+    await cluster.run(follower);
+    await assertHas(cluster, follower, 'long', 200);
+    assert.match(leader.proc!.output(), /snapshot with its image taken for a follower/);
+    assert.ok((await storedImageBytes(leader)) > 0, 'the image taken for the follower is stored');
+
+    // The leader restarts; the engine says at load that its snapshot has its image.
+    await cluster.kill9(leader);
+    await cluster.run(leader);
+    await cluster.waitForLeader();
+    await leadOn(cluster, leader);
+    // A new node needs a snapshot (the log is compacted): the stored one is sent.
+    const n4 = await cluster.addNodeSpec('n4');
+    await cluster.run(n4, ['--join', `127.0.0.1:${leader.peerPort}`]);
+    await assertHas(cluster, n4, 'long', 200);
+    const out = leader.proc!.output(); // since the restart
+    assert.match(out, /snapshot read back to send to a follower/);
+    assert.doesNotMatch(out, /snapshot with its image taken for a follower/, 'no second image');
+    assert.match(n4.proc!.output(), /installed a snapshot from the leader/);
   } finally {
     await cluster.stop();
   }

@@ -238,6 +238,7 @@ test('raft persistence: append with hard state, load, truncate, compact, snapsho
       const state = await c.raftLoad(5);
       assert.equal(state.hardState?.toString(), 'hard-1');
       assert.equal(state.snapshot?.toString(), 'snapshot@3');
+      assert.equal(state.snapshotImage, false, 'a saved snapshot has no image of its own');
       assert.deepEqual(
         state.entries.map((e) => e.index),
         [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
@@ -249,7 +250,12 @@ test('raft persistence: append with hard state, load, truncate, compact, snapsho
         [4, 5],
       );
       const empty = await c.raftLoad(6);
-      assert.deepEqual(empty, { hardState: null, snapshot: null, entries: [] });
+      assert.deepEqual(empty, {
+        hardState: null,
+        snapshot: null,
+        snapshotImage: false,
+        entries: [],
+      });
     } finally {
       await c.close();
     }
@@ -551,6 +557,7 @@ test('state images larger than a frame stream over the socket: export, install, 
       assert.deepEqual([(await c.stats(9)).keys, (await c.stats(9)).appliedIndex], [300, 300]);
       const raft = await c.raftLoad(9);
       assert.deepEqual(raft.snapshot, B('head@300'), 'a raft load answers the head only');
+      assert.equal(raft.snapshotImage, true, '…and says its image follows');
       assert.deepEqual(raft.entries, []);
       assert.deepEqual(await c.raftLoadSnapshot(9), Buffer.concat([B('head@300'), image]));
 
@@ -558,9 +565,11 @@ test('state images larger than a frame stream over the socket: export, install, 
       const stored = await c.raftLoadSnapshot(0);
       assert.ok(stored !== null && stored.length > 30_000);
       assert.equal(stored.subarray(0, 8).toString(), 'head@301');
+      assert.equal((await c.raftLoad(0)).snapshotImage, true);
       // A compaction's snapshot is its head only, and drops the older image.
       await c.raftSnapshotFromState(0, 301, B('head-only@301'), false);
       assert.deepEqual(await c.raftLoadSnapshot(0), B('head-only@301'));
+      assert.equal((await c.raftLoad(0)).snapshotImage, false);
       for (const image of [true, false]) {
         await assert.rejects(
           c.raftSnapshotFromState(0, 300, B('h'), image),

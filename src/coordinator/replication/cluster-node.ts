@@ -218,7 +218,12 @@ export class ClusterNode implements Replication {
       this.genesisConf = loaded.persisted.initialConf;
       this.setConf(this.driver.status().conf);
       this.log.info(
-        { applied: loaded.applied, snapshot: loaded.snapshotIndex, conf: this.conf },
+        {
+          applied: loaded.applied,
+          snapshot: loaded.snapshotIndex,
+          snapshotImage: loaded.snapshotImage,
+          conf: this.conf,
+        },
         'raft state loaded',
       );
     } catch (err) {

@@ -32,6 +32,8 @@ export interface LoadedRaftState {
   appliedTerm: number;
   /** Index of the last real snapshot (0: none). */
   snapshotIndex: number;
+  /** The engine holds that snapshot's image (taken for a follower before the restart). */
+  snapshotImage: boolean;
   book: AddressBook;
 }
 
@@ -45,7 +47,8 @@ export async function loadRaftState(
   group: GroupId,
 ): Promise<LoadedRaftState> {
   // The snapshot's head only: Raft takes a snapshot without its image, which
-  // the engine builds when a follower needs it (RaftDriver.startCompaction).
+  // the engine reads back (or first takes: RaftDriver.startCompaction) when a
+  // follower needs it.
   const disk = await storage.raftLoad(group);
   const applied = (await storage.stats(group)).appliedIndex;
   if (disk.hardState === null && disk.snapshot === null && disk.entries.length === 0) {
@@ -122,6 +125,7 @@ export async function loadRaftState(
     applied,
     appliedTerm,
     snapshotIndex: snapIndex,
+    snapshotImage: snapshot !== null && disk.snapshotImage,
     book,
   };
 }

@@ -142,11 +142,11 @@ export class RaftDriver {
   private compacting: Promise<void> | null = null;
   private compacted: { index: number; started: number; image: boolean } | null = null;
   /**
-   * The engine's stored snapshot (the one at snapshotIndex) holds its image.
-   * Unknown at start: taken as false, so the first follower to need one
-   * after a restart gets a fresh one.
+   * The engine's stored snapshot (the one at snapshotIndex) holds its image,
+   * so a follower that needs one is sent it without taking another (after a
+   * restart too: the engine says so at load).
    */
-  private imageStored = false;
+  private imageStored: boolean;
   /**
    * That image was stored for a follower and is not yet read back: it is,
    * before a compaction may replace it (under load one may be due at once).
@@ -171,6 +171,7 @@ export class RaftDriver {
     this.applied = loaded.applied;
     this.appliedTerm = loaded.appliedTerm;
     this.snapshotIndex = loaded.snapshotIndex;
+    this.imageStored = loaded.snapshotImage;
     const entries = loaded.persisted.entries;
     this.durableIndex =
       entries[entries.length - 1]?.index ?? loaded.persisted.snapshot?.metadata.index ?? 0;
