@@ -131,9 +131,10 @@ export interface RaftStorageApi {
    * Replaces the group's state machine (pairs, sessions, applied index) with
    * an image given in consecutive pieces (cut anywhere), streamed to the
    * engine in frames, checked and staged, then swapped in by one transaction.
-   * With `raftSnapshotHead`, the same transaction stores the snapshot (head,
-   * then this image) and discards the whole log (a follower catching up from
-   * a snapshot; a restore). An image older than the applied index is refused.
+   * With `raftSnapshotHead`, the same transaction stores the snapshot's head
+   * alone (the installed state machine is its image, as after a compaction)
+   * and discards the whole log (a follower catching up from a snapshot; a
+   * restore). An image older than the applied index is refused.
    */
   installImage(
     group: GroupId,

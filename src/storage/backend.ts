@@ -18,8 +18,8 @@ export type WriteOp =
   /**
    * Step 3: replaces the group's pairs, sessions and applied index with the
    * staged image, in one transaction; with a Raft snapshot head, also stores
-   * it (the staged image becomes the snapshot's image) and discards the
-   * whole log (a follower catching up from a snapshot, a restore).
+   * it, alone (the installed state is the snapshot's image), and discards
+   * the whole log (a follower catching up from a snapshot, a restore).
    * Committed alone: nothing else may be in its transaction.
    */
   | { kind: 'image-install'; group: GroupId; raftSnapshot: Bytes | null }

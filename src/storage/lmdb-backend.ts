@@ -395,9 +395,9 @@ export class LmdbBackend implements StorageBackend {
   }
 
   /**
-   * Replaces the group's state with the staged image (and, with a head, makes
-   * it the Raft snapshot). It runs alone in its commit (the group commit sees
-   * to it), so its pairs can go straight to LMDB at flush.
+   * Replaces the group's state with the staged image (and, with a head,
+   * stores that head as the Raft snapshot). It runs alone in its commit (the
+   * group commit sees to it), so its pairs can go straight to LMDB at flush.
    */
   private install(
     group: GroupId,
@@ -473,11 +473,10 @@ export class LmdbBackend implements StorageBackend {
     g.appliedIndex = appliedIndex;
     wipe(this.raft, stageLo, stageHi);
     if (raftSnapshot) {
-      // The staged image is the snapshot's image: its pieces follow the head.
+      // The head alone, as a compaction stores it: the installed state
+      // machine is the snapshot's image (writing it twice would double the
+      // install's writes), and the next image is taken from the state.
       this.replaceSnapshot(group, raftSnapshot, overlay);
-      pieces.forEach(({ value }, seq) =>
-        overlay.put(this.raft, pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq), value),
-      );
       // The write-ahead log is emptied once this commit is durable (commitStaged).
       this.logReset = { group, nextIndex: appliedIndex + 1 };
     }

@@ -5,6 +5,8 @@
 // leader's storage engine: the leader takes a snapshot with its image only
 // when the follower needs one, and holds it in memory only while it sends it.
 // That image outlives a restart: the next follower that needs one is sent it.
+// A follower that installs a snapshot stores its head alone (its state is the
+// image), and still has an image to give once it leads.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -157,6 +159,48 @@ test('after a restart, a leader sends the image it stored before to the next fol
     const out = leader.proc!.output(); // since the restart
     assert.match(out, /snapshot read back to send to a follower/);
     assert.doesNotMatch(out, /snapshot with its image taken for a follower/, 'no second image');
+    assert.match(n4.proc!.output(), /installed a snapshot from the leader/);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a follower that installs a snapshot stores its head alone, recovers from a restart at once, and as leader takes an image for the next follower', async () => {
+  const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
+  try {
+    const leaderId = await cluster.waitForLeader();
+    const leader = cluster.node(leaderId);
+    const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
+    await cluster.kill9(follower);
+    await writeMany(cluster, leader, 'long', 200);
+    await cluster.run(follower);
+    // kill -9 as soon as the install is answered: the restart must find the
+    // state, its applied index and a log that continues it.
+    await follower.proc!.waitFor(/installed a snapshot from the leader/, 20_000);
+    await cluster.kill9(follower);
+    await cluster.run(follower);
+    await assertHas(cluster, follower, 'long', 200);
+    const storage = await connectStorage(join(follower.dataDir, 'storage.sock'));
+    try {
+      const disk = await storage.raftLoad(KEYSPACE_RAFT_GROUP);
+      assert.ok(disk.snapshot !== null);
+      const index = decodeStoredSnapshot(disk.snapshot).metadata.index;
+      assert.ok(index >= 200, `the installed snapshot is at ${index}`);
+      assert.equal(disk.snapshotImage, false, 'the install stored no copy of the image');
+      assert.ok((await storage.stats(KEYSPACE_RAFT_GROUP)).appliedIndex >= index);
+    } finally {
+      await storage.close();
+    }
+    await writeMany(cluster, follower, 'after', 5);
+    for (const n of cluster.nodes) await assertHas(cluster, n, 'after', 5);
+
+    // It leads, and a new node needs a snapshot: it takes one with its image.
+    await leadOn(cluster, follower);
+    const n4 = await cluster.addNodeSpec('n4');
+    await cluster.run(n4, ['--join', `127.0.0.1:${follower.peerPort}`]);
+    await assertHas(cluster, n4, 'long', 200);
+    await assertHas(cluster, n4, 'after', 5);
+    assert.match(follower.proc!.output(), /snapshot with its image taken for a follower/);
     assert.match(n4.proc!.output(), /installed a snapshot from the leader/);
   } finally {
     await cluster.stop();

@@ -1,7 +1,7 @@
 // Drives one Raft group's RawNode against the real world: the storage engine
 // (log, hard state, snapshots, state machine) and the peer transport. The
 // Ready loop runs one Ready at a time, in Raft's order:
-//   1. install a snapshot from the leader (image + snapshot, one transaction)
+//   1. install a snapshot from the leader (image + snapshot head, one transaction)
 //   2. persist entries + hard state durably (a leader sends its appends first:
 //      replicating while it writes its own log is allowed, because nothing is
 //      acknowledged before the leader's own write is durable too)
@@ -10,10 +10,10 @@
 //      not awaited, so the next Ready's persist overlaps this apply)
 //   5. note read states, advance(), take conf changes into effect, start a
 //      snapshot (it completes in the background, see startCompaction).
-// Raft holds no snapshot image, and a compaction stores none: the engine's
-// state machine is the image. Only when a follower fell behind the log does
-// the engine store a snapshot with its image (startCompaction), read back
-// while it is sent (loadSnapshot).
+// Raft holds no snapshot image, and a compaction or an install stores none:
+// the engine's state machine is the image. Only when a follower fell behind
+// the log does the engine store a snapshot with its image (startCompaction),
+// read back while it is sent (loadSnapshot), after a restart too.
 // Proposals and reads wait on promises the applies resolve (a write whose
 // result is decided once committed is answered then: answerAtCommit). A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
@@ -542,7 +542,9 @@ export class RaftDriver {
     const { book, image, head } = decodeSnapshotData(snap.data);
     const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
     await this.storage.installImage(this.group, [image], storedHead);
-    this.imageStored = true; // the install stores its image with the snapshot
+    // The install stores the head alone: a follower that needs this node's
+    // image later (it may lead by then) gets one taken from the state.
+    this.imageStored = this.imageUnread = false;
     const { index, term, conf } = snap.metadata;
     this.submitted = this.applied = this.snapshotIndex = this.durableIndex = index;
     this.bytesSinceSnapshot = 0;

@@ -5,8 +5,8 @@
 // Stored snapshot (the engine's raft snapshot record, opaque to the engine):
 //   u32 metadataLength, encodeSnapshotMetadata bytes, snapshot data.
 // The engine stores it as a head (all of it up to the image) followed by the
-// image in pieces, or as the head alone (a compaction: the state machine is
-// the image until a follower needs one), and hands it back whole
+// image in pieces, or as the head alone (a compaction, an install: the state
+// machine is the image until a follower needs one), and hands it back whole
 // (raftLoadSnapshot) or its head only (raftLoad at a restart): images are
 // never sent in one storage frame (raftSnapshotFromState, installImage).
 // A stored snapshot at index 0 is the bootstrap record: the group's first
