@@ -9,6 +9,7 @@
 import type { Database } from 'lmdb';
 import { STORAGE_MAX_KEY_BYTES } from './api.js';
 import { GROUP_PREFIX_BYTES } from './lmdb-layout.js';
+import { StagedWrites, keyHash } from './staged-writes.js';
 
 /** lmdb-js's key limit (at the default page size). */
 const LMDB_MAX_KEY_BYTES = STORAGE_MAX_KEY_BYTES + GROUP_PREFIX_BYTES;
@@ -20,20 +21,9 @@ export function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-interface PendingWrite {
-  key: Buffer;
-  /** null: delete. */
-  value: Buffer | null;
-}
-
-/** One database's writes, by key (its bytes as a latin1 string: one string per key, no copy of the db's name in it). */
-type Writes = Map<string, PendingWrite>;
-
 export class WriteOverlay {
   /** pending[i]: the writes to dbs[i]; a db is found by identity among the few there are. */
-  private readonly pending: Writes[];
-  /** Key and value bytes of `pending` (what this overlay holds for its commit). */
-  private heldBytes = 0;
+  private readonly pending: StagedWrites[];
   /** Writes issued only at flush, after the others, and invisible to get/has. */
   private readonly bulk: Array<() => void> = [];
   /** Settles when this overlay's commit has committed (or failed). */
@@ -45,7 +35,7 @@ export class WriteOverlay {
     /** The overlay whose commit is in flight, until it is committed. */
     public below: WriteOverlay | null = null,
   ) {
-    this.pending = dbs.map(() => new Map());
+    this.pending = dbs.map(() => new StagedWrites());
     this.committed = new Promise((resolve, reject) => {
       this.settle = (err) => (err ? reject(err) : resolve());
     });
@@ -63,9 +53,11 @@ export class WriteOverlay {
     return n;
   }
 
-  /** Key and value bytes of the writes held for this commit (a bulk write's are not counted). */
+  /** Bytes held for the writes of this commit (a bulk write's are not counted). */
   get bytes(): number {
-    return this.heldBytes;
+    let n = 0;
+    for (const writes of this.pending) n += writes.bytes;
+    return n;
   }
 
   /**
@@ -78,17 +70,13 @@ export class WriteOverlay {
     this.bulk.push(write);
   }
 
-  /** The value as this commit sees it, or null when absent. */
+  /** The value as this commit sees it (a copy), or null when absent. */
   get(db: BinaryDb, key: Buffer): Buffer | null {
-    const w = this.find(db, key);
-    if (w) return w.value;
-    return db.getBinary(key) ?? null;
+    return this.valueIn(this.index(db), key, keyHash(key), db);
   }
 
   has(db: BinaryDb, key: Buffer): boolean {
-    const w = this.find(db, key);
-    if (w) return w.value !== null;
-    return db.doesExist(key);
+    return this.hasIn(this.index(db), key, keyHash(key), db);
   }
 
   put(db: BinaryDb, key: Buffer, value: Buffer): void {
@@ -98,11 +86,11 @@ export class WriteOverlay {
   /** Puts, and tells whether the key had a value before (one lookup for both). */
   replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
     const i = this.index(db);
-    const k = key.toString('latin1');
-    const own = this.pending[i]!.get(k);
-    const w = own ?? this.below?.findIn(i, k);
-    this.setIn(i, k, own, key, value);
-    return w ? w.value !== null : db.doesExist(key);
+    const hash = keyHash(key);
+    const own = this.pending[i]!;
+    const replaced = own.set(key, hash, value);
+    if (replaced >= 0) return !own.deletes(replaced);
+    return this.below ? this.below.hasIn(i, key, hash, db) : db.doesExist(key);
   }
 
   remove(db: BinaryDb, key: Buffer): void {
@@ -112,15 +100,12 @@ export class WriteOverlay {
   /** Keys of `db` starting with `prefix` that this commit, or the one below, has written (put or deleted). */
   pendingKeys(db: BinaryDb, prefix: Buffer): Buffer[] {
     const out: Buffer[] = [];
-    const i = this.index(db);
-    for (const o of this.chain()) {
-      for (const w of o.pending[i]!.values()) {
-        if (w.key.length >= prefix.length && prefix.equals(w.key.subarray(0, prefix.length))) {
-          out.push(w.key);
-        }
+    this.pending[this.index(db)]!.forEach((key) => {
+      if (key.length >= prefix.length && prefix.equals(key.subarray(0, prefix.length))) {
+        out.push(Buffer.from(key));
       }
-    }
-    return out;
+    });
+    return this.below ? out.concat(this.below.pendingKeys(db, prefix)) : out;
   }
 
   /** Issues every write to LMDB; call inside one `batch` so they share a transaction. */
@@ -128,61 +113,38 @@ export class WriteOverlay {
     // lmdb-js refuses an oversized key by throwing after it has queued the
     // writes before it, and the next batch would commit those: refuse first.
     for (const writes of this.pending) {
-      for (const w of writes.values()) {
-        if (w.key.length > LMDB_MAX_KEY_BYTES) {
+      writes.forEach((key) => {
+        if (key.length > LMDB_MAX_KEY_BYTES) {
           throw new Error(
-            `a ${w.key.length}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
+            `a ${key.length}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
           );
         }
-      }
+      });
     }
     this.pending.forEach((writes, i) => {
       const db = this.dbs[i] as BinaryDb;
-      for (const w of writes.values()) {
-        if (w.value === null) void db.remove(w.key);
-        else void db.put(w.key, w.value);
-      }
+      writes.forEach((key, value) => {
+        if (value === null) void db.remove(key);
+        else void db.put(key, value);
+      });
     });
     for (const write of this.bulk) write();
   }
 
   private set(db: BinaryDb, key: Buffer, value: Buffer | null): void {
-    const i = this.index(db);
-    const k = key.toString('latin1');
-    this.setIn(i, k, this.pending[i]!.get(k), key, value);
+    this.pending[this.index(db)]!.set(key, keyHash(key), value);
   }
 
-  /** Records a write of `key`, over `own`: this overlay's earlier write of it, if any (updated in place). */
-  private setIn(
-    i: number,
-    k: string,
-    own: PendingWrite | undefined,
-    key: Buffer,
-    value: Buffer | null,
-  ): void {
-    this.heldBytes += value?.length ?? 0;
-    if (own !== undefined) {
-      this.heldBytes -= own.value?.length ?? 0;
-      own.value = value;
-      return;
-    }
-    this.heldBytes += key.length;
-    this.pending[i]!.set(k, { key, value });
+  private valueIn(i: number, key: Buffer, hash: number, db: BinaryDb): Buffer | null {
+    const rec = this.pending[i]!.find(key, hash);
+    if (rec >= 0) return this.pending[i]!.value(rec);
+    return this.below ? this.below.valueIn(i, key, hash, db) : (db.getBinary(key) ?? null);
   }
 
-  private find(db: BinaryDb, key: Buffer): PendingWrite | undefined {
-    return this.findIn(this.index(db), key.toString('latin1'));
-  }
-
-  private findIn(i: number, k: string): PendingWrite | undefined {
-    const w = this.pending[i]!.get(k);
-    if (w !== undefined || this.below === null) return w;
-    return this.below.findIn(i, k);
-  }
-
-  /** This overlay and the ones below it, newest first. */
-  private chain(): WriteOverlay[] {
-    return this.below === null ? [this] : [this, ...this.below.chain()];
+  private hasIn(i: number, key: Buffer, hash: number, db: BinaryDb): boolean {
+    const rec = this.pending[i]!.find(key, hash);
+    if (rec >= 0) return !this.pending[i]!.deletes(rec);
+    return this.below ? this.below.hasIn(i, key, hash, db) : db.doesExist(key);
   }
 
   private index(db: BinaryDb): number {
