@@ -13,7 +13,7 @@
 // the old one is left unused until the table is dropped. So values handed
 // out are copies (`value`), never views a later write could change.
 
-/** Bytes per chunk; a larger record gets a chunk of its own. */
+/** Bytes per chunk. A record over a quarter of it gets a chunk of its own, so at most a quarter of a chunk is left unused. */
 const CHUNK_BYTES = 1 << 20;
 const FIRST_RECORDS = 64;
 
@@ -26,7 +26,8 @@ export function keyHash(key: Uint8Array): number {
 
 export class StagedWrites {
   private readonly chunks: Buffer[] = [];
-  /** Bytes used in the last chunk. */
+  /** The chunk small records go to (its number in `chunks`; -1: none yet), and the bytes used in it. */
+  private current = -1;
   private tail = 0;
   /** Bytes of keys and value room in all records, unused ones included: what the table holds. */
   private usedBytes = 0;
@@ -144,22 +145,28 @@ export class StagedWrites {
   private add(key: Uint8Array, hash: number, value: Uint8Array | null): number {
     const room = value === null ? 0 : value.length;
     const need = key.length + room;
-    let chunk = this.chunks[this.chunks.length - 1];
-    if (chunk === undefined || this.tail + need > chunk.length) {
-      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
-      this.chunks.push(chunk);
-      this.tail = 0;
+    let chunk: number;
+    let at = 0;
+    if (need > CHUNK_BYTES / 4) {
+      chunk = this.chunks.push(Buffer.allocUnsafeSlow(need)) - 1;
+    } else {
+      if (this.current < 0 || this.tail + need > CHUNK_BYTES) {
+        this.current = this.chunks.push(Buffer.allocUnsafeSlow(CHUNK_BYTES)) - 1;
+        this.tail = 0;
+      }
+      chunk = this.current;
+      at = this.tail;
+      this.tail += need;
     }
     if (this.records === this.recChunk.length) this.growRecords();
     const rec = this.records++;
-    this.recChunk[rec] = this.chunks.length - 1;
-    this.recOffset[rec] = this.tail;
+    this.recChunk[rec] = chunk;
+    this.recOffset[rec] = at;
     this.recKeyLength[rec] = key.length;
     this.recRoom[rec] = room;
     this.recHash[rec] = hash;
     this.recLive[rec] = 1;
-    chunk.set(key, this.tail);
-    this.tail += need;
+    this.chunks[chunk]!.set(key, at);
     this.usedBytes += need;
     this.writeValue(rec, value);
     return rec;

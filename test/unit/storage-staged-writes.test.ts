@@ -85,18 +85,20 @@ test('staged writes: an overwrite that fits reuses its record; a value handed ou
   assert.equal(t.size, 1);
 });
 
-test('staged writes: thousands of keys and values larger than a chunk', () => {
+test('staged writes: thousands of keys, and values of a chunk or more between small ones', () => {
   const t = new StagedWrites();
   const big = Buffer.alloc(3 << 20, 0x5a);
+  const quarter = Buffer.alloc((1 << 18) + 1, 0x33); // over a quarter of a chunk
+  const valueOf = (i: number): Buffer =>
+    i % 5000 === 0 ? big : i % 5000 === 1 ? quarter : Buffer.from(`value:${i}`);
   for (let i = 0; i < 20_000; i++) {
     const key = Buffer.from(`key:${i}`);
-    t.set(key, keyHash(key), i % 5000 === 0 ? big : Buffer.from(`value:${i}`));
+    t.set(key, keyHash(key), valueOf(i));
   }
   assert.equal(t.size, 20_000);
   for (let i = 0; i < 20_000; i++) {
     const key = Buffer.from(`key:${i}`);
-    const want = i % 5000 === 0 ? big : Buffer.from(`value:${i}`);
-    assert.ok(t.value(t.find(key, keyHash(key)))!.equals(want), `key:${i}`);
+    assert.ok(t.value(t.find(key, keyHash(key)))!.equals(valueOf(i)), `key:${i}`);
   }
   assert.equal(t.find(Buffer.from('key:20000'), keyHash(Buffer.from('key:20000'))), -1);
 });
