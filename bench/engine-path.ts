@@ -5,8 +5,9 @@
 // apply), without the other five processes. Prints entries/s and the
 // engine's CPU per entry, the figure an engine-side change should lower.
 //
-//   node dist/bench/engine-path.js [--seconds 10] [--batch 28] [--clients 64] [--keys 100000] [--value-size 100]
+//   node dist/bench/engine-path.js [--seconds 10] [--batch 28] [--clients 64] [--keys 100000] [--value-size 100] [--rate 0]
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeProposal } from '../src/kv/codec.js';
 import type { Proposal } from '../src/kv/types.js';
 import { encodeEntry } from '../src/raft/codec.js';
@@ -30,18 +31,24 @@ const values = scriptOptions(usage, {
   clients: { value: '<n>', help: 'client sessions the proposals rotate through', default: '64' },
   keys: { value: '<n>', help: 'distinct keys, drawn uniformly', default: '100000' },
   'value-size': { value: '<bytes>', help: 'bytes of each value', default: '100' },
+  rate: {
+    value: '<n>',
+    help: "entries per second at most (0: as fast as it goes); at the cluster's rate an engine's commits are as large as there",
+    default: '0',
+  },
 });
-const [seconds, batch, clients, keys, valueSize] = [
+const [seconds, batch, clients, keys, valueSize, rate] = [
   values.seconds,
   values.batch,
   values.clients,
   values.keys,
   values['value-size'],
-].map(Number) as [number, number, number, number, number];
-if (![seconds, batch, clients, keys].every((n) => n > 0) || !(valueSize >= 0)) {
+  values.rate,
+].map(Number) as [number, number, number, number, number, number];
+if (![seconds, batch, clients, keys].every((n) => n > 0) || !(valueSize >= 0 && rate >= 0)) {
   refuse(
     usage,
-    '--seconds, --batch, --clients and --keys must be positive numbers, --value-size at least 0',
+    '--seconds, --batch, --clients and --keys must be positive numbers, --value-size and --rate at least 0',
   );
 }
 
@@ -84,15 +91,27 @@ try {
     );
     return { applied: storage.apply(0, proposals, index) };
   };
+  // With --rate, waits until the entries so far are due.
+  const paceStart = performance.now();
+  const pace = async (): Promise<void> => {
+    const due = rate > 0 ? paceStart + (index / rate) * 1000 - performance.now() : 0;
+    if (due > 0) await sleep(due);
+  };
   // Warm-up, then the measured window.
   const warmEnd = performance.now() + 2000;
-  while (performance.now() < warmEnd) await oneBatch();
+  while (performance.now() < warmEnd) {
+    await oneBatch();
+    await pace();
+  }
   const firstMeasured = index;
   const meter = new TreeCpuMeter(() => [{ pid: engine.pid, name: 'engine', childName: null }]);
   meter.start();
   const started = performance.now();
   let applying: Promise<unknown> = Promise.resolve();
-  while (performance.now() - started < seconds * 1000) applying = (await oneBatch()).applied;
+  while (performance.now() - started < seconds * 1000) {
+    applying = (await oneBatch()).applied;
+    await pace();
+  }
   await applying;
   const elapsed = (performance.now() - started) / 1000;
   const entries = index - firstMeasured;
