@@ -119,6 +119,23 @@ test('a restarted follower catches up from the log, and from a snapshot when far
   }
 });
 
+/**
+ * Kills a follower, writes 200 keys ('long:<i>') through the leader, which
+ * compacts them away (the cluster snapshots every 50), and restarts the
+ * follower: it can catch up only from a snapshot.
+ */
+async function restartBehindCompaction(
+  cluster: TestCluster,
+): Promise<{ leader: ClusterNodeProc; follower: ClusterNodeProc }> {
+  const leaderId = await cluster.waitForLeader();
+  const leader = cluster.node(leaderId);
+  const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
+  await cluster.kill9(follower);
+  await writeMany(cluster, leader, 'long', 200);
+  await cluster.run(follower);
+  return { leader, follower };
+}
+
 /** Moves the leadership to `node` (retried while it catches up), and waits until all agree. */
 async function leadOn(cluster: TestCluster, node: ClusterNodeProc): Promise<void> {
   const admin = await cluster.client(node, 20_000);
@@ -137,12 +154,7 @@ async function leadOn(cluster: TestCluster, node: ClusterNodeProc): Promise<void
 test('after a restart, a leader sends the image it stored before to the next follower that needs one', async () => {
   const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
   try {
-    const leaderId = await cluster.waitForLeader();
-    const leader = cluster.node(leaderId);
-    const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
-    await cluster.kill9(follower);
-    await writeMany(cluster, leader, 'long', 200);
-    await cluster.run(follower);
+    const { leader, follower } = await restartBehindCompaction(cluster);
     await assertHas(cluster, follower, 'long', 200);
     assert.match(leader.proc!.output(), /snapshot with its image taken for a follower/);
     assert.ok((await storedImageBytes(leader)) > 0, 'the image taken for the follower is stored');
@@ -168,12 +180,7 @@ test('after a restart, a leader sends the image it stored before to the next fol
 test('a follower that installs a snapshot stores its head alone, recovers from a restart at once, and as leader takes an image for the next follower', async () => {
   const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
   try {
-    const leaderId = await cluster.waitForLeader();
-    const leader = cluster.node(leaderId);
-    const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
-    await cluster.kill9(follower);
-    await writeMany(cluster, leader, 'long', 200);
-    await cluster.run(follower);
+    const { follower } = await restartBehindCompaction(cluster);
     // kill -9 as soon as the install is answered: the restart must find the
     // state, its applied index and a log that continues it.
     await follower.proc!.waitFor(/installed a snapshot from the leader/, 20_000);
