@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { preload, runWorkload, WORKLOADS, type RunResult, type Workload } from './workload.js';
 import { startOwnNode, type OwnNode } from './own-node.js';
-import { usageErrors } from './script-options.js';
+import { usageErrors, usageLine } from './script-options.js';
 import { addClientTlsOptions, clientTlsSettings } from '../src/cli/tls-options.js';
 import { loadDotEnv } from '../src/cli/config.js';
 import { addCredentialOptions, credentials } from '../src/cli/credentials.js';
@@ -29,6 +29,8 @@ interface Flags {
 }
 
 class UsageError extends Error {}
+
+const SCRIPT = { name: 'bench', run: 'npm run bench --' };
 
 function positive(text: string, what: string, allowZero = false): number {
   const n = Number(text);
@@ -68,9 +70,7 @@ function printRow(r: RunResult): void {
 async function main(argv: string[]): Promise<void> {
   loadDotEnv();
   const program = addClientTlsOptions(
-    addCredentialOptions(
-      usageErrors(new Command('bench'), { name: 'bench', run: 'npm run bench --' }),
-    ),
+    addCredentialOptions(usageErrors(new Command('bench'), SCRIPT)),
   )
     .description(
       'closed-loop benchmark of a distdb node: each client keeps one request in flight; prints ops/s and latency percentiles',
@@ -184,6 +184,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(
+    `${err instanceof UsageError ? usageLine(SCRIPT, message) : `bench: ${message}`}\n`,
+  );
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -31,9 +31,14 @@ type Values<O extends Record<string, ScriptOption>> = {
   [K in keyof O]: O[K] extends { default: string } ? string : string | undefined;
 };
 
-/** Prints `<name>: <problem>; see <run> --help` on stderr and exits 2. */
+/** `<name>: <problem>; see <run> --help`: how a script refuses a command line. */
+export function usageLine(script: ScriptName, problem: string): string {
+  return `${script.name}: ${problem}; see ${script.run} --help`;
+}
+
+/** Prints usageLine on stderr and exits 2. */
 export function refuse(script: ScriptName, problem: string): never {
-  process.stderr.write(`${script.name}: ${problem}; see ${script.run} --help\n`);
+  process.stderr.write(`${usageLine(script, problem)}\n`);
   process.exit(2);
 }
 

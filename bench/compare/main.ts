@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProgressBar } from '../progress.js';
-import { usageErrors } from '../script-options.js';
+import { usageErrors, usageLine } from '../script-options.js';
 import { formatMs, formatOps } from './format.js';
 import { ensureInstalled, versionOf } from './install.js';
 import { makeKeySpace } from './keyspace.js';
@@ -53,11 +53,10 @@ function removeTempDirs(): void {
   tempDirs.clear();
 }
 
+const SCRIPT = { name: 'bench:compare', run: 'npm run bench:compare --' };
+
 function program(): Command {
-  return usageErrors(new Command('bench:compare'), {
-    name: 'bench:compare',
-    run: 'npm run bench:compare --',
-  })
+  return usageErrors(new Command('bench:compare'), SCRIPT)
     .description(
       'distdb (3 nodes) next to etcd (3 members) and Redis (1 durable node) on this machine, same load generator, same run',
     )
@@ -262,7 +261,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  say(`bench:compare: ${err instanceof Error ? err.message : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  say(err instanceof UsageError ? usageLine(SCRIPT, message) : `bench:compare: ${message}`);
   void stopAllServers().finally(() => {
     removeTempDirs();
     process.exit(err instanceof UsageError ? 2 : 1);

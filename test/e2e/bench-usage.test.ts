@@ -1,6 +1,6 @@
 // Every benchmark script answers --help with what it measures and its
-// options, and refuses an unknown option in one line that points at --help
-// (exit 2), without a stack trace. Each command line also carries a value
+// options, and refuses an unknown option or a value it cannot use in one
+// line that points at --help (exit 2), without a stack trace. Each command line also carries a value
 // the script refuses before it starts anything, so a script that ignored
 // --help or the unknown option would still not run a benchmark here.
 
@@ -32,6 +32,7 @@ function run(file: string, args: string[]): { status: number | null; out: string
 }
 
 for (const s of SCRIPTS) {
+  const escaped = s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   test(`bench/${s.file} --help says what it measures and lists its options`, () => {
     const r = run(s.file, ['--help', ...s.refused]);
     assert.equal(r.status, 0, r.err);
@@ -45,7 +46,13 @@ for (const s of SCRIPTS) {
     const r = run(s.file, ['--bogus', ...s.refused]);
     assert.equal(r.status, 2, r.err);
     assert.equal(r.out, '');
-    const escaped = s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.match(r.err, new RegExp(`^${escaped}: unknown option '--bogus'; see .+ --help\\n$`));
+  });
+
+  test(`bench/${s.file} refuses a value it cannot use in one line that points at --help`, () => {
+    const r = run(s.file, s.refused);
+    assert.equal(r.status, 2, r.err);
+    assert.equal(r.out, '');
+    assert.match(r.err, new RegExp(`^${escaped}: [^\\n]+; see .+ --help\\n$`));
   });
 }
