@@ -568,12 +568,4 @@ export class Raft {
     const pr = this.tracker.progress.get(id);
     if (this.role === 'leader' && pr !== undefined && pr.state === 'replicate') pr.becomeProbe();
   }
-
-  /** The application could not deliver the snapshot: start over after the next heartbeat. */
-  reportSnapshot(id: NodeId, ok: boolean): void {
-    const pr = this.tracker.progress.get(id);
-    if (this.role !== 'leader' || pr === undefined || pr.state !== 'snapshot') return;
-    if (ok) return; // completion is seen in the follower's append answer
-    pr.abortSnapshot();
-  }
 }

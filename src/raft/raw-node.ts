@@ -68,10 +68,6 @@ export class RawNode {
     this.raft.reportUnreachable(id);
   }
 
-  reportSnapshot(id: NodeId, ok: boolean): void {
-    this.raft.reportSnapshot(id, ok);
-  }
-
   /**
    * The application's state image at an applied index; the log before it is
    * dropped. With `data` null the application keeps the image: a Ready asks

@@ -207,7 +207,7 @@ export class SimNode {
 
   /**
    * The transport could not deliver `m` (peer down or cut off). As in the
-   * coordinator, a lost snapshot chunk is not reported (reportSnapshot): the
+   * coordinator, a lost snapshot chunk is not reported apart: the
    * core gives up on a follower silent for an election timeout by itself.
    */
   reportUnreachable(m: Message): void {

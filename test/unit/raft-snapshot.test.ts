@@ -69,16 +69,19 @@ describe('raft snapshots', () => {
     assert.deepEqual(c.peer('c').state, c.peer('a').state);
   });
 
-  it('starts over after the application reports a failed snapshot', () => {
+  it('gives up on a follower silent for an election timeout mid-transfer, and starts over when it answers', () => {
     const c = laggingFollower();
     c.heal();
-    c.drop = (m) => m.type === 'snapshot';
+    c.drop = (m) => m.type === 'snapshot' && m.snapshot !== null && m.snapshot.offset >= 32;
     c.tickAll(1);
     assert.equal(c.node('a').status().progress?.c?.state, 'snapshot');
-    c.node('a').reportSnapshot('c', false);
-    assert.equal(c.node('a').status().progress?.c?.state, 'probe');
+    c.drop = (m) => m.to === 'c' || m.from === 'c';
+    c.tickAll(9);
+    assert.equal(c.node('a').status().progress?.c?.state, 'snapshot', 'not yet: 9 silent ticks');
+    c.tickAll(2);
+    assert.equal(c.node('a').status().progress?.c?.state, 'probe', 'given up after 10');
     c.heal();
-    c.tickAll(4);
+    c.tickAll(6);
     assert.deepEqual(c.peer('c').state, c.peer('a').state);
   });
 
