@@ -17,6 +17,9 @@
 const CHUNK_BYTES = 1 << 20;
 const FIRST_RECORDS = 64;
 
+/** What a staged write replaced in its table. */
+export type Replaced = 'none' | 'delete' | 'value';
+
 /** FNV-1a over the key's bytes. */
 export function keyHash(key: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -77,27 +80,29 @@ export class StagedWrites {
   }
 
   /**
-   * Stages `value` (null: a delete) for `key`. Returns the record it
-   * replaced, or -1 when the key was not staged here.
+   * Stages `value` (null: a delete) for `key`, and says what it replaced:
+   * nothing staged for the key here, a staged delete, or a staged value.
+   * (Told before the write, which may reuse the record.)
    */
-  set(key: Uint8Array, hash: number, value: Uint8Array | null): number {
+  set(key: Uint8Array, hash: number, value: Uint8Array | null): Replaced {
     const slot = this.slotOf(key, hash);
     const length = value === null ? -1 : value.length;
     if (slot >= 0) {
       const rec = (this.slots[slot] as number) - 1;
+      const replaced = this.deletes(rec) ? 'delete' : 'value';
       if (length <= (this.recRoom[rec] as number)) {
         this.writeValue(rec, value);
-        return rec;
+      } else {
+        this.recLive[rec] = 0;
+        this.slots[slot] = this.add(key, hash, value) + 1;
       }
-      this.recLive[rec] = 0;
-      this.slots[slot] = this.add(key, hash, value) + 1;
-      return rec;
+      return replaced;
     }
     if ((this.liveCount + 1) * 2 > this.slots.length) this.growSlots();
     const rec = this.add(key, hash, value);
     this.liveCount++;
     this.slots[this.emptySlot(hash)] = rec + 1;
-    return -1;
+    return 'none';
   }
 
   /** Calls `fn` with every staged key's latest write (views into the table: do not keep them past the table). */

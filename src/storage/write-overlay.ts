@@ -87,9 +87,8 @@ export class WriteOverlay {
   replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
     const i = this.index(db);
     const hash = keyHash(key);
-    const own = this.pending[i]!;
-    const replaced = own.set(key, hash, value);
-    if (replaced >= 0) return !own.deletes(replaced);
+    const replaced = this.pending[i]!.set(key, hash, value);
+    if (replaced !== 'none') return replaced === 'value';
     return this.below ? this.below.hasIn(i, key, hash, db) : db.doesExist(key);
   }
 

@@ -57,6 +57,20 @@ test('requests in one commit see each other, groups are separate, counts follow'
   });
 });
 
+test('the key count follows a key put, deleted and put again within one commit and across two', async () => {
+  await withBackend(async (b) => {
+    const del = (k: string): Proposal => ({ command: { op: 'del', keys: [B(k)] } });
+    // In one commit: a staged write, then a staged delete over it, then a
+    // shorter value where the delete stands (the key is new again).
+    await b.commit([apply(0, [put('k', 'abc'), del('k'), put('k', 'ab')])]);
+    assert.equal((await b.stats(0)).keys, 1);
+    // Across commits: the key is in LMDB, deleted in a staged write, put again.
+    await b.commit([apply(0, [del('k'), put('k', 'a'), put('j', 'x'), del('j'), del('j')])]);
+    assert.equal((await b.stats(0)).keys, 1);
+    assert.equal((await b.get(0, B('k')))?.toString(), 'a');
+  });
+});
+
 test('scan is ordered by bytes, stops at the limit or byte budget, and says where to resume', async () => {
   await withBackend(async (b) => {
     await b.commit([
