@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import type { KvResult, Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
 import { GroupCommitter, ShuttingDownError } from '../../src/storage/group-commit.js';
@@ -69,6 +70,50 @@ test('the key count follows a key put, deleted and put again within one commit a
     assert.equal((await b.stats(0)).keys, 1);
     assert.equal((await b.get(0, B('k')))?.toString(), 'a');
   });
+});
+
+test('values and the key count match a model over random puts and deletes, commits in flight and staged over them', async () => {
+  // A step: a put of one of four keys (values of varying length, so a
+  // staged write is overwritten in place or not), a delete, or the start of
+  // a commit (the one before it is awaited first; later steps stage over it).
+  const step = fc.oneof(
+    fc.record({ put: fc.integer({ min: 0, max: 3 }), value: fc.string({ maxLength: 6 }) }),
+    fc.record({ del: fc.integer({ min: 0, max: 3 }) }),
+    fc.constant({ commit: true }),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(step, { minLength: 10, maxLength: 60, size: 'max' }),
+      async (steps) => {
+        await withBackend(async (b) => {
+          const model = new Map<string, string>();
+          let inFlight: Promise<void> = Promise.resolve();
+          for (const s of steps) {
+            if ('commit' in s) {
+              await inFlight;
+              inFlight = b.commitStaged();
+            } else if ('put' in s) {
+              b.stage([apply(0, [put(`k${s.put}`, s.value)])]);
+              model.set(`k${s.put}`, s.value);
+            } else {
+              b.stage([apply(0, [{ command: { op: 'del', keys: [B(`k${s.del}`)] } }])]);
+              model.delete(`k${s.del}`);
+            }
+          }
+          await inFlight;
+          await b.commitStaged();
+          assert.equal((await b.stats(0)).keys, model.size, 'key count');
+          for (let k = 0; k < 4; k++) {
+            assert.equal(
+              (await b.get(0, B(`k${k}`)))?.toString() ?? null,
+              model.get(`k${k}`) ?? null,
+            );
+          }
+        });
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 test('scan is ordered by bytes, stops at the limit or byte budget, and says where to resume', async () => {

@@ -48,7 +48,7 @@ for (const [name, hashOf] of [
 ] as const) {
   test(`staged writes hold the latest write of each key, as a Map would (${name})`, () => {
     fc.assert(
-      fc.property(fc.array(write, { maxLength: 300 }), (writes) => {
+      fc.property(fc.array(write, { minLength: 20, maxLength: 300, size: 'max' }), (writes) => {
         const t = new StagedWrites();
         const model = new Map<string, Uint8Array | null>();
         let bytes = 0;
