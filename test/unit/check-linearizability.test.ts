@@ -257,7 +257,7 @@ function sequentialHistory(
 test('property: a sequential run of a real register with overlapping intervals is linearizable', () => {
   fc.assert(
     fc.property(
-      fc.array(stepArb, { maxLength: 60 }).chain((steps) =>
+      fc.array(stepArb, { maxLength: 60, size: 'max' }).chain((steps) =>
         fc.tuple(
           fc.constant(steps),
           fc.array(fc.tuple(fc.nat(25), fc.nat(25)), {
@@ -282,7 +282,7 @@ test('property: a sequential run of a real register with overlapping intervals i
 test('property: changing one read in a sequential history makes it a violation', () => {
   fc.assert(
     fc.property(
-      fc.array(stepArb, { minLength: 1, maxLength: 40 }),
+      fc.array(stepArb, { minLength: 1, maxLength: 40, size: 'max' }),
       fc.nat(),
       fc.constantFrom('1', '2', '3', 'other', null),
       (steps, pick, wrong) => {
