@@ -5,7 +5,7 @@
 // by the key's latin1 string, each write was a string, an object and two
 // Buffer views, all alive that long: V8's young-generation collector copied
 // each of them twice before promoting it, and every lookup made and hashed a
-// new string (docs/performance-log.md, lever 15). Here a write is bytes in a
+// new string (docs/performance-log.md, lever 16). Here a write is bytes in a
 // chunk and numbers in typed arrays; nothing per write is left on the heap.
 //
 // A write of a key already staged here overwrites its record in place when
@@ -13,7 +13,12 @@
 // the old one is left unused until the table is dropped. So values handed
 // out are copies (`value`), never views a later write could change.
 
-/** Bytes per chunk. A record over a quarter of it gets a chunk of its own, so at most a quarter of a chunk is left unused. */
+/**
+ * Chunks for small records start at FIRST_CHUNK_BYTES and double up to
+ * CHUNK_BYTES, so a commit of a few writes holds a few kB. A record over a
+ * quarter of CHUNK_BYTES gets a chunk of its own.
+ */
+const FIRST_CHUNK_BYTES = 16 * 1024;
 const CHUNK_BYTES = 1 << 20;
 const FIRST_RECORDS = 64;
 
@@ -32,6 +37,8 @@ export class StagedWrites {
   /** The chunk small records go to (its number in `chunks`; -1: none yet), and the bytes used in it. */
   private current = -1;
   private tail = 0;
+  /** The size of the next chunk for small records. */
+  private nextChunkBytes = FIRST_CHUNK_BYTES;
   /** Bytes of keys and value room in all records, unused ones included: what the table holds. */
   private usedBytes = 0;
   /** Records made (each key's current one and any left unused). */
@@ -155,8 +162,10 @@ export class StagedWrites {
     if (need > CHUNK_BYTES / 4) {
       chunk = this.chunks.push(Buffer.allocUnsafeSlow(need)) - 1;
     } else {
-      if (this.current < 0 || this.tail + need > CHUNK_BYTES) {
-        this.current = this.chunks.push(Buffer.allocUnsafeSlow(CHUNK_BYTES)) - 1;
+      if (this.current < 0 || this.tail + need > this.chunks[this.current]!.length) {
+        const size = Math.max(need, this.nextChunkBytes);
+        this.nextChunkBytes = Math.min(CHUNK_BYTES, this.nextChunkBytes * 2);
+        this.current = this.chunks.push(Buffer.allocUnsafeSlow(size)) - 1;
         this.tail = 0;
       }
       chunk = this.current;
