@@ -2,7 +2,7 @@
 // setting that changes it (flag and environment variable). Error messages
 // name the setting, so a person who hits a limit knows what to raise.
 
-import { bulkReplyBytes } from '../resp/reply-encoder.js';
+import { arrayHeaderBytes, bulkReplyBytes, longestBulkFitting } from '../resp/reply-encoder.js';
 import { ARGUMENT_COST_BYTES, type RequestLimits } from '../resp/request-parser.js';
 import { STORAGE_MAX_KEY_BYTES } from '../storage/api.js';
 
@@ -130,14 +130,12 @@ export function settingName(key: keyof CoordinatorLimits): string {
  * one key, `*1\r\n$<n>\r\n<value>\r\n` (a GET's is 4 bytes shorter).
  */
 export function oneValueReplyBytes(valueSize: number): number {
-  return 4 + bulkReplyBytes(valueSize);
+  return arrayHeaderBytes(1) + bulkReplyBytes(valueSize);
 }
 
 /** The largest value whose reply (oneValueReplyBytes) fits in `outputBuffer` bytes. */
 function largestValueFor(outputBuffer: number): number {
-  let v = outputBuffer;
-  while (v > 0 && oneValueReplyBytes(v) > outputBuffer) v--;
-  return v;
+  return longestBulkFitting(outputBuffer - arrayHeaderBytes(1));
 }
 
 /** Checks that the limits fit together; returns a message naming what to change, or null. */

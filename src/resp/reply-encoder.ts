@@ -54,6 +54,13 @@ export function bulkReplyBytes(length: number): number {
   return 1 + digits(length) + 2 + length + 2;
 }
 
+/** The longest value whose bulk reply (bulkReplyBytes) fits in `bytes`; 0 when none does. */
+export function longestBulkFitting(bytes: number): number {
+  let n = Math.max(0, bytes - 6); // the framing is at least 6 bytes: `$`, a digit, two CRLFs
+  while (n > 0 && bulkReplyBytes(n) > bytes) n--;
+  return n;
+}
+
 /** The bytes of an array's header: `*count\r\n`. */
 export function arrayHeaderBytes(count: number): number {
   return digits(count) + 3;

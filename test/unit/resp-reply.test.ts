@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { ReplyParser } from '../../src/resp/reply-parser.js';
 import { RespProtocolError } from '../../src/resp/protocol-error.js';
 import {
+  bulkReplyBytes,
   encodeBulk,
   encodeBulkArray,
   encodeError,
@@ -13,6 +14,7 @@ import {
   encodeNull,
   encodeReply,
   encodeSimple,
+  longestBulkFitting,
 } from '../../src/resp/reply-encoder.js';
 import type { RespValue, RespVersion } from '../../src/resp/types.js';
 import { assertOnlyProtocolErrors } from '../helpers/resp-fuzz.js';
@@ -236,4 +238,15 @@ test('property: random bytes never throw anything but RespProtocolError', () => 
   assertOnlyProtocolErrors(
     () => new ReplyParser({ maxBulkLength: 256, maxAggregateLength: 256, maxLineLength: 256 }),
   );
+});
+
+test('bulkReplyBytes is the length encodeBulk gives, and longestBulkFitting the longest value whose reply fits', () => {
+  for (const n of [0, 1, 9, 10, 99, 100, 12_345]) {
+    assert.equal(bulkReplyBytes(n), encodeBulk(Buffer.alloc(n), 2).length);
+  }
+  for (let bytes = -2; bytes < 2_000; bytes++) {
+    const n = longestBulkFitting(bytes);
+    if (n > 0) assert.ok(bulkReplyBytes(n) <= bytes, `${n} fits ${bytes}`);
+    assert.ok(bulkReplyBytes(n + 1) > bytes, `${n + 1} does not fit ${bytes}`);
+  }
 });

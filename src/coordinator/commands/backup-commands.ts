@@ -11,7 +11,12 @@
 // (an image may be cut anywhere) and what did not fit goes out next.
 
 import { randomBytes } from 'node:crypto';
-import { bulkReplyBytes, encodeBulk, encodeReply, encodeSimple } from '../../resp/reply-encoder.js';
+import {
+  encodeBulk,
+  encodeReply,
+  encodeSimple,
+  longestBulkFitting,
+} from '../../resp/reply-encoder.js';
 import type { ImageExportApi } from '../../storage/api.js';
 import type { Handler, NodeState } from '../command-context.js';
 import { CommandError } from '../command-error.js';
@@ -31,9 +36,7 @@ export const BACKUP_CHUNK_BYTES = 1024 * 1024;
  * would disconnect the client as one that does not read).
  */
 export function backupChunkBytes(limits: Pick<CoordinatorLimits, 'maxOutputBuffer'>): number {
-  let n = Math.min(BACKUP_CHUNK_BYTES, limits.maxOutputBuffer);
-  while (n > 1 && bulkReplyBytes(n) > limits.maxOutputBuffer) n--;
-  return n;
+  return Math.max(1, Math.min(BACKUP_CHUNK_BYTES, longestBulkFitting(limits.maxOutputBuffer)));
 }
 
 interface OpenBackup {
