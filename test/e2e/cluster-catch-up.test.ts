@@ -177,6 +177,33 @@ test('after a restart, a leader sends the image it stored before to the next fol
   }
 });
 
+test('a node that joined waits to catch up before it serves, instead of calling itself removed', async () => {
+  const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
+  try {
+    const leader = cluster.node(await cluster.waitForLeader());
+    await writeMany(cluster, leader, 'long', 200); // compacted: n4 needs a snapshot
+    const n4 = await cluster.addNodeSpec('n4');
+    const ready = cluster.run(n4, ['--join', `127.0.0.1:${leader.peerPort}`]);
+    // Admitted, but nothing of the log reaches it while the leader is stopped:
+    // its membership is still the one it joined with, which lacks it.
+    await n4.proc!.waitFor(/joined the cluster/, 20_000);
+    leader.proc!.kill('SIGSTOP');
+    try {
+      await ready;
+      const c = await cluster.client(n4, 20_000);
+      const read = c.get('long-0');
+      await sleep(300);
+      leader.proc!.kill('SIGCONT');
+      assert.equal((await read)?.toString(), 'v0');
+    } finally {
+      leader.proc!.kill('SIGCONT');
+    }
+    await assertHas(cluster, n4, 'long', 200);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('a follower that installs a snapshot stores its head alone, recovers from a restart at once, and as leader takes an image for the next follower', async () => {
   const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
   try {

@@ -75,6 +75,12 @@ export class ClusterNode implements Replication {
   private loading = false;
   private loadedConnects = -1;
   private reloadAfter = 0;
+  /**
+   * Joined (--join, from an empty data dir) and not yet a member in the
+   * membership it has applied: the log or snapshot that adds it is still on
+   * its way. Not removed: its requests wait for it to catch up.
+   */
+  private joining = false;
   private noLeaderSince: number | null = Date.now();
   private leaderWaiters = new Set<() => void>();
   private readonly sessions = new WeakMap<ReplicationClient, { clientId: string; seq: number }>();
@@ -243,6 +249,7 @@ export class ClusterNode implements Replication {
     let learners: NodeId[] = [];
     if (this.opts.join !== null) {
       const joined = await this.membership.join(this.opts.join);
+      this.joining = true;
       mergeBook(book, joined.book);
       voters = joined.conf.voters;
       learners = joined.conf.learners;
@@ -271,6 +278,7 @@ export class ClusterNode implements Replication {
   setConf(conf: ConfState): void {
     this.conf = conf;
     const members = new Set([...conf.voters, ...conf.learners]);
+    if (members.has(this.id)) this.joining = false;
     // Until it is a member, a joining node talks to everyone it has heard of.
     const all = !members.has(this.id);
     const peers: Record<NodeId, string> = {};
@@ -344,6 +352,7 @@ export class ClusterNode implements Replication {
   isRemoved(): boolean {
     const { voters, learners } = this.conf;
     return (
+      !this.joining &&
       this.driver !== null &&
       voters.length > 0 &&
       !voters.includes(this.id) &&
