@@ -6,7 +6,8 @@
 // when the follower needs one, and holds it in memory only while it sends it.
 // That image outlives a restart: the next follower that needs one is sent it.
 // A follower that installs a snapshot stores its head alone (its state is the
-// image), and still has an image to give once it leads.
+// image), and still has an image to give once it leads. A node that joined
+// waits to catch up instead of calling itself removed, after a restart too.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -197,6 +198,39 @@ test('a node that joined waits to catch up before it serves, instead of calling 
       assert.equal((await read)?.toString(), 'v0');
     } finally {
       leader.proc!.kill('SIGCONT');
+    }
+    await assertHas(cluster, n4, 'long', 200);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a node that joined and restarts before it learns of itself still waits to catch up', async () => {
+  const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
+  const members = [...cluster.nodes];
+  const resume = (): void => members.forEach((n) => n.proc?.kill('SIGCONT'));
+  try {
+    const leader = cluster.node(await cluster.waitForLeader());
+    await writeMany(cluster, leader, 'long', 200); // compacted: n4 needs a snapshot
+    const n4 = await cluster.addNodeSpec('n4');
+    const joinArgs = ['--join', `127.0.0.1:${leader.peerPort}`];
+    const ready = cluster.run(n4, joinArgs);
+    await n4.proc!.waitFor(/joined the cluster/, 20_000);
+    // Every member stopped: no leader, old or new, sends n4 anything.
+    for (const n of members) n.proc!.kill('SIGSTOP');
+    try {
+      await ready;
+      await n4.proc!.waitFor(/bootstrapped an empty data dir/, 20_000);
+      await cluster.kill9(n4);
+      await cluster.run(n4, joinArgs); // restarts from its bootstrap record, no join
+      const s = await cluster.status(n4);
+      assert.ok(!s.members.some((m) => m.id === 'n4'), 'n4 has not learned of itself');
+      const read = (await cluster.client(n4, 20_000)).get('long-0');
+      await sleep(300);
+      resume();
+      assert.equal((await read)?.toString(), 'v0');
+    } finally {
+      resume();
     }
     await assertHas(cluster, n4, 'long', 200);
   } finally {

@@ -29,7 +29,13 @@ import { Membership } from './membership.js';
 import { PeerRequests } from './peer-requests.js';
 import { encodeRpc, parseRpcError, rpcJson, RpcTag } from './peer-rpc.js';
 import { RaftDriver } from './raft-driver.js';
-import { EmptyRaftState, loadRaftState, writeBootstrap, type ReplicaStorage } from './raft-disk.js';
+import {
+  EmptyRaftState,
+  loadRaftState,
+  wasMember,
+  writeBootstrap,
+  type ReplicaStorage,
+} from './raft-disk.js';
 import {
   NotAppliedError,
   NotLeaderError,
@@ -78,7 +84,8 @@ export class ClusterNode implements Replication {
   /**
    * Joined (--join, from an empty data dir) and not yet a member in the
    * membership it has applied: the log or snapshot that adds it is still on
-   * its way. Not removed: its requests wait for it to catch up.
+   * its way. Not removed: its requests wait for it to catch up. Read from
+   * disk at every load (wasMember), so it outlives a restart.
    */
   private joining = false;
   private noLeaderSince: number | null = Date.now();
@@ -222,6 +229,7 @@ export class ClusterNode implements Replication {
       );
       this.loadedConnects = connects;
       this.genesisConf = loaded.persisted.initialConf;
+      this.joining = !wasMember(this.id, loaded);
       this.setConf(this.driver.status().conf);
       this.log.info(
         {
@@ -249,7 +257,6 @@ export class ClusterNode implements Replication {
     let learners: NodeId[] = [];
     if (this.opts.join !== null) {
       const joined = await this.membership.join(this.opts.join);
-      this.joining = true;
       mergeBook(book, joined.book);
       voters = joined.conf.voters;
       learners = joined.conf.learners;

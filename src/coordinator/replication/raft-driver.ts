@@ -522,13 +522,18 @@ export class RaftDriver {
   /**
    * Every `snapshotEvery` entries, or sooner once the entries since the last
    * snapshot total `snapshotBytes`: the Raft core keeps that log in memory,
-   * so a log of big values must not wait for the entry count.
+   * so a log of big values must not wait for the entry count. Never while
+   * this node is outside its membership (joining, or removed): a stored
+   * snapshot that lacks it then says it never was a member (wasMember), so
+   * a removed node still knows it after a restart.
    */
   private snapshotDue(): boolean {
-    return (
+    const due =
       this.submitted - this.snapshotIndex >= this.settings.snapshotEvery ||
-      this.bytesSinceSnapshot >= this.settings.snapshotBytes
-    );
+      this.bytesSinceSnapshot >= this.settings.snapshotBytes;
+    if (!due) return false;
+    const { voters, learners } = this.raw.status().conf;
+    return voters.includes(this.id) || learners.includes(this.id);
   }
 
   /** A snapshot from the leader replaces the state machine and the whole log. */
