@@ -42,6 +42,7 @@ import {
 } from './backend.js';
 import {
   DB_DATA,
+  DB_LAYOUT,
   DB_META,
   GROUP_PREFIX_BYTES,
   DB_RAFT,
@@ -65,6 +66,7 @@ import {
 } from './lmdb-layout.js';
 import { LmdbSessionTable, sessionLastIndex, type SessionCache } from './lmdb-sessions.js';
 import { LmdbImageReader } from './lmdb-image.js';
+import { upgradeLayout } from './lmdb-upgrade.js';
 import { IMAGE_HEADER_BYTES, ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
 import { RaftWal, type RaftWalOptions } from './raft-wal.js';
@@ -117,6 +119,13 @@ export class LmdbBackend implements StorageBackend {
     this.meta = this.root.openDB<Buffer, Buffer>(DB_META, opts);
     this.raft = this.root.openDB<Buffer, Buffer>(DB_RAFT, opts);
     this.dbs = [this.data, this.meta, this.raft];
+    try {
+      const layout = this.root.openDB<Buffer, Buffer>(DB_LAYOUT, opts);
+      upgradeLayout(this.root, { data: this.data, meta: this.meta, layout }, options.log);
+    } catch (err) {
+      void this.root.close();
+      throw err;
+    }
     this.wal = new RaftWal(dataDir, { log: options.log, ...options.wal });
     this.moveLogsToWal();
   }

@@ -1,7 +1,7 @@
 // Where the LMDB backend puts each record. One LMDB environment (one file,
-// one transaction spans everything) holds three sub-databases; every key
+// one transaction spans everything) holds three sub-databases whose every key
 // starts with the group id (u32, big-endian) so groups coexist and a group's
-// records are contiguous:
+// records are contiguous, and a fourth for the environment's layout version:
 //   data  group key                  → value          (the state machine)
 //   meta  group 0x01                 → appliedIndex:u64
 //         group 0x02                 → keyCount:u64
@@ -11,12 +11,20 @@
 //         group 0x03 index:u64       → log entry (opaque)
 //         group 0x04 seq:u32         → piece seq of the snapshot's image (after its head)
 //         group 0x05 seq:u32         → piece seq of an image being installed (staging)
+//   layout 'version'                 → version:u32 (LAYOUT_VERSION; no record: 1)
 
 export const GROUP_PREFIX_BYTES = 4;
 
 export const DB_DATA = 'data';
 export const DB_META = 'meta';
 export const DB_RAFT = 'raft';
+export const DB_LAYOUT = 'layout';
+
+/**
+ * The layout version this build writes (lmdb-upgrade.ts): 1, no record, is
+ * every build before the record; 2 has every group's key count recounted.
+ */
+export const LAYOUT_VERSION = 2;
 
 export const META_APPLIED_INDEX = 0x01;
 export const META_KEY_COUNT = 0x02;
