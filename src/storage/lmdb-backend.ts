@@ -13,9 +13,12 @@
 // run inside the LMDB transaction instead, but they never run on this
 // platform (lmdb 3.5.6: the promise never settles), hence the overlay.
 //
-// Per-group counters (applied index, key count, session order) are cached in
-// memory and written into the same batch; if a commit fails, everything
-// staged is dropped and the cache reloaded from the committed state.
+// Per-group counters (applied index, session order) are cached in memory and
+// written into the same batch; if a commit fails, everything staged is
+// dropped and the cache reloaded from the committed state. A group's key
+// count is not kept: LMDB counts each sub-database's entries as it writes
+// them (see countKeys), where keeping our own count cost every put a lookup
+// of whether its key existed.
 //
 // The Raft log and hard state are not in LMDB: they live in the write-ahead
 // log (raft-wal.ts), which this backend owns. Two rules tie the two stores
@@ -76,7 +79,6 @@ const EMPTY = Buffer.alloc(0);
 /** What a group's commits keep in memory; rebuilt from disk on first use. */
 interface GroupState {
   appliedIndex: number;
-  keyCount: number;
   /** Every session, least recently used first, with the records it may hold. */
   sessions: SessionCache;
 }
@@ -128,6 +130,7 @@ export class LmdbBackend implements StorageBackend {
     }
     this.wal = new RaftWal(dataDir, { log: options.log, ...options.wal });
     this.moveLogsToWal();
+    this.dropStoredKeyCounts();
   }
 
   /**
@@ -165,7 +168,6 @@ export class LmdbBackend implements StorageBackend {
       for (const group of touched) {
         const g = this.state(group);
         overlay.put(this.meta, taggedKey(group, META_APPLIED_INDEX), u64Value(g.appliedIndex));
-        overlay.put(this.meta, taggedKey(group, META_KEY_COUNT), u64Value(g.keyCount));
       }
     } catch (err) {
       this.dropStaged(err as Error);
@@ -260,7 +262,7 @@ export class LmdbBackend implements StorageBackend {
 
   async stats(group: GroupId): Promise<BackendStats> {
     await this.committed();
-    const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
+    const keys = this.countKeys(group);
     const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
     // The whole engine's, whatever the group: LMDB's file (shared by every
     // group) and every group's write-ahead log segments.
@@ -271,7 +273,7 @@ export class LmdbBackend implements StorageBackend {
       // Not created yet.
     }
     return {
-      keys: count ? readU64(count, 0) : 0,
+      keys,
       appliedIndex: applied ? readU64(applied, 0) : 0,
       diskBytes,
       walWrites: this.wal.counters.writes,
@@ -387,7 +389,7 @@ export class LmdbBackend implements StorageBackend {
         );
       }
     }
-    const store = new OverlayKvStore(overlay, this.data, group, g);
+    const store = new OverlayKvStore(overlay, this.data, group);
     const sessions = new LmdbSessionTable(overlay, this.meta, group, g.sessions);
     const results: KvResult[] = new Array<KvResult>(n);
     const first = appliedIndex === 0 ? 0 : appliedIndex - n + 1;
@@ -449,16 +451,15 @@ export class LmdbBackend implements StorageBackend {
       for (const key of overlay.pendingKeys(db, lo)) overlay.remove(db, key);
     };
     wipe(this.meta, taggedKey(group, META_SESSION), taggedKey(group, META_SESSION + 1));
-    // First pass: count and check, and keep the (few) sessions. The pairs,
+    // First pass: check the whole image, and keep the (few) sessions. The pairs,
     // possibly millions, are written at flush without being held (second pass).
     const sessions: Array<[string, Buffer, number]> = [];
-    const counter = new ImageParser({
+    const checker = new ImageParser({
       pair: () => undefined,
       session: (clientId, record, lastIndex) => sessions.push([clientId, record, lastIndex]),
     });
-    for (const { value } of pieces) counter.push(value);
-    counter.end();
-    const keyCount = counter.pairs;
+    for (const { value } of pieces) checker.push(value);
+    checker.end();
     const lo = dataKey(group, EMPTY);
     const hi = dataEnd(group);
     overlay.later(() => {
@@ -475,7 +476,6 @@ export class LmdbBackend implements StorageBackend {
     for (const [clientId, record] of sessions) {
       overlay.put(this.meta, sessionKey(group, clientId), record);
     }
-    g.keyCount = keyCount;
     g.sessions = new Map(
       sessions.map(([clientId, , lastIndex]) => [clientId, { lastIndex, record: null }]),
     );
@@ -502,7 +502,25 @@ export class LmdbBackend implements StorageBackend {
 
   /** A reader of the committed state: call `committed()` first to include what is staged. */
   openImageReader(group: GroupId): LmdbImageReader {
-    return new LmdbImageReader(this.root, this.data, this.meta, group);
+    return new LmdbImageReader(this.root, this.data, this.meta, group, this.countKeys(group));
+  }
+
+  /**
+   * The group's keys in the committed state (call `committed()` first to
+   * include what is staged). LMDB counts a sub-database's entries as it
+   * writes them, so while the data db holds this group alone (one group per
+   * engine today) its count is the answer, at no cost to the writes; with
+   * other groups beside it, the group's range is counted, a scan of its keys.
+   */
+  private countKeys(group: GroupId): number {
+    const lo = dataKey(group, EMPTY);
+    const hi = dataEnd(group);
+    const [first] = this.data.getKeys({ limit: 1 });
+    const [last] = this.data.getKeys({ limit: 1, reverse: true });
+    if (first === undefined || last === undefined) return 0;
+    const alone = first.compare(lo) >= 0 && (hi === null || last.compare(hi) < 0);
+    if (alone) return (this.data.getStats() as { entryCount: number }).entryCount;
+    return this.data.getKeysCount(hi ? { start: lo, end: hi } : { start: lo });
   }
 
   async raftSnapshotChunk(group: GroupId, seq: number, head: Bytes): Promise<Bytes | null> {
@@ -524,7 +542,6 @@ export class LmdbBackend implements StorageBackend {
   private state(group: GroupId): GroupState {
     let g = this.groups.get(group);
     if (g) return g;
-    const count = this.meta.getBinary(taggedKey(group, META_KEY_COUNT));
     const applied = this.meta.getBinary(taggedKey(group, META_APPLIED_INDEX));
     const sessions: Array<[string, { lastIndex: number; record: null }]> = [];
     for (const { key, value } of this.meta.getRange({
@@ -536,11 +553,24 @@ export class LmdbBackend implements StorageBackend {
     sessions.sort((a, b) => a[1].lastIndex - b[1].lastIndex);
     g = {
       appliedIndex: applied ? readU64(applied, 0) : 0,
-      keyCount: count ? readU64(count, 0) : 0,
       sessions: new Map(sessions),
     };
     this.groups.set(group, g);
     return g;
+  }
+
+  /**
+   * A data dir from before countKeys stores each group's key count, which
+   * nothing updates any more (and which a bug could leave one off): delete it.
+   */
+  private dropStoredKeyCounts(): void {
+    const stale = [...this.meta.getKeys()].filter(
+      (key) => key.length === GROUP_PREFIX_BYTES + 1 && key[GROUP_PREFIX_BYTES] === META_KEY_COUNT,
+    );
+    if (stale.length === 0) return;
+    this.root.transactionSync(() => {
+      for (const key of stale) this.meta.removeSync(key);
+    });
   }
 
   /**
@@ -577,13 +607,12 @@ export class LmdbBackend implements StorageBackend {
   }
 }
 
-/** The state machine's view of one group's data during a commit; keeps the key count. */
+/** The state machine's view of one group's data during a commit. */
 class OverlayKvStore implements KvStore {
   constructor(
     private readonly overlay: WriteOverlay,
     private readonly db: BinaryDb,
     private readonly group: GroupId,
-    private readonly g: GroupState,
   ) {}
 
   get(key: Bytes): Bytes | undefined {
@@ -591,16 +620,13 @@ class OverlayKvStore implements KvStore {
   }
 
   put(key: Bytes, value: Bytes): void {
-    if (!this.overlay.replace(this.db, dataKey(this.group, key), asBuffer(value))) {
-      this.g.keyCount++;
-    }
+    this.overlay.put(this.db, dataKey(this.group, key), asBuffer(value));
   }
 
   delete(key: Bytes): boolean {
     const k = dataKey(this.group, key);
     if (!this.overlay.has(this.db, k)) return false;
     this.overlay.remove(this.db, k);
-    this.g.keyCount--;
     return true;
   }
 }

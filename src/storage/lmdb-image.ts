@@ -12,7 +12,6 @@ import { ByteWriter } from './frame-codec.js';
 import {
   GROUP_PREFIX_BYTES,
   META_APPLIED_INDEX,
-  META_KEY_COUNT,
   META_SESSION,
   dataEnd,
   dataKey,
@@ -29,7 +28,6 @@ const EMPTY = Buffer.alloc(0);
 
 export class LmdbImageReader implements ImageReader {
   readonly appliedIndex: number;
-  readonly keys: number;
   private readonly txn: ReadTxn;
   private phase: 'header' | 'pairs' | 'sessions' | 'done' = 'header';
   /** Where the current phase resumes. */
@@ -41,13 +39,13 @@ export class LmdbImageReader implements ImageReader {
     private readonly data: BinaryDb,
     private readonly meta: BinaryDb,
     private readonly group: GroupId,
+    /** The group's keys, counted by the caller in the same committed state. */
+    readonly keys: number,
   ) {
     this.txn = root.useReadTransaction();
     const opts = { transaction: this.txn };
     const applied = meta.get(taggedKey(group, META_APPLIED_INDEX), opts);
-    const count = meta.get(taggedKey(group, META_KEY_COUNT), opts);
     this.appliedIndex = applied ? readU64(applied, 0) : 0;
-    this.keys = count ? readU64(count, 0) : 0;
     this.from = dataKey(group, EMPTY);
   }
 

@@ -4,7 +4,7 @@
 // records are contiguous, and a fourth for the environment's layout version:
 //   data  group key                  → value          (the state machine)
 //   meta  group 0x01                 → appliedIndex:u64
-//         group 0x02                 → keyCount:u64
+//         group 0x02                 → (retired: a key count, deleted at open)
 //         group 0x03 clientId:utf8   → seq:u64 lastIndex:u64 result (a client session)
 //   raft  group 0x01                 → hard state (opaque)
 //         group 0x02                 → snapshot (opaque)

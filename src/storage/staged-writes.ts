@@ -22,9 +22,6 @@ const FIRST_CHUNK_BYTES = 16 * 1024;
 const CHUNK_BYTES = 1 << 20;
 const FIRST_RECORDS = 64;
 
-/** What a staged write replaced in its table. */
-export type Replaced = 'none' | 'delete' | 'value';
-
 /** FNV-1a over the key's bytes. */
 export function keyHash(key: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -86,30 +83,24 @@ export class StagedWrites {
     return Buffer.from(this.chunks[this.recChunk[rec] as number]!.subarray(start, start + length));
   }
 
-  /**
-   * Stages `value` (null: a delete) for `key`, and says what it replaced:
-   * nothing staged for the key here, a staged delete, or a staged value.
-   * (Told before the write, which may reuse the record.)
-   */
-  set(key: Uint8Array, hash: number, value: Uint8Array | null): Replaced {
+  /** Stages `value` (null: a delete) for `key`. */
+  set(key: Uint8Array, hash: number, value: Uint8Array | null): void {
     const slot = this.slotOf(key, hash);
     const length = value === null ? -1 : value.length;
     if (slot >= 0) {
       const rec = (this.slots[slot] as number) - 1;
-      const replaced = this.deletes(rec) ? 'delete' : 'value';
       if (length <= (this.recRoom[rec] as number)) {
         this.writeValue(rec, value);
       } else {
         this.recLive[rec] = 0;
         this.slots[slot] = this.add(key, hash, value) + 1;
       }
-      return replaced;
+      return;
     }
     if ((this.liveCount + 1) * 2 > this.slots.length) this.growSlots();
     const rec = this.add(key, hash, value);
     this.liveCount++;
     this.slots[this.emptySlot(hash)] = rec + 1;
-    return 'none';
   }
 
   /** Calls `fn` with every staged key's latest write (views into the table: do not keep them past the table). */

@@ -83,15 +83,6 @@ export class WriteOverlay {
     this.set(db, key, value);
   }
 
-  /** Puts, and tells whether the key had a value before (one lookup for both). */
-  replace(db: BinaryDb, key: Buffer, value: Buffer): boolean {
-    const i = this.index(db);
-    const hash = keyHash(key);
-    const replaced = this.pending[i]!.set(key, hash, value);
-    if (replaced !== 'none') return replaced === 'value';
-    return this.below ? this.below.hasIn(i, key, hash, db) : db.doesExist(key);
-  }
-
   remove(db: BinaryDb, key: Buffer): void {
     this.set(db, key, null);
   }

@@ -2,12 +2,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { open as openLmdb } from 'lmdb';
 import type { KvResult, Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
 import { GroupCommitter, ShuttingDownError } from '../../src/storage/group-commit.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
+import { META_KEY_COUNT, taggedKey, u64Value } from '../../src/storage/lmdb-layout.js';
 import { tempDir } from '../helpers/processes.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
@@ -72,7 +75,7 @@ test('the key count follows a key put, deleted and put again within one commit a
   });
 });
 
-test('values and the key count match a model over random puts and deletes, commits in flight and staged over them', async () => {
+test('values and the key count match a model over random puts and deletes, commits in flight and staged over them, with and without other groups beside', async () => {
   // A step: a put of one of four keys (values of varying length, so a
   // staged write is overwritten in place or not), a delete, or the start of
   // a commit (the one before it is awaited first; later steps stage over it).
@@ -81,11 +84,16 @@ test('values and the key count match a model over random puts and deletes, commi
     fc.record({ del: fc.integer({ min: 0, max: 3 }) }),
     fc.constant({ commit: true }),
   );
+  // The group under test is 5. With neighbours, groups 2 and 9 hold keys
+  // too, so the count is of group 5's range, not of the whole data db.
+  const G = 5;
   await fc.assert(
     fc.asyncProperty(
       fc.array(step, { minLength: 10, maxLength: 60, size: 'max' }),
-      async (steps) => {
+      fc.boolean(),
+      async (steps, neighbours) => {
         await withBackend(async (b) => {
+          if (neighbours) await b.commit([apply(2, [put('k0', 'a')]), apply(9, [put('k9', 'b')])]);
           const model = new Map<string, string>();
           let inFlight: Promise<void> = Promise.resolve();
           for (const s of steps) {
@@ -93,19 +101,20 @@ test('values and the key count match a model over random puts and deletes, commi
               await inFlight;
               inFlight = b.commitStaged();
             } else if ('put' in s) {
-              b.stage([apply(0, [put(`k${s.put}`, s.value)])]);
+              b.stage([apply(G, [put(`k${s.put}`, s.value)])]);
               model.set(`k${s.put}`, s.value);
             } else {
-              b.stage([apply(0, [{ command: { op: 'del', keys: [B(`k${s.del}`)] } }])]);
+              b.stage([apply(G, [{ command: { op: 'del', keys: [B(`k${s.del}`)] } }])]);
               model.delete(`k${s.del}`);
             }
           }
           await inFlight;
           await b.commitStaged();
-          assert.equal((await b.stats(0)).keys, model.size, 'key count');
+          assert.equal((await b.stats(G)).keys, model.size, 'key count');
+          if (neighbours) assert.equal((await b.stats(9)).keys, 1, "a neighbour's key count");
           for (let k = 0; k < 4; k++) {
             assert.equal(
-              (await b.get(0, B(`k${k}`)))?.toString() ?? null,
+              (await b.get(G, B(`k${k}`)))?.toString() ?? null,
               model.get(`k${k}`) ?? null,
             );
           }
@@ -182,6 +191,33 @@ test('sessions, counts, applied index and the raft log survive a reopen', async 
     assert.equal(raft.snapshot?.toString(), 'snap');
     assert.deepEqual([raft.firstIndex, raft.lastIndex], [1, 5]);
     await b2.close();
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a key count stored by an older build is deleted at open, and the count comes from the keys themselves', async () => {
+  const dir = tempDir('distdb-lmdb-');
+  try {
+    const b1 = new LmdbBackend(dir.path);
+    await b1.commit([apply(0, [put('a', '1'), put('b', '2'), put('c', '3')], 3)]);
+    await b1.close();
+    // What an older build left: its own count, here a wrong one (a bug could drift it).
+    const countKey = taggedKey(0, META_KEY_COUNT);
+    const raw = openLmdb<Buffer, Buffer>({ path: join(dir.path, 'lmdb'), maxDbs: 8 });
+    const meta = raw.openDB<Buffer, Buffer>('meta', { keyEncoding: 'binary', encoding: 'binary' });
+    await meta.put(countKey, u64Value(7));
+    await raw.close();
+    const b2 = new LmdbBackend(dir.path);
+    assert.equal((await b2.stats(0)).keys, 3);
+    await b2.close();
+    const after = openLmdb<Buffer, Buffer>({ path: join(dir.path, 'lmdb'), maxDbs: 8 });
+    const metaAfter = after.openDB<Buffer, Buffer>('meta', {
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    assert.equal(metaAfter.getBinary(countKey), undefined, 'the stored count is gone');
+    await after.close();
   } finally {
     dir.remove();
   }
