@@ -16,18 +16,22 @@ import { oneValueReplyBytes, type CoordinatorLimits } from './limits.js';
 import { parseSetOptions } from './set-options.js';
 
 /**
- * The largest reply bytes a read of `argc` words can hold: a --max-value-size
- * value with its RESP framing for each key it names (one for a read without
- * keys: a SCAN page is about that size), at most --max-output-buffer
- * (getMany refuses an MGET beyond it). A BACKUP CHUNK holds its chunk.
+ * The largest reply bytes a read can hold: a --max-value-size value with its
+ * RESP framing for each key it names (one for a read without keys: a SCAN
+ * page is about that size), at most --max-output-buffer (getMany refuses an
+ * MGET beyond it). A BACKUP CHUNK holds its chunk; BACKUP BEGIN and END
+ * answer a few words, as a write does.
  */
 export function readReserve(
   spec: CommandSpec,
-  argc: number,
+  args: readonly Buffer[],
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): number {
-  if (spec.name === 'backup') return bulkReplyBytes(backupChunkBytes(limits));
-  const values = Math.max(1, keyCount(spec, argc));
+  if (spec.name === 'backup') {
+    const chunk = args[1]?.toString('latin1').toUpperCase() === 'CHUNK';
+    return chunk ? bulkReplyBytes(backupChunkBytes(limits)) : 0;
+  }
+  const values = Math.max(1, keyCount(spec, args.length));
   return Math.min(limits.maxOutputBuffer, values * oneValueReplyBytes(limits.maxValueSize));
 }
 
@@ -51,7 +55,7 @@ export function replyReserve(
   args: readonly Buffer[],
   limits: Pick<CoordinatorLimits, 'maxOutputBuffer' | 'maxValueSize'>,
 ): number {
-  if (isRead) return readReserve(spec, args.length, limits);
+  if (isRead) return readReserve(spec, args, limits);
   return returnsOldValue(spec, args)
     ? Math.min(limits.maxOutputBuffer, oneValueReplyBytes(limits.maxValueSize))
     : 0;
