@@ -400,7 +400,9 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   async raftLoadSnapshot(group: GroupId): Promise<Bytes | null> {
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     r.nullableBytes();
-    return this.withPieces(group, r.nullableBytes());
+    const head = r.nullableBytes();
+    // The same read says whether pieces follow the head: without, none to ask for.
+    return r.u8() === 1 ? this.withPieces(group, head) : head;
   }
 
   async imageExportBegin(group: GroupId): Promise<ImageExportInfo> {

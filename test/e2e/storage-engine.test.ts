@@ -20,6 +20,7 @@ import {
 } from '../../src/storage/frame-codec.js';
 import { ErrorCode, HELLO_MAGIC, Op, PROTOCOL_VERSION } from '../../src/storage/protocol.js';
 import { startDistdb, tempDir, type Proc } from '../helpers/processes.js';
+import { StorageProxy } from '../helpers/storage-proxy.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
 const put = (k: string, v: string): Proposal => ({
@@ -630,6 +631,27 @@ test('a raft snapshot from state with an image flag over 1 is refused alone: not
     } finally {
       raw.sock.destroy();
       await c.close();
+    }
+  });
+});
+
+test('reading back a snapshot stored without its image asks for no piece', async () => {
+  await withEngine(async (e, dataDir) => {
+    const proxy = await StorageProxy.start(join(dataDir, 'proxy.sock'), e.socket);
+    const c = await connectStorage(join(dataDir, 'proxy.sock'));
+    try {
+      await c.apply(0, [put('k', 'v')], 1);
+      await c.raftSnapshotFromState(0, 1, B('head-only@1'), false);
+      assert.deepEqual(await c.raftLoadSnapshot(0), B('head-only@1'));
+      assert.equal(proxy.requests(Op.raftReadSnapshotChunk), 0);
+      await c.raftSnapshotFromState(0, 1, B('head@1'), true);
+      const whole = await c.raftLoadSnapshot(0);
+      assert.ok(whole !== null && whole.length > 'head@1'.length, 'the head and its image');
+      // Its pieces, then the answer that there are no more.
+      assert.ok(proxy.requests(Op.raftReadSnapshotChunk) >= 2);
+    } finally {
+      await c.close();
+      await proxy.close();
     }
   });
 });

@@ -27,6 +27,8 @@ export class StorageProxy {
   /** Held reply frames of each op, in the order the engine sent them. */
   private readonly held = new Map<number, Array<{ to: Socket; frame: Buffer }>>();
   private readonly sockets = new Set<Socket>();
+  /** Requests passed on to the engine, by op. */
+  private readonly sent = new Map<number, number>();
   private waiters: Waiter[] = [];
 
   private constructor(
@@ -62,6 +64,11 @@ export class StorageProxy {
   /** Replies of `op` held right now. */
   heldCount(op: number): number {
     return this.held.get(op)?.length ?? 0;
+  }
+
+  /** Requests of `op` passed on to the engine so far. */
+  requests(op: number): number {
+    return this.sent.get(op) ?? 0;
   }
 
   /** Resolves once at least `count` replies of `op` are held; rejects after `timeoutMs`. */
@@ -109,7 +116,10 @@ export class StorageProxy {
     };
     client.on('data', (chunk: Buffer) => {
       try {
-        requests.push(chunk, (f) => ops.set(f.requestId, f.op));
+        requests.push(chunk, (f) => {
+          ops.set(f.requestId, f.op);
+          this.sent.set(f.op, this.requests(f.op) + 1);
+        });
       } catch {
         drop();
         return;
