@@ -50,7 +50,6 @@ import {
   GROUP_PREFIX_BYTES,
   DB_RAFT,
   META_APPLIED_INDEX,
-  META_KEY_COUNT,
   META_SESSION,
   RAFT_ENTRY,
   RAFT_HARD_STATE,
@@ -123,14 +122,13 @@ export class LmdbBackend implements StorageBackend {
     this.dbs = [this.data, this.meta, this.raft];
     try {
       const layout = this.root.openDB<Buffer, Buffer>(DB_LAYOUT, opts);
-      upgradeLayout(this.root, { data: this.data, meta: this.meta, layout }, options.log);
+      upgradeLayout(this.root, { meta: this.meta, layout }, options.log);
     } catch (err) {
       void this.root.close();
       throw err;
     }
     this.wal = new RaftWal(dataDir, { log: options.log, ...options.wal });
     this.moveLogsToWal();
-    this.dropStoredKeyCounts();
   }
 
   /**
@@ -557,20 +555,6 @@ export class LmdbBackend implements StorageBackend {
     };
     this.groups.set(group, g);
     return g;
-  }
-
-  /**
-   * A data dir from before countKeys stores each group's key count, which
-   * nothing updates any more (and which a bug could leave one off): delete it.
-   */
-  private dropStoredKeyCounts(): void {
-    const stale = [...this.meta.getKeys()].filter(
-      (key) => key.length === GROUP_PREFIX_BYTES + 1 && key[GROUP_PREFIX_BYTES] === META_KEY_COUNT,
-    );
-    if (stale.length === 0) return;
-    this.root.transactionSync(() => {
-      for (const key of stale) this.meta.removeSync(key);
-    });
   }
 
   /**

@@ -4,7 +4,7 @@
 // records are contiguous, and a fourth for the environment's layout version:
 //   data  group key                  → value          (the state machine)
 //   meta  group 0x01                 → appliedIndex:u64
-//         group 0x02                 → (retired: a key count, deleted at open)
+//         group 0x02                 → (retired: a key count; deleted by the upgrade to layout 3)
 //         group 0x03 clientId:utf8   → seq:u64 lastIndex:u64 result (a client session)
 //   raft  group 0x01                 → hard state (opaque)
 //         group 0x02                 → snapshot (opaque)
@@ -22,9 +22,9 @@ export const DB_LAYOUT = 'layout';
 
 /**
  * The layout version this build writes (lmdb-upgrade.ts): 1, no record, is
- * every build before the record; 2 has every group's key count recounted.
+ * every build before the record; 3 stores no key count.
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 export const META_APPLIED_INDEX = 0x01;
 export const META_KEY_COUNT = 0x02;

@@ -3,29 +3,18 @@
 // step runs in one LMDB transaction with the version it reaches, so a crash
 // leaves the data dir at the old version and the next open does it again.
 //
-// Version 1 (no version record: every build before the record existed) to 2:
-// every group's stored key count is recounted. Builds from 7a41a19 up to the
-// fix (967b547) could leave it short (by one each time a put over a staged
-// delete of the same key in one commit counted the key as present), and the
-// count is only ever adjusted, never recomputed, so the error outlived restarts.
+// Versions: 1 (no version record) is every build before the record existed;
+// 2 (18064ce, for minutes) recounted each group's stored key count, which
+// builds from 7a41a19 up to 967b547 could leave short; 3 stores no key count
+// at all (lever 17: LMDB's own entry count is read instead), so the upgrade
+// to it, from 1 or 2, deletes the stored counts.
 
 import type { RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
-import {
-  GROUP_PREFIX_BYTES,
-  LAYOUT_VERSION,
-  META_KEY_COUNT,
-  readU64,
-  taggedKey,
-  u64Value,
-} from './lmdb-layout.js';
+import { GROUP_PREFIX_BYTES, LAYOUT_VERSION, META_KEY_COUNT } from './lmdb-layout.js';
 import type { BinaryDb } from './write-overlay.js';
 
-/** While recounting, a progress line at most this often (the scan is linear: ~0.2 s per million keys here). */
-const PROGRESS_EVERY_MS = 5000;
-
 export interface LayoutDbs {
-  data: BinaryDb;
   meta: BinaryDb;
   layout: BinaryDb;
 }
@@ -62,69 +51,22 @@ export function upgradeLayout(
     );
   }
   root.transactionSync(() => {
-    recountKeys(dbs, log);
+    const dropped = dropStoredKeyCounts(dbs);
     writeLayoutVersion(dbs, LAYOUT_VERSION);
+    if (dropped > 0) {
+      log?.info(
+        { from: version, to: LAYOUT_VERSION, groups: dropped },
+        "deleted the stored key counts (a one-time upgrade): DBSIZE now reads LMDB's own count",
+      );
+    }
   });
 }
 
-/**
- * Counts every group's keys in the data database (a group's keys are
- * contiguous) and rewrites each stored count that differs. The applied index
- * and everything else are left as they are: the pairs are the truth the count
- * describes.
- */
-function recountKeys(dbs: LayoutDbs, log?: Logger): void {
-  const started = Date.now();
-  const total = dbs.data.getStats() as { entryCount: number };
-  let lastLine = started;
-  const counts = new Map<number, number>();
-  let group = -1;
-  let n = 0;
-  let seen = 0;
-  for (const key of dbs.data.getKeys()) {
-    const g = key.readUInt32BE(0);
-    if (g !== group) {
-      if (group >= 0) counts.set(group, n);
-      group = g;
-      n = 0;
-    }
-    n++;
-    // The clock is read once per 65,536 keys.
-    if ((++seen & 0xffff) === 0 && Date.now() - lastLine >= PROGRESS_EVERY_MS) {
-      lastLine = Date.now();
-      log?.info(
-        { keys: seen, of: total.entryCount },
-        "recounting every group's keys (a one-time upgrade)",
-      );
-    }
-  }
-  if (group >= 0) counts.set(group, n);
-  // Groups with a stored count and no keys left.
-  for (const key of dbs.meta.getKeys()) {
-    if (key.length === GROUP_PREFIX_BYTES + 1 && key[GROUP_PREFIX_BYTES] === META_KEY_COUNT) {
-      const g = key.readUInt32BE(0);
-      if (!counts.has(g)) counts.set(g, 0);
-    }
-  }
-  const fixed: Array<{ group: number; stored: number; keys: number }> = [];
-  for (const [g, keys] of counts) {
-    const k = taggedKey(g, META_KEY_COUNT);
-    const v = dbs.meta.getBinary(k);
-    const stored = v ? readU64(v, 0) : 0;
-    if (stored === keys) continue;
-    dbs.meta.putSync(k, u64Value(keys));
-    fixed.push({ group: g, stored, keys });
-  }
-  const took = { keys: seen, groups: counts.size, ms: Date.now() - started };
-  if (fixed.length > 0) {
-    log?.warn(
-      { ...took, fixed },
-      "recounted every group's keys (a one-time upgrade) and corrected the stored counts that were wrong",
-    );
-  } else if (seen > 0) {
-    log?.info(
-      took,
-      "recounted every group's keys (a one-time upgrade): every stored count was right",
-    );
-  }
+/** Deletes every group's stored key count (meta tag 0x02); returns how many there were. */
+function dropStoredKeyCounts(dbs: LayoutDbs): number {
+  const stale = [...dbs.meta.getKeys()].filter(
+    (key) => key.length === GROUP_PREFIX_BYTES + 1 && key[GROUP_PREFIX_BYTES] === META_KEY_COUNT,
+  );
+  for (const key of stale) dbs.meta.removeSync(key);
+  return stale.length;
 }

@@ -2,15 +2,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { open as openLmdb } from 'lmdb';
 import type { KvResult, Proposal } from '../../src/kv/types.js';
 import { WriteConflictError, type WriteOp } from '../../src/storage/backend.js';
 import { GroupCommitter, ShuttingDownError } from '../../src/storage/group-commit.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
-import { META_KEY_COUNT, taggedKey, u64Value } from '../../src/storage/lmdb-layout.js';
 import { tempDir } from '../helpers/processes.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
@@ -191,33 +188,6 @@ test('sessions, counts, applied index and the raft log survive a reopen', async 
     assert.equal(raft.snapshot?.toString(), 'snap');
     assert.deepEqual([raft.firstIndex, raft.lastIndex], [1, 5]);
     await b2.close();
-  } finally {
-    dir.remove();
-  }
-});
-
-test('a key count stored by an older build is deleted at open, and the count comes from the keys themselves', async () => {
-  const dir = tempDir('distdb-lmdb-');
-  try {
-    const b1 = new LmdbBackend(dir.path);
-    await b1.commit([apply(0, [put('a', '1'), put('b', '2'), put('c', '3')], 3)]);
-    await b1.close();
-    // What an older build left: its own count, here a wrong one (a bug could drift it).
-    const countKey = taggedKey(0, META_KEY_COUNT);
-    const raw = openLmdb<Buffer, Buffer>({ path: join(dir.path, 'lmdb'), maxDbs: 8 });
-    const meta = raw.openDB<Buffer, Buffer>('meta', { keyEncoding: 'binary', encoding: 'binary' });
-    await meta.put(countKey, u64Value(7));
-    await raw.close();
-    const b2 = new LmdbBackend(dir.path);
-    assert.equal((await b2.stats(0)).keys, 3);
-    await b2.close();
-    const after = openLmdb<Buffer, Buffer>({ path: join(dir.path, 'lmdb'), maxDbs: 8 });
-    const metaAfter = after.openDB<Buffer, Buffer>('meta', {
-      keyEncoding: 'binary',
-      encoding: 'binary',
-    });
-    assert.equal(metaAfter.getBinary(countKey), undefined, 'the stored count is gone');
-    await after.close();
   } finally {
     dir.remove();
   }

@@ -1,7 +1,8 @@
 // The one-time upgrade of an LMDB data dir at open (lmdb-upgrade.ts), on real
 // LMDB files: a data dir of layout 1 (no version record, as every build
-// before it wrote) whose stored key counts drifted is recounted once, its
-// applied index untouched; one written by a newer build is refused.
+// before it wrote) or 2 has its stored key counts, drifted or not, deleted
+// once, its applied index untouched, and its key counts are LMDB's own; one
+// written by a newer build is refused.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,7 +12,6 @@ import type { Proposal } from '../../src/kv/types.js';
 import type { WriteOp } from '../../src/storage/backend.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
 import {
-  DB_DATA,
   DB_LAYOUT,
   DB_META,
   LAYOUT_VERSION,
@@ -48,7 +48,7 @@ async function withLmdb(dir: string, fn: (dbs: LayoutDbs) => void): Promise<void
   const db = (name: string): BinaryDb =>
     root.openDB<Buffer, Buffer>(name, { keyEncoding: 'binary', encoding: 'binary' });
   try {
-    fn({ data: db(DB_DATA), meta: db(DB_META), layout: db(DB_LAYOUT) });
+    fn({ meta: db(DB_META), layout: db(DB_LAYOUT) });
   } finally {
     await root.close();
   }
@@ -67,44 +67,48 @@ async function openAndRead(dir: string, fn: (b: LmdbBackend) => Promise<void>): 
   return lines;
 }
 
-test('a layout-1 data dir with drifted key counts is recounted at open, once, its applied index untouched', async () => {
-  const dir = tempDir('distdb-upgrade-');
-  try {
-    await openAndRead(dir.path, async (b) => {
-      await b.commit([apply(0, [put('a'), put('b'), put('c')], 3)]);
-      await b.commit([apply(7, [put('x'), del('x')], 2)]);
-    });
-    // What a build between 7a41a19 and 967b547 could leave: counts one off,
-    // and no version record.
-    await withLmdb(dir.path, ({ meta, layout }) => {
-      meta.putSync(taggedKey(0, META_KEY_COUNT), u64Value(2));
-      meta.putSync(taggedKey(7, META_KEY_COUNT), u64Value(1));
-      layout.removeSync(Buffer.from('version'));
-    });
+for (const oldVersion of [1, 2]) {
+  test(`a layout-${oldVersion} data dir's stored key counts, drifted or not, are deleted at open, once, its applied index untouched`, async () => {
+    const dir = tempDir('distdb-upgrade-');
+    try {
+      await openAndRead(dir.path, async (b) => {
+        await b.commit([apply(0, [put('a'), put('b'), put('c')], 3)]);
+        await b.commit([apply(7, [put('x'), del('x')], 2)]);
+      });
+      // What an older build left: a count per group (group 0's short by one,
+      // as builds between 7a41a19 and 967b547 could leave it), and its version.
+      await withLmdb(dir.path, (dbs) => {
+        dbs.meta.putSync(taggedKey(0, META_KEY_COUNT), u64Value(2));
+        dbs.meta.putSync(taggedKey(7, META_KEY_COUNT), u64Value(0));
+        if (oldVersion === 1) dbs.layout.removeSync(Buffer.from('version'));
+        else writeLayoutVersion(dbs, oldVersion);
+      });
 
-    const first = await openAndRead(dir.path, async (b) => {
-      assert.equal((await b.stats(0)).keys, 3);
-      assert.equal((await b.stats(0)).appliedIndex, 3);
-      assert.equal((await b.stats(7)).keys, 0);
-      assert.equal((await b.stats(7)).appliedIndex, 2);
-    });
-    const fixed = first.map((l) => JSON.parse(l) as { msg: string; fixed?: unknown });
-    const report = fixed.find((l) => /recounted every group's keys/.test(l.msg));
-    assert.deepEqual(report?.fixed, [
-      { group: 0, stored: 2, keys: 3 },
-      { group: 7, stored: 1, keys: 0 },
-    ]);
-    await withLmdb(dir.path, (dbs) => assert.equal(storedLayoutVersion(dbs), LAYOUT_VERSION));
+      const first = await openAndRead(dir.path, async (b) => {
+        assert.equal((await b.stats(0)).keys, 3);
+        assert.equal((await b.stats(0)).appliedIndex, 3);
+        assert.equal((await b.stats(7)).keys, 0);
+        assert.equal((await b.stats(7)).appliedIndex, 2);
+      });
+      const lines = first.map((l) => JSON.parse(l) as { msg: string; groups?: number });
+      const report = lines.find((l) => /deleted the stored key counts/.test(l.msg));
+      assert.equal(report?.groups, 2, first.join(''));
+      await withLmdb(dir.path, (dbs) => {
+        assert.equal(storedLayoutVersion(dbs), LAYOUT_VERSION);
+        assert.equal(dbs.meta.getBinary(taggedKey(0, META_KEY_COUNT)), undefined);
+        assert.equal(dbs.meta.getBinary(taggedKey(7, META_KEY_COUNT)), undefined);
+      });
 
-    // Recorded: the next open does not scan again.
-    const second = await openAndRead(dir.path, async (b) => {
-      assert.equal((await b.stats(0)).keys, 3);
-    });
-    assert.ok(!second.some((l) => /recounted/.test(l)), second.join(''));
-  } finally {
-    dir.remove();
-  }
-});
+      // Recorded: the next open does nothing more.
+      const second = await openAndRead(dir.path, async (b) => {
+        assert.equal((await b.stats(0)).keys, 3);
+      });
+      assert.ok(!second.some((l) => /stored key counts/.test(l)), second.join(''));
+    } finally {
+      dir.remove();
+    }
+  });
+}
 
 test('a new data dir is written at the current layout version; a newer one is refused', async () => {
   const dir = tempDir('distdb-upgrade-');
