@@ -51,15 +51,19 @@ const change = (index: number, type: ConfChange['type'], node: string): Entry =>
   type: 'conf-change',
   data: encodeConfChange({ type, node, context: new Uint8Array(0) }),
 });
-/** A loaded state: a bootstrap record (snapshot index 0) or a snapshot, the log after it, the applied index. */
+/**
+ * A loaded state: a bootstrap record (snapshot index 0) or a snapshot, the
+ * log after it, the applied index, the durable commit index (at least applied).
+ */
 const loaded = (
   first: ConfState,
   snapshotIndex: number,
   entries: Entry[],
   applied: number,
+  commit = applied,
 ): LoadedRaftState => ({
   persisted: {
-    hardState: { term: 1, vote: null, commit: applied },
+    hardState: { term: 1, vote: null, commit },
     snapshot:
       snapshotIndex === 0
         ? null
@@ -77,7 +81,7 @@ const loaded = (
 test('a node that joined is not yet a member until it applies the change that adds it', () => {
   const joinedWith = conf('n1', 'n2', 'n3');
   assert.equal(wasMember('n4', loaded(joinedWith, 0, [], 0)), false);
-  // Received, not yet applied.
+  // Received, not known committed.
   assert.equal(wasMember('n4', loaded(joinedWith, 0, [change(1, 'add-learner', 'n4')], 0)), false);
   // A snapshot from before its admission lacks it too.
   assert.equal(wasMember('n4', loaded(joinedWith, 7, [change(8, 'add-learner', 'n4')], 7)), false);
@@ -98,4 +102,17 @@ test('a node that was a member still was after its removal', () => {
     wasMember('n4', loaded(conf('n1', 'n4'), 9, [change(10, 'remove', 'n4')], 10)),
     true,
   );
+});
+
+test('a change committed before a restart counts though the engine had not yet stored its apply', () => {
+  // The engine commits applies about once a second; the first Ready replays
+  // the log through the durable commit index, adding and then removing n4.
+  const log = [
+    change(1, 'add-learner', 'n4'),
+    change(2, 'add-voter', 'n4'),
+    change(3, 'remove', 'n4'),
+  ];
+  assert.equal(wasMember('n4', loaded(conf('n1', 'n2', 'n3'), 0, log, 0, 3)), true);
+  assert.equal(wasMember('n4', loaded(conf('n1', 'n2', 'n3'), 0, log, 0, 1)), true);
+  assert.equal(wasMember('n4', loaded(conf('n1', 'n2', 'n3'), 0, log, 0, 0)), false);
 });

@@ -133,19 +133,21 @@ export async function loadRaftState(
 
 /**
  * Whether `id` was a member of a membership this data dir applied: of the
- * snapshot's (or the bootstrap record's), or added by an applied entry
- * after it. Not so for a node that joined (--join) and has not yet applied
- * the change that adds it (its bootstrap record, or a snapshot from before
- * its admission, lacks it): it is on its way, not removed. A removed node
- * was, and the stored snapshot keeps that: a node outside its membership
- * takes no snapshot of its own (RaftDriver.snapshotDue).
+ * snapshot's (or the bootstrap record's), or added by a committed entry
+ * after it (applied, or applied again by the first Ready: the engine's
+ * applied index may lag the durable commit index, and the log is replayed
+ * through it). Not so for a node that joined (--join) and has not yet
+ * learned that the change that adds it committed (its bootstrap record, or a
+ * snapshot from before its admission, lacks it): it is on its way, not
+ * removed. A removed node was, and the stored snapshot keeps that: a node
+ * outside its membership takes no snapshot of its own (RaftDriver.snapshotDue).
  */
 export function wasMember(id: NodeId, loaded: LoadedRaftState): boolean {
-  const { snapshot, initialConf, entries } = loaded.persisted;
+  const { snapshot, initialConf, entries, hardState } = loaded.persisted;
   const first = snapshot?.metadata.conf ?? initialConf;
   if (first.voters.includes(id) || first.learners.includes(id)) return true;
   return entries.some((e) => {
-    if (e.index > loaded.applied || e.type !== 'conf-change') return false;
+    if (e.index > hardState.commit || e.type !== 'conf-change') return false;
     const cc = decodeConfChange(e.data);
     return cc.node === id && cc.type !== 'remove';
   });

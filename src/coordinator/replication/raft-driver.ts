@@ -4,7 +4,8 @@
 //   1. install a snapshot from the leader (image + snapshot head, one transaction)
 //   2. persist entries + hard state durably (a leader sends its appends first:
 //      replicating while it writes its own log is allowed, because nothing is
-//      acknowledged before the leader's own write is durable too)
+//      acknowledged before the leader's own write is durable too); a commit
+//      index that covers a conf change is written before the change takes effect
 //   3. send messages
 //   4. hand committed entries to the state machine (storage.apply, in order;
 //      not awaited, so the next Ready's persist overlaps this apply)
@@ -418,8 +419,9 @@ export class RaftDriver {
     // this Ready's append, not after it: they need no write of this Ready, so
     // a put is answered one append (one fsync) sooner.
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0;
+    const commitsConfChange = this.hasNewConfChange(rd);
     let confChanges = lastCommitted <= this.durableIndex ? this.applyCommitted(rd) : null;
-    if (rd.entries.length > 0 || (rd.mustSync && this.deferredHardState)) {
+    if (rd.entries.length > 0 || ((rd.mustSync || commitsConfChange) && this.deferredHardState)) {
       const hs = this.deferredHardState;
       this.deferredHardState = null;
       const started = performance.now();
@@ -564,6 +566,23 @@ export class RaftDriver {
     }
     this.log.info({ index, term }, 'installed a snapshot from the leader');
     this.hooks.snapshotInstalled(book, conf);
+  }
+
+  /**
+   * The Ready commits a conf change not yet handed to the state machine. It
+   * takes effect at advance(), so the commit index that covers it is written
+   * (durably) with this Ready's append first: a restart replays the log
+   * from the engine's applied index (which may lag by up to
+   * APPLY_COMMIT_DELAY_MS) through the durable commit index, and conf
+   * changes take effect when applied, so without it a restarted node would
+   * go back to the membership before the change. Nobody would tell a removed node the
+   * commit again, so it would never learn its removal (docs/cluster.md).
+   */
+  private hasNewConfChange(rd: Ready): boolean {
+    for (const e of rd.committedEntries) {
+      if (e.type === 'conf-change' && e.index > this.submitted) return true;
+    }
+    return false;
   }
 
   private applyCommitted(rd: Ready): ConfChange[] {
