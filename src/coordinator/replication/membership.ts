@@ -27,7 +27,12 @@ import {
   type AdminRequest,
   type JoinRequest,
 } from './peer-rpc.js';
-import { NotLeaderError, ProposalRefusedError } from './replication-errors.js';
+import {
+  NotAppliedError,
+  NotLeaderError,
+  ProposalRefusedError,
+  ReplicaUnavailableError,
+} from './replication-errors.js';
 import { electionTimeoutMs } from './replication-settings.js';
 import type { ClusterStatus, MemberStatus } from './replication.js';
 
@@ -146,8 +151,15 @@ export class Membership {
     return this.onLeader({ op: 'transfer-leader', id });
   }
 
-  /** Runs an admin request on the leader: here if this node leads, else forwarded. */
-  private async onLeader(req: AdminRequest): Promise<void> {
+  /**
+   * Runs an admin request on the leader: here if this node leads, else
+   * forwarded. After an attempt that may have taken effect (its answer was
+   * lost, e.g. when the leader it went to was the node removed), the next
+   * ones say so (`retry`), so a leader that finds the change already made
+   * answers OK rather than an error about a state the request itself reached.
+   */
+  private async onLeader(first: AdminRequest): Promise<void> {
+    let req = first;
     const deadline = Date.now() + this.node.settings.requestTimeoutMs * 2;
     for (;;) {
       const remaining = deadline - Date.now();
@@ -174,6 +186,7 @@ export class Membership {
         if (!(err instanceof NotLeaderError || err instanceof ProposalRefusedError)) {
           this.node.log.info({ err: (err as Error).message, req }, 'admin request retried');
         }
+        if (mayHaveTakenEffect(err)) req = { ...first, retry: true };
       }
       await sleep(100);
     }
@@ -196,7 +209,10 @@ export class Membership {
         return;
       }
       case 'remove':
-        if (!isMember) throw new CommandError(`ERR node ${req.id} is not a member`);
+        if (!isMember) {
+          if (req.retry === true) return; // an earlier attempt removed it
+          throw new CommandError(`ERR node ${req.id} is not a member`);
+        }
         if (voters.length === 1 && voters[0] === req.id) {
           throw new CommandError(`ERR node ${req.id} is the last voter and cannot be removed`);
         }
@@ -295,5 +311,25 @@ export class Membership {
         ...st.conf.learners.map((id) => member(id, 'learner')),
       ],
     };
+  }
+}
+
+/** Whether a failed attempt of an admin request may have been carried out all the same. */
+function mayHaveTakenEffect(err: unknown): boolean {
+  if (err instanceof NotLeaderError || err instanceof ProposalRefusedError) return false;
+  if (err instanceof ReplicaUnavailableError || err instanceof NotAppliedError) return false;
+  if (!(err instanceof PeerRequestError)) return true;
+  switch (err.code) {
+    case 'unknown-peer':
+    case 'unreachable':
+    case 'overloaded':
+    case 'too-large':
+      return false; // not sent
+    case 'remote': {
+      const { code } = parseRpcError(err.message);
+      return !(code === 'NOTLEADER' || code === 'REFUSED' || code === 'NOTAPPLIED');
+    }
+    default:
+      return true; // sent; the connection broke or no answer came in time
   }
 }

@@ -5,7 +5,7 @@
 //
 //   W proposal (kv codec)          → result (kv codec)   forwarded write
 //   J {"id","peer","client"}       → {"book":{...}}      a new node asks to be added
-//   A {"op","id","peer"?}          → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
+//   A {"op","id","peer"?,"retry"?} → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
 //   I (empty)                      → {"id","client"}     a member's client address
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 
@@ -30,6 +30,11 @@ export interface AdminRequest {
   op: AdminOp;
   id: NodeId;
   peer?: string;
+  /**
+   * An earlier attempt may have taken effect (its answer was lost): a
+   * REMOVE that finds the node already gone is then done, not an error.
+   */
+  retry?: boolean;
 }
 
 /** Code words that start a remote error message. */
