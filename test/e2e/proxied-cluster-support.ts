@@ -22,6 +22,7 @@ const COORDINATOR_READY = /node coordinator ready/;
 export interface ProxiedNode {
   id: string;
   port: number;
+  peerPort: number;
   /** Sits between this node's coordinator and its engine. */
   proxy: StorageProxy;
 }
@@ -39,33 +40,42 @@ export class ProxiedCluster {
     const c = new ProxiedCluster();
     try {
       const specs = [];
-      for (let i = 1; i <= n; i++) {
-        specs.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort() });
-      }
+      for (let i = 1; i <= n; i++) specs.push(await nodeSpec(`n${i}`));
       const peers = specs.map((s) => `${s.id}=127.0.0.1:${s.peerPort}`).join(',');
-      for (const s of specs) {
-        const dataDir = join(c.dir.path, s.id);
-        const engineSocket = join(c.dir.path, `${s.id}-engine.sock`);
-        const proxySocket = join(c.dir.path, `${s.id}-proxy.sock`);
-        const engine = startDistdb(['storage', '--data-dir', dataDir, '--socket', engineSocket]);
-        c.engines.push(engine);
-        await engine.waitFor(STORAGE_READY);
-        const proxy = await StorageProxy.start(proxySocket, engineSocket);
-        c.proxies.push(proxy);
-        const coordinator = startScript(NODE_COORDINATOR_MAIN, [
-          ...['--id', s.id, '--host', '127.0.0.1', '--port', String(s.port)],
-          ...['--peer-port', String(s.peerPort), '--peers', peers],
-          ...['--data-dir', dataDir, '--socket', proxySocket],
-        ]);
-        c.coordinators.push(coordinator);
-        c.nodes.push({ id: s.id, port: s.port, proxy });
-      }
+      for (const s of specs) await c.startNode(s, ['--peers', peers]);
       await Promise.all(c.coordinators.map((p) => p.waitFor(COORDINATOR_READY, 30_000)));
     } catch (err) {
       await c.stop();
       throw err;
     }
     return c;
+  }
+
+  /** Starts the node `spec` with an empty data dir, joining through `via` (--join). */
+  async join(spec: NodeSpec, via: ProxiedNode): Promise<ProxiedNode> {
+    const node = await this.startNode(spec, ['--join', `127.0.0.1:${via.peerPort}`]);
+    await this.coordinators[this.coordinators.length - 1]!.waitFor(COORDINATOR_READY, 30_000);
+    return node;
+  }
+
+  private async startNode(s: NodeSpec, clusterArgs: string[]): Promise<ProxiedNode> {
+    const dataDir = join(this.dir.path, s.id);
+    const engineSocket = join(this.dir.path, `${s.id}-engine.sock`);
+    const proxySocket = join(this.dir.path, `${s.id}-proxy.sock`);
+    const engine = startDistdb(['storage', '--data-dir', dataDir, '--socket', engineSocket]);
+    this.engines.push(engine);
+    await engine.waitFor(STORAGE_READY);
+    const proxy = await StorageProxy.start(proxySocket, engineSocket);
+    this.proxies.push(proxy);
+    const coordinator = startScript(NODE_COORDINATOR_MAIN, [
+      ...['--id', s.id, '--host', '127.0.0.1', '--port', String(s.port)],
+      ...['--peer-port', String(s.peerPort), ...clusterArgs],
+      ...['--data-dir', dataDir, '--socket', proxySocket],
+    ]);
+    this.coordinators.push(coordinator);
+    const node = { ...s, proxy };
+    this.nodes.push(node);
+    return node;
   }
 
   async client(node: ProxiedNode): Promise<Client> {
@@ -103,6 +113,17 @@ export class ProxiedCluster {
     for (const p of this.engines) await p.stop();
     this.dir.remove();
   }
+}
+
+export interface NodeSpec {
+  id: string;
+  port: number;
+  peerPort: number;
+}
+
+/** Ports for a node `id` not started yet: e.g. to CLUSTER ADD it before it runs. */
+export async function nodeSpec(id: string): Promise<NodeSpec> {
+  return { id, port: await freePort(), peerPort: await freePort() };
 }
 
 async function status(node: ProxiedNode): Promise<ClusterStatus> {

@@ -202,6 +202,8 @@ export class Membership {
     switch (req.op as AdminOp) {
       case 'add': {
         if (voters.includes(req.id)) {
+          // An earlier attempt added it, and it was promoted since (caught up).
+          if (req.retry === true && this.node.book.get(req.id)?.peer === req.peer) return;
           throw new CommandError(`ERR node ${req.id} is already a voter`);
         }
         if (learners.includes(req.id)) return;

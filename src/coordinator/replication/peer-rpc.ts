@@ -32,7 +32,8 @@ export interface AdminRequest {
   peer?: string;
   /**
    * An earlier attempt may have taken effect (its answer was lost): a
-   * REMOVE that finds the node already gone is then done, not an error.
+   * REMOVE that finds the node already gone, or an ADD that finds it a voter
+   * at the same peer address (promoted since), is then done, not an error.
    */
   retry?: boolean;
 }
