@@ -107,6 +107,30 @@ async function removedThenRestarted(n4Args: string[], settleMs: number): Promise
   }
 }
 
+test('a node added but never started stays a learner: it is not made a voter before it answers', async () => {
+  const cluster = await TestCluster.start(3);
+  try {
+    const leader = cluster.node(await cluster.waitForLeader());
+    const admin = await cluster.client(leader, 10_000);
+    await admin.put('k', 'v');
+    // Nothing listens there: the learner never answers the leader.
+    assert.equal(await admin.command('CLUSTER', 'ADD', 'n4', '127.0.0.1:1'), 'OK');
+    // The leader checks for learners to promote at every tick (100 ms); the
+    // log is far shorter than the 100 entries a learner may trail by.
+    await sleep(1500);
+    const s = await cluster.status(leader);
+    assert.deepEqual(s.members.map((m) => `${m.id}:${m.role}`).sort(), [
+      'n1:voter',
+      'n2:voter',
+      'n3:voter',
+      'n4:learner',
+    ]);
+    await admin.put('k', 'still writable');
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('a node that joined and was removed still says so after a kill -9 and restart', async () => {
   // Its first membership (the bootstrap record) lacks it; the log adds it.
   await removedThenRestarted([], 0);

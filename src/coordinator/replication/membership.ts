@@ -64,14 +64,22 @@ export class Membership {
     if (addr) mergeBook(this.node.book, new Map([[cc.node, addr]]));
   }
 
-  /** A learner whose log has (nearly) caught up with the commit index becomes a voter. */
+  /**
+   * A learner whose log has (nearly) caught up with the commit index becomes
+   * a voter. Only once it has answered: a new learner's match is 0 (and it
+   * counts as recently active from the start), so on a log shorter than
+   * PROMOTE_MAX_LAG a node that never ran would otherwise be made a voter at
+   * the next tick, and a missing voter brings the cluster one failure closer
+   * to losing its majority.
+   */
   private maybePromote(): void {
     const d = this.node.driver;
     if (!d || d.role !== 'leader' || this.promoting) return;
     const st = d.status();
     for (const id of st.conf.learners) {
       const pr = st.progress?.[id];
-      if (!pr || !pr.recentActive || st.commit - pr.match > PROMOTE_MAX_LAG) continue;
+      if (!pr || !pr.recentActive || pr.match === 0) continue;
+      if (st.commit - pr.match > PROMOTE_MAX_LAG) continue;
       this.promoting = true;
       const addr = this.node.book.get(id) ?? { peer: '', client: null };
       this.node.log.info({ learner: id, match: pr.match }, 'learner caught up; promoting it');
