@@ -107,7 +107,7 @@ async function removedThenRestarted(n4Args: string[], settleMs: number): Promise
   }
 }
 
-test('a node added but never started stays a learner: it is not made a voter before it answers', async () => {
+test('a node added but never started stays a learner: it is not made a voter before it answers; adding it at another address is refused', async () => {
   const cluster = await TestCluster.start(3);
   try {
     const leader = cluster.node(await cluster.waitForLeader());
@@ -126,6 +126,12 @@ test('a node added but never started stays a learner: it is not made a voter bef
       'n4:learner',
     ]);
     await admin.put('k', 'still writable');
+    // Adding it again at the same address is done; at another, refused.
+    assert.equal(await admin.command('CLUSTER', 'ADD', 'n4', '127.0.0.1:1'), 'OK');
+    await assert.rejects(
+      admin.command('CLUSTER', 'ADD', 'n4', '127.0.0.1:2'),
+      /^ReplyError: ERR node n4 is already a learner at 127\.0\.0\.1:1; remove it first/,
+    );
   } finally {
     await cluster.stop();
   }

@@ -214,7 +214,14 @@ export class Membership {
           if (req.retry === true && this.node.book.get(req.id)?.peer === req.peer) return;
           throw new CommandError(`ERR node ${req.id} is already a voter`);
         }
-        if (learners.includes(req.id)) return;
+        if (learners.includes(req.id)) {
+          // Added before (or by an earlier attempt): done, if at this address.
+          const peer = this.node.book.get(req.id)?.peer;
+          if (peer === undefined || peer === req.peer) return;
+          throw new CommandError(
+            `ERR node ${req.id} is already a learner at ${peer}; remove it first to add it at ${req.peer ?? '?'}`,
+          );
+        }
         await this.addLearner(req.id, { peer: req.peer ?? '', client: null }, timeout);
         return;
       }
