@@ -91,7 +91,14 @@ async function removedThenRestarted(n4Args: string[], settleMs: number): Promise
     const n4 = await cluster.addNodeSpec('n4');
     const args = ['--join', `127.0.0.1:${leader.peerPort}`, ...n4Args];
     await cluster.run(n4, args);
-    await n4.proc!.waitFor(/"change":"add-voter","node":"n4"/, 20_000);
+    // The leader's own view: n4 may apply its promotion before the leader does.
+    const until = Date.now() + 20_000;
+    while (
+      !(await cluster.status(leader)).members.some((m) => m.id === 'n4' && m.role === 'voter')
+    ) {
+      assert.ok(Date.now() < until, 'n4 was not promoted');
+      await sleep(100);
+    }
     const admin = await cluster.client(leader);
     assert.equal(await admin.command('CLUSTER', 'TRANSFER-LEADER', 'n4'), 'OK');
     assert.equal(await (await cluster.client(n4)).command('CLUSTER', 'REMOVE', 'n4'), 'OK');
