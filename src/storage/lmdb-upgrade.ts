@@ -24,7 +24,13 @@ const VERSION_KEY = Buffer.from('version');
 /** The layout version the environment was written with (1 when it carries no record). */
 export function storedLayoutVersion(dbs: LayoutDbs): number {
   const v = dbs.layout.getBinary(VERSION_KEY);
-  return v ? v.readUInt32BE(0) : 1;
+  if (v === undefined) return 1;
+  if (v.length !== 4) {
+    throw new Error(
+      `the data dir's LMDB layout record is damaged (${v.length} bytes, expected 4): restore the data dir from a backup, or start this node with an empty one to catch up from the cluster`,
+    );
+  }
+  return v.readUInt32BE(0);
 }
 
 /** Records `version` (for the upgrade below, and for tests that write an old data dir). */

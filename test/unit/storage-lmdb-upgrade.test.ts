@@ -128,3 +128,21 @@ test('a new data dir is written at the current layout version; a newer one is re
     dir.remove();
   }
 });
+
+test('a damaged layout record is refused with a message that says what to do', async () => {
+  const dir = tempDir('distdb-upgrade-');
+  try {
+    await openAndRead(dir.path, async (b) => {
+      await b.commit([apply(0, [put('a')], 1)]);
+    });
+    await withLmdb(dir.path, (dbs) =>
+      dbs.layout.putSync(Buffer.from('version'), Buffer.from([0, 3])),
+    );
+    assert.throws(
+      () => new LmdbBackend(dir.path),
+      /layout record is damaged \(2 bytes, expected 4\): restore the data dir from a backup/,
+    );
+  } finally {
+    dir.remove();
+  }
+});
