@@ -35,9 +35,12 @@ export class ProxiedCluster {
   private readonly proxies: StorageProxy[] = [];
   private readonly clients: Client[] = [];
 
+  /** `extra`: flags of every node's coordinator (node-coordinator-main.ts), e.g. --request-timeout-ms. */
+  private constructor(private readonly extra: string[]) {}
+
   /** Starts `n` nodes n1..n<n> as one new cluster. */
-  static async start(n: number): Promise<ProxiedCluster> {
-    const c = new ProxiedCluster();
+  static async start(n: number, extra: string[] = []): Promise<ProxiedCluster> {
+    const c = new ProxiedCluster(extra);
     try {
       const specs = [];
       for (let i = 1; i <= n; i++) specs.push(await nodeSpec(`n${i}`));
@@ -51,14 +54,21 @@ export class ProxiedCluster {
     return c;
   }
 
-  /** Starts the node `spec` with an empty data dir, joining through `via` (--join). */
-  async join(spec: NodeSpec, via: ProxiedNode): Promise<ProxiedNode> {
-    const node = await this.startNode(spec, ['--join', `127.0.0.1:${via.peerPort}`]);
+  /**
+   * Starts the node `spec` with an empty data dir, joining through `via`
+   * (--join); its engine's replies to the ops in `hold` are held from the start.
+   */
+  async join(spec: NodeSpec, via: ProxiedNode, hold: number[] = []): Promise<ProxiedNode> {
+    const node = await this.startNode(spec, ['--join', `127.0.0.1:${via.peerPort}`], hold);
     await this.coordinators[this.coordinators.length - 1]!.waitFor(COORDINATOR_READY, 30_000);
     return node;
   }
 
-  private async startNode(s: NodeSpec, clusterArgs: string[]): Promise<ProxiedNode> {
+  private async startNode(
+    s: NodeSpec,
+    clusterArgs: string[],
+    hold: number[] = [],
+  ): Promise<ProxiedNode> {
     const dataDir = join(this.dir.path, s.id);
     const engineSocket = join(this.dir.path, `${s.id}-engine.sock`);
     const proxySocket = join(this.dir.path, `${s.id}-proxy.sock`);
@@ -66,11 +76,12 @@ export class ProxiedCluster {
     this.engines.push(engine);
     await engine.waitFor(STORAGE_READY);
     const proxy = await StorageProxy.start(proxySocket, engineSocket);
+    for (const op of hold) proxy.hold(op);
     this.proxies.push(proxy);
     const coordinator = startScript(NODE_COORDINATOR_MAIN, [
       ...['--id', s.id, '--host', '127.0.0.1', '--port', String(s.port)],
       ...['--peer-port', String(s.peerPort), ...clusterArgs],
-      ...['--data-dir', dataDir, '--socket', proxySocket],
+      ...['--data-dir', dataDir, '--socket', proxySocket, ...this.extra],
     ]);
     this.coordinators.push(coordinator);
     const node = { ...s, proxy };

@@ -26,6 +26,7 @@ import {
   type WriteOutcome,
 } from './client-failure.js';
 import { Membership } from './membership.js';
+import { OwnMembership } from './own-membership.js';
 import { PeerRequests } from './peer-requests.js';
 import { encodeRpc, parseRpcError, rpcJson, RpcTag } from './peer-rpc.js';
 import { RaftDriver } from './raft-driver.js';
@@ -81,13 +82,8 @@ export class ClusterNode implements Replication {
   private loading = false;
   private loadedConnects = -1;
   private reloadAfter = 0;
-  /**
-   * Joined (--join, from an empty data dir) and not yet a member in the
-   * membership it has applied: the log or snapshot that adds it is still on
-   * its way. Not removed: its requests wait for it to catch up. Read from
-   * disk at every load (wasMember), so it outlives a restart.
-   */
-  private joining = false;
+  /** Joining or removed, when outside the membership; read from disk at every load. */
+  private readonly own: OwnMembership;
   private noLeaderSince: number | null = Date.now();
   private leaderWaiters = new Set<() => void>();
   private readonly sessions = new WeakMap<ReplicationClient, { clientId: string; seq: number }>();
@@ -112,6 +108,7 @@ export class ClusterNode implements Replication {
   ) {
     this.log = rootLog.child({ component: 'raft' });
     this.peerLog = rootLog.child({ component: 'peer' });
+    this.own = new OwnMembership(opts.id);
     this.membership = new Membership(this);
     this.peerRequests = new PeerRequests(this);
   }
@@ -229,7 +226,7 @@ export class ClusterNode implements Replication {
       );
       this.loadedConnects = connects;
       this.genesisConf = loaded.persisted.initialConf;
-      this.joining = !wasMember(this.id, loaded);
+      this.own.loaded(wasMember(this.id, loaded));
       this.setConf(this.driver.status().conf);
       this.log.info(
         {
@@ -275,6 +272,7 @@ export class ClusterNode implements Replication {
 
   private confApplied(cc: ConfChange, conf: ConfState): void {
     this.membership.noteContext(cc);
+    this.own.noteChange(cc);
     this.setConf(conf);
     this.log.info({ change: cc.type, node: cc.node, conf }, 'membership changed');
     if (cc.node === this.id && cc.type === 'remove') {
@@ -284,8 +282,8 @@ export class ClusterNode implements Replication {
 
   setConf(conf: ConfState): void {
     this.conf = conf;
+    this.own.noteConf(conf);
     const members = new Set([...conf.voters, ...conf.learners]);
-    if (members.has(this.id)) this.joining = false;
     // Until it is a member, a joining node talks to everyone it has heard of.
     const all = !members.has(this.id);
     const peers: Record<NodeId, string> = {};
@@ -357,14 +355,7 @@ export class ClusterNode implements Replication {
   }
 
   isRemoved(): boolean {
-    const { voters, learners } = this.conf;
-    return (
-      !this.joining &&
-      this.driver !== null &&
-      voters.length > 0 &&
-      !voters.includes(this.id) &&
-      !learners.includes(this.id)
-    );
+    return this.driver !== null && this.own.removedFrom(this.conf);
   }
 
   // ---- client requests -------------------------------------------------
