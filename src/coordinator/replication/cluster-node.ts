@@ -278,6 +278,8 @@ export class ClusterNode implements Replication {
     if (cc.node === this.id && cc.type === 'remove') {
       this.log.warn('this node was removed from the cluster; it now refuses client requests');
     }
+    // Reads that asked before it knew (a restart replaying its removal too) are refused now.
+    if (this.isRemoved()) this.driver?.failReads('this node was removed from the cluster');
   }
 
   setConf(conf: ConfState): void {

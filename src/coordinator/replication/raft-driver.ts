@@ -356,9 +356,20 @@ export class RaftDriver {
       p.reject(new OutcomeUnknownError(why));
     }
     this.proposals.clear();
+    this.failReads(why);
+  }
+
+  /**
+   * Fails every read waiting here (ReplicaUnavailableError: the caller
+   * retries it, and answers as this node now must). A node that learns of
+   * its removal calls it: the leader that dropped it answers none of its
+   * read indexes, so they would wait out the request timeout.
+   */
+  failReads(why: string): void {
     const err = new ReplicaUnavailableError(why);
     for (const b of [...this.asking.values(), ...this.waitingApply]) settleReads(b, err);
     if (this.gathering) settleReads(this.gathering, err);
+    this.gathering = null;
     this.asking.clear();
     this.waitingApply = [];
   }
