@@ -235,6 +235,7 @@ export class RawNode {
       conf: r.tracker.conf(),
       progress,
       leadTransferee: r.leadTransferee,
+      pendingConfIndex: r.pendingConfIndex,
     };
   }
 }

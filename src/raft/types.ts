@@ -219,6 +219,8 @@ export interface RaftStatus {
   /** Only on the leader. */
   progress: Record<NodeId, ProgressStatus> | null;
   leadTransferee: NodeId | null;
+  /** A leader's conf change (or first entry) at this index is in effect once `applied` reaches it. */
+  pendingConfIndex: number;
 }
 
 /** Thrown when an invariant inside the core is violated; carries the state that broke it. */

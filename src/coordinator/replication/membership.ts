@@ -240,6 +240,12 @@ export class Membership {
         return;
       case 'transfer-leader': {
         if (!voters.includes(req.id)) {
+          // The target may show a promotion this leader has not yet applied
+          // (the commit reaches both at once): ask again once it has (onLeader).
+          const st = d.status();
+          if (st.pendingConfIndex > st.applied) {
+            throw new ProposalRefusedError('conf-change-in-progress');
+          }
           throw new CommandError(`ERR node ${req.id} is not a voter; only voters can lead`);
         }
         if (req.id === this.node.id) return;
