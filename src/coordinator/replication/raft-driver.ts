@@ -40,6 +40,7 @@ import type {
 import type { GroupId } from '../../storage/api.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { AddressBook } from './address-book.js';
+import { PendingProposals } from './pending-proposals.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
 import {
   NotAppliedError,
@@ -70,13 +71,6 @@ export interface DriverHooks {
   readonly metrics: ReplicationMetrics;
   /** A storage operation failed: the driver has stopped. */
   failed(err: unknown): void;
-}
-
-interface PendingProposal {
-  term: number;
-  resolve(r: KvResult): void;
-  reject(e: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 interface ReadWaiter {
@@ -133,7 +127,7 @@ export class RaftDriver {
   private durableIndex: number;
   /** Hard state whose only change is the commit index, written with the next append. */
   private deferredHardState: HardState | null = null;
-  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly proposals = new PendingProposals();
   /** Which committed entries the state machine will apply afresh (not a retry, not expired). */
   private readonly forecast = new SessionForecast();
   private gathering: ReadBatch | null = null;
@@ -235,7 +229,7 @@ export class RaftDriver {
     }
     this.hooks.metrics.proposals++;
     this.schedulePump();
-    return this.await(r.index, r.term, timeoutMs);
+    return this.proposals.add(r.index, r.term, timeoutMs);
   }
 
   /** Proposes a membership change; resolves once it is applied here. Throws if invalid. */
@@ -253,25 +247,7 @@ export class RaftDriver {
     }
     this.hooks.metrics.proposals++;
     this.schedulePump();
-    return this.await(r.index, r.term, timeoutMs).then(() => undefined);
-  }
-
-  private await(index: number, term: number, timeoutMs: number): Promise<KvResult> {
-    // Our log now holds another entry at this index. The old one may still be
-    // committed by another leader that holds it, so its outcome is unknown.
-    const old = this.proposals.get(index);
-    if (old) {
-      clearTimeout(old.timer);
-      old.reject(new OutcomeUnknownError('its log slot was taken over by a newer leader'));
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.proposals.get(index)?.timer !== timer) return;
-        this.proposals.delete(index);
-        reject(new OutcomeUnknownError(`not applied within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.proposals.set(index, { term, resolve, reject, timer });
-    });
+    return this.proposals.add(r.index, r.term, timeoutMs).then(() => undefined);
   }
 
   /** Resolves once this node's state machine holds every write acknowledged before the call. */
@@ -351,11 +327,7 @@ export class RaftDriver {
   stop(why: string): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const p of this.proposals.values()) {
-      clearTimeout(p.timer);
-      p.reject(new OutcomeUnknownError(why));
-    }
-    this.proposals.clear();
+    this.proposals.rejectThrough(new OutcomeUnknownError(why));
     this.failReads(why);
   }
 
@@ -569,12 +541,10 @@ export class RaftDriver {
     this.forecast.clear();
     this.appliedTerm = term;
     // Proposals inside the snapshot may or may not have been committed.
-    for (const [i, p] of this.proposals) {
-      if (i > index) continue;
-      clearTimeout(p.timer);
-      this.proposals.delete(i);
-      p.reject(new OutcomeUnknownError('replaced by a snapshot from the leader'));
-    }
+    this.proposals.rejectThrough(
+      new OutcomeUnknownError('replaced by a snapshot from the leader'),
+      index,
+    );
     this.log.info({ index, term }, 'installed a snapshot from the leader');
     this.hooks.snapshotInstalled(book, conf);
   }
@@ -645,10 +615,8 @@ export class RaftDriver {
       for (let i = 0; i < results.length; i++) {
         const index = first + i;
         this.forecast.applied(index, proposals[i] as Proposal, results[i] as KvResult);
-        const p = this.proposals.get(index);
+        const p = this.proposals.take(index);
         if (p === undefined) continue;
-        this.proposals.delete(index);
-        clearTimeout(p.timer);
         if (p.term === terms[i]) p.resolve(results[i] as KvResult);
         // Another entry is committed at its index: this one never will be.
         else p.reject(new NotAppliedError('another entry was committed in its place'));
@@ -673,13 +641,12 @@ export class RaftDriver {
    * so the apply does not answer it again.
    */
   private answerAtCommit(index: number, term: number, proposal: Proposal): void {
-    const p = this.proposals.get(index);
+    const p = this.proposals.peek(index);
     // Another entry was committed at its index: the apply rejects it.
     if (p === undefined || p.term !== term) return;
     const result = resultWithoutState(proposal.command);
     if (result === null) return;
-    this.proposals.delete(index);
-    clearTimeout(p.timer);
+    this.proposals.take(index);
     this.hooks.metrics.writesAnsweredAtCommit++;
     p.resolve(result);
   }

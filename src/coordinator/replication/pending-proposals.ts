@@ -1,0 +1,93 @@
+// The leader's proposals waiting for their outcome, by log index, each with a
+// deadline. One timer serves them all, armed for the earliest deadline: a
+// timer of its own per proposal cost every put a Timeout object, two timer-list
+// updates and the garbage they leave, for a timeout that almost never fires.
+
+import type { KvResult } from '../../kv/types.js';
+import { OutcomeUnknownError } from './replication-errors.js';
+
+export interface PendingProposal {
+  term: number;
+  resolve(r: KvResult): void;
+  reject(e: Error): void;
+}
+
+interface Entry extends PendingProposal {
+  /** Date.now() after which it fails as unknown. */
+  deadline: number;
+  timeoutMs: number;
+}
+
+export class PendingProposals {
+  private readonly byIndex = new Map<number, Entry>();
+  private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (Infinity: not armed). */
+  private timerAt = Infinity;
+
+  /**
+   * The outcome of the entry proposed at `index` in `term`. An entry waiting
+   * there already fails: our log holds another one at its index now, and the
+   * old one may still be committed by another leader that holds it.
+   */
+  add(index: number, term: number, timeoutMs: number): Promise<KvResult> {
+    this.byIndex
+      .get(index)
+      ?.reject(new OutcomeUnknownError('its log slot was taken over by a newer leader'));
+    const deadline = Date.now() + timeoutMs;
+    this.arm(deadline);
+    return new Promise((resolve, reject) => {
+      this.byIndex.set(index, { term, resolve, reject, deadline, timeoutMs });
+    });
+  }
+
+  peek(index: number): PendingProposal | undefined {
+    return this.byIndex.get(index);
+  }
+
+  /** Removes and returns the proposal at `index`, if one waits there. */
+  take(index: number): PendingProposal | undefined {
+    const p = this.byIndex.get(index);
+    if (p === undefined) return undefined;
+    this.byIndex.delete(index);
+    // Nothing left to time out: no timer keeps the process alive.
+    if (this.byIndex.size === 0) this.disarm();
+    return p;
+  }
+
+  /** Fails (and removes) every proposal at or below `through` (all by default). */
+  rejectThrough(err: Error, through = Infinity): void {
+    for (const [i, p] of this.byIndex) {
+      if (i > through) continue;
+      this.byIndex.delete(i);
+      p.reject(err);
+    }
+    if (this.byIndex.size === 0) this.disarm();
+  }
+
+  private arm(deadline: number): void {
+    if (deadline >= this.timerAt) return;
+    this.disarm();
+    this.timerAt = deadline;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, deadline - Date.now()));
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  private expire(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const [i, p] of this.byIndex) {
+      if (p.deadline <= now) {
+        this.byIndex.delete(i);
+        p.reject(new OutcomeUnknownError(`not applied within ${p.timeoutMs} ms`));
+      } else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity) this.arm(next);
+  }
+}
