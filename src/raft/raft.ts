@@ -18,7 +18,6 @@ import {
   handleHeartbeat,
   handleHeartbeatResponse,
   maybeCommit,
-  onCommitAdvanced,
   sendAppend,
 } from './replication.js';
 import { SnapshotAssembler } from './snapshot-assembler.js';
@@ -205,11 +204,17 @@ export class Raft {
     return index;
   }
 
+  /** Leader: an append to `to` now (entries it lacks, or none), carrying the commit index. */
+  sendAppendTo(to: NodeId): void {
+    if (this.role === 'leader') sendAppend(this, to);
+  }
+
   /** Sends what proposals appended since the last call, in one batch per follower. */
   flushProposals(): void {
     if (!this.pendingBroadcast) return;
     this.pendingBroadcast = false;
-    if (this.role === 'leader') bcastAppend(this);
+    // A follower whose answer arrived meanwhile may have the new entries already.
+    if (this.role === 'leader') bcastAppend(this, false);
   }
 
   tick(): void {
@@ -447,8 +452,8 @@ export class Raft {
       this.leadTransferee = null;
     }
     // The quorum changed: maybe more is committed now; a new member needs the log.
-    if (maybeCommit(this)) onCommitAdvanced(this);
-    else bcastAppend(this);
+    if (maybeCommit(this)) this.releasePendingReads();
+    bcastAppend(this);
   }
 
   /**

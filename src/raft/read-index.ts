@@ -34,5 +34,8 @@ export function respondToReadIndex(r: Raft, m: Message, index: number): void {
     r.readStates.push({ index, context });
   } else {
     r.send({ type: 'read-index-response', to: m.from, index, context });
+    // It serves the read once it has applied `index`: tell it the commit index
+    // now (a 'safe' round's heartbeats carried it already, a lease answer not).
+    if (r.cfg.lazyCommitBroadcast) r.sendAppendTo(m.from);
   }
 }

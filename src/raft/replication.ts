@@ -59,8 +59,8 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
   return true;
 }
 
-export function bcastAppend(r: Raft): void {
-  for (const id of r.tracker.progress.keys()) if (id !== r.id) sendAppend(r, id);
+export function bcastAppend(r: Raft, sendIfEmpty = true): void {
+  for (const id of r.tracker.progress.keys()) if (id !== r.id) sendAppend(r, id, sendIfEmpty);
 }
 
 /** Heartbeats keep followers' election timers quiet and carry a read-index context. */
@@ -112,8 +112,8 @@ export function handleAppendResponse(r: Raft, m: Message): void {
   }
   if (maybeCommit(r)) {
     onCommitAdvanced(r);
-  } else if (pr.match < r.log.committed) {
-    // It can learn a newer commit index.
+  } else if (pr.match < r.log.committed && !r.cfg.lazyCommitBroadcast) {
+    // It can learn a newer commit index (lazily: with its next append).
     sendAppend(r, m.from);
   }
   while (sendAppend(r, m.from, false)) {
@@ -127,6 +127,9 @@ export function handleAppendResponse(r: Raft, m: Message): void {
 /** Reads waiting for the first commit of this term may now proceed; followers learn the commit. */
 export function onCommitAdvanced(r: Raft): void {
   r.releasePendingReads();
+  // Lazily: with the next append or heartbeat (a membership change is
+  // broadcast when the leader applies it, applyConfChange).
+  if (r.cfg.lazyCommitBroadcast) return;
   bcastAppend(r);
 }
 

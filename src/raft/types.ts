@@ -182,6 +182,17 @@ export interface RaftConfig {
    * Default: maxSizePerMsg.
    */
   maxCommittedSizePerReady?: number;
+  /**
+   * A leader tells its followers a new commit index with the next append or
+   * heartbeat it sends them anyway, not at once in an append of its own
+   * (raft-rs's skip_bcast_commit). Under load that spares each follower a
+   * message each way per batch; idle, followers apply up to a heartbeat
+   * later. A membership change is still broadcast once the leader applies
+   * it, and a follower whose read index is answered gets the commit index
+   * with it.
+   * Default false.
+   */
+  lazyCommitBroadcast?: boolean;
   /** Applied index the application restored (its state machine is at least here). */
   applied: number;
 }

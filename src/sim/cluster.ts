@@ -182,6 +182,8 @@ export class Cluster {
       maxUncommittedEntriesSize: 4096,
       readOnlyOption: this.opts.reads,
       snapshotChunkSize: 256,
+      // As the coordinator runs it.
+      lazyCommitBroadcast: true,
       applied,
     };
   }
