@@ -127,9 +127,9 @@ export function handleAppendResponse(r: Raft, m: Message): void {
 /** Reads waiting for the first commit of this term may now proceed; followers learn the commit. */
 export function onCommitAdvanced(r: Raft): void {
   r.releasePendingReads();
-  // Lazily: with the next append or heartbeat (a membership change is
-  // broadcast when the leader applies it, applyConfChange).
-  if (r.cfg.lazyCommitBroadcast) return;
+  // Lazily: with the next append or heartbeat. Not while a membership change
+  // (or a new leader's no-op) waits: the members act on it once they apply it.
+  if (r.cfg.lazyCommitBroadcast && r.pendingConfIndex <= r.log.applied) return;
   bcastAppend(r);
 }
 

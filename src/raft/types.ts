@@ -187,9 +187,9 @@ export interface RaftConfig {
    * heartbeat it sends them anyway, not at once in an append of its own
    * (raft-rs's skip_bcast_commit). Under load that spares each follower a
    * message each way per batch; idle, followers apply up to a heartbeat
-   * later. A membership change is still broadcast once the leader applies
-   * it, and a follower whose read index is answered gets the commit index
-   * with it.
+   * later. The commit of a membership change (or of a new leader's no-op)
+   * is still broadcast at once, and a follower whose read index is answered
+   * gets the commit index with it.
    * Default false.
    */
   lazyCommitBroadcast?: boolean;

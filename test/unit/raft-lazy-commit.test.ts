@@ -47,15 +47,24 @@ describe('raft lazy commit broadcast', () => {
     assert.deepEqual(c.peer('b').state, ['x']);
   });
 
-  it('a membership change is broadcast at once', () => {
+  it('the Ready that commits a membership change tells the followers at once', () => {
     const c = new Cluster(['a', 'b', 'c'], lazy);
     c.elect('a');
+    c.propose('a', 'x');
     c.stabilize();
     const cc: ConfChange = { type: 'add-learner', node: 'd', context: new Uint8Array() };
-    assert.ok(c.node('a').proposeConfChange(cc).ok);
-    c.stabilize();
-    assert.deepEqual(c.node('b').status().conf.learners, ['d']);
-    assert.deepEqual(c.node('c').status().conf.learners, ['d']);
+    const proposed = c.node('a').proposeConfChange(cc);
+    assert.ok(proposed.ok);
+    for (const m of c.peer('a').handleReady()) c.deliver(m);
+    for (const m of [...c.peer('b').handleReady(), ...c.peer('c').handleReady()]) c.deliver(m);
+    const rd = c.node('a').ready();
+    assert.ok(rd.committedEntries.some((e) => e.type === 'conf-change'));
+    for (const to of ['b', 'c']) {
+      assert.ok(
+        rd.messages.some((m) => m.type === 'append' && m.to === to && m.commit >= proposed.index),
+        `no append to ${to} carries the commit of the change`,
+      );
+    }
   });
 
   it("a follower's read index, answered on the lease, comes with the commit it must apply", () => {
