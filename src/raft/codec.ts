@@ -202,9 +202,31 @@ function readMessage(r: ByteReader): Message {
 }
 
 export function encodeEntry(e: Entry): Uint8Array {
-  const w = begin('entry', 32 + e.data.length);
-  writeEntry(w, e);
-  return w.finish();
+  return encodeEntries([e])[0]!;
+}
+
+/** Bytes of an entry record besides its data: version, kind, term, index, type, data length. */
+const ENTRY_RECORD_OVERHEAD = 2 + 8 + 8 + 1 + 4;
+
+/**
+ * Each entry's record, as encodeEntry writes it, all in one buffer: a batch
+ * costs one allocation, not a writer, a buffer and a view per entry. The
+ * records are views into that buffer; keep them only as long as the batch.
+ */
+export function encodeEntries(entries: readonly Entry[]): Uint8Array[] {
+  let size = 0;
+  for (const e of entries) size += ENTRY_RECORD_OVERHEAD + e.data.length;
+  const w = new ByteWriter(size);
+  const ends: number[] = [];
+  for (const e of entries) {
+    w.u8(CODEC_VERSION);
+    w.u8(KIND.entry);
+    writeEntry(w, e);
+    ends.push(w.length);
+  }
+  const all = w.finish();
+  let start = 0;
+  return ends.map((end) => all.subarray(start, (start = end)));
 }
 
 export function decodeEntry(bytes: Uint8Array): Entry {

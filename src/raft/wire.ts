@@ -80,6 +80,11 @@ export class ByteWriter {
     this.bytes(utf8.encode(v));
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
   /** The bytes written: a view when little of the buffer is unused, else a copy that fits. */
   finish(): Uint8Array {
     const used = this.buf.subarray(0, this.pos);

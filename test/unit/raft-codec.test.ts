@@ -10,6 +10,7 @@ import {
   decodeMessage,
   decodeSnapshotMetadata,
   encodeConfChange,
+  encodeEntries,
   encodeEntry,
   encodeHardState,
   encodeMessage,
@@ -41,6 +42,12 @@ describe('raft codec', () => {
 
   it('round-trips entries, hard states, snapshot metadata and conf changes', () => {
     fc.assert(fc.property(entry, (e) => assert.deepEqual(decodeEntry(encodeEntry(e)), e)));
+    // A batch's records share one buffer; each is exactly its entry's record.
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8, size: 'max' }), (es) =>
+        assert.deepEqual(encodeEntries(es).map(decodeEntry), es),
+      ),
+    );
     fc.assert(
       fc.property(record({ term: uint, vote: fc.option(id, { nil: null }), commit: uint }), (h) =>
         assert.deepEqual(decodeHardState(encodeHardState(h)), h),

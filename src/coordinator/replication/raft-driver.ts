@@ -25,7 +25,7 @@ import { decodeProposal, encodeProposal } from '../../kv/codec.js';
 import { resultWithoutState } from '../../kv/known-result.js';
 import { SessionForecast } from '../../kv/session-forecast.js';
 import type { KvResult, Proposal } from '../../kv/types.js';
-import { decodeConfChange, encodeEntry, encodeHardState } from '../../raft/codec.js';
+import { decodeConfChange, encodeEntries, encodeHardState } from '../../raft/codec.js';
 import { RawNode } from '../../raft/raw-node.js';
 import type {
   ConfChange,
@@ -410,7 +410,7 @@ export class RaftDriver {
       const started = performance.now();
       await this.storage.raftAppend(
         group,
-        rd.entries.map((e) => ({ index: e.index, data: encodeEntry(e) })),
+        encodeEntries(rd.entries).map((data, i) => ({ index: rd.entries[i]!.index, data })),
         hs ? encodeHardState(hs) : null,
       );
       this.hooks.metrics.storageCall('append', performance.now() - started, rd.entries.length);
