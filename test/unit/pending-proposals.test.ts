@@ -21,9 +21,9 @@ async function state(p: Promise<unknown>): Promise<string> {
 describe('pending proposals', () => {
   it('fails each proposal at its own deadline, whatever order they were added in', async () => {
     const pp = new PendingProposals();
-    const late = pp.add(1, 1, 400);
-    const early = pp.add(2, 1, 20);
-    const middle = pp.add(3, 1, 100);
+    const late = pp.add(1, 1, null, 400);
+    const early = pp.add(2, 1, null, 20);
+    const middle = pp.add(3, 1, null, 100);
     await assert.rejects(early, (e) => e instanceof OutcomeUnknownError && /20 ms/.test(e.message));
     assert.equal(await state(middle), 'pending');
     assert.equal(await state(late), 'pending');
@@ -34,8 +34,8 @@ describe('pending proposals', () => {
 
   it('a proposal taken before its deadline is not failed by it', async () => {
     const pp = new PendingProposals();
-    const a = pp.add(1, 2, 10);
-    const b = assert.rejects(pp.add(2, 2, 30), /30 ms/);
+    const a = pp.add(1, 2, null, 10);
+    const b = assert.rejects(pp.add(2, 2, null, 30), /30 ms/);
     const p = pp.take(1);
     assert.equal(p?.term, 2);
     p!.resolve(ok);
@@ -47,8 +47,8 @@ describe('pending proposals', () => {
 
   it('a new entry at an index fails the one that waited there', async () => {
     const pp = new PendingProposals();
-    const old = pp.add(5, 1, 1000);
-    const now = pp.add(5, 2, 1000);
+    const old = pp.add(5, 1, null, 1000);
+    const now = pp.add(5, 2, null, 1000);
     await assert.rejects(old, /taken over by a newer leader/);
     assert.equal(pp.peek(5)?.term, 2);
     pp.rejectThrough(new OutcomeUnknownError('stopped'));
@@ -57,7 +57,11 @@ describe('pending proposals', () => {
 
   it('rejectThrough fails the proposals at or below an index and keeps the rest', async () => {
     const pp = new PendingProposals();
-    const [a, b, c] = [pp.add(1, 1, 1000), pp.add(2, 1, 1000), pp.add(3, 1, 1000)];
+    const [a, b, c] = [
+      pp.add(1, 1, null, 1000),
+      pp.add(2, 1, null, 1000),
+      pp.add(3, 1, null, 1000),
+    ];
     pp.rejectThrough(new OutcomeUnknownError('snapshot'), 2);
     await assert.rejects(a, /snapshot/);
     await assert.rejects(b, /snapshot/);

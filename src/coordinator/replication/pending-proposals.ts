@@ -3,11 +3,13 @@
 // timer of its own per proposal cost every put a Timeout object, two timer-list
 // updates and the garbage they leave, for a timeout that almost never fires.
 
-import type { KvResult } from '../../kv/types.js';
+import type { KvResult, Proposal } from '../../kv/types.js';
 import { OutcomeUnknownError } from './replication-errors.js';
 
 export interface PendingProposal {
   term: number;
+  /** What was proposed (null: a membership change), so its entry need not be decoded again. */
+  proposal: Proposal | null;
   resolve(r: KvResult): void;
   reject(e: Error): void;
 }
@@ -29,14 +31,19 @@ export class PendingProposals {
    * there already fails: our log holds another one at its index now, and the
    * old one may still be committed by another leader that holds it.
    */
-  add(index: number, term: number, timeoutMs: number): Promise<KvResult> {
+  add(
+    index: number,
+    term: number,
+    proposal: Proposal | null,
+    timeoutMs: number,
+  ): Promise<KvResult> {
     this.byIndex
       .get(index)
       ?.reject(new OutcomeUnknownError('its log slot was taken over by a newer leader'));
     const deadline = Date.now() + timeoutMs;
     this.arm(deadline);
     return new Promise((resolve, reject) => {
-      this.byIndex.set(index, { term, resolve, reject, deadline, timeoutMs });
+      this.byIndex.set(index, { term, proposal, resolve, reject, deadline, timeoutMs });
     });
   }
 

@@ -229,7 +229,7 @@ export class RaftDriver {
     }
     this.hooks.metrics.proposals++;
     this.schedulePump();
-    return this.proposals.add(r.index, r.term, timeoutMs);
+    return this.proposals.add(r.index, r.term, p, timeoutMs);
   }
 
   /** Proposes a membership change; resolves once it is applied here. Throws if invalid. */
@@ -247,7 +247,7 @@ export class RaftDriver {
     }
     this.hooks.metrics.proposals++;
     this.schedulePump();
-    return this.proposals.add(r.index, r.term, timeoutMs).then(() => undefined);
+    return this.proposals.add(r.index, r.term, null, timeoutMs).then(() => undefined);
   }
 
   /** Resolves once this node's state machine holds every write acknowledged before the call. */
@@ -586,7 +586,9 @@ export class RaftDriver {
         proposals.push(NOOP);
         encoded.push(NOOP_BYTES);
       } else {
-        const p = decodeProposal(e.data);
+        // This leader's own proposal (same index and term: the same entry) is not decoded again.
+        const mine = this.proposals.peek(e.index);
+        const p = mine?.proposal && mine.term === e.term ? mine.proposal : decodeProposal(e.data);
         proposals.push(p);
         encoded.push(e.data);
         if (this.forecast.committed(e.index, p)) this.answerAtCommit(e.index, e.term, p);
