@@ -29,6 +29,7 @@ import { dispatch, lookupCommand } from './dispatch.js';
 import { settingName } from './limits.js';
 import { replyReserve } from './reply-budget.js';
 import { ReplyQueue } from './reply-queue.js';
+import { atTurnEnd } from './turn-end.js';
 
 /** 'identity': AUTH or HELLO, which may change who the client is; nothing after it starts until it answers. */
 type StorageAccess = 'read' | 'write' | 'none' | 'identity';
@@ -368,14 +369,15 @@ export class ClientConnection {
     // Wait for the rest of this event-loop turn: replies that complete
     // together (one storage socket read) then leave in one write.
     this.flushScheduled = true;
-    setImmediate(() =>
-      this.guard(() => {
-        this.flushScheduled = false;
-        this.flush();
-        this.proceed();
-      }),
-    );
+    atTurnEnd(this.scheduledFlush);
   }
+
+  private readonly scheduledFlush = (): void =>
+    this.guard(() => {
+      this.flushScheduled = false;
+      this.flush();
+      this.proceed();
+    });
 
   /** Runs `fn`; a bug it hits costs this connection only, never the process. */
   private guard(fn: () => void): void {
