@@ -7,11 +7,13 @@ import type { KvCommand, KvResult } from '../../kv/types.js';
 import type { CommandContext } from '../command-context.js';
 import { KEYSPACE_GROUP } from './group.js';
 
-export async function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvResult> {
+export function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvResult> {
   const r = ctx.node.replication;
   if (r) return r.write(ctx.client, command);
-  const [result] = await ctx.node.storage.api().apply(KEYSPACE_GROUP, [{ command }], 0);
-  return result as KvResult;
+  return ctx.node.storage
+    .api()
+    .apply(KEYSPACE_GROUP, [{ command }], 0)
+    .then(([result]) => result as KvResult);
 }
 
 /** Resolves when local storage may serve a read for this client. */

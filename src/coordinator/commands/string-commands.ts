@@ -17,22 +17,18 @@ export const get: Handler = async (ctx, args, version) => {
   return encodeBulk(value, version);
 };
 
-/** SET and PUT (the original system's name for it). */
-export const set: Handler = async (ctx, args, version) => {
+/** SET and PUT (the original system's name for it). Not async: the hottest handler, one promise fewer. */
+export const set: Handler = (ctx, args, version) => {
   const key = args[1] as Buffer;
   const value = args[2] as Buffer;
   checkValueSize(ctx, value);
   const opts = parseSetOptions(args, 3);
-  const result = await applyWrite(ctx, {
-    op: 'put',
-    key,
-    value,
-    cond: opts.cond,
-    returnOld: opts.returnOld,
+  const command = { op: 'put', key, value, cond: opts.cond, returnOld: opts.returnOld } as const;
+  return applyWrite(ctx, command).then((result) => {
+    const r = expect(result, 'put');
+    if (opts.returnOld) return encodeBulk(r.old, version);
+    return r.written ? OK_REPLY : encodeNull(version);
   });
-  const r = expect(result, 'put');
-  if (opts.returnOld) return encodeBulk(r.old, version);
-  return r.written ? OK_REPLY : encodeNull(version);
 };
 
 export const mget: Handler = async (ctx, args, version) => {

@@ -365,7 +365,25 @@ export class ClusterNode implements Replication {
   write(client: ReplicationClient, command: KvCommand): Promise<KvResult> {
     const s = this.sessions.get(client) ?? this.newSession(client);
     s.seq++;
-    return this.submit(client, { session: { clientId: s.clientId, seq: s.seq }, command });
+    const proposal: Proposal = { session: { clientId: s.clientId, seq: s.seq }, command };
+    const deadline = Date.now() + this.settings.requestTimeoutMs;
+    const d = this.driver;
+    // The usual case, one attempt on this node as leader, skips the retry
+    // loop's async frame (about a kilobyte of garbage per put); whatever
+    // that attempt gives but a result goes through the loop as if it ran there.
+    if (d?.role === 'leader' && !this.closed && !this.isRemoved()) {
+      let attempt: Promise<KvResult>;
+      try {
+        attempt = d.propose(proposal, this.settings.requestTimeoutMs);
+      } catch (err) {
+        return this.submit(client, proposal, deadline, { err });
+      }
+      return attempt.then(
+        (r) => (r.op === 'session-expired' ? this.submit(client, proposal, deadline, { r }) : r),
+        (err: unknown) => this.submit(client, proposal, deadline, { err }),
+      );
+    }
+    return this.submit(client, proposal, deadline);
   }
 
   /**
@@ -383,66 +401,89 @@ export class ClusterNode implements Replication {
     return s;
   }
 
-  private async submit(client: ReplicationClient, first: Proposal): Promise<KvResult> {
+  /** Tries `first` until `deadline`; `tried`: the outcome of an attempt write() made already. */
+  private async submit(
+    client: ReplicationClient,
+    first: Proposal,
+    deadline: number,
+    tried?: { r: KvResult } | { err: unknown },
+  ): Promise<KvResult> {
     let proposal = first;
-    const deadline = Date.now() + this.settings.requestTimeoutMs;
     let outcome: WriteOutcome = 'not-applied';
     let encoded: Uint8Array | null = null;
+    let pending = tried;
     for (;;) {
-      if (this.closed) throw tryAgain('this node is shutting down', outcome);
-      if (this.isRemoved()) {
-        throw outcome === 'not-applied'
-          ? removedNode(this.id)
-          : this.giveUp('this node was removed from the cluster', outcome);
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw this.giveUp('no leader accepted the write in time', outcome);
-      const d = this.driver;
+      // Every error thrown here goes through classify(): a CommandError (all
+      // the refusals below) is the client's answer as it is.
       try {
         let result: KvResult;
-        if (d?.role === 'leader') {
-          result = await d.propose(proposal, remaining);
-        } else if (d && d.leader !== null && d.leader !== this.id) {
-          encoded ??= encodeRpc(RpcTag.write, encodeProposal(proposal));
-          const reply = await this.unlessLeaderMoves(
-            d.leader,
-            this.transport!.request(d.leader, encoded, remaining),
-          );
-          result = decodeResult(reply);
+        if (pending !== undefined) {
+          const attempt = pending;
+          pending = undefined;
+          if ('err' in attempt) throw attempt.err;
+          result = attempt.r;
         } else {
-          // Leaderless for longer than an election timeout: a majority is out of
-          // reach, so say so now rather than make every request wait out its deadline.
-          const down = this.noLeaderFor();
-          if (down !== null) throw clusterDown(down, outcome);
-          await this.waitForLeader(Math.min(remaining, 200));
-          continue;
+          if (this.closed) throw tryAgain('this node is shutting down', outcome);
+          if (this.isRemoved()) {
+            throw outcome === 'not-applied'
+              ? removedNode(this.id)
+              : this.giveUp('this node was removed from the cluster', outcome);
+          }
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) throw this.giveUp('no leader accepted the write in time', outcome);
+          const d = this.driver;
+          if (d?.role === 'leader') {
+            result = await d.propose(proposal, remaining);
+          } else if (d && d.leader !== null && d.leader !== this.id) {
+            encoded ??= encodeRpc(RpcTag.write, encodeProposal(proposal));
+            const reply = await this.unlessLeaderMoves(
+              d.leader,
+              this.transport!.request(d.leader, encoded, remaining),
+            );
+            result = decodeResult(reply);
+          } else {
+            // Leaderless for longer than an election timeout: a majority is out of
+            // reach, so say so now rather than make every request wait out its deadline.
+            const down = this.noLeaderFor();
+            if (down !== null) throw clusterDown(down, outcome);
+            await this.waitForLeader(Math.min(remaining, 200));
+            continue;
+          }
         }
-        if (result.op === 'session-expired') {
-          // Nothing was applied by this attempt. The session was evicted, or it
-          // never started because its first writes were refused before being
-          // proposed. write() set a session for this client, so `current` exists.
-          const current = this.sessions.get(client)!;
-          const sent = proposal.session!;
-          // Another write of this connection went ahead (it renewed the session,
-          // or a later seq was issued): writing this one now could reorder them.
-          const wentAhead = current.clientId !== sent.clientId || current.seq > sent.seq;
-          // Later writes go on in a new session, whatever this one's fate.
-          const s = current.clientId === sent.clientId ? this.newSession(client) : current;
-          if (outcome === 'maybe-applied') throw sessionSuperseded();
-          if (wentAhead)
-            throw tryAgain('a later write of this connection went ahead of it', outcome);
-          s.seq++;
-          proposal = { ...proposal, session: { clientId: s.clientId, seq: s.seq } };
-          encoded = null;
-          continue;
-        }
-        return result;
+        if (result.op !== 'session-expired') return result;
+        proposal = this.renewSession(client, proposal, outcome);
+        encoded = null;
       } catch (err) {
         const next = this.classify(err, outcome);
         if (next === 'maybe-applied') outcome = 'maybe-applied';
         await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
       }
     }
+  }
+
+  /**
+   * `proposal` was answered session-expired, so nothing of it was applied: the
+   * session was evicted, or it never started because its first writes were
+   * refused before being proposed. Returns it in a new session, or throws when
+   * sending it again could reorder it after a later write of the connection.
+   */
+  private renewSession(
+    client: ReplicationClient,
+    proposal: Proposal,
+    outcome: WriteOutcome,
+  ): Proposal {
+    // write() set a session for this client, so `current` exists.
+    const current = this.sessions.get(client)!;
+    const sent = proposal.session!;
+    // Another write of this connection went ahead (it renewed the session,
+    // or a later seq was issued): writing this one now could reorder them.
+    const wentAhead = current.clientId !== sent.clientId || current.seq > sent.seq;
+    // Later writes go on in a new session, whatever this one's fate.
+    const s = current.clientId === sent.clientId ? this.newSession(client) : current;
+    if (outcome === 'maybe-applied') throw sessionSuperseded();
+    if (wentAhead) throw tryAgain('a later write of this connection went ahead of it', outcome);
+    s.seq++;
+    return { ...proposal, session: { clientId: s.clientId, seq: s.seq } };
   }
 
   /** Whether a failed attempt may have applied the write; throws when retrying cannot help. */
