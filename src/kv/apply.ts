@@ -52,6 +52,9 @@ function bytesEqual(a: Bytes, b: Bytes): boolean {
   );
 }
 
+/** The result of every plain put: one frozen object, not one per put. */
+const PUT_WRITTEN: KvResult = Object.freeze({ op: 'put', written: true, old: null });
+
 /** Applies a command to the store, ignoring sessions. */
 function applyCommand(store: KvStore, p: Proposal): KvResult {
   const c = p.command;
@@ -60,7 +63,7 @@ function applyCommand(store: KvStore, p: Proposal): KvResult {
       if (c.cond === undefined && !c.returnOld) {
         // A plain put does not depend on what is there: no read.
         store.put(c.key, c.value);
-        return { op: 'put', written: true, old: null };
+        return PUT_WRITTEN;
       }
       const cur = store.get(c.key);
       const written =
@@ -98,11 +101,11 @@ function expireSessions(
 ): void {
   for (;;) {
     const lru = sessions.leastRecentlyUsed();
-    if (!lru) return;
-    const idle = lru.record.lastIndex <= index - limits.maxIdleIndexes;
+    if (lru === undefined) return;
+    const idle = sessions.lastUsed(lru) <= index - limits.maxIdleIndexes;
     const full = makingRoom && sessions.size() >= limits.maxSessions;
     if (!idle && !full) return;
-    sessions.delete(lru.clientId);
+    sessions.delete(lru);
   }
 }
 
@@ -118,7 +121,8 @@ function expireSessions(
  *   `current` is the value after the operation.
  * - session-expired: see the module comment.
  *
- * Results may share memory with `p` and with values read from `store`.
+ * Results may share memory with `p`, with values read from `store` and with
+ * each other (a plain put's is one frozen object): do not change them.
  *
  * `index` must be this proposal's own Raft index (not, say, the last index
  * of a batch: replicas batch differently, and expiry depends on the index).

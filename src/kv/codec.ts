@@ -212,64 +212,100 @@ export function encodeProposal(p: Proposal): Uint8Array {
   return w.done();
 }
 
-/** Encodes a state-machine result (storage engine → coordinator). */
-export function encodeResult(r: KvResult): Uint8Array {
-  let w: Writer;
+/** Bytes the encoding of result `r` takes. Throws KvCodecError if it breaks a limit. */
+export function resultBytes(r: KvResult): number {
   switch (r.op) {
     case 'put':
-      w = new Writer(3 + nullableSize(r.old, 'put old value'));
-      w.u8(KV_CODEC_VERSION);
-      w.u8(OP_PUT);
-      w.u8(r.written ? 1 : 0);
-      w.nullable(r.old);
-      break;
+      return 3 + nullableSize(r.old, 'put old value');
     case 'del':
       if (!Number.isInteger(r.deleted) || r.deleted < 0 || r.deleted > MAX_U32) {
         throw new KvCodecError(`del count must be an integer in 0..${MAX_U32}, got ${r.deleted}`);
       }
-      w = new Writer(6);
-      w.u8(KV_CODEC_VERSION);
-      w.u8(OP_DEL);
-      w.u32(r.deleted);
+      return 6;
+    case 'cas':
+      return 3 + nullableSize(r.current, 'cas current value');
+    case 'mset':
+    case 'noop':
+    case 'session-expired':
+      return 2;
+    default:
+      throw new KvCodecError(`unknown result op ${JSON.stringify((r as { op: unknown }).op)}`);
+  }
+}
+
+/**
+ * Writes the encoding of result `r` into `buf` at `at`, which must have
+ * resultBytes(r) bytes of room (so a reply frame holds it with no buffer of
+ * its own); returns the offset after it. Written field by field, without a
+ * Writer: one object less per result.
+ */
+export function writeResult(buf: Buffer, at: number, r: KvResult): number {
+  const end = at + resultBytes(r);
+  buf[at] = KV_CODEC_VERSION;
+  let pos = at + 2;
+  switch (r.op) {
+    case 'put':
+      buf[at + 1] = OP_PUT;
+      buf[pos++] = r.written ? 1 : 0;
+      pos = writeNullable(buf, pos, r.old);
+      break;
+    case 'del':
+      buf[at + 1] = OP_DEL;
+      pos = buf.writeUInt32BE(r.deleted, pos);
       break;
     case 'cas':
-      w = new Writer(3 + nullableSize(r.current, 'cas current value'));
-      w.u8(KV_CODEC_VERSION);
-      w.u8(OP_CAS);
-      w.u8(r.swapped ? 1 : 0);
-      w.nullable(r.current);
+      buf[at + 1] = OP_CAS;
+      buf[pos++] = r.swapped ? 1 : 0;
+      pos = writeNullable(buf, pos, r.current);
       break;
     case 'mset':
     case 'noop':
     case 'session-expired':
-      w = new Writer(2);
-      w.u8(KV_CODEC_VERSION);
-      w.u8(r.op === 'mset' ? OP_MSET : r.op === 'noop' ? OP_NOOP : OP_SESSION_EXPIRED);
+      buf[at + 1] = r.op === 'mset' ? OP_MSET : r.op === 'noop' ? OP_NOOP : OP_SESSION_EXPIRED;
       break;
-    default:
-      throw new KvCodecError(`unknown result op ${JSON.stringify((r as { op: unknown }).op)}`);
   }
-  return w.done();
+  if (pos !== end) throw new Error(`kv codec bug: wrote up to ${pos}, expected ${end}`);
+  return end;
+}
+
+function writeNullable(buf: Buffer, pos: number, b: Bytes | null): number {
+  if (b === null) {
+    buf[pos] = 0;
+    return pos + 1;
+  }
+  buf[pos] = 1;
+  const at = buf.writeUInt32BE(b.byteLength, pos + 1);
+  buf.set(b, at);
+  return at + b.byteLength;
+}
+
+/** Encodes a state-machine result (storage engine → coordinator). */
+export function encodeResult(r: KvResult): Uint8Array {
+  const b = Buffer.allocUnsafe(resultBytes(r));
+  writeResult(b, 0, r);
+  return b;
 }
 
 // ---------------------------------------------------------------- decoding
 
 /** Reads with bounds checks; every failure is a KvCodecError naming the offset. */
 class Reader {
-  private pos = 0;
+  private pos: number;
   // Bytes are read by index, not through a DataView: one object less per proposal decoded.
   constructor(
     private readonly b: Uint8Array,
     private readonly what: string,
-  ) {}
+    private readonly start = 0,
+    private readonly end = b.byteLength,
+  ) {
+    this.pos = start;
+  }
   fail(msg: string): never {
-    throw new KvCodecError(`malformed ${this.what} at byte ${this.pos}: ${msg}`);
+    throw new KvCodecError(`malformed ${this.what} at byte ${this.pos - this.start}: ${msg}`);
   }
   private need(n: number, field: string): void {
-    if (this.b.byteLength - this.pos < n) {
-      this.fail(
-        `truncated: ${field} needs ${n} bytes, only ${this.b.byteLength - this.pos} remain`,
-      );
+    if (this.end - this.pos < n) {
+      this.fail(`truncated: ${field} needs ${n} bytes, only ${this.end - this.pos} remain`);
     }
   }
   u8(field: string): number {
@@ -322,8 +358,8 @@ class Reader {
   /** A count of items that each take at least `minItemBytes`; rejects counts the input cannot hold. */
   count(field: string, minItemBytes: number): number {
     const n = this.u32(field);
-    if (n * minItemBytes > this.b.byteLength - this.pos) {
-      this.fail(`${field} ${n} cannot fit in the ${this.b.byteLength - this.pos} bytes left`);
+    if (n * minItemBytes > this.end - this.pos) {
+      this.fail(`${field} ${n} cannot fit in the ${this.end - this.pos} bytes left`);
     }
     return n;
   }
@@ -332,10 +368,8 @@ class Reader {
     if (v !== KV_CODEC_VERSION)
       this.fail(`unsupported version ${v} (expected ${KV_CODEC_VERSION})`);
   }
-  end(): void {
-    if (this.pos !== this.b.byteLength) {
-      this.fail(`${this.b.byteLength - this.pos} unexpected trailing bytes`);
-    }
+  finish(): void {
+    if (this.pos !== this.end) this.fail(`${this.end - this.pos} unexpected trailing bytes`);
   }
 }
 
@@ -344,9 +378,20 @@ function checkInput(b: unknown, what: string): Uint8Array {
   return b;
 }
 
-/** Decodes an encoded proposal. Throws KvCodecError (only) on malformed or truncated input. */
-export function decodeProposal(b: Uint8Array): Proposal {
-  const r = new Reader(checkInput(b, 'proposal'), 'proposal');
+/**
+ * Decodes an encoded proposal: all of `b`, or its bytes [start, end) (a
+ * proposal inside a larger frame, read without a view of its own). Throws
+ * KvCodecError (only) on malformed or truncated input.
+ */
+export function decodeProposal(b: Uint8Array, start = 0, end?: number): Proposal {
+  const input = checkInput(b, 'proposal');
+  const stop = end ?? input.byteLength;
+  if (!(0 <= start && start <= stop && stop <= input.byteLength)) {
+    throw new RangeError(
+      `decodeProposal: [${start}, ${stop}) is not within ${input.byteLength} bytes`,
+    );
+  }
+  const r = new Reader(input, 'proposal', start, stop);
   r.version();
   const flags = r.u8('flags');
   if (flags & ~FLAG_SESSION) r.fail(`unknown flags 0x${flags.toString(16)}`);
@@ -401,7 +446,7 @@ export function decodeProposal(b: Uint8Array): Proposal {
     default:
       return r.fail(`unknown command op ${op}`);
   }
-  r.end();
+  r.finish();
   return session ? { session, command } : { command };
 }
 
@@ -437,6 +482,6 @@ export function decodeResult(b: Uint8Array): KvResult {
     default:
       return r.fail(`unknown result op ${op}`);
   }
-  r.end();
+  r.finish();
   return out;
 }

@@ -23,11 +23,14 @@ export interface SessionTable {
   /** Number of sessions, for the count bound. */
   size(): number;
   /**
-   * The session with the smallest lastIndex (the least recently used), or
-   * undefined when empty. Expiry asks for it once per applied proposal, so it
-   * must be cheap: keep an index by lastIndex (LMDB) or an ordered Map.
+   * The clientId of the session with the smallest lastIndex (the least
+   * recently used), or undefined when empty. Expiry asks for it once per
+   * applied proposal, so it must be cheap (an ordered Map's first key) and
+   * make nothing it does not need.
    */
-  leastRecentlyUsed(): { clientId: string; record: SessionRecord } | undefined;
+  leastRecentlyUsed(): string | undefined;
+  /** lastIndex of session `clientId`, which exists (without reading its result). */
+  lastUsed(clientId: string): number;
 }
 
 /**
@@ -53,9 +56,14 @@ export class MapSessionTable implements SessionTable {
   size(): number {
     return this.map.size;
   }
-  leastRecentlyUsed(): { clientId: string; record: SessionRecord } | undefined {
-    for (const [clientId, record] of this.map) return { clientId, record };
+  leastRecentlyUsed(): string | undefined {
+    for (const clientId of this.map.keys()) return clientId;
     return undefined;
+  }
+  lastUsed(clientId: string): number {
+    const rec = this.map.get(clientId);
+    if (rec === undefined) throw new Error(`no session ${clientId}`);
+    return rec.lastIndex;
   }
   /** All sessions, least recently used first. */
   entries(): IterableIterator<[string, SessionRecord]> {

@@ -8,8 +8,8 @@
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { KvCodecError, decodeProposal, encodeResult } from '../kv/codec.js';
-import type { Proposal } from '../kv/types.js';
+import { KvCodecError, decodeProposal, resultBytes, writeResult } from '../kv/codec.js';
+import type { KvResult, Proposal } from '../kv/types.js';
 import { STORAGE_MAX_KEY_BYTES, type RaftLogEntry } from './api.js';
 import { LimitExceededError, WriteConflictError, type StorageBackend } from './backend.js';
 import { isImageOp, type ImageSessions } from './image-sessions.js';
@@ -209,7 +209,10 @@ export class StorageConnection {
         const n = r.u32();
         if (n > r.remaining / 4) throw new PayloadError(`apply claims ${n} proposals`);
         const proposals: Proposal[] = new Array<Proposal>(n);
-        for (let i = 0; i < n; i++) proposals[i] = checkProposal(decodeProposal(r.bytes()));
+        for (let i = 0; i < n; i++) {
+          const at = r.skipBytes(); // decoded in place: no view per proposal
+          proposals[i] = checkProposal(decodeProposal(f.payload, at, r.offset));
+        }
         r.end();
         const results = await committer.submit({
           kind: 'apply',
@@ -217,8 +220,14 @@ export class StorageConnection {
           proposals,
           appliedIndex,
         });
+        const list = results ?? [];
         const out = w(16 * n).u32(n);
-        for (const res of results ?? []) out.bytes(encodeResult(res));
+        for (let i = 0; i < list.length; i++) {
+          const res = list[i] as KvResult;
+          const size = resultBytes(res);
+          const at = out.u32(size).reserve(size); // before `target`: reserving may replace it
+          writeResult(out.target, at, res); // straight into the frame
+        }
         return out.finish();
       }
       case Op.get: {

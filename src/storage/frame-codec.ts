@@ -178,6 +178,21 @@ export class ByteWriter {
   nullableBytes(b: Uint8Array | null): this {
     return b === null ? this.u8(0) : this.u8(1).bytes(b);
   }
+  /**
+   * Room for `n` bytes that the caller writes into `target` at the returned
+   * offset, before any other write (an encoder of its own writes straight
+   * into the frame, without a buffer of its own to copy from).
+   */
+  reserve(n: number): number {
+    this.room(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+  /** The buffer being written; replaced when it grows, so take it after `reserve`. */
+  get target(): Buffer {
+    return this.buf;
+  }
 
   protected room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -220,6 +235,11 @@ export class PayloadReader {
     return this.buf.length - this.pos;
   }
 
+  /** Where the next field starts in the payload. */
+  get offset(): number {
+    return this.pos;
+  }
+
   u8(): number {
     this.need(1, 'u8');
     return this.buf[this.pos++] as number;
@@ -252,6 +272,14 @@ export class PayloadReader {
     const v = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return v;
+  }
+  /** len:u32 then that many bytes, skipped: returns where they start in the payload (no view made). */
+  skipBytes(): number {
+    const n = this.u32();
+    this.need(n, `${n}-byte field`);
+    const at = this.pos;
+    this.pos += n;
+    return at;
   }
   nullableBytes(): Buffer | null {
     const present = this.u8();

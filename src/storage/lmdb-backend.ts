@@ -65,6 +65,7 @@ import {
   sessionKey,
   taggedKey,
   u64Value,
+  type Alloc,
 } from './lmdb-layout.js';
 import { LmdbSessionTable, sessionLastIndex, type SessionCache } from './lmdb-sessions.js';
 import { LmdbImageReader } from './lmdb-image.js';
@@ -72,6 +73,7 @@ import { upgradeLayout } from './lmdb-upgrade.js';
 import { IMAGE_HEADER_BYTES, ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
 import { RaftWal, type RaftWalOptions } from './raft-wal.js';
+import { ScratchBytes } from './scratch-bytes.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -592,6 +594,11 @@ export class LmdbBackend implements StorageBackend {
 }
 
 /** The state machine's view of one group's data during a commit. */
+// A data key is looked up or copied into the staged writes at once: made in
+// reused buffers (scratch-bytes.ts).
+const keyScratch = new ScratchBytes();
+const scratchKey: Alloc = (n) => keyScratch.take(n);
+
 class OverlayKvStore implements KvStore {
   constructor(
     private readonly overlay: WriteOverlay,
@@ -600,15 +607,15 @@ class OverlayKvStore implements KvStore {
   ) {}
 
   get(key: Bytes): Bytes | undefined {
-    return this.overlay.get(this.db, dataKey(this.group, key)) ?? undefined;
+    return this.overlay.get(this.db, dataKey(this.group, key, scratchKey)) ?? undefined;
   }
 
   put(key: Bytes, value: Bytes): void {
-    this.overlay.put(this.db, dataKey(this.group, key), asBuffer(value));
+    this.overlay.put(this.db, dataKey(this.group, key, scratchKey), asBuffer(value));
   }
 
   delete(key: Bytes): boolean {
-    const k = dataKey(this.group, key);
+    const k = dataKey(this.group, key, scratchKey);
     if (!this.overlay.has(this.db, k)) return false;
     this.overlay.remove(this.db, k);
     return true;

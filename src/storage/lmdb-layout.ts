@@ -37,8 +37,13 @@ export const RAFT_IMAGE_STAGE = 0x05;
 
 const TWO_32 = 0x100000000;
 
-export function dataKey(group: number, key: Uint8Array): Buffer {
-  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + key.byteLength);
+/** Makes a buffer of n bytes for a key or record (default: a new one). */
+export type Alloc = (n: number) => Buffer;
+
+export const allocNew: Alloc = (n) => Buffer.allocUnsafe(n);
+
+export function dataKey(group: number, key: Uint8Array, alloc: Alloc = allocNew): Buffer {
+  const k = alloc(GROUP_PREFIX_BYTES + key.byteLength);
   k.writeUInt32BE(group, 0);
   k.set(key, GROUP_PREFIX_BYTES);
   return k;
@@ -60,12 +65,13 @@ export function taggedKey(group: number, tag: number): Buffer {
   return k;
 }
 
-export function sessionKey(group: number, clientId: string): Buffer {
-  const id = Buffer.from(clientId, 'utf8');
-  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + id.length);
+export function sessionKey(group: number, clientId: string, alloc: Alloc = allocNew): Buffer {
+  // The id is encoded straight into the key (no buffer of its own: one per applied put).
+  const idBytes = Buffer.byteLength(clientId, 'utf8');
+  const k = alloc(GROUP_PREFIX_BYTES + 1 + idBytes);
   k.writeUInt32BE(group, 0);
   k[GROUP_PREFIX_BYTES] = META_SESSION;
-  id.copy(k, GROUP_PREFIX_BYTES + 1);
+  k.write(clientId, GROUP_PREFIX_BYTES + 1, idBytes, 'utf8');
   return k;
 }
 

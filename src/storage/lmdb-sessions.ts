@@ -8,18 +8,18 @@
 // Every change is still written to LMDB in the commit's overlay; the records
 // on disk are what a restart reads.
 
-import { decodeResult, encodeResult } from '../kv/codec.js';
+import { decodeResult, resultBytes, writeResult } from '../kv/codec.js';
 import type { SessionRecord, SessionTable } from '../kv/sessions.js';
 import type { KvResult } from '../kv/types.js';
-import { readU64, sessionKey, writeU64 } from './lmdb-layout.js';
+import { allocNew, readU64, sessionKey, writeU64, type Alloc } from './lmdb-layout.js';
+import { ScratchBytes } from './scratch-bytes.js';
 import type { BinaryDb, WriteOverlay } from './write-overlay.js';
 
 /**
  * Largest value a session's result may carry (the old value of SET ... GET,
  * the current value of a compare-and-set) for the record to be held in
- * memory; a larger one is read from LMDB when asked for (a retry, or expiry
- * looking at the least recently used session). With the session limit
- * (DEFAULT_SESSION_LIMITS.maxSessions, 100,000) this bounds the cache to
+ * memory; a larger one is read from LMDB when asked for (a retry). With
+ * the session limit (DEFAULT_SESSION_LIMITS.maxSessions, 100,000) this bounds the cache to
  * about 100,000 × (128 + ~200) bytes.
  */
 export const CACHED_RESULT_MAX_BYTES = 128;
@@ -34,12 +34,11 @@ export interface CachedSession {
 /** clientId → session, least recently used first; names every session of the group. */
 export type SessionCache = Map<string, CachedSession>;
 
-export function encodeSessionRecord(rec: SessionRecord): Buffer {
-  const result = encodeResult(rec.result);
-  const b = Buffer.allocUnsafe(16 + result.byteLength);
+export function encodeSessionRecord(rec: SessionRecord, alloc: Alloc = allocNew): Buffer {
+  const b = alloc(16 + resultBytes(rec.result));
   writeU64(b, 0, rec.seq);
   writeU64(b, 8, rec.lastIndex);
-  b.set(result, 16);
+  writeResult(b, 16, rec.result);
   return b;
 }
 
@@ -73,6 +72,13 @@ function cacheable(rec: SessionRecord): SessionRecord | null {
   return rec;
 }
 
+// A session's key and record are copied into the staged writes at once: made
+// in reused buffers, from two instances since both are alive together.
+const keyScratch = new ScratchBytes();
+const recordScratch = new ScratchBytes();
+const scratchKey: Alloc = (n) => keyScratch.take(n);
+const scratchRecord: Alloc = (n) => recordScratch.take(n);
+
 export class LmdbSessionTable implements SessionTable {
   constructor(
     private readonly overlay: WriteOverlay,
@@ -88,13 +94,25 @@ export class LmdbSessionTable implements SessionTable {
   }
 
   put(clientId: string, rec: SessionRecord): void {
-    this.overlay.put(this.meta, sessionKey(this.group, clientId), encodeSessionRecord(rec));
+    this.overlay.put(
+      this.meta,
+      sessionKey(this.group, clientId, scratchKey),
+      encodeSessionRecord(rec, scratchRecord),
+    );
+    // Moved to the most recently used end; a known session keeps its entry object.
+    const s = this.cache.get(clientId);
     this.cache.delete(clientId);
-    this.cache.set(clientId, { lastIndex: rec.lastIndex, record: cacheable(rec) });
+    if (s === undefined) {
+      this.cache.set(clientId, { lastIndex: rec.lastIndex, record: cacheable(rec) });
+    } else {
+      s.lastIndex = rec.lastIndex;
+      s.record = cacheable(rec);
+      this.cache.set(clientId, s);
+    }
   }
 
   delete(clientId: string): void {
-    this.overlay.remove(this.meta, sessionKey(this.group, clientId));
+    this.overlay.remove(this.meta, sessionKey(this.group, clientId, scratchKey));
     this.cache.delete(clientId);
   }
 
@@ -102,16 +120,20 @@ export class LmdbSessionTable implements SessionTable {
     return this.cache.size;
   }
 
-  leastRecentlyUsed(): { clientId: string; record: SessionRecord } | undefined {
-    for (const [clientId, s] of this.cache) {
-      return { clientId, record: s.record ?? this.load(clientId, s) };
-    }
+  leastRecentlyUsed(): string | undefined {
+    for (const clientId of this.cache.keys()) return clientId;
     return undefined;
+  }
+
+  lastUsed(clientId: string): number {
+    const s = this.cache.get(clientId);
+    if (s === undefined) throw new Error(`session cache has no ${clientId}`);
+    return s.lastIndex;
   }
 
   /** Reads a record the cache names but does not hold, and holds it if it may. */
   private load(clientId: string, s: CachedSession): SessionRecord {
-    const b = this.overlay.get(this.meta, sessionKey(this.group, clientId));
+    const b = this.overlay.get(this.meta, sessionKey(this.group, clientId, scratchKey));
     if (b === null) throw new Error(`session cache names ${clientId}, which has no record`);
     const record = decodeSessionRecord(b);
     s.record = cacheable(record);

@@ -41,6 +41,7 @@ export class StagedWrites {
   /** Records made (each key's current one and any left unused). */
   private records = 0;
   private liveCount = 0;
+  private longestKeyBytes = 0;
   // Per record: where its key is (chunk, offset), the key's length, the
   // value's length (-1: a delete) and room, and its key's hash.
   private recChunk = new Int32Array(FIRST_RECORDS);
@@ -62,6 +63,11 @@ export class StagedWrites {
   /** Bytes held for the staged keys and values. */
   get bytes(): number {
     return this.usedBytes;
+  }
+
+  /** The length of the longest key staged here (0: none). */
+  get longestKey(): number {
+    return this.longestKeyBytes;
   }
 
   /** The record staged for `key` (`hash` = keyHash(key)), or -1. */
@@ -164,6 +170,7 @@ export class StagedWrites {
       this.tail += need;
     }
     if (this.records === this.recChunk.length) this.growRecords();
+    if (key.length > this.longestKeyBytes) this.longestKeyBytes = key.length;
     const rec = this.records++;
     this.recChunk[rec] = chunk;
     this.recOffset[rec] = at;

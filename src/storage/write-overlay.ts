@@ -103,13 +103,11 @@ export class WriteOverlay {
     // lmdb-js refuses an oversized key by throwing after it has queued the
     // writes before it, and the next batch would commit those: refuse first.
     for (const writes of this.pending) {
-      writes.forEach((key) => {
-        if (key.length > LMDB_MAX_KEY_BYTES) {
-          throw new Error(
-            `a ${key.length}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
-          );
-        }
-      });
+      if (writes.longestKey > LMDB_MAX_KEY_BYTES) {
+        throw new Error(
+          `a ${writes.longestKey}-byte key is over LMDB's ${LMDB_MAX_KEY_BYTES}-byte limit: nothing of this commit was written`,
+        );
+      }
     }
     this.pending.forEach((writes, i) => {
       const db = this.dbs[i] as BinaryDb;

@@ -116,6 +116,17 @@ test('apply, get, scan and stats through connectStorage, many requests in flight
       );
       assert.deepEqual(nx, { op: 'put', written: false, old: null });
 
+      // Results written straight into the reply frame, one larger than the
+      // frame's first guess (16 bytes a result): the frame grows mid-reply.
+      const getOld = (value: string): Proposal => ({
+        command: { op: 'put', key: B('k0002'), value: B(value), returnOld: true },
+      });
+      const olds = await c.apply(0, [getOld('y'.repeat(300)), getOld('z'), getOld('w')], 0);
+      assert.deepEqual(
+        olds.map((r) => (r.op === 'put' ? Buffer.from(r.old ?? []).toString() : r.op)),
+        ['v2', 'y'.repeat(300), 'z'],
+      );
+
       const page = await c.scan(0, B('k0498'), 10);
       assert.deepEqual(
         page.entries.map(([k, v]) => `${Buffer.from(k).toString()}=${Buffer.from(v).toString()}`),

@@ -8,6 +8,8 @@ import {
   encodeResult,
   KvCodecError,
   KV_CODEC_VERSION,
+  resultBytes,
+  writeResult,
 } from '../../src/kv/codec.js';
 import type { KvCommand, KvResult, Proposal } from '../../src/kv/types.js';
 
@@ -91,6 +93,37 @@ test('random results round-trip', () => {
   fc.assert(
     fc.property(resultArb, (r) => {
       assert.deepEqual(plain(decodeResult(encodeResult(r))), plain(r));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('a proposal decodes in place from within a larger buffer, reading nothing outside its range', () => {
+  fc.assert(
+    fc.property(proposalArb, bytes, bytes, (p, before, after) => {
+      const enc = encodeProposal(p);
+      const buf = Buffer.concat([before, enc, after]);
+      const start = before.length;
+      const end = start + enc.length;
+      assert.deepEqual(plain(decodeProposal(buf, start, end)), plain(p));
+      // A range cut short is truncated even though the buffer goes on.
+      assert.throws(() => decodeProposal(buf, start, end - 1), KvCodecError);
+    }),
+    { numRuns: 1000 },
+  );
+  assert.throws(() => decodeProposal(Buffer.alloc(4), 2, 5), RangeError);
+});
+
+test('results written into a larger buffer take exactly resultBytes, at the offset given', () => {
+  fc.assert(
+    fc.property(resultArb, fc.nat({ max: 16 }), (r, at) => {
+      const size = resultBytes(r);
+      const buf = Buffer.alloc(at + size + 4, 0xee);
+      assert.equal(writeResult(buf, at, r), at + size);
+      assert.deepEqual(buf.subarray(at, at + size), Buffer.from(encodeResult(r)));
+      assert.ok(buf.subarray(0, at).every((b) => b === 0xee));
+      assert.ok(buf.subarray(at + size).every((b) => b === 0xee));
+      assert.deepEqual(plain(decodeResult(buf.subarray(at, at + size))), plain(r));
     }),
     { numRuns: 1000 },
   );

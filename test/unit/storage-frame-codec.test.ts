@@ -123,6 +123,26 @@ test('payload reader: fields round-trip and every bound is checked', () => {
   assert.throws(() => new PayloadReader(Buffer.from([1, 2])).end(), /unexpected bytes/);
 });
 
+test('reserve: room written in place survives the frame growing; skipBytes reads past a field without a view', () => {
+  const w = new FrameWriter(7, Op.apply, 3, 1); // a 1-byte hint: reserving grows the buffer
+  const field = (i: number): Buffer => Buffer.alloc(64 + i, i);
+  for (let i = 0; i < 50; i++) {
+    const at = w.u32(64 + i).reserve(64 + i);
+    field(i).copy(w.target, at);
+  }
+  const frames: Frame[] = [];
+  new FrameDecoder(MAX).push(w.finish(), (f) => frames.push(f));
+  const payload = (frames[0] as Frame).payload;
+  const r = new PayloadReader(payload);
+  for (let i = 0; i < 50; i++) {
+    const at = r.skipBytes();
+    assert.equal(r.offset, at + 64 + i);
+    assert.deepEqual(payload.subarray(at, r.offset), field(i));
+  }
+  r.end();
+  assert.throws(() => new PayloadReader(Buffer.from([0, 0, 0, 9, 1])).skipBytes(), PayloadError);
+});
+
 test('stats reply: every field round-trips; a reply without the WAL counters reads them as absent', () => {
   const payload = (w: FrameWriter): Buffer => {
     const [f] = decodeAll(new FrameDecoder(MAX), [w.finish()]);

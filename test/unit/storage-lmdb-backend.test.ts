@@ -193,6 +193,50 @@ test('sessions, counts, applied index and the raft log survive a reopen', async 
   }
 });
 
+test('keys and session records made in reused buffers are copied where they are kept', async () => {
+  // An applied put makes its data key, session key and session record in
+  // reused buffers (scratch-bytes.ts). Same-length keys in one commit would
+  // all read as the last one if a staged write kept the buffer instead of
+  // copying it; a session key as long as its record (23-byte clientId, 28
+  // bytes each) would be overwritten by the record if both shared one.
+  const dir = tempDir('distdb-lmdb-');
+  const n = 40;
+  const id = (i: number): string => `client-${String(i).padStart(16, '0')}`;
+  const cas = (i: number): Proposal => ({
+    session: { clientId: id(i), seq: 1 },
+    command: { op: 'cas', key: B(`k${i}`.padEnd(4)), expected: null, value: B(`v${i}`.padEnd(4)) },
+  });
+  const first = (i: number): KvResult => ({
+    op: 'cas',
+    swapped: true,
+    current: B(`v${i}`.padEnd(4)),
+  });
+  const all = Array.from({ length: n }, (_, i) => i);
+  try {
+    const b1 = new LmdbBackend(dir.path);
+    await b1.raftAppend(
+      0,
+      all.map((i) => ({ index: i + 1, data: B(`e${i}`) })),
+      null,
+    );
+    const [out] = b1.stage([apply(0, all.map(cas), n)]);
+    assert.deepEqual(out, all.map(first));
+    for (const i of all)
+      assert.equal((await b1.get(0, B(`k${i}`.padEnd(4))))?.toString(), `v${i}`.padEnd(4));
+    await b1.commitStaged();
+    await b1.close();
+    const b2 = new LmdbBackend(dir.path);
+    for (const i of all)
+      assert.equal((await b2.get(0, B(`k${i}`.padEnd(4))))?.toString(), `v${i}`.padEnd(4));
+    // Retries are answered from the stored sessions: re-applied, each cas would now fail.
+    const [retries] = await b2.commit([apply(0, all.map(cas), 2 * n)]);
+    assert.deepEqual(retries, all.map(first));
+    await b2.close();
+  } finally {
+    dir.remove();
+  }
+});
+
 test('raft log: conflicting suffix replaced, gaps refused, truncate and compact', async () => {
   await withBackend(async (b) => {
     const entries = (
