@@ -30,6 +30,18 @@ export type WriteOp =
 export type WriteResult = KvResult[] | null;
 
 /**
+ * Log entries as an append request carries them and the write-ahead log
+ * stores them: `count` entries with consecutive indexes from `first`, each
+ * len:u32 data in `bytes`. The engine logs them with one copy, without an
+ * object or a view per entry.
+ */
+export interface PackedEntries {
+  first: number;
+  count: number;
+  bytes: Uint8Array;
+}
+
+/**
  * A write refused before it changed anything (a log gap, an applied index
  * going backwards). Only that write fails; the rest of its commit goes on.
  */
@@ -100,7 +112,11 @@ export interface StorageBackend {
    * durable write. An apply staged after a log write is never committed
    * before it; a compaction waits for what is staged to be committed.
    */
-  raftAppend(group: GroupId, entries: RaftLogEntry[], hardState: Bytes | null): Promise<void>;
+  raftAppend(
+    group: GroupId,
+    entries: readonly RaftLogEntry[] | PackedEntries,
+    hardState: Bytes | null,
+  ): Promise<void>;
   /** Deletes every entry with index >= fromIndex. */
   raftTruncate(group: GroupId, fromIndex: number): Promise<void>;
   /** Deletes every entry with index <= throughIndex; past the end, the log is empty and takes throughIndex + 1 next. */

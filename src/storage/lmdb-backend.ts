@@ -38,6 +38,7 @@ import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
 import {
   WriteConflictError,
   type BackendStats,
+  type PackedEntries,
   type RaftState,
   type StorageBackend,
   type WriteOp,
@@ -315,7 +316,11 @@ export class LmdbBackend implements StorageBackend {
     return this.wal.entries(group, lo, hi, maxBytes);
   }
 
-  raftAppend(group: GroupId, entries: RaftLogEntry[], hardState: Bytes | null): Promise<void> {
+  raftAppend(
+    group: GroupId,
+    entries: readonly RaftLogEntry[] | PackedEntries,
+    hardState: Bytes | null,
+  ): Promise<void> {
     return this.wal.append(group, entries, hardState);
   }
 

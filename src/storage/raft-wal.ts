@@ -34,15 +34,16 @@ import { closeSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RaftLogEntry } from './api.js';
-import type { RaftLogBounds } from './backend.js';
+import type { PackedEntries, RaftLogBounds } from './backend.js';
 import { ShuttingDownError } from './group-commit.js';
-import { WalLog } from './wal-log.js';
+import { WalLog, checkConsecutive } from './wal-log.js';
 import {
   BadRecordError,
   RECORD_HEADER_BYTES,
   compactRecord,
   findRecordReaching,
   entriesRecord,
+  packedEntriesRecord,
   hardStateRecord,
   headerRecord,
   readRecord,
@@ -207,19 +208,24 @@ export class RaftWal {
   /** Appends (replacing every entry at or after the first new index) and sets the hard state. */
   append(
     group: number,
-    entries: readonly RaftLogEntry[],
+    entries: readonly RaftLogEntry[] | PackedEntries,
     hardState: Uint8Array | null,
   ): Promise<void> {
+    const packed = isPacked(entries) ? entries : null;
+    const list = isPacked(entries) ? null : entries;
+    const first = packed ? packed.first : (list?.[0]?.index ?? 0);
+    const count = packed ? packed.count : (list?.length ?? 0);
     let g: GroupWal;
     try {
       g = this.group(group);
-      g.log.checkAppend(entries);
+      if (list) checkConsecutive(list);
+      g.log.checkAppend(first, count);
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (entries.length > 0) {
-      this.queue(g, entriesRecord(entries));
-      g.log.append(entries);
+    if (count > 0) {
+      this.queue(g, packed ? packedEntriesRecord(packed) : entriesRecord(list ?? []));
+      g.log.append(first, count, list);
       g.queuedMax = Math.max(g.queuedMax, g.log.last);
     }
     if (hardState) {
@@ -289,7 +295,7 @@ export class RaftWal {
     const size = next.written;
     this.counters.writes++;
     this.counters.writtenBytes += size;
-    g.log.append(entries);
+    g.log.append(entries[0]?.index ?? 0, entries.length, entries);
     g.log.hardState = hardState;
     g.segments.push({ seq: 1, path, maxIndex: g.log.last, fileBytes: Math.max(size, prealloc) });
     g.fd = openForAppend(path);
@@ -542,7 +548,7 @@ function replaySegment(
           if (off !== 0) throw new BadRecordError('a header in the middle of a segment');
           break;
         case 'entries':
-          log.append(rec.entries);
+          log.append(rec.firstIndex, rec.entries.length, rec.entries);
           maxIndex = Math.max(maxIndex, log.last);
           break;
         case 'hard-state':
@@ -599,4 +605,8 @@ export function writeRuns(records: Buffer[], maxBytes: number): Buffer[][] {
   }
   if (run.length > 0) runs.push(run);
   return runs;
+}
+
+function isPacked(entries: readonly RaftLogEntry[] | PackedEntries): entries is PackedEntries {
+  return !Array.isArray(entries);
 }

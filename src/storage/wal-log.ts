@@ -8,6 +8,16 @@
 import type { RaftLogEntry } from './api.js';
 import { WriteConflictError, type RaftLogBounds } from './backend.js';
 
+/** Refuses entries whose indexes do not follow each other. */
+export function checkConsecutive(entries: readonly RaftLogEntry[]): void {
+  const head = entries[0];
+  for (let i = 1; i < entries.length; i++) {
+    if ((entries[i] as RaftLogEntry).index !== (head as RaftLogEntry).index + i) {
+      throw new WriteConflictError('raft append: entries must have consecutive indexes');
+    }
+  }
+}
+
 export class WalLog {
   /** Index of the first entry; when empty, the index the next append may start at. */
   first = 1;
@@ -29,46 +39,40 @@ export class WalLog {
     return { firstIndex: this.first, lastIndex: this.last };
   }
 
-  /** Refuses an append that would leave a gap or write before the first (compacted) entry. */
-  checkAppend(entries: readonly RaftLogEntry[]): void {
-    const head = entries[0];
-    if (head === undefined) return;
-    for (let i = 1; i < entries.length; i++) {
-      if ((entries[i] as RaftLogEntry).index !== head.index + i) {
-        throw new WriteConflictError('raft append: entries must have consecutive indexes');
-      }
-    }
-    if (this.empty) return; // an empty log accepts any index
-    if (head.index > this.last + 1) {
+  /** Refuses an append of `count` entries from `first` that would leave a gap or write before the first (compacted) entry. */
+  checkAppend(first: number, count: number): void {
+    if (count === 0 || this.empty) return; // an empty log accepts any index
+    if (first > this.last + 1) {
       throw new WriteConflictError(
-        `raft append at index ${head.index} would leave a gap: the log ends at ${this.last}`,
+        `raft append at index ${first} would leave a gap: the log ends at ${this.last}`,
       );
     }
-    if (head.index < this.first) {
+    if (first < this.first) {
       throw new WriteConflictError(
-        `raft append at index ${head.index} is before the log's first index ${this.first} (compacted)`,
+        `raft append at index ${first} is before the log's first index ${this.first} (compacted)`,
       );
     }
   }
 
   /**
-   * Raft's append: every entry at or after the first new index is replaced.
-   * On replay the log may begin later than an entry (its older segments were
-   * compacted away): the entries then start the log.
+   * Raft's append of `count` entries from `first`: every entry at or after
+   * the first new index is replaced. On replay the log may begin later than
+   * an entry (its older segments were compacted away): the entries then
+   * start the log. A log that keeps its entries must be given them.
    */
-  append(entries: readonly RaftLogEntry[]): void {
-    const head = entries[0];
-    if (head === undefined) return;
-    if (this.empty || head.index < this.first) {
-      this.first = head.index;
+  append(first: number, count: number, entries: readonly RaftLogEntry[] | null): void {
+    if (count === 0) return;
+    if (this.entries && entries === null) throw new Error('this log keeps its entries: pass them');
+    if (this.empty || first < this.first) {
+      this.first = first;
       if (this.entries) this.entries = [];
-    } else if (head.index > this.last + 1) {
-      throw new Error(`entries at ${head.index} leave a gap after ${this.last}`);
+    } else if (first > this.last + 1) {
+      throw new Error(`entries at ${first} leave a gap after ${this.last}`);
     } else if (this.entries) {
-      this.entries.length = head.index - this.first;
+      this.entries.length = first - this.first;
     }
-    this.last = head.index + entries.length - 1;
-    if (this.entries) for (const e of entries) this.entries.push(e);
+    this.last = first + count - 1;
+    if (this.entries && entries) for (const e of entries) this.entries.push(e);
   }
 
   /** Drops every entry >= fromIndex. */

@@ -17,6 +17,7 @@
 import { crc32c } from './crc32c.js';
 import { readU64, writeU64 } from './lmdb-layout.js';
 import type { RaftLogEntry } from './api.js';
+import type { PackedEntries } from './backend.js';
 
 export const RECORD_HEADER_BYTES = 9;
 export const WAL_MAGIC = 0x44444257; // 'DDBW'
@@ -78,6 +79,15 @@ export function entriesRecord(entries: readonly RaftLogEntry[]): Buffer {
     b.set(e.data, off + 4);
     off += 4 + n;
   }
+  return seal(b);
+}
+
+/** The same record from entries already packed as len:u32 data each (one copy). */
+export function packedEntriesRecord(entries: PackedEntries): Buffer {
+  const b = frame(RecordType.entries, 12 + entries.bytes.byteLength);
+  writeU64(b, 9, entries.first);
+  b.writeUInt32BE(entries.count, 17);
+  b.set(entries.bytes, 21);
   return seal(b);
 }
 

@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { open } from 'lmdb';
 import type { RaftLogEntry } from '../../src/storage/api.js';
-import { WriteConflictError } from '../../src/storage/backend.js';
+import { WriteConflictError, type PackedEntries } from '../../src/storage/backend.js';
 import { crc32c } from '../../src/storage/crc32c.js';
 import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
 import { DB_RAFT, RAFT_HARD_STATE, entryKey, taggedKey } from '../../src/storage/lmdb-layout.js';
@@ -103,6 +103,34 @@ test('appends, overwrites, truncate, hard state and reset survive a reopen', asy
     await third.append(0, entries(41, 41, 'n'), null);
     await third.close();
   });
+});
+
+test('entries packed as an append request carries them are logged byte for byte as the same entries one by one', async () => {
+  const pack = (list: RaftLogEntry[]): PackedEntries => ({
+    first: (list[0] as RaftLogEntry).index,
+    count: list.length,
+    bytes: Buffer.concat(
+      list.map((e) => Buffer.concat([Buffer.from([0, 0, 0, e.data.byteLength]), e.data])),
+    ),
+  });
+  const files: Buffer[] = [];
+  for (const packed of [false, true]) {
+    await withDir(async (dir) => {
+      const w = new RaftWal(dir, { preallocate: false });
+      const append = (list: RaftLogEntry[], hs: Buffer | null): Promise<void> =>
+        w.append(0, packed ? pack(list) : list, hs);
+      await append(entries(1, 5, 'a'), B('hs1'));
+      await append(entries(4, 6, 'bb'), null); // replaces 4 and 5
+      await assert.rejects(append(entries(9, 9, 'x'), null), WriteConflictError); // a gap
+      assert.deepEqual(w.bounds(0), { firstIndex: 1, lastIndex: 6 });
+      await w.close();
+      files.push(Buffer.concat(segments(dir).map((f) => readFileSync(f))));
+      const again = new RaftWal(dir);
+      assert.deepEqual(dump(again), ['1:a1', '2:a2', '3:a3', '4:bb4', '5:bb5', '6:bb6']);
+      await again.close();
+    });
+  }
+  assert.deepEqual(files[1], files[0]);
 });
 
 test('appends arriving together share one write', async () => {
