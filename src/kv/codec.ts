@@ -303,13 +303,15 @@ class Reader {
   fail(msg: string): never {
     throw new KvCodecError(`malformed ${this.what} at byte ${this.pos - this.start}: ${msg}`);
   }
-  private need(n: number, field: string): void {
+  // A field's name comes in two parts (`part`: " length", " presence") so
+  // that the name is only joined when it is reported, not on every read.
+  private need(n: number, field: string, part = ''): void {
     if (this.end - this.pos < n) {
-      this.fail(`truncated: ${field} needs ${n} bytes, only ${this.end - this.pos} remain`);
+      this.fail(`truncated: ${field}${part} needs ${n} bytes, only ${this.end - this.pos} remain`);
     }
   }
-  u8(field: string): number {
-    this.need(1, field);
+  u8(field: string, part = ''): number {
+    this.need(1, field, part);
     return this.b[this.pos++] as number;
   }
   u16(field: string): number {
@@ -320,8 +322,8 @@ class Reader {
     this.pos += 2;
     return v;
   }
-  u32(field: string): number {
-    this.need(4, field);
+  u32(field: string, part = ''): number {
+    this.need(4, field, part);
     const b = this.b;
     const p = this.pos;
     const v =
@@ -330,20 +332,20 @@ class Reader {
     this.pos += 4;
     return v;
   }
-  bool(field: string): boolean {
-    const v = this.u8(field);
-    if (v > 1) this.fail(`${field} must be 0 or 1, got ${v}`);
+  bool(field: string, part = ''): boolean {
+    const v = this.u8(field, part);
+    if (v > 1) this.fail(`${field}${part} must be 0 or 1, got ${v}`);
     return v === 1;
   }
   bytes(field: string): Uint8Array {
-    const n = this.u32(`${field} length`);
+    const n = this.u32(field, ' length');
     this.need(n, field);
     const out = this.b.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
   nullable(field: string): Uint8Array | null {
-    return this.bool(`${field} presence`) ? this.bytes(field) : null;
+    return this.bool(field, ' presence') ? this.bytes(field) : null;
   }
   utf8(n: number, field: string): string {
     this.need(n, field);

@@ -268,7 +268,7 @@ export class PayloadReader {
   /** len:u32 then that many bytes, as a view. */
   bytes(): Buffer {
     const n = this.u32();
-    this.need(n, `${n}-byte field`);
+    this.need(n, null);
     const v = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return v;
@@ -276,7 +276,7 @@ export class PayloadReader {
   /** len:u32 then that many bytes, skipped: returns where they start in the payload (no view made). */
   skipBytes(): number {
     const n = this.u32();
-    this.need(n, `${n}-byte field`);
+    this.need(n, null);
     const at = this.pos;
     this.pos += n;
     return at;
@@ -299,10 +299,11 @@ export class PayloadReader {
     }
   }
 
-  private need(n: number, what: string): void {
+  /** `what` null: an n-byte field (named only when it is missing, not made on every read). */
+  private need(n: number, what: string | null): void {
     if (this.buf.length - this.pos < n) {
       throw new PayloadError(
-        `payload truncated: needed ${what} at offset ${this.pos}, only ${this.buf.length - this.pos} bytes left`,
+        `payload truncated: needed ${what ?? `${n}-byte field`} at offset ${this.pos}, only ${this.buf.length - this.pos} bytes left`,
       );
     }
   }
