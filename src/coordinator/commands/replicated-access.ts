@@ -16,8 +16,10 @@ export function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvR
     .then(([result]) => result as KvResult);
 }
 
+const RESOLVED = Promise.resolve();
+
 /** Resolves when local storage may serve a read for this client. */
-export async function readFence(ctx: CommandContext): Promise<void> {
+export function readFence(ctx: CommandContext): Promise<void> {
   const r = ctx.node.replication;
-  if (r) await r.readBarrier(ctx.client);
+  return r ? r.readBarrier(ctx.client) : RESOLVED;
 }

@@ -11,11 +11,11 @@ import { KEYSPACE_GROUP } from './group.js';
 import { applyWrite, readFence } from './replicated-access.js';
 import { checkValueSize } from './value-size.js';
 
-export const get: Handler = async (ctx, args, version) => {
-  await readFence(ctx);
-  const value = await ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone);
-  return encodeBulk(value, version);
-};
+/** Not async, like SET: the hottest read, with fewer promises. */
+export const get: Handler = (ctx, args, version) =>
+  readFence(ctx)
+    .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
+    .then((value) => encodeBulk(value, version));
 
 /** SET and PUT (the original system's name for it). Not async: the hottest handler, one promise fewer. */
 export const set: Handler = (ctx, args, version) => {

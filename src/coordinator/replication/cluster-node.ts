@@ -69,6 +69,7 @@ export interface ClusterOptions {
 
 /** Delay between attempts while waiting for a leader or retrying a request. */
 const RETRY_MS = 50;
+const RESOLVED = Promise.resolve();
 
 export class ClusterNode implements Replication {
   transport: PeerTransport | null = null;
@@ -534,9 +535,28 @@ export class ClusterNode implements Replication {
     return tryAgain(why, outcome);
   }
 
-  async readBarrier(client: ReplicationClient): Promise<void> {
-    if (client.staleReads) return;
+  readBarrier(client: ReplicationClient): Promise<void> {
+    if (client.staleReads) return RESOLVED;
     const deadline = Date.now() + this.settings.requestTimeoutMs;
+    const d = this.driver;
+    // The usual case, one round trip through the driver, skips the retry
+    // loop's async frame; a failure goes through the loop as if it ran there.
+    if (d !== null && !this.closed && !this.isRemoved() && this.noLeaderFor() === null) {
+      return d
+        .readBarrier(this.settings.requestTimeoutMs)
+        .then(undefined, (err: unknown) => this.readBarrierRetry(deadline, err));
+    }
+    return this.readBarrierRetry(deadline);
+  }
+
+  /** Asks for a read barrier until `deadline`; `failed`: why the first attempt failed. */
+  private async readBarrierRetry(deadline: number, failed?: unknown): Promise<void> {
+    if (failed !== undefined) {
+      if (!(failed instanceof OutcomeUnknownError || failed instanceof ReplicaUnavailableError)) {
+        throw failed;
+      }
+      await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
+    }
     for (;;) {
       if (this.closed) throw tryAgain('this node is shutting down', null);
       if (this.isRemoved()) throw removedNode(this.id);

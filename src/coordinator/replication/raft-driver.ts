@@ -76,7 +76,9 @@ export interface DriverHooks {
 interface ReadWaiter {
   resolve(): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  /** Date.now() after which it fails as unknown. */
+  deadline: number;
+  timeoutMs: number;
   done: boolean;
 }
 
@@ -92,6 +94,12 @@ interface ReadBatch {
   /** The read index, once the leader confirmed it; -1 before. */
   index: number;
   askedAt: number;
+  /**
+   * One timer for its waiters' deadlines, armed for the earliest (a timer per
+   * read cost a Timeout and its garbage per GET); null when none is armed.
+   */
+  timer: NodeJS.Timeout | null;
+  timerAt: number;
 }
 
 const NOOP: Proposal = { command: { op: 'noop' } };
@@ -255,23 +263,23 @@ export class RaftDriver {
     if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
     let batch = this.gathering;
     if (batch === null) {
-      const b: ReadBatch = { ctx: nextReadContext(), waiters: [], index: -1, askedAt: 0 };
+      const b: ReadBatch = {
+        ctx: nextReadContext(),
+        waiters: [],
+        index: -1,
+        askedAt: 0,
+        timer: null,
+        timerAt: Infinity,
+      };
       this.gathering = batch = b;
       // Let the rest of this event-loop turn join; behind a round in flight, wait for it.
       if (this.asking.size === 0) setImmediate(() => this.ask(b));
     }
     const b = batch;
+    const deadline = Date.now() + timeoutMs;
+    if (deadline < b.timerAt) armReadTimer(b, deadline);
     return new Promise((resolve, reject) => {
-      const w: ReadWaiter = {
-        resolve,
-        reject,
-        done: false,
-        timer: setTimeout(() => {
-          w.done = true;
-          reject(new OutcomeUnknownError(`read index not confirmed within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      b.waiters.push(w);
+      b.waiters.push({ resolve, reject, deadline, timeoutMs, done: false });
     });
   }
 
@@ -721,11 +729,36 @@ export class RaftDriver {
 }
 
 function settleReads(b: ReadBatch, err: Error | null): void {
+  if (b.timer !== null) clearTimeout(b.timer);
+  b.timer = null;
+  b.timerAt = Infinity;
   for (const w of b.waiters) {
     if (w.done) continue;
     w.done = true;
-    clearTimeout(w.timer);
     if (err) w.reject(err);
     else w.resolve();
   }
+}
+
+/** (Re)arms the batch's timer for `deadline`. */
+function armReadTimer(b: ReadBatch, deadline: number): void {
+  if (b.timer !== null) clearTimeout(b.timer);
+  b.timerAt = deadline;
+  b.timer = setTimeout(() => expireReads(b), Math.max(0, deadline - Date.now()));
+}
+
+/** Fails the batch's waiters past their deadline; re-arms for the others. */
+function expireReads(b: ReadBatch): void {
+  b.timer = null;
+  b.timerAt = Infinity;
+  const now = Date.now();
+  let next = Infinity;
+  for (const w of b.waiters) {
+    if (w.done) continue;
+    if (w.deadline <= now) {
+      w.done = true;
+      w.reject(new OutcomeUnknownError(`read index not confirmed within ${w.timeoutMs} ms`));
+    } else if (w.deadline < next) next = w.deadline;
+  }
+  if (next !== Infinity) armReadTimer(b, next);
 }
