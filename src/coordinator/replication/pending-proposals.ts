@@ -1,9 +1,8 @@
 // The leader's proposals waiting for their outcome, by log index, each with a
-// deadline. One timer serves them all, armed for the earliest deadline: a
-// timer of its own per proposal cost every put a Timeout object, two timer-list
-// updates and the garbage they leave, for a timeout that almost never fires.
+// deadline; one DeadlineTimer serves them all.
 
 import type { KvResult, Proposal } from '../../kv/types.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { OutcomeUnknownError } from './replication-errors.js';
 
 export interface PendingProposal {
@@ -22,9 +21,7 @@ interface Entry extends PendingProposal {
 
 export class PendingProposals {
   private readonly byIndex = new Map<number, Entry>();
-  private timer: NodeJS.Timeout | null = null;
-  /** When `timer` fires (Infinity: not armed). */
-  private timerAt = Infinity;
+  private readonly timer = new DeadlineTimer((now) => this.expire(now));
 
   /**
    * The outcome of the entry proposed at `index` in `term`. An entry waiting
@@ -41,7 +38,7 @@ export class PendingProposals {
       .get(index)
       ?.reject(new OutcomeUnknownError('its log slot was taken over by a newer leader'));
     const deadline = Date.now() + timeoutMs;
-    this.arm(deadline);
+    this.timer.arm(deadline);
     return new Promise((resolve, reject) => {
       this.byIndex.set(index, { term, proposal, resolve, reject, deadline, timeoutMs });
     });
@@ -57,7 +54,7 @@ export class PendingProposals {
     if (p === undefined) return undefined;
     this.byIndex.delete(index);
     // Nothing left to time out: no timer keeps the process alive.
-    if (this.byIndex.size === 0) this.disarm();
+    if (this.byIndex.size === 0) this.timer.disarm();
     return p;
   }
 
@@ -68,26 +65,10 @@ export class PendingProposals {
       this.byIndex.delete(i);
       p.reject(err);
     }
-    if (this.byIndex.size === 0) this.disarm();
+    if (this.byIndex.size === 0) this.timer.disarm();
   }
 
-  private arm(deadline: number): void {
-    if (deadline >= this.timerAt) return;
-    this.disarm();
-    this.timerAt = deadline;
-    this.timer = setTimeout(() => this.expire(), Math.max(0, deadline - Date.now()));
-  }
-
-  private disarm(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = Infinity;
-  }
-
-  private expire(): void {
-    this.timer = null;
-    this.timerAt = Infinity;
-    const now = Date.now();
+  private expire(now: number): number {
     let next = Infinity;
     for (const [i, p] of this.byIndex) {
       if (p.deadline <= now) {
@@ -95,6 +76,6 @@ export class PendingProposals {
         p.reject(new OutcomeUnknownError(`not applied within ${p.timeoutMs} ms`));
       } else if (p.deadline < next) next = p.deadline;
     }
-    if (next !== Infinity) this.arm(next);
+    return next;
   }
 }

@@ -40,6 +40,7 @@ import type {
 import type { GroupId } from '../../storage/api.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { AddressBook } from './address-book.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { PendingProposals } from './pending-proposals.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
 import {
@@ -94,12 +95,8 @@ interface ReadBatch {
   /** The read index, once the leader confirmed it; -1 before. */
   index: number;
   askedAt: number;
-  /**
-   * One timer for its waiters' deadlines, armed for the earliest (a timer per
-   * read cost a Timeout and its garbage per GET); null when none is armed.
-   */
-  timer: NodeJS.Timeout | null;
-  timerAt: number;
+  /** One timer for its waiters' deadlines. */
+  timer: DeadlineTimer;
 }
 
 const NOOP: Proposal = { command: { op: 'noop' } };
@@ -263,13 +260,13 @@ export class RaftDriver {
     if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
     let batch = this.gathering;
     if (batch === null) {
+      const waiters: ReadWaiter[] = [];
       const b: ReadBatch = {
         ctx: nextReadContext(),
-        waiters: [],
+        waiters,
         index: -1,
         askedAt: 0,
-        timer: null,
-        timerAt: Infinity,
+        timer: new DeadlineTimer((now) => expireReads(waiters, now)),
       };
       this.gathering = batch = b;
       // Let the rest of this event-loop turn join; behind a round in flight, wait for it.
@@ -277,7 +274,7 @@ export class RaftDriver {
     }
     const b = batch;
     const deadline = Date.now() + timeoutMs;
-    if (deadline < b.timerAt) armReadTimer(b, deadline);
+    b.timer.arm(deadline);
     return new Promise((resolve, reject) => {
       b.waiters.push({ resolve, reject, deadline, timeoutMs, done: false });
     });
@@ -729,9 +726,7 @@ export class RaftDriver {
 }
 
 function settleReads(b: ReadBatch, err: Error | null): void {
-  if (b.timer !== null) clearTimeout(b.timer);
-  b.timer = null;
-  b.timerAt = Infinity;
+  b.timer.disarm();
   for (const w of b.waiters) {
     if (w.done) continue;
     w.done = true;
@@ -740,25 +735,15 @@ function settleReads(b: ReadBatch, err: Error | null): void {
   }
 }
 
-/** (Re)arms the batch's timer for `deadline`. */
-function armReadTimer(b: ReadBatch, deadline: number): void {
-  if (b.timer !== null) clearTimeout(b.timer);
-  b.timerAt = deadline;
-  b.timer = setTimeout(() => expireReads(b), Math.max(0, deadline - Date.now()));
-}
-
-/** Fails the batch's waiters past their deadline; re-arms for the others. */
-function expireReads(b: ReadBatch): void {
-  b.timer = null;
-  b.timerAt = Infinity;
-  const now = Date.now();
+/** Fails the waiters past their deadline; returns the next deadline of the others. */
+function expireReads(waiters: ReadWaiter[], now: number): number {
   let next = Infinity;
-  for (const w of b.waiters) {
+  for (const w of waiters) {
     if (w.done) continue;
     if (w.deadline <= now) {
       w.done = true;
       w.reject(new OutcomeUnknownError(`read index not confirmed within ${w.timeoutMs} ms`));
     } else if (w.deadline < next) next = w.deadline;
   }
-  if (next !== Infinity) armReadTimer(b, next);
+  return next;
 }
