@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { freePort, tempDir, type Proc } from '../helpers/processes.js';
 import { httpPortOf } from './http-support.js';
@@ -36,9 +37,13 @@ test('GET /health is 503 with the reason while the node sees no leader', async (
 });
 
 test('GET /status shows members that do not answer with an error instead of figures', async () => {
-  const body = (await (await fetch(`${base}/status`)).json()) as {
-    members: Array<{ id: string; figures: unknown; error: string | null }>;
-  };
+  type Status = { members: Array<{ id: string; figures: unknown; error: string | null }> };
+  // The HTTP port opens before the Raft state is loaded; until then there are no members.
+  let body: Status;
+  for (const until = Date.now() + 10_000; ; await sleep(50)) {
+    body = (await (await fetch(`${base}/status`)).json()) as Status;
+    if (body.members.length > 0 || Date.now() > until) break;
+  }
   const byId = new Map(body.members.map((m) => [m.id, m]));
   assert.ok(byId.get('n1')?.figures, 'this node reports itself');
   for (const id of ['n2', 'n3']) {
