@@ -71,7 +71,7 @@ import {
 import { LmdbSessionTable, sessionLastIndex, type SessionCache } from './lmdb-sessions.js';
 import { LmdbImageReader } from './lmdb-image.js';
 import { upgradeLayout } from './lmdb-upgrade.js';
-import { IMAGE_HEADER_BYTES, ImageParser } from './state-image.js';
+import { ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
 import { RaftWal, type RaftWalOptions } from './raft-wal.js';
 import { ScratchBytes } from './scratch-bytes.js';
@@ -194,7 +194,10 @@ export class LmdbBackend implements StorageBackend {
       if (overlay.size > 0) {
         // Applies never land before the log entries they apply.
         await this.wal.synced();
-        await this.root.batch(() => overlay.flush());
+        // An install's pairs go into a synchronous transaction as they are
+        // read: lmdb-js's batch would queue every one of them in memory first.
+        if (overlay.hasBulk) this.root.transactionSync(() => overlay.flush());
+        else await this.root.batch(() => overlay.flush());
       }
       if (reset) await this.wal.reset(reset.group, reset.nextIndex);
     } catch (err) {
@@ -413,7 +416,11 @@ export class LmdbBackend implements StorageBackend {
   /**
    * Replaces the group's state with the staged image (and, with a head,
    * stores that head as the Raft snapshot). It runs alone in its commit (the
-   * group commit sees to it), so its pairs can go straight to LMDB at flush.
+   * group commit sees to it): every staged piece is committed and nothing
+   * else is staged, so its pairs can go straight to LMDB at flush. The image
+   * is read from the staging area one piece at a time, here to check it and
+   * keep its (few) sessions, and again at flush to write its pairs, so the
+   * install holds a piece, never the image (docs/storage.md).
    */
   private install(
     group: GroupId,
@@ -421,34 +428,25 @@ export class LmdbBackend implements StorageBackend {
     raftSnapshot: Bytes | null,
     overlay: WriteOverlay,
   ): void {
-    const stageLo = taggedKey(group, RAFT_IMAGE_STAGE);
-    const stageHi = taggedKey(group, RAFT_IMAGE_STAGE + 1);
-    // Through the overlay: pieces may be staged (or cleared) earlier in this commit.
-    const keys = new Map<string, Buffer>();
-    for (const k of this.raft.getKeys({ start: stageLo, end: stageHi }))
-      keys.set(k.toString('hex'), k);
-    for (const k of overlay.pendingKeys(this.raft, stageLo)) keys.set(k.toString('hex'), k);
-    const pieces: Array<{ value: Buffer }> = [];
-    for (const hex of [...keys.keys()].sort()) {
-      const value = overlay.get(this.raft, keys.get(hex) as Buffer);
-      if (value !== null) pieces.push({ value });
-    }
-    // Staged pieces were checked as they arrived; the index is in the first nine bytes.
-    const lead: Buffer[] = [];
-    for (let i = 0, n = 0; i < pieces.length && n < IMAGE_HEADER_BYTES; i++) {
-      lead.push((pieces[i] as { value: Buffer }).value);
-      n += (pieces[i] as { value: Buffer }).value.length;
-    }
-    const start = Buffer.concat(lead);
-    if (start.length < IMAGE_HEADER_BYTES) {
+    const sessions: Array<[string, Buffer, number]> = [];
+    const checker = new ImageParser({
+      pair: () => undefined,
+      // A copy: lmdb-js may reuse the buffer a piece was read into.
+      session: (clientId, record, lastIndex) =>
+        sessions.push([clientId, Buffer.from(record), lastIndex]),
+    });
+    for (const piece of this.stagedPieces(group)) checker.push(piece);
+    if (checker.appliedIndex < 0) {
       throw new WriteConflictError(`group ${group} has no staged image to install`);
     }
-    const appliedIndex = readU64(start, 1);
+    const appliedIndex = checker.appliedIndex;
     if (appliedIndex < g.appliedIndex) {
       throw new WriteConflictError(
         `state image at index ${appliedIndex} refused: group ${group} has already applied through ${g.appliedIndex}`,
       );
     }
+    // Staged pieces were checked as they arrived; this only makes sure the image is whole.
+    checker.end();
     const wipe = (db: BinaryDb, lo: Buffer, hi: Buffer | null): void => {
       for (const key of db.getKeys(hi ? { start: lo, end: hi } : { start: lo })) {
         overlay.remove(db, key);
@@ -456,26 +454,14 @@ export class LmdbBackend implements StorageBackend {
       for (const key of overlay.pendingKeys(db, lo)) overlay.remove(db, key);
     };
     wipe(this.meta, taggedKey(group, META_SESSION), taggedKey(group, META_SESSION + 1));
-    // First pass: check the whole image, and keep the (few) sessions. The pairs,
-    // possibly millions, are written at flush without being held (second pass).
-    const sessions: Array<[string, Buffer, number]> = [];
-    const checker = new ImageParser({
-      pair: () => undefined,
-      session: (clientId, record, lastIndex) => sessions.push([clientId, record, lastIndex]),
-    });
-    for (const { value } of pieces) checker.push(value);
-    checker.end();
-    const lo = dataKey(group, EMPTY);
-    const hi = dataEnd(group);
     overlay.later(() => {
-      for (const key of this.data.getKeys(hi ? { start: lo, end: hi } : { start: lo })) {
-        void this.data.remove(key);
-      }
+      // Inside the install's transaction (commitStaged): reads see its writes.
+      removeRange(this.data, dataKey(group, EMPTY), dataEnd(group));
       const writer = new ImageParser({
         pair: (k, v) => void this.data.put(dataKey(group, k), v),
         session: () => undefined,
       });
-      for (const { value } of pieces) writer.push(value);
+      for (const piece of this.stagedPieces(group)) writer.push(piece);
     });
     sessions.sort((a, b) => a[2] - b[2]);
     for (const [clientId, record] of sessions) {
@@ -485,7 +471,8 @@ export class LmdbBackend implements StorageBackend {
       sessions.map(([clientId, , lastIndex]) => [clientId, { lastIndex, record: null }]),
     );
     g.appliedIndex = appliedIndex;
-    wipe(this.raft, stageLo, stageHi);
+    // Deleted after the pairs are written (bulk writes go first, see WriteOverlay.later).
+    wipe(this.raft, taggedKey(group, RAFT_IMAGE_STAGE), taggedKey(group, RAFT_IMAGE_STAGE + 1));
     if (raftSnapshot) {
       // The head alone, as a compaction stores it: the installed state
       // machine is the snapshot's image (writing it twice would double the
@@ -494,6 +481,15 @@ export class LmdbBackend implements StorageBackend {
       // The write-ahead log is emptied once this commit is durable (commitStaged).
       this.logReset = { group, nextIndex: appliedIndex + 1 };
     }
+  }
+
+  /** The group's staged image, piece by piece in order, as the current transaction sees it. */
+  private *stagedPieces(group: GroupId): Generator<Buffer> {
+    const range = this.raft.getRange({
+      start: taggedKey(group, RAFT_IMAGE_STAGE),
+      end: taggedKey(group, RAFT_IMAGE_STAGE + 1),
+    });
+    for (const { value } of range) yield value;
   }
 
   /** Stores a snapshot head and drops the pieces of the previous snapshot's image. */
@@ -595,6 +591,21 @@ export class LmdbBackend implements StorageBackend {
         for (const key of stale) this.raft.removeSync(key);
       });
     }
+  }
+}
+
+/**
+ * Deletes every key in [lo, hi) of `db` inside the current write
+ * transaction, a page of keys at a time: holding them all would cost what a
+ * large group's keys take in memory.
+ */
+function removeRange(db: BinaryDb, lo: Buffer, hi: Buffer | null): void {
+  for (;;) {
+    const page = [
+      ...db.getKeys(hi ? { start: lo, end: hi, limit: 1000 } : { start: lo, limit: 1000 }),
+    ];
+    if (page.length === 0) return;
+    for (const key of page) void db.remove(key);
   }
 }
 

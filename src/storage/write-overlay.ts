@@ -24,7 +24,7 @@ export function asBuffer(b: Uint8Array): Buffer {
 export class WriteOverlay {
   /** pending[i]: the writes to dbs[i]; a db is found by identity among the few there are. */
   private readonly pending: StagedWrites[];
-  /** Writes issued only at flush, after the others, and invisible to get/has. */
+  /** Writes issued only at flush, before the others, and invisible to get/has. */
   private readonly bulk: Array<() => void> = [];
   /** Settles when this overlay's commit has committed (or failed). */
   readonly committed: Promise<void>;
@@ -62,12 +62,21 @@ export class WriteOverlay {
 
   /**
    * Writes too many to index (an image install's pairs): `write` issues
-   * them straight to LMDB at flush, after every other write. Nothing in the
-   * commit, or staged on top of it, may read what they write, which is why
-   * an install is committed alone and nothing is staged over it.
+   * them straight to LMDB at flush, before every other write, inside one
+   * synchronous LMDB transaction (`hasBulk`), so it may read the committed
+   * state through it (the staged image, which the other writes then delete)
+   * and its writes go into the transaction as they are made instead of into
+   * lmdb-js's queue. Nothing in the commit, or staged on top of it, may read
+   * what they write, which is why an install is committed alone and nothing
+   * is staged over it.
    */
   later(write: () => void): void {
     this.bulk.push(write);
+  }
+
+  /** Bulk writes must run in a synchronous transaction (see `later`). */
+  get hasBulk(): boolean {
+    return this.bulk.length > 0;
   }
 
   /** The value as this commit sees it (a copy), or null when absent. */
@@ -98,7 +107,10 @@ export class WriteOverlay {
     return this.below ? out.concat(this.below.pendingKeys(db, prefix)) : out;
   }
 
-  /** Issues every write to LMDB; call inside one `batch` so they share a transaction. */
+  /**
+   * Issues every write to LMDB; call inside one `batch` (or, with bulk
+   * writes, one `transactionSync`) so they share a transaction.
+   */
   flush(): void {
     // lmdb-js refuses an oversized key by throwing after it has queued the
     // writes before it, and the next batch would commit those: refuse first.
@@ -109,6 +121,7 @@ export class WriteOverlay {
         );
       }
     }
+    for (const write of this.bulk) write();
     this.pending.forEach((writes, i) => {
       const db = this.dbs[i] as BinaryDb;
       writes.forEach((key, value) => {
@@ -116,7 +129,6 @@ export class WriteOverlay {
         else void db.put(key, value);
       });
     });
-    for (const write of this.bulk) write();
   }
 
   private set(db: BinaryDb, key: Buffer, value: Buffer | null): void {

@@ -20,6 +20,7 @@ const SCRIPTS: ReadonlyArray<{ file: string; name: string; refused: string[] }> 
   { file: 'compare/main.js', name: 'bench:compare', refused: ['--systems', 'none'] },
   { file: 'load-keys.js', name: 'load-keys', refused: ['--port', '1', '--keys', '0'] },
   { file: 'install-writes.js', name: 'install-writes', refused: ['--keys', '0'] },
+  { file: 'install-memory.js', name: 'install-memory', refused: ['--keys', '0'] },
 ];
 
 function run(file: string, args: string[]): { status: number | null; out: string; err: string } {
