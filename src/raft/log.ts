@@ -1,5 +1,5 @@
 import { invariant } from './invariant.js';
-import type { Entry, LogSnapshot, PersistedState, Snapshot } from './types.js';
+import type { Entry, LogSnapshot, PersistedState, SnapshotMetadata } from './types.js';
 
 /**
  * The replicated log as this node holds it: the last snapshot's (index, term)
@@ -21,8 +21,8 @@ export class RaftLog {
   stabled: number;
   /** The latest snapshot: what a far-behind follower is sent (data null: the application holds it). */
   snapshot: LogSnapshot | null;
-  /** A snapshot received from the leader, not yet handed to the application. */
-  pendingSnapshot: Snapshot | null = null;
+  /** A snapshot received from the leader (the application staged its data), not yet handed out. */
+  pendingSnapshot: SnapshotMetadata | null = null;
 
   constructor(persisted: PersistedState, applied: number) {
     const snap = persisted.snapshot;
@@ -217,18 +217,22 @@ export class RaftLog {
   }
 
   hasNextCommittedEntries(): boolean {
-    return this.committed > Math.max(this.applying, this.pendingSnapshot?.metadata.index ?? 0);
+    return this.committed > Math.max(this.applying, this.pendingSnapshot?.index ?? 0);
   }
 
   /** Committed entries not yet handed to the application to apply, up to maxBytes of payload. */
   nextCommittedEntries(maxBytes: number): Entry[] {
-    const lo = Math.max(this.applying, this.pendingSnapshot?.metadata.index ?? 0) + 1;
+    const lo = Math.max(this.applying, this.pendingSnapshot?.index ?? 0) + 1;
     return lo > this.committed ? [] : this.slice(lo, this.committed, maxBytes);
   }
 
-  /** Replaces the whole log with a snapshot received from the leader. */
-  restore(snapshot: Snapshot): void {
-    const { index, term } = snapshot.metadata;
+  /**
+   * Replaces the whole log with a snapshot received from the leader. Its data
+   * is the application's (staged as it arrived): a leader asks for it when a
+   * follower needs it (snapshotWanted).
+   */
+  restore(metadata: SnapshotMetadata): void {
+    const { index, term } = metadata;
     invariant(index > this.committed, 'restoring a snapshot at or below commit', () => ({
       ...this.state(),
       snapshotIndex: index,
@@ -238,8 +242,8 @@ export class RaftLog {
     this.ents = [];
     this.committed = index;
     this.stabled = index;
-    this.snapshot = snapshot;
-    this.pendingSnapshot = snapshot;
+    this.snapshot = { metadata, data: null };
+    this.pendingSnapshot = metadata;
   }
 
   /** The application's snapshot at `snapshot.metadata.index` (≤ applied): drop the log before it. */

@@ -20,7 +20,7 @@ import {
   maybeCommit,
   sendAppend,
 } from './replication.js';
-import { SnapshotAssembler } from './snapshot-assembler.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
 import { handleSnapshotChunk, handleSnapshotResponse } from './snapshot-transfer.js';
 import { ProgressTracker } from './tracker.js';
 import type {
@@ -34,7 +34,7 @@ import type {
   RaftConfig,
   ReadState,
   Role,
-  Snapshot,
+  SnapshotMetadata,
 } from './types.js';
 
 /**
@@ -53,7 +53,7 @@ export class Raft {
   readonly log: RaftLog;
   readonly tracker: ProgressTracker;
   readonly readOnly = new ReadOnly();
-  readonly snapshotAssembler = new SnapshotAssembler();
+  readonly snapshotReceiver = new SnapshotReceiver();
   electionElapsed = 0;
   heartbeatElapsed = 0;
   /** Ticks since this node started: the clock of the read lease. */
@@ -148,6 +148,23 @@ export class Raft {
     this.readOnly.reset();
     this.lease.reset();
     this.pendingReadIndexMessages = [];
+    this.dropIncomingSnapshot();
+  }
+
+  /**
+   * Abandons the snapshot being received (at every change of term or role:
+   * a new leader starts its own transfer from 0; or one no longer needed).
+   */
+  dropIncomingSnapshot(): void {
+    if (this.snapshotReceiver.drop()) this.withdrawSnapshotAnswers();
+  }
+
+  /**
+   * A transfer was dropped: its answers not yet handed out go too, since
+   * they acknowledge bytes the application drops with it in the next Ready.
+   */
+  withdrawSnapshotAnswers(): void {
+    this.msgs = this.msgs.filter((m) => m.type !== 'snapshot-response' || m.reject);
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -524,11 +541,14 @@ export class Raft {
     return bytes;
   }
 
-  /** Follower: installs a complete snapshot from the leader; false when it is not needed. */
-  restore(s: Snapshot): boolean {
+  /**
+   * Follower: installs a complete snapshot from the leader, whose data the
+   * application staged (the log keeps none of it); false when it is not needed.
+   */
+  restore(metadata: SnapshotMetadata): boolean {
     // A snapshot taken before this node was added does not list it: install
     // it anyway, the conf-change entries after it add this node.
-    const { index, term, conf } = s.metadata;
+    const { index, term, conf } = metadata;
     if (index <= this.log.committed) return false;
     if (this.role !== 'follower') return false;
     if (this.log.matchTerm(index, term)) {
@@ -536,7 +556,7 @@ export class Raft {
       this.log.commitTo(index);
       return false;
     }
-    this.log.restore(s);
+    this.log.restore(metadata);
     this.tracker.setConf(conf, this.log.lastIndex() + 1);
     this.confHistory.rebase(index, conf);
     return true;

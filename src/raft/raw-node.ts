@@ -120,6 +120,7 @@ export class RawNode {
       r.msgs.length > 0 ||
       r.readStates.length > 0 ||
       r.snapshotWanted !== null ||
+      r.snapshotReceiver.steps.length > 0 ||
       r.log.pendingSnapshot !== null ||
       r.log.stabled < r.log.lastIndex() ||
       r.log.hasNextCommittedEntries() ||
@@ -158,9 +159,11 @@ export class RawNode {
       hard.term !== prev.term || hard.vote !== prev.vote || hard.commit !== prev.commit;
     const entries = log.unstableEntries();
     log.stabled = log.lastIndex();
+    const incomingSnapshot = r.snapshotReceiver.steps;
+    r.snapshotReceiver.steps = [];
     const snapshot = log.pendingSnapshot;
     log.pendingSnapshot = null;
-    if (snapshot !== null) log.applying = Math.max(log.applying, snapshot.metadata.index);
+    if (snapshot !== null) log.applying = Math.max(log.applying, snapshot.index);
     const committedEntries = log.nextCommittedEntries(
       r.cfg.maxCommittedSizePerReady ?? r.cfg.maxSizePerMsg,
     );
@@ -177,12 +180,14 @@ export class RawNode {
       softState: softChanged ? soft : null,
       hardState: hardChanged ? hard : null,
       entries,
+      incomingSnapshot,
       snapshot,
       committedEntries,
       messages: r.msgs,
       readStates: r.readStates,
       mustSync:
         entries.length > 0 ||
+        incomingSnapshot.length > 0 ||
         snapshot !== null ||
         hard.term !== prev.term ||
         hard.vote !== prev.vote,

@@ -62,7 +62,11 @@ export function handleSnapshotResponse(r: Raft, m: Message): void {
   else send.idleRounds = 0;
 }
 
-/** Follower: buffers a chunk; installs the snapshot when the last one arrives. */
+/**
+ * Follower: hands an in-order chunk out to be staged (SnapshotReceiver) and
+ * answers with the offset it needs next; installs the snapshot from its
+ * metadata when the last byte arrived (the application commits what it staged).
+ */
 export function handleSnapshotChunk(r: Raft, m: Message): void {
   const chunk = m.snapshot;
   if (chunk === null) return;
@@ -71,7 +75,8 @@ export function handleSnapshotChunk(r: Raft, m: Message): void {
     r.send({ type: 'append-response', to: m.from, index: r.log.committed });
     return;
   }
-  const result = r.snapshotAssembler.receive(m.from, m.term, chunk);
+  const result = r.snapshotReceiver.receive(m.from, m.term, chunk);
+  if (result.dropped) r.withdrawSnapshotAnswers();
   if (result.complete === null) {
     r.send({
       type: 'snapshot-response',
@@ -86,6 +91,12 @@ export function handleSnapshotChunk(r: Raft, m: Message): void {
     });
     return;
   }
-  const index = r.restore(result.complete) ? r.log.lastIndex() : r.log.committed;
-  r.send({ type: 'append-response', to: m.from, index });
+  const installed = r.restore(result.complete);
+  if (installed) r.snapshotReceiver.installed();
+  else r.dropIncomingSnapshot(); // staged for nothing: not needed any more
+  r.send({
+    type: 'append-response',
+    to: m.from,
+    index: installed ? r.log.lastIndex() : r.log.committed,
+  });
 }

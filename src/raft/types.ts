@@ -75,6 +75,23 @@ export interface SnapshotChunk {
   data: Uint8Array;
 }
 
+/**
+ * Follower: one step of handling a snapshot that arrives from the leader
+ * (Ready.incomingSnapshot). The core holds none of its bytes: it hands out
+ * each in-order piece for the application to stage, and tells it when what
+ * was staged is to be dropped.
+ */
+export type IncomingSnapshotStep =
+  /**
+   * Stage these bytes, durably, before sending the Ready's messages: they
+   * acknowledge them to the leader. A piece at offset 0 starts a new
+   * snapshot (whatever was staged before is dropped); the others follow
+   * what was staged, without gap or overlap.
+   */
+  | { type: 'piece'; chunk: SnapshotChunk }
+  /** Drop what was staged: that transfer was abandoned or is not needed. */
+  | { type: 'drop' };
+
 export type MessageType =
   | 'append' // leader → follower: entries after (index, logTerm), and commit
   | 'append-response' // index = last matching index, or reject with rejectHint/logTerm
@@ -122,15 +139,23 @@ export interface SoftState {
 }
 
 /**
- * One batch of work for the application, in this order: persist `snapshot`,
- * `entries` and `hardState` (durably when `mustSync`); send `messages`; apply
- * `snapshot` then `committedEntries`; serve `readStates`; then call advance().
+ * One batch of work for the application, in this order: stage
+ * `incomingSnapshot`, persist `snapshot`, `entries` and `hardState` (durably
+ * when `mustSync`); send `messages`; apply `snapshot` then
+ * `committedEntries`; serve `readStates`; then call advance().
  */
 export interface Ready {
   softState: SoftState | null;
   hardState: HardState | null;
   entries: Entry[];
-  snapshot: Snapshot | null;
+  /** Follower: pieces of a snapshot from the leader to stage, or a staged one to drop, in order (first). */
+  incomingSnapshot: IncomingSnapshotStep[];
+  /**
+   * Follower: install the snapshot staged from incomingSnapshot (this
+   * Ready's pieces and earlier ones), whole, as the snapshot with this
+   * metadata: it replaces the state machine and the log.
+   */
+  snapshot: SnapshotMetadata | null;
   committedEntries: Entry[];
   messages: Message[];
   readStates: ReadState[];

@@ -14,4 +14,6 @@ export interface SimBugs {
   inflateCommit?: boolean;
   /** The disk does not keep the vote: after a crash a node may vote twice in a term. */
   forgetVote?: boolean;
+  /** Followers acknowledge snapshot chunks before the pieces are durably staged. */
+  ackSnapshotEarly?: boolean;
 }

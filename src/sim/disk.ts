@@ -1,13 +1,33 @@
-// A node's fake durable disk. A write (one Ready's hard state, entries and
-// snapshot) becomes durable only when the simulated fsync completes; a crash
-// before that loses it, exactly like a power cut.
+// A node's fake durable disk. A write (one Ready's hard state, entries,
+// snapshot pieces and snapshot) becomes durable only when the simulated fsync
+// completes; a crash before that loses it, exactly like a power cut. A
+// snapshot from the leader is staged here piece by piece as it arrives, as
+// the storage engine stages it, and installed from what was staged: the core
+// hands out its metadata only.
 
-import type { ConfState, Entry, HardState, PersistedState, Snapshot } from '../raft/types.js';
+import type {
+  ConfState,
+  Entry,
+  HardState,
+  IncomingSnapshotStep,
+  PersistedState,
+  Snapshot,
+  SnapshotMetadata,
+} from '../raft/types.js';
 
 export interface DiskWrite {
   hardState: HardState | null;
   entries: Entry[];
-  snapshot: Snapshot | null;
+  incomingSnapshot: IncomingSnapshotStep[];
+  snapshot: SnapshotMetadata | null;
+}
+
+/** A snapshot being received: the pieces staged so far. */
+export interface StagedSnapshot {
+  metadata: SnapshotMetadata;
+  total: number;
+  pieces: Uint8Array[];
+  bytes: number;
 }
 
 export class FakeDisk {
@@ -15,6 +35,8 @@ export class FakeDisk {
   snapshot: Snapshot | null = null;
   /** Contiguous entries after the snapshot. */
   entries: Entry[] = [];
+  /** Survives a crash, as the engine's staging area does; the next transfer starts it over. */
+  staged: StagedSnapshot | null = null;
   writes = 0;
 
   constructor(readonly initialConf: ConfState) {}
@@ -38,7 +60,8 @@ export class FakeDisk {
 
   write(w: DiskWrite): void {
     this.writes++;
-    if (w.snapshot) this.installSnapshot(w.snapshot);
+    for (const step of w.incomingSnapshot) this.stage(step);
+    if (w.snapshot) this.installSnapshot(this.takeStaged(w.snapshot));
     if (w.entries.length > 0) this.append(w.entries);
     if (w.hardState) this.hardState = { ...w.hardState };
   }
@@ -50,6 +73,47 @@ export class FakeDisk {
     const keepsTail = this.term(at) === snap.metadata.term;
     this.entries = keepsTail ? this.entries.filter((e) => e.index > at) : [];
     this.snapshot = snap;
+  }
+
+  /** Stages a piece (it must follow what is staged: a piece at 0 starts over), or drops them. */
+  private stage(step: IncomingSnapshotStep): void {
+    if (step.type === 'drop') {
+      this.staged = null;
+      return;
+    }
+    const { metadata, offset, total, data } = step.chunk;
+    if (offset === 0) this.staged = { metadata, total, pieces: [], bytes: 0 };
+    const s = this.staged;
+    if (s === null || s.bytes !== offset || s.metadata.index !== metadata.index) {
+      throw new Error(
+        `disk: snapshot ${metadata.index} piece at ${offset} does not follow what is staged (${s === null ? 'nothing' : `${s.bytes} bytes of snapshot ${s.metadata.index}`})`,
+      );
+    }
+    s.pieces.push(data.slice());
+    s.bytes += data.length;
+  }
+
+  /** The staged snapshot, whole, which must be the one with this metadata. */
+  private takeStaged(metadata: SnapshotMetadata): Snapshot {
+    const s = this.staged;
+    if (
+      s === null ||
+      s.metadata.index !== metadata.index ||
+      s.metadata.term !== metadata.term ||
+      s.bytes !== s.total
+    ) {
+      throw new Error(
+        `disk: installing snapshot ${metadata.index} with ${s === null ? 'nothing' : `${s.bytes} of ${s.total} bytes of snapshot ${s.metadata.index}`} staged`,
+      );
+    }
+    this.staged = null;
+    const data = new Uint8Array(s.total);
+    let at = 0;
+    for (const p of s.pieces) {
+      data.set(p, at);
+      at += p.length;
+    }
+    return { metadata, data };
   }
 
   private append(entries: Entry[]): void {

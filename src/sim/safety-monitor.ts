@@ -9,7 +9,7 @@
 //   - every node's applied state equals a replay of the committed log.
 
 import { decodeProposal } from '../kv/codec.js';
-import type { Entry, NodeId } from '../raft/types.js';
+import type { Entry, NodeId, SnapshotChunk } from '../raft/types.js';
 import type { FakeDisk } from './disk.js';
 import { KvState, hashImage } from './kv-image.js';
 
@@ -61,6 +61,29 @@ export class SafetyMonitor {
   readonly appliedWrites = new Set<string>();
   checks = 0;
   snapshotsInstalled = 0;
+  snapshotsDropped = 0;
+
+  /**
+   * A follower acknowledges snapshot bytes only once they are durably
+   * staged (or installed): an acknowledgment must never cover bytes a crash
+   * could lose, or the leader would skip them.
+   */
+  onSnapshotAck(id: NodeId, ack: SnapshotChunk, disk: FakeDisk): void {
+    const { index } = ack.metadata;
+    const staged = disk.staged;
+    const durable =
+      (disk.snapshot?.metadata.index ?? 0) >= index
+        ? ack.total
+        : staged !== null && staged.metadata.index === index
+          ? staged.bytes
+          : 0;
+    if (ack.offset > durable) {
+      throw new SafetyViolation(
+        'snapshot-ack',
+        `${id} acknowledged ${ack.offset} bytes of snapshot ${index} with ${durable} durably staged`,
+      );
+    }
+  }
 
   constructor(private readonly currentLeaders: () => LeaderView[]) {}
 

@@ -17,6 +17,7 @@ import type {
   Ready,
   Role,
   Snapshot,
+  SnapshotMetadata,
 } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
 import type { ClientRequest, Reply } from './client-protocol.js';
@@ -252,7 +253,11 @@ export class SimNode {
     if (rd.hardState && this.role === 'leader') {
       monitor.onLeaderCommit(this.id, this.term, rd.hardState.commit, this.log);
     }
-    const durable = rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null;
+    const durable =
+      rd.hardState !== null ||
+      rd.entries.length > 0 ||
+      rd.incomingSnapshot.length > 0 ||
+      rd.snapshot !== null;
     if (!durable) {
       this.handle(rd);
       return;
@@ -263,6 +268,14 @@ export class SimNode {
       const later: Message[] = [];
       for (const m of rd.messages) {
         if (m.type === 'append' || m.type === 'heartbeat') this.env.send(m);
+        else later.push(m);
+      }
+      rd = { ...rd, messages: later };
+    }
+    if (this.env.bugs.ackSnapshotEarly) {
+      const later: Message[] = [];
+      for (const m of rd.messages) {
+        if (m.type === 'snapshot-response') this.send(m);
         else later.push(m);
       }
       rd = { ...rd, messages: later };
@@ -295,7 +308,10 @@ export class SimNode {
   /** After `rd` is durable: send, apply, serve reads, advance. */
   private handle(rd: Ready): void {
     const raw = this.raw as RawNode;
-    for (const m of rd.messages) this.env.send(m);
+    for (const step of rd.incomingSnapshot) {
+      if (step.type === 'drop') this.env.monitor.snapshotsDropped++;
+    }
+    for (const m of rd.messages) this.send(m);
     if (rd.snapshot) this.restore(rd.snapshot);
     const confChanges: ConfChange[] = [];
     for (const e of rd.committedEntries) {
@@ -328,6 +344,14 @@ export class SimNode {
     this.pump();
   }
 
+  /** Sends `m`; an acknowledgment of snapshot bytes is checked against what is durably staged. */
+  private send(m: Message): void {
+    if (m.type === 'snapshot-response' && !m.reject && m.snapshot !== null) {
+      this.env.monitor.onSnapshotAck(this.id, m.snapshot, this.disk);
+    }
+    this.env.send(m);
+  }
+
   /** The core wants the snapshot's data: read it from disk, after a simulated delay. */
   private loadSnapshot(): void {
     if (this.loadingSnapshot) return;
@@ -348,7 +372,12 @@ export class SimNode {
     });
   }
 
-  private restore(snap: Snapshot): void {
+  /** Installs the snapshot the disk staged and installed (DiskWrite). */
+  private restore(metadata: SnapshotMetadata): void {
+    const snap = this.disk.snapshot;
+    if (snap === null || snap.metadata.index !== metadata.index) {
+      throw new Error(`${this.id}: snapshot ${metadata.index} is not the one on disk`);
+    }
     this.env.monitor.snapshotsInstalled++;
     this.state = KvState.fromImage(snap.data);
     this.applied = snap.metadata.index;
@@ -414,6 +443,7 @@ function copyDisk(d: FakeDisk): FakeDisk {
   c.hardState = { ...d.hardState };
   c.snapshot = d.snapshot;
   c.entries = d.entries.slice();
+  c.staged = d.staged && { ...d.staged, pieces: d.staged.pieces.slice() };
   return c;
 }
 

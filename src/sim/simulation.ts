@@ -68,6 +68,8 @@ export interface SimResult {
   leaderTerms: number;
   /** Snapshots followers installed from a leader. */
   snapshots: number;
+  /** Partly received snapshots a follower dropped (a new leader, term or transfer; not needed). */
+  snapshotsDropped: number;
   checks: number;
   /** The checker's verdict on the client history; null when the run failed before it. */
   linearizable: SearchVerdict | null;
@@ -141,6 +143,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     confChanges: cluster.stats.confChanges,
     leaderTerms: cluster.monitor.leaderTerms,
     snapshots: cluster.monitor.snapshotsInstalled,
+    snapshotsDropped: cluster.monitor.snapshotsDropped,
     checks: cluster.monitor.checks,
     linearizable,
   };

@@ -141,6 +141,18 @@ export interface RaftStorageApi {
     image: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
     raftSnapshotHead: Bytes | null,
   ): Promise<void>;
+  /**
+   * installImage in steps, for an image that arrives over time (a follower
+   * stages a snapshot as the leader sends it): begin answers the install's
+   * id (and ends an earlier install of the group begun on this connection);
+   * each chunk resolves once its bytes are durably staged; commit swaps the
+   * staged image in as installImage does. imageSessionEnd abandons it.
+   */
+  imageInstallBegin(group: GroupId): Promise<number>;
+  imageInstallChunk(group: GroupId, id: number, chunk: Uint8Array): Promise<void>;
+  imageInstallCommit(group: GroupId, id: number, raftSnapshotHead: Bytes | null): Promise<void>;
+  /** Ends an install (or export) early; unknown ids are ignored. */
+  imageSessionEnd(group: GroupId, id: number): Promise<void>;
 }
 
 /** An open image export: a consistent read snapshot of one group. */

@@ -429,24 +429,13 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     image: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
     raftSnapshotHead: Bytes | null,
   ): Promise<void> {
-    const begin = await this.send(this.writer(Op.imageInstallBegin, group, 0));
-    const id = begin.u32();
-    const piece = Math.max(1, this.maxFrameBytes - 64);
+    const id = await this.imageInstallBegin(group);
     const inFlight: Array<Promise<unknown>> = [];
     try {
       for await (const chunk of image) {
-        for (let off = 0; off < chunk.byteLength; off += piece) {
-          const part = chunk.subarray(off, off + piece);
-          inFlight.push(
-            this.send(
-              this.writer(Op.imageInstallChunk, group, 4 + part.byteLength)
-                .u32(id)
-                .raw(part),
-            ),
-          );
-          // A few chunks in flight keep the socket busy without holding the image.
-          if (inFlight.length >= INSTALL_CHUNKS_IN_FLIGHT) await inFlight.shift();
-        }
+        inFlight.push(this.imageInstallChunk(group, id, chunk));
+        // A few chunks in flight keep the socket busy without holding the image.
+        if (inFlight.length >= INSTALL_CHUNKS_IN_FLIGHT) await inFlight.shift();
       }
       await Promise.all(inFlight);
     } catch (err) {
@@ -454,6 +443,35 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
       await this.imageSessionEnd(group, id).catch(() => undefined);
       throw err;
     }
+    await this.imageInstallCommit(group, id, raftSnapshotHead);
+  }
+
+  async imageInstallBegin(group: GroupId): Promise<number> {
+    return (await this.send(this.writer(Op.imageInstallBegin, group, 0))).u32();
+  }
+
+  /** One frame per piece that fits one; a larger chunk is sent in several, in order. */
+  async imageInstallChunk(group: GroupId, id: number, chunk: Uint8Array): Promise<void> {
+    const piece = Math.max(1, this.maxFrameBytes - 64);
+    const sent: Array<Promise<unknown>> = [];
+    for (let off = 0; off < chunk.byteLength; off += piece) {
+      const part = chunk.subarray(off, off + piece);
+      sent.push(
+        this.send(
+          this.writer(Op.imageInstallChunk, group, 4 + part.byteLength)
+            .u32(id)
+            .raw(part),
+        ),
+      );
+    }
+    await Promise.all(sent);
+  }
+
+  async imageInstallCommit(
+    group: GroupId,
+    id: number,
+    raftSnapshotHead: Bytes | null,
+  ): Promise<void> {
     await this.send(
       this.writer(Op.imageInstallCommit, group, 9 + (raftSnapshotHead?.byteLength ?? 0))
         .u32(id)

@@ -95,10 +95,12 @@ export class ImageSessions {
       }
       case Op.imageInstallBegin: {
         r.end();
-        for (const other of this.sessions.values()) {
-          if (other.parser && other.group === g) {
+        for (const other of [...this.sessions.values()]) {
+          if (!other.parser || other.group !== g) continue;
+          // This connection's own: it starts over (a follower's new snapshot).
+          if (other.owner === owner) void this.abandon(other);
+          else
             throw new WriteConflictError(`an image install into group ${g} is already under way`);
-          }
         }
         const s = this.open(owner, g, null, new ImageParser(installChecks));
         try {

@@ -611,6 +611,35 @@ test('state images larger than a frame stream over the socket: export, install, 
   }
 });
 
+test("a begin on the connection holding a group's install ends that one; another connection is refused", async () => {
+  await withEngine(async ({ socket }) => {
+    const a = await connectStorage(socket);
+    const b = await connectStorage(socket);
+    try {
+      await a.apply(0, [put('k', 'v')], 7);
+      const exp = await a.imageExportBegin(0);
+      const image = (await a.imageExportChunk(0, exp.id, 1 << 20)).chunk;
+      const first = await a.imageInstallBegin(9);
+      await a.imageInstallChunk(9, first, image.subarray(0, 5));
+      await assert.rejects(
+        b.imageInstallBegin(9),
+        (e: unknown) => e instanceof StorageError && e.code === 'conflict',
+      );
+      // A follower's next snapshot, on the same connection: the first install ends.
+      const second = await a.imageInstallBegin(9);
+      await assert.rejects(a.imageInstallChunk(9, first, image.subarray(5)), /no image install/);
+      await a.imageInstallChunk(9, second, image.subarray(0, 3));
+      await a.imageInstallChunk(9, second, image.subarray(3));
+      await a.imageInstallCommit(9, second, B('head@7'));
+      assert.deepEqual([(await a.stats(9)).keys, (await a.stats(9)).appliedIndex], [1, 7]);
+      assert.deepEqual((await a.raftLoad(9)).snapshot, B('head@7'));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 test('a raft snapshot from state with an image flag over 1 is refused alone: nothing stored, the connection serves on', async () => {
   await withEngine(async ({ socket }) => {
     const c = await connectStorage(socket);

@@ -5,10 +5,12 @@ import { RawNode } from '../../src/raft/raw-node.js';
 import type {
   Entry,
   HardState,
+  IncomingSnapshotStep,
   Message,
   NodeId,
   RaftConfig,
   ReadState,
+  Ready,
   Snapshot,
 } from '../../src/raft/types.js';
 
@@ -58,6 +60,14 @@ export class Peer {
   readStates: ReadState[] = [];
   /** Every Ready.snapshotWanted, in order. */
   wanted: number[] = [];
+  /**
+   * A snapshot being received, as the pieces staged so far (persisted: a
+   * restart keeps them, as the engine keeps its staging area, but the core
+   * starts over, so they are never used again); null when none.
+   */
+  staged: { index: number; total: number; pieces: Uint8Array[] } | null = null;
+  /** Every Ready handled, when a test asks for them (set to []). */
+  readies: Ready[] | null = null;
   node: RawNode;
 
   constructor(
@@ -89,11 +99,14 @@ export class Peer {
   /** Handles one Ready in contract order; returns the messages to send. */
   handleReady(): Message[] {
     const rd = this.node.ready();
+    this.readies?.push(rd);
+    for (const step of rd.incomingSnapshot) this.stage(step);
     if (rd.snapshot !== null) {
-      this.snapshot = rd.snapshot;
+      const data = this.takeStaged(rd.snapshot.index);
+      this.snapshot = { metadata: rd.snapshot, data };
       this.entries = [];
-      this.state = JSON.parse(text.decode(rd.snapshot.data)) as string[];
-      this.appliedIndex = rd.snapshot.metadata.index;
+      this.state = JSON.parse(text.decode(data)) as string[];
+      this.appliedIndex = rd.snapshot.index;
     }
     const first = rd.entries[0];
     if (first !== undefined) {
@@ -113,6 +126,36 @@ export class Peer {
     if (rd.snapshotWanted !== null) this.wanted.push(rd.snapshotWanted);
     this.node.advance();
     return rd.messages;
+  }
+
+  /** Stages a piece of an incoming snapshot (checking it follows what is staged), or drops them. */
+  private stage(step: IncomingSnapshotStep): void {
+    if (step.type === 'drop') {
+      this.staged = null;
+      return;
+    }
+    const { offset, total, data, metadata } = step.chunk;
+    if (offset === 0) this.staged = { index: metadata.index, total, pieces: [] };
+    const have = this.staged?.pieces.reduce((n, p) => n + p.length, 0);
+    if (this.staged === null || have !== offset) {
+      throw new Error(
+        `${this.id} was handed a piece at ${offset} after ${have ?? 'nothing'} staged`,
+      );
+    }
+    this.staged.pieces.push(data.slice());
+  }
+
+  /** The whole staged snapshot at `index`, which the Ready installs. */
+  private takeStaged(index: number): Uint8Array {
+    const staged = this.staged;
+    const data = Buffer.concat(staged?.pieces ?? []);
+    if (staged === null || staged.index !== index || data.length !== staged.total) {
+      throw new Error(
+        `${this.id} installs snapshot ${index} with ${data.length} bytes staged of ${staged === null ? 'none' : `snapshot ${staged.index} (${staged.total} bytes)`}`,
+      );
+    }
+    this.staged = null;
+    return data;
   }
 
   /**

@@ -49,6 +49,11 @@ test('reads served from local state, without ReadIndex, are not linearizable', (
   assert.match(r.failure.detail, /not linearizable/);
 });
 
+test('acknowledging snapshot chunks before staging them is caught', () => {
+  const r = firstFailure({ ackSnapshotEarly: true }, 'partitions');
+  assert.equal(r?.failure?.property, 'snapshot-ack');
+});
+
 test('the same bug-free seeds pass, so the failures above come from the bugs', () => {
   for (const mix of ['calm', 'partitions', 'crashes']) {
     for (let seed = 1; seed <= 3; seed++) {

@@ -53,9 +53,15 @@ test('the fake disk appends with truncation and keeps only the tail after a snap
   d.write({
     hardState: { term: 1, vote: 'n1', commit: 0 },
     entries: [1, 2, 3].map((i) => entry(i, 1)),
+    incomingSnapshot: [],
     snapshot: null,
   });
-  d.write({ hardState: null, entries: [entry(3, 2), entry(4, 2)], snapshot: null });
+  d.write({
+    hardState: null,
+    entries: [entry(3, 2), entry(4, 2)],
+    incomingSnapshot: [],
+    snapshot: null,
+  });
   assert.deepEqual(
     d.entries.map((e) => `${e.index}@${e.term}`),
     ['1@1', '2@1', '3@2', '4@2'],
@@ -70,7 +76,11 @@ test('the fake disk appends with truncation and keeps only the tail after a snap
   );
   assert.equal(d.term(3), 2);
   assert.equal(d.restore().hardState.term, 1);
-  assert.throws(() => d.write({ hardState: null, entries: [entry(9, 2)], snapshot: null }), /gap/);
+  assert.throws(
+    () =>
+      d.write({ hardState: null, entries: [entry(9, 2)], incomingSnapshot: [], snapshot: null }),
+    /gap/,
+  );
 });
 
 test('partitions block one direction or both; heal restores the links', () => {

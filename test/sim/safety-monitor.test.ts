@@ -19,7 +19,8 @@ function put(index: number, term: number, value: string): Entry {
 
 function logOf(...entries: Entry[]): FakeDisk {
   const d = new FakeDisk(conf);
-  if (entries.length > 0) d.write({ hardState: null, entries, snapshot: null });
+  if (entries.length > 0)
+    d.write({ hardState: null, entries, incomingSnapshot: [], snapshot: null });
   return d;
 }
 

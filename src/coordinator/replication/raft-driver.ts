@@ -1,7 +1,9 @@
 // Drives one Raft group's RawNode against the real world: the storage engine
 // (log, hard state, snapshots, state machine) and the peer transport. The
 // Ready loop runs one Ready at a time, in Raft's order:
-//   1. install a snapshot from the leader (image + snapshot head, one transaction)
+//   1. stage the pieces of a snapshot arriving from the leader in the engine
+//      (snapshot-staging.ts); once complete, install it (image + snapshot
+//      head, one transaction)
 //   2. persist entries + hard state durably (a leader sends its appends first:
 //      replicating while it writes its own log is allowed, because nothing is
 //      acknowledged before the leader's own write is durable too); a commit
@@ -36,6 +38,7 @@ import type {
   RaftStatus,
   Ready,
   Role,
+  SnapshotMetadata,
 } from '../../raft/types.js';
 import type { GroupId } from '../../storage/api.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
@@ -57,6 +60,7 @@ import {
   encodeSnapshotData,
   encodeStoredSnapshot,
 } from './snapshot-format.js';
+import { SnapshotStaging } from './snapshot-staging.js';
 
 export interface DriverHooks {
   send(messages: Message[]): void;
@@ -154,6 +158,8 @@ export class RaftDriver {
   private imageUnread = false;
   /** The stored snapshot being read back for Raft (a follower needs it); never beside a compaction. */
   private loading: Promise<void> | null = null;
+  /** A snapshot arriving from the leader, staged in the engine piece by piece. */
+  private readonly staging: SnapshotStaging;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -167,6 +173,7 @@ export class RaftDriver {
     private readonly log: Logger,
   ) {
     this.raw = new RawNode(raftConfig(id, group, loaded.applied, settings), loaded.persisted);
+    this.staging = new SnapshotStaging(storage, group);
     this.submitted = loaded.applied;
     this.applied = loaded.applied;
     this.appliedTerm = loaded.appliedTerm;
@@ -398,7 +405,10 @@ export class RaftDriver {
       if (early.length > 0) this.hooks.send(early);
       messages = later;
     }
-    if (rd.snapshot) await this.install(rd);
+    // A follower's acknowledgments of snapshot chunks leave with this
+    // Ready's messages: after its pieces are durably staged.
+    for (const step of rd.incomingSnapshot) await this.staging.step(step);
+    if (rd.snapshot) await this.install(rd.snapshot);
     if (rd.hardState) this.deferredHardState = rd.hardState;
     const firstNew = rd.entries[0]?.index;
     // The entries this append replaces are no longer the durable ones.
@@ -526,21 +536,21 @@ export class RaftDriver {
     return voters.includes(this.id) || learners.includes(this.id);
   }
 
-  /** A snapshot from the leader replaces the state machine and the whole log. */
-  private async install(rd: Ready): Promise<void> {
-    const snap = rd.snapshot!;
+  /**
+   * A snapshot from the leader, staged as it arrived, replaces the state
+   * machine and the whole log.
+   */
+  private async install(metadata: SnapshotMetadata): Promise<void> {
     await this.applyChain;
     // A snapshot of our own under way would write an older one after this.
     await this.compacting;
     await this.loading;
     this.compacted = null;
-    const { book, image, head } = decodeSnapshotData(snap.data);
-    const storedHead = encodeStoredSnapshot({ metadata: snap.metadata, data: head });
-    await this.storage.installImage(this.group, [image], storedHead);
+    const book = await this.staging.install(metadata);
     // The install stores the head alone: a follower that needs this node's
     // image later (it may lead by then) gets one taken from the state.
     this.imageStored = this.imageUnread = false;
-    const { index, term, conf } = snap.metadata;
+    const { index, term, conf } = metadata;
     this.submitted = this.applied = this.snapshotIndex = this.durableIndex = index;
     this.bytesSinceSnapshot = 0;
     this.forecast.clear();

@@ -16,6 +16,9 @@ import { decodeSnapshotMetadata, encodeSnapshotMetadata } from '../../raft/codec
 import type { Snapshot } from '../../raft/types.js';
 import { bookFromJson, bookToJson, type AddressBook } from './address-book.js';
 
+/** A snapshot's address book larger than this is refused: a follower holds it while the image streams by. */
+export const MAX_BOOK_BYTES = 1024 * 1024;
+
 export function encodeSnapshotData(book: AddressBook, image: Uint8Array): Uint8Array {
   const json = Buffer.from(JSON.stringify(bookToJson(book)));
   const out = Buffer.allocUnsafe(4 + json.length + image.length);
