@@ -5,8 +5,9 @@ import type { NodeId } from './types.js';
 /**
  * Leadership transfer (thesis §3.10): bring the target's log up to date,
  * then tell it to campaign at once with `timeout-now` (sent from
- * handleAppendResponse when it catches up). Proposals are refused meanwhile;
- * the leader abandons the transfer after an election timeout (tickLeader).
+ * handleAppendResponse when it catches up, and again with every heartbeat
+ * while the transfer lasts). Proposals are refused meanwhile; the leader
+ * abandons the transfer after an election timeout (tickLeader).
  */
 export function transferLeader(r: Raft, to: NodeId): void {
   if (r.role !== 'leader' || to === r.id || !r.tracker.isVoter(to)) return;

@@ -267,6 +267,20 @@ export class Raft {
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
       this.heartbeatElapsed = 0;
       this.bcastHeartbeatWith(this.readOnly.lastPendingContext());
+      this.repeatTimeoutNow();
+    }
+  }
+
+  /**
+   * The target of a transfer ignores timeout-now while it cannot campaign: a
+   * new voter whose promotion is committed but not yet applied there, or a
+   * message lost. Said again with every heartbeat until the transfer ends
+   * (etcd sends it once and waits out the election timeout).
+   */
+  private repeatTimeoutNow(): void {
+    const to = this.leadTransferee;
+    if (to !== null && this.tracker.progress.get(to)?.match === this.log.lastIndex()) {
+      this.send({ type: 'timeout-now', to });
     }
   }
 
