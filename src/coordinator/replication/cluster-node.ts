@@ -17,6 +17,7 @@ import { CommandError } from '../command-error.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { StorageLink } from '../storage-link.js';
 import { mergeBook, type AddressBook } from './address-book.js';
+import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { LeaderHistory, type LeaderChange } from './leader-history.js';
 import {
   clusterDown,
@@ -490,31 +491,25 @@ export class ClusterNode implements Replication {
   /** Whether a failed attempt may have applied the write; throws when retrying cannot help. */
   private classify(err: unknown, before: WriteOutcome): WriteOutcome {
     if (err instanceof CommandError) throw err;
-    if (err instanceof NotLeaderError || err instanceof NotAppliedError) return 'not-applied';
-    if (err instanceof ReplicaUnavailableError) return 'not-applied';
-    if (err instanceof OutcomeUnknownError) return 'maybe-applied';
     if (err instanceof ProposalRefusedError) return this.refused(err.reason, before);
     if (err instanceof PeerRequestError) {
-      switch (err.code) {
-        case 'unknown-peer':
-        case 'unreachable':
-        case 'overloaded':
-          return 'not-applied';
-        case 'too-large':
-          throw new CommandError(`ERR the write is too large to forward to the leader`);
-        case 'remote': {
-          const { code, text } = parseRpcError(err.message);
-          if (code === 'REFUSED') return this.refused(text, before);
-          if (code === 'INVALID') throw new CommandError(text);
-          if (code === 'NOTLEADER' || code === 'NOTAPPLIED') return 'not-applied';
-          return 'maybe-applied';
-        }
-        default:
-          return 'maybe-applied';
+      if (err.code === 'too-large') {
+        throw new CommandError(`ERR the write is too large to forward to the leader`);
       }
+      if (err.code === 'remote') {
+        const { code, text } = parseRpcError(err.message);
+        if (code === 'REFUSED') return this.refused(text, before);
+        if (code === 'INVALID') throw new CommandError(text);
+      }
+    } else if (
+      !(err instanceof NotLeaderError) &&
+      !(err instanceof NotAppliedError) &&
+      !(err instanceof ReplicaUnavailableError) &&
+      !(err instanceof OutcomeUnknownError)
+    ) {
+      this.log.error({ err }, 'unexpected failure of a replicated write');
     }
-    this.log.error({ err }, 'unexpected failure of a replicated write');
-    return 'maybe-applied';
+    return mayHaveTakenEffect(err) ? 'maybe-applied' : 'not-applied';
   }
 
   /** A refusal before proposing; `before` says whether an earlier attempt may have applied it. */

@@ -16,6 +16,7 @@ import {
   type AddressBook,
   type MemberAddress,
 } from './address-book.js';
+import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { tryAgain } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
 import {
@@ -27,12 +28,7 @@ import {
   type AdminRequest,
   type JoinRequest,
 } from './peer-rpc.js';
-import {
-  NotAppliedError,
-  NotLeaderError,
-  ProposalRefusedError,
-  ReplicaUnavailableError,
-} from './replication-errors.js';
+import { NotLeaderError, ProposalRefusedError } from './replication-errors.js';
 import { electionTimeoutMs } from './replication-settings.js';
 import type { ClusterStatus, MemberStatus } from './replication.js';
 
@@ -334,25 +330,5 @@ export class Membership {
         ...st.conf.learners.map((id) => member(id, 'learner')),
       ],
     };
-  }
-}
-
-/** Whether a failed attempt of an admin request may have been carried out all the same. */
-function mayHaveTakenEffect(err: unknown): boolean {
-  if (err instanceof NotLeaderError || err instanceof ProposalRefusedError) return false;
-  if (err instanceof ReplicaUnavailableError || err instanceof NotAppliedError) return false;
-  if (!(err instanceof PeerRequestError)) return true;
-  switch (err.code) {
-    case 'unknown-peer':
-    case 'unreachable':
-    case 'overloaded':
-    case 'too-large':
-      return false; // not sent
-    case 'remote': {
-      const { code } = parseRpcError(err.message);
-      return !(code === 'NOTLEADER' || code === 'REFUSED' || code === 'NOTAPPLIED');
-    }
-    default:
-      return true; // sent; the connection broke or no answer came in time
   }
 }
