@@ -38,7 +38,16 @@ interface ProfileNode {
   children: ProfileNode[];
 }
 
-const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as {
+/** A file's JSON, or a one-line refusal that says which file and why. */
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    return refuse(usage, `cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+const results = readJson(resultsPath, 'the results file') as {
   settings: { warmupSec: number; durationSec: number };
   measurements: Array<{
     system: string;
@@ -53,7 +62,15 @@ if (m === undefined || results.measurements.length !== 1) {
 const ops = m.opsPerSec * (results.settings.warmupSec + results.settings.durationSec);
 const leader = m.cpuSeconds.byProcess.find((p) => p.name.endsWith('(leader)'))?.name.split(' ')[0];
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.heapprofile'));
+let files: string[] = [];
+try {
+  files = readdirSync(dir).filter((f) => f.endsWith('.heapprofile'));
+} catch (err) {
+  refuse(usage, `cannot read the profile directory ${dir}: ${(err as Error).message}`);
+}
+if (files.length === 0) {
+  refuse(usage, `no .heapprofile files in ${dir}: was the run started with alloc-hook loaded?`);
+}
 // coordinator-<id>-<pid>, engine-of-<coordinator pid>-<pid>
 const coordinatorIds = new Map<string, string>();
 for (const f of files) {
@@ -78,7 +95,7 @@ const rows = files.map((f) => {
     }
     for (const child of n.children) walk(child);
   };
-  walk((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { head: ProfileNode }).head);
+  walk((readJson(join(dir, f), 'the profile') as { head: ProfileNode }).head);
   return { name, total, bySite };
 });
 rows.sort((a, b) => a.name.localeCompare(b.name));
