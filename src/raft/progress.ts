@@ -30,6 +30,8 @@ export class Progress {
   /** Index of the snapshot being sent while in snapshot state. */
   pendingSnapshot = 0;
   snapshotSend: SnapshotSend | null = null;
+  /** The highest commit index it was told (lazy commit broadcast: see Raft.sendCommit). */
+  commitSent = 0;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflightMsgs: number, maxInflightBytes: number) {

@@ -226,6 +226,34 @@ export class Raft {
     if (this.role === 'leader') sendAppend(this, to);
   }
 
+  /**
+   * Lazy commit broadcast: whether a follower has not been told the commit
+   * index (no append or heartbeat carried it yet).
+   */
+  commitUnsent(): boolean {
+    if (this.role !== 'leader') return false;
+    for (const [id, pr] of this.tracker.progress) {
+      if (id !== this.id && pr.commitSent < this.log.committed) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Lazy commit broadcast: tells every follower not yet told a commit index
+   * of at least `index` (an append; with entries if it lacks some and may be
+   * sent them). The application calls it when no append carried a commit
+   * for a while (the writes stopped), so idle followers apply it without
+   * waiting for the next heartbeat.
+   */
+  sendCommit(index: number): void {
+    if (this.role !== 'leader') return;
+    for (const [id, pr] of this.tracker.progress) {
+      if (id !== this.id && pr.commitSent < Math.min(index, this.log.committed)) {
+        sendAppend(this, id);
+      }
+    }
+  }
+
   /** Sends what proposals appended since the last call, in one batch per follower. */
   flushProposals(): void {
     if (!this.pendingBroadcast) return;

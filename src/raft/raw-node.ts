@@ -86,6 +86,24 @@ export class RawNode {
     return this.raft.provideSnapshot(index, data);
   }
 
+  /** The commit index (no allocation: for the application's hot loop). */
+  committed(): number {
+    return this.raft.log.committed;
+  }
+
+  /** Leader, lazy commit broadcast: a follower has not been told the commit index yet. */
+  commitUnsent(): boolean {
+    return this.raft.commitUnsent();
+  }
+
+  /**
+   * Leader, lazy commit broadcast: an append to each follower not yet told
+   * a commit index of at least `index` (see docs/raft.md).
+   */
+  sendCommit(index: number): void {
+    this.raft.sendCommit(index);
+  }
+
   /**
    * Lets go of the snapshot's data once no follower needs it; false (kept)
    * while it is being sent to one: try again later.

@@ -45,6 +45,8 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
     commit: r.log.committed,
   });
   const lastSent = entries[entries.length - 1];
+  // It commits no further than the last entry this append shows it.
+  pr.commitSent = Math.max(pr.commitSent, Math.min(r.log.committed, lastSent?.index ?? prevIndex));
   if (lastSent !== undefined) {
     if (pr.state === 'replicate') {
       // Pipelining: assume success and move on; a rejection rewinds to match+1.
@@ -72,6 +74,7 @@ export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: 'heartbeat', to: id, commit, context, index: round });
+    pr.commitSent = Math.max(pr.commitSent, commit);
     if (pr.state === 'snapshot') tendSnapshotSend(r, id, pr);
   }
 }

@@ -56,6 +56,9 @@ interface PendingRead {
 
 const SLOW_DISK_FACTOR = 10;
 
+/** A fifth of a tick, as the coordinator's 2 ms are of its 100 ms heartbeat. */
+const COMMIT_FLUSH_MS = 2;
+
 /** Reads whose ReadIndex never came back (lost messages, lost leadership) are forgotten after this. */
 const READ_FORGET_MS = 2000;
 
@@ -84,6 +87,9 @@ export class SimNode {
   private lastSnapshot = 0;
   /** A snapshot's data is being read from disk for the core (lazySnapshots). */
   private loadingSnapshot = false;
+  /** The lazy commit broadcast's flush is due, and the last commit index it sent. */
+  private commitFlushDue = false;
+  private commitFlushed = 0;
   private writes = new Map<string, { seq: number; reply: Reply }>();
   private reads = new Map<string, PendingRead>();
   private readWaits: Array<{ index: number; read: PendingRead }> = [];
@@ -125,6 +131,7 @@ export class SimNode {
     this.term = persisted.hardState.term;
     this.persisting = false;
     this.loadingSnapshot = false;
+    this.commitFlushed = 0;
     this.writes.clear();
     this.reads.clear();
     this.readWaits = [];
@@ -341,7 +348,26 @@ export class SimNode {
     if (rd.snapshotWanted !== null) this.loadSnapshot();
     // Refused while a transfer runs: tried again after every Ready.
     if (this.env.lazySnapshots && raw.snapshotDataBytes() > 0) raw.dropSnapshotData();
+    this.scheduleCommitFlush();
     this.pump();
+  }
+
+  /** As the coordinator does (raft-driver.ts): a commit no append carried is sent after a while. */
+  private scheduleCommitFlush(): void {
+    const raw = this.raw;
+    if (raw === null || this.commitFlushDue || this.role !== 'leader') return;
+    const index = raw.committed();
+    if (index <= this.commitFlushed || !raw.commitUnsent()) return;
+    this.commitFlushDue = true;
+    this.env.queue.after(COMMIT_FLUSH_MS, () => {
+      this.whenRunning(() => {
+        this.commitFlushDue = false;
+        if (this.raw !== raw) return; // crashed meanwhile
+        this.commitFlushed = index;
+        raw.sendCommit(index);
+        this.pump();
+      });
+    });
   }
 
   /** Sends `m`; an acknowledgment of snapshot bytes is checked against what is durably staged. */

@@ -38,6 +38,52 @@ describe('raft lazy commit broadcast', () => {
     assert.equal(commitOf(c, 'c'), commitOf(c, 'a'));
   });
 
+  it('sendCommit tells the followers a commit no append carried, once', () => {
+    const c = new Cluster(['a', 'b', 'c'], lazy);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.stabilize();
+    const leader = c.node('a');
+    assert.deepEqual(c.peer('c').state, []);
+    assert.equal(leader.commitUnsent(), true);
+    c.delivered = [];
+    leader.sendCommit(leader.committed());
+    c.stabilize();
+    assert.deepEqual(c.peer('b').state, ['x'], 'applied without waiting for a heartbeat');
+    assert.deepEqual(c.peer('c').state, ['x']);
+    assert.equal(emptyAppends(c), 2);
+    assert.equal(leader.commitUnsent(), false);
+    c.delivered = [];
+    leader.sendCommit(leader.committed());
+    c.stabilize();
+    assert.equal(emptyAppends(c), 0, 'a follower told the commit is not told again');
+  });
+
+  it('sendCommit sends nothing for a commit a later append carried', () => {
+    const c = new Cluster(['a', 'b', 'c'], lazy);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.stabilize();
+    const leader = c.node('a');
+    const ofX = leader.committed();
+    c.propose('a', 'y'); // its append carries the commit of x
+    c.stabilize();
+    c.delivered = [];
+    leader.sendCommit(ofX);
+    c.stabilize();
+    assert.equal(emptyAppends(c), 0);
+    assert.deepEqual(c.peer('b').state, ['x']);
+  });
+
+  it('a heartbeat counts as telling the commit it carries', () => {
+    const c = new Cluster(['a', 'b', 'c'], lazy);
+    c.elect('a');
+    c.propose('a', 'x');
+    c.stabilize();
+    c.tickAll(1);
+    assert.equal(c.node('a').commitUnsent(), false);
+  });
+
   it('without it, the leader sends the commit at once (etcd)', () => {
     const c = new Cluster(['a', 'b', 'c']);
     c.elect('a');
