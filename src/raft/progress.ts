@@ -1,12 +1,18 @@
 import { Inflights } from './inflights.js';
-import type { Snapshot } from './types.js';
+import type { SnapshotMetadata } from './types.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 /** A snapshot being streamed to one follower in chunks; `offset` = bytes it acknowledged. */
 export interface SnapshotSend {
-  snapshot: Snapshot;
+  metadata: SnapshotMetadata;
+  /** Size of the snapshot's data in bytes. */
+  total: number;
+  /** The data, when the core holds it; null: each chunk is asked of the application. */
+  data: Uint8Array | null;
   offset: number;
+  /** The chunk this follower needs next was asked of the application and not yet sent. */
+  asked: boolean;
   /** Heartbeat rounds since the follower last acknowledged a chunk (drives resends). */
   idleRounds: number;
   /** The leader's tick when the follower last answered anything (bounds a silent transfer). */
@@ -57,10 +63,23 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshot: Snapshot, now: number): void {
+  becomeSnapshot(
+    metadata: SnapshotMetadata,
+    total: number,
+    data: Uint8Array | null,
+    now: number,
+  ): void {
     this.resetState('snapshot');
-    this.pendingSnapshot = snapshot.metadata.index;
-    this.snapshotSend = { snapshot, offset: 0, idleRounds: 0, heardAt: now };
+    this.pendingSnapshot = metadata.index;
+    this.snapshotSend = {
+      metadata,
+      total,
+      data,
+      offset: 0,
+      asked: false,
+      idleRounds: 0,
+      heardAt: now,
+    };
   }
 
   /**

@@ -21,7 +21,12 @@ import {
   sendAppend,
 } from './replication.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
-import { handleSnapshotChunk, handleSnapshotResponse } from './snapshot-transfer.js';
+import {
+  handleSnapshotChunk,
+  handleSnapshotResponse,
+  nextChunkOffset,
+  sendChunk,
+} from './snapshot-transfer.js';
 import { ProgressTracker } from './tracker.js';
 import type {
   ConfChange,
@@ -34,6 +39,7 @@ import type {
   RaftConfig,
   ReadState,
   Role,
+  SnapshotChunkWanted,
   SnapshotMetadata,
 } from './types.js';
 
@@ -69,6 +75,12 @@ export class Raft {
   pendingBroadcast = false;
   /** A follower needs the log's snapshot, whose data the application holds (Ready.snapshotWanted). */
   snapshotWanted: number | null = null;
+  /**
+   * The log's snapshot whose data the application holds, and its size
+   * (offerSnapshot): chunks are asked of it (Ready.snapshotChunksWanted).
+   */
+  snapshotOffer: { index: number; total: number } | null = null;
+  snapshotChunksWanted: SnapshotChunkWanted[] = [];
   msgs: Message[] = [];
   readStates: ReadState[] = [];
   /** Read requests waiting for this leader's first commit in its term. */
@@ -148,6 +160,8 @@ export class Raft {
     this.readOnly.reset();
     this.lease.reset();
     this.pendingReadIndexMessages = [];
+    // Only a leader sends snapshots: what it asked for is not needed any more.
+    this.snapshotChunksWanted = [];
     this.dropIncomingSnapshot();
   }
 
@@ -542,13 +556,89 @@ export class Raft {
     const snap = this.log.snapshot;
     if (snap === null || snap.metadata.index !== index || snap.data !== null) return false;
     this.log.snapshot = { metadata: snap.metadata, data };
+    this.snapshotAvailable(index);
+    return true;
+  }
+
+  /**
+   * The application holds the data of the log's snapshot at `index`, `total`
+   * bytes, and reads each chunk when asked (Ready.snapshotChunksWanted). False
+   * (ignored) when the log moved to another snapshot or holds the data.
+   */
+  offerSnapshot(index: number, total: number): boolean {
+    if (!Number.isSafeInteger(total) || total < 1) {
+      throw new Error(`snapshot ${index} offered with ${total} bytes: a size of at least 1 byte`);
+    }
+    const snap = this.log.snapshot;
+    if (snap === null || snap.metadata.index !== index || snap.data !== null) return false;
+    this.snapshotOffer = { index, total };
+    this.snapshotAvailable(index);
+    return true;
+  }
+
+  /** The followers waiting for the snapshot at `index` (whose next entry is compacted away) are sent it. */
+  private snapshotAvailable(index: number): void {
     if (this.snapshotWanted === index) this.snapshotWanted = null;
-    if (this.role !== 'leader') return true;
+    if (this.role !== 'leader') return;
     for (const [id, pr] of this.tracker.progress) {
-      // Those whose next entry is compacted away: the ones that asked.
       if (id !== this.id && this.log.term(pr.next - 1) === undefined) sendAppend(this, id);
     }
-    return true;
+  }
+
+  /** The log's snapshot can be sent: its data, or its size with the chunks asked of the application. */
+  snapshotSource(): { metadata: SnapshotMetadata; total: number; data: Uint8Array | null } | null {
+    const snap = this.log.snapshot;
+    if (snap === null) return null;
+    if (snap.data !== null) return { metadata: snap.metadata, total: snap.data.length, data: snap.data };
+    const offer = this.snapshotOffer;
+    if (offer === null || offer.index !== snap.metadata.index) return null;
+    return { metadata: snap.metadata, total: offer.total, data: null };
+  }
+
+  /** Asks the application for a chunk of an offered snapshot (once per Ready). */
+  askSnapshotChunk(want: SnapshotChunkWanted): void {
+    for (const w of this.snapshotChunksWanted) {
+      if (w.index === want.index && w.offset === want.offset) return;
+    }
+    this.snapshotChunksWanted.push(want);
+  }
+
+  /**
+   * A chunk the application read (Ready.snapshotChunksWanted): sent to each
+   * follower that needs it next. False (ignored) when none does any more
+   * (acknowledged meanwhile, transfer over, no longer leader).
+   */
+  provideSnapshotChunk(index: number, offset: number, data: Uint8Array): boolean {
+    if (this.role !== 'leader') return false;
+    let used = false;
+    for (const [id, pr] of this.tracker.progress) {
+      const send = pr.snapshotSend;
+      if (send === null || send.data !== null || !send.asked) continue;
+      if (send.metadata.index !== index || nextChunkOffset(this, send) !== offset) continue;
+      const most = Math.min(this.cfg.snapshotChunkSize, send.total - offset);
+      if (data.length < 1 || data.length > most) {
+        throw new Error(
+          `snapshot ${index}: a chunk of ${data.length} bytes at ${offset} (1 to ${most} were asked for)`,
+        );
+      }
+      sendChunk(this, id, send, offset, data);
+      used = true;
+    }
+    return used;
+  }
+
+  /**
+   * The application can no longer read the snapshot at `index` (it was
+   * replaced): every transfer of it starts over, with the log's snapshot
+   * as asked again at the follower's next heartbeat answer.
+   */
+  snapshotUnavailable(index: number): void {
+    if (this.snapshotOffer?.index === index) this.snapshotOffer = null;
+    this.snapshotChunksWanted = this.snapshotChunksWanted.filter((w) => w.index !== index);
+    for (const pr of this.tracker.progress.values()) {
+      const send = pr.snapshotSend;
+      if (send !== null && send.data === null && send.metadata.index === index) pr.abortSnapshot();
+    }
   }
 
   /**
@@ -575,8 +665,8 @@ export class Raft {
     const data = this.log.snapshot?.data;
     if (data !== undefined && data !== null) held.push(data);
     for (const pr of this.tracker.progress.values()) {
-      const sending = pr.snapshotSend?.snapshot.data;
-      if (sending !== undefined && !held.includes(sending)) held.push(sending);
+      const sending = pr.snapshotSend?.data;
+      if (sending !== undefined && sending !== null && !held.includes(sending)) held.push(sending);
     }
     let bytes = 0;
     for (const d of held) bytes += d.length;

@@ -105,6 +105,33 @@ export class RawNode {
   }
 
   /**
+   * The application holds the data of the snapshot at `index` that a Ready
+   * asked for (snapshotWanted), `total` bytes: the core asks for each chunk
+   * as it is sent (Ready.snapshotChunksWanted), holding none. False (ignored)
+   * when the log has moved to another snapshot meanwhile, or holds the data.
+   */
+  offerSnapshot(index: number, total: number): boolean {
+    return this.raft.offerSnapshot(index, total);
+  }
+
+  /**
+   * A chunk a Ready asked for (snapshotChunksWanted): 1 to `length` bytes
+   * from its offset (fewer than asked is fine). Sent to each follower that
+   * needs it next; false (ignored) when none does any more.
+   */
+  provideSnapshotChunk(index: number, offset: number, data: Uint8Array): boolean {
+    return this.raft.provideSnapshotChunk(index, offset, data);
+  }
+
+  /**
+   * The snapshot at `index` can no longer be read (a newer one replaced it):
+   * its transfers start over, and a Ready asks for the log's snapshot again.
+   */
+  snapshotUnavailable(index: number): void {
+    this.raft.snapshotUnavailable(index);
+  }
+
+  /**
    * Lets go of the snapshot's data once no follower needs it; false (kept)
    * while it is being sent to one: try again later.
    */
@@ -138,6 +165,7 @@ export class RawNode {
       r.msgs.length > 0 ||
       r.readStates.length > 0 ||
       r.snapshotWanted !== null ||
+      r.snapshotChunksWanted.length > 0 ||
       r.snapshotReceiver.steps.length > 0 ||
       r.log.pendingSnapshot !== null ||
       r.log.stabled < r.log.lastIndex() ||
@@ -210,8 +238,10 @@ export class RawNode {
         hard.term !== prev.term ||
         hard.vote !== prev.vote,
       snapshotWanted: r.snapshotWanted,
+      snapshotChunksWanted: r.snapshotChunksWanted,
     };
     r.snapshotWanted = null;
+    r.snapshotChunksWanted = [];
     r.msgs = [];
     r.readStates = [];
     this.prevSoft = soft;

@@ -23,13 +23,15 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
       firstIndex: r.log.firstIndex(),
     }));
     if (!pr.recentActive) return false;
-    if (snapshot.data === null) {
-      // The application holds the data: ask for it. The follower's progress
-      // stays as it is, and its next answer (a heartbeat's) tries again.
+    const source = r.snapshotSource();
+    if (source === null) {
+      // The application holds the data: ask for it (or its size). The
+      // follower's progress stays as it is, and its next answer (a
+      // heartbeat's) tries again.
       r.snapshotWanted = snapshot.metadata.index;
       return false;
     }
-    pr.becomeSnapshot({ metadata: snapshot.metadata, data: snapshot.data }, r.ticks);
+    pr.becomeSnapshot(source.metadata, source.total, source.data, r.ticks);
     sendSnapshotChunk(r, to, pr);
     return true;
   }

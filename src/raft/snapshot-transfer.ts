@@ -1,4 +1,4 @@
-import type { Progress } from './progress.js';
+import type { Progress, SnapshotSend } from './progress.js';
 import type { Raft } from './raft.js';
 import type { Message, NodeId } from './types.js';
 
@@ -7,20 +7,43 @@ const NO_DATA = new Uint8Array(0);
 /**
  * Leader: sends the chunk of the snapshot that the follower needs next
  * (stop-and-wait: the follower's answer names the next offset it wants).
+ * When the application holds the data, the chunk is asked of it
+ * (Ready.snapshotChunksWanted) and sent once provided (provideSnapshotChunk).
  */
 export function sendSnapshotChunk(r: Raft, to: NodeId, pr: Progress): void {
   const send = pr.snapshotSend;
   if (send === null) return;
-  const { snapshot } = send;
-  const total = snapshot.data.length;
-  // Once everything was acknowledged, resend the tail: the install answer may have been lost.
-  const offset = send.offset < total ? send.offset : Math.max(0, total - r.cfg.snapshotChunkSize);
-  const data = snapshot.data.subarray(offset, offset + r.cfg.snapshotChunkSize);
+  const offset = nextChunkOffset(r, send);
   send.idleRounds = 0;
+  if (send.data === null) {
+    send.asked = true;
+    const length = Math.min(r.cfg.snapshotChunkSize, send.total - offset);
+    r.askSnapshotChunk({ index: send.metadata.index, offset, length });
+    return;
+  }
+  sendChunk(r, to, send, offset, send.data.subarray(offset, offset + r.cfg.snapshotChunkSize));
+}
+
+/** Where the follower's next chunk starts. */
+export function nextChunkOffset(r: Raft, send: SnapshotSend): number {
+  // Once everything was acknowledged, resend the tail: the install answer may have been lost.
+  return send.offset < send.total
+    ? send.offset
+    : Math.max(0, send.total - r.cfg.snapshotChunkSize);
+}
+
+export function sendChunk(
+  r: Raft,
+  to: NodeId,
+  send: SnapshotSend,
+  offset: number,
+  data: Uint8Array,
+): void {
+  send.asked = false;
   r.send({
     type: 'snapshot',
     to,
-    snapshot: { metadata: snapshot.metadata, offset, total, data },
+    snapshot: { metadata: send.metadata, offset, total: send.total, data },
   });
 }
 
@@ -52,13 +75,13 @@ export function handleSnapshotResponse(r: Raft, m: Message): void {
   const ack = m.snapshot;
   const send = pr.snapshotSend;
   if (pr.state !== 'snapshot' || send === null || ack === null) return;
-  if (ack.metadata.index !== send.snapshot.metadata.index) return;
+  if (ack.metadata.index !== send.metadata.index) return;
   if (m.reject) {
     pr.abortSnapshot();
     return;
   }
   send.offset = ack.offset;
-  if (send.offset < send.snapshot.data.length) sendSnapshotChunk(r, m.from, pr);
+  if (send.offset < send.total) sendSnapshotChunk(r, m.from, pr);
   else send.idleRounds = 0;
 }
 

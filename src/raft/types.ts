@@ -76,6 +76,18 @@ export interface SnapshotChunk {
 }
 
 /**
+ * Leader: bytes of the log's snapshot data that the application holds
+ * (RawNode.offerSnapshot), wanted to send to a follower: answer with
+ * RawNode.provideSnapshotChunk, or snapshotUnavailable if they can no longer
+ * be read. `length` ≥ 1 and offset + length ≤ the snapshot's size.
+ */
+export interface SnapshotChunkWanted {
+  index: number;
+  offset: number;
+  length: number;
+}
+
+/**
  * Follower: one step of handling a snapshot that arrives from the leader
  * (Ready.incomingSnapshot). The core holds none of its bytes: it hands out
  * each in-order piece for the application to stage, and tells it when what
@@ -166,6 +178,12 @@ export interface Ready {
    * asked again meanwhile, at each retry). Null when nothing is wanted.
    */
   snapshotWanted: number | null;
+  /**
+   * Chunks of a snapshot offered without its data (RawNode.offerSnapshot) to
+   * read and hand to RawNode.provideSnapshotChunk, each once (a chunk still
+   * needed is asked again at the follower's next retry).
+   */
+  snapshotChunksWanted: SnapshotChunkWanted[];
 }
 
 /** What the application restored from disk at start. */

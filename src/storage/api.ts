@@ -127,6 +127,15 @@ export interface RaftStorageApi {
   ): Promise<void>;
   /** The stored snapshot, whole (its head followed by its image, if it has one), or null. */
   raftLoadSnapshot(group: GroupId): Promise<Bytes | null>;
+  /** The stored snapshot's head and the size of the image stored after it (0: none), or null. */
+  raftStoredSnapshot(group: GroupId): Promise<StoredSnapshotInfo | null>;
+  /**
+   * Bytes of the image of the stored snapshot whose head is `head`, from
+   * `offset`: 1 to `maxBytes` of them (fewer at the end of a stored piece),
+   * none at or past the image's end. Refused (WriteConflictError) once that
+   * snapshot was replaced, so ranges read one by one come from one snapshot.
+   */
+  raftSnapshotImage(group: GroupId, head: Bytes, offset: number, maxBytes: number): Promise<Bytes>;
   /**
    * Replaces the group's state machine (pairs, sessions, applied index) with
    * an image given in consecutive pieces (cut anywhere), streamed to the
@@ -153,6 +162,12 @@ export interface RaftStorageApi {
   imageInstallCommit(group: GroupId, id: number, raftSnapshotHead: Bytes | null): Promise<void>;
   /** Ends an install (or export) early; unknown ids are ignored. */
   imageSessionEnd(group: GroupId, id: number): Promise<void>;
+}
+
+/** The stored Raft snapshot: its head, and the bytes of its image stored after it. */
+export interface StoredSnapshotInfo {
+  head: Bytes;
+  imageBytes: number;
 }
 
 /** An open image export: a consistent read snapshot of one group. */

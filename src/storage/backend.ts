@@ -75,8 +75,8 @@ export interface RaftState extends RaftLogBounds {
   hardState: Bytes | null;
   /** The stored snapshot's head. */
   snapshot: Bytes | null;
-  /** Its image's pieces follow it (raftSnapshotChunk); otherwise the state machine is its image. */
-  snapshotImage: boolean;
+  /** Bytes of its image stored after it (raftSnapshotImage); 0: the state machine is its image. */
+  snapshotImageBytes: number;
 }
 
 export interface StorageBackend {
@@ -127,13 +127,15 @@ export interface StorageBackend {
    */
   openImageReader(group: GroupId): ImageReader;
   /**
-   * Piece `seq` (from 0) of the stored Raft snapshot whose head is `head`
-   * (what raftState answered); null past the last. The head and the piece
-   * are read in one read transaction: a piece of another snapshot (stored
-   * meanwhile) is refused with WriteConflictError, so pieces read one by one
-   * always come from one snapshot.
+   * Bytes of the image of the stored Raft snapshot whose head is `head`
+   * (what raftState answered), from byte `offset`: at most `maxBytes`, and
+   * not past the end of the stored piece that holds `offset` (so at least
+   * one byte, unless `offset` is at or past the image's end: none). The
+   * head and the piece are read in one read transaction: a piece of another
+   * snapshot (stored meanwhile) is refused with WriteConflictError, so
+   * ranges read one by one always come from one snapshot.
    */
-  raftSnapshotChunk(group: GroupId, seq: number, head: Bytes): Promise<Bytes | null>;
+  raftSnapshotImage(group: GroupId, head: Bytes, offset: number, maxBytes: number): Promise<Bytes>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import type {
   RaftStorageApi,
   ScanPage,
   StorageApi,
+  StoredSnapshotInfo,
 } from './api.js';
 import { StorageError, StorageTimeoutError, StorageUnavailableError } from './errors.js';
 import { readStatsReply } from './stats-reply.js';
@@ -46,6 +47,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** raftLoad reads the log in pages of about this many bytes. */
 const LOAD_PAGE_BYTES = 4 * 1024 * 1024;
+/** raftLoadSnapshot reads the stored image in ranges of at most this many bytes. */
+const SNAPSHOT_READ_BYTES = 1024 * 1024;
 /** Image install chunks sent ahead of their answers. */
 const INSTALL_CHUNKS_IN_FLIGHT = 4;
 /**
@@ -369,7 +372,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     const hardState = r.nullableBytes();
     const snapshot = r.nullableBytes();
-    const snapshotImage = r.u8() === 1;
+    const snapshotImage = r.u64() > 0;
     const firstIndex = r.u64();
     const lastIndex = r.u64();
     const entries: RaftLogEntry[] = [];
@@ -398,11 +401,40 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   }
 
   async raftLoadSnapshot(group: GroupId): Promise<Bytes | null> {
+    const stored = await this.raftStoredSnapshot(group);
+    if (stored === null) return null;
+    const parts = [stored.head];
+    for (let offset = 0; offset < stored.imageBytes;) {
+      const part = await this.raftSnapshotImage(group, stored.head, offset, SNAPSHOT_READ_BYTES);
+      if (part.length === 0) break;
+      parts.push(part);
+      offset += part.length;
+    }
+    return Buffer.concat(parts);
+  }
+
+  async raftStoredSnapshot(group: GroupId): Promise<StoredSnapshotInfo | null> {
     const r = await this.send(this.writer(Op.raftLoad, group, 0));
     r.nullableBytes();
     const head = r.nullableBytes();
-    // The same read says whether pieces follow the head: without, none to ask for.
-    return r.u8() === 1 ? this.withPieces(group, head) : head;
+    const imageBytes = r.u64();
+    return head === null ? null : { head, imageBytes };
+  }
+
+  async raftSnapshotImage(
+    group: GroupId,
+    head: Bytes,
+    offset: number,
+    maxBytes: number,
+  ): Promise<Buffer> {
+    // The engine refuses a range of another snapshot than this head's.
+    const r = await this.send(
+      this.writer(Op.raftReadSnapshotChunk, group, 12 + head.byteLength)
+        .u64(offset)
+        .u32(Math.min(maxBytes, 0xffffffff))
+        .raw(head),
+    );
+    return r.rest();
   }
 
   async imageExportBegin(group: GroupId): Promise<ImageExportInfo> {
@@ -477,23 +509,6 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
         .u32(id)
         .nullableBytes(raftSnapshotHead),
     );
-  }
-
-  /** A stored snapshot is its head followed by the pieces of its image. */
-  private async withPieces(group: GroupId, head: Buffer | null): Promise<Buffer | null> {
-    if (head === null) return null;
-    const parts = [head];
-    for (let seq = 0; ; seq++) {
-      // The engine refuses a piece of another snapshot than this head's.
-      const r = await this.send(
-        this.writer(Op.raftReadSnapshotChunk, group, 4 + head.byteLength)
-          .u32(seq)
-          .raw(head),
-      );
-      if (r.u8() !== 1) break;
-      parts.push(r.rest());
-    }
-    return parts.length === 1 ? head : Buffer.concat(parts);
   }
 
   async close(): Promise<void> {

@@ -321,7 +321,7 @@ export class StorageConnection {
         return w(64)
           .nullableBytes(s.hardState)
           .nullableBytes(s.snapshot)
-          .u8(s.snapshotImage ? 1 : 0)
+          .u64(s.snapshotImageBytes)
           .u64(s.firstIndex)
           .u64(s.lastIndex)
           .finish();

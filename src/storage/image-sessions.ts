@@ -146,13 +146,11 @@ export class ImageSessions {
         return w(0).finish();
       }
       case Op.raftReadSnapshotChunk: {
-        const seq = r.u32();
+        const offset = r.u64();
+        const maxBytes = Math.max(1, Math.min(r.u32(), Math.floor(this.maxFrameBytes / 2)));
         const head = r.rest();
-        const piece = await this.backend.raftSnapshotChunk(g, seq, head);
-        return w((piece?.byteLength ?? 0) + 1)
-          .u8(piece ? 1 : 0)
-          .raw(piece ?? EMPTY)
-          .finish();
+        const bytes = await this.backend.raftSnapshotImage(g, head, offset, maxBytes);
+        return w(bytes.byteLength).raw(bytes).finish();
       }
       default:
         throw new Error(`op ${f.op} is not an image op`);
@@ -261,8 +259,6 @@ export class ImageSessions {
     }
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * What LMDB could not store is refused as the chunk arrives, before anything is

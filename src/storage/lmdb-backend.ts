@@ -30,7 +30,7 @@
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type RootDatabase } from 'lmdb';
+import { open, type RootDatabase, type Transaction } from 'lmdb';
 import type { Logger } from 'pino';
 import { applyProposal } from '../kv/apply.js';
 import type { Bytes, KvResult, KvStore, Proposal } from '../kv/types.js';
@@ -60,6 +60,7 @@ import {
   dataEnd,
   dataKey,
   entryIndex,
+  imagePieceKey,
   pieceKey,
   readU64,
   sessionClientId,
@@ -125,7 +126,7 @@ export class LmdbBackend implements StorageBackend {
     this.dbs = [this.data, this.meta, this.raft];
     try {
       const layout = this.root.openDB<Buffer, Buffer>(DB_LAYOUT, opts);
-      upgradeLayout(this.root, { meta: this.meta, layout }, options.log);
+      upgradeLayout(this.root, { meta: this.meta, raft: this.raft, layout }, options.log);
     } catch (err) {
       void this.root.close();
       throw err;
@@ -288,20 +289,14 @@ export class LmdbBackend implements StorageBackend {
   async raftState(group: GroupId): Promise<RaftState> {
     await this.committed();
     await this.wal.synced();
-    // The head and whether pieces follow it, from one read transaction.
+    // The head and the size of the image after it, from one read transaction.
     const txn = this.root.useReadTransaction();
     try {
       const snapshot = this.raft.get(taggedKey(group, RAFT_SNAPSHOT), { transaction: txn }) ?? null;
-      const [firstPiece] = this.raft.getKeys({
-        start: pieceKey(group, RAFT_SNAPSHOT_CHUNK, 0),
-        end: taggedKey(group, RAFT_SNAPSHOT_CHUNK + 1),
-        limit: 1,
-        transaction: txn,
-      });
       return {
         hardState: this.wal.hardState(group),
         snapshot,
-        snapshotImage: snapshot !== null && firstPiece !== undefined,
+        snapshotImageBytes: snapshot === null ? 0 : this.imageBytes(group, txn),
         ...this.wal.bounds(group),
       };
     } finally {
@@ -368,12 +363,15 @@ export class LmdbBackend implements StorageBackend {
       case 'image-install':
         this.install(op.group, g, op.raftSnapshot, overlay);
         return null;
-      case 'raft-snapshot-pieces':
+      case 'raft-snapshot-pieces': {
         this.replaceSnapshot(op.group, op.head, overlay);
-        op.pieces.forEach((piece, seq) =>
-          overlay.put(this.raft, pieceKey(op.group, RAFT_SNAPSHOT_CHUNK, seq), piece),
-        );
+        let offset = 0;
+        for (const piece of op.pieces) {
+          overlay.put(this.raft, imagePieceKey(op.group, offset), piece);
+          offset += piece.length;
+        }
         return null;
+      }
     }
   }
 
@@ -524,20 +522,62 @@ export class LmdbBackend implements StorageBackend {
     return this.data.getKeysCount(hi ? { start: lo, end: hi } : { start: lo });
   }
 
-  async raftSnapshotChunk(group: GroupId, seq: number, head: Bytes): Promise<Bytes | null> {
+  async raftSnapshotImage(
+    group: GroupId,
+    head: Bytes,
+    offset: number,
+    maxBytes: number,
+  ): Promise<Bytes> {
     const txn = this.root.useReadTransaction();
     try {
-      const opts = { transaction: txn };
-      const stored = this.raft.get(taggedKey(group, RAFT_SNAPSHOT), opts);
+      const stored = this.raft.get(taggedKey(group, RAFT_SNAPSHOT), { transaction: txn });
       if (stored === undefined || !stored.equals(head)) {
         throw new WriteConflictError(
-          `group ${group}'s stored raft snapshot changed while it was read (at piece ${seq}); read it again from its head (raft load)`,
+          `group ${group}'s stored raft snapshot changed while it was read (at byte ${offset} of its image); read it again from its head (raft load)`,
         );
       }
-      return this.raft.get(pieceKey(group, RAFT_SNAPSHOT_CHUNK, seq), opts) ?? null;
+      const piece = this.imagePieceAt(group, offset, txn);
+      if (piece === null) return EMPTY;
+      const from = offset - piece.offset;
+      return piece.value.subarray(from, from + maxBytes);
     } finally {
       txn.done();
     }
+  }
+
+  /** The piece of the group's stored image that holds byte `offset`, or null past its end. */
+  private imagePieceAt(
+    group: GroupId,
+    offset: number,
+    txn: Transaction,
+  ): { offset: number; value: Buffer } | null {
+    // Reverse from the key at `offset`: the last piece that starts at or before it.
+    for (const { key, value } of this.raft.getRange({
+      start: imagePieceKey(group, offset),
+      end: taggedKey(group, RAFT_SNAPSHOT_CHUNK),
+      reverse: true,
+      limit: 1,
+      transaction: txn,
+    })) {
+      const start = readU64(key, GROUP_PREFIX_BYTES + 1);
+      return offset < start + value.length ? { offset: start, value } : null;
+    }
+    return null;
+  }
+
+  /** Bytes of the group's stored image: where its last piece ends (0: none stored). */
+  private imageBytes(group: GroupId, txn: Transaction): number {
+    for (const { key, value } of this.raft.getRange({
+      start: taggedKey(group, RAFT_SNAPSHOT_CHUNK + 1),
+      end: taggedKey(group, RAFT_SNAPSHOT_CHUNK),
+      reverse: true,
+      limit: 1,
+      transaction: txn,
+    })) {
+      if (key.length < GROUP_PREFIX_BYTES + 9 || key[GROUP_PREFIX_BYTES] !== RAFT_SNAPSHOT_CHUNK) return 0;
+      return readU64(key, GROUP_PREFIX_BYTES + 1) + value.length;
+    }
+    return 0;
   }
 
   private state(group: GroupId): GroupState {

@@ -9,7 +9,8 @@
 //   raft  group 0x01                 → hard state (opaque)
 //         group 0x02                 → snapshot (opaque)
 //         group 0x03 index:u64       → log entry (opaque)
-//         group 0x04 seq:u32         → piece seq of the snapshot's image (after its head)
+//         group 0x04 offset:u64      → the piece of the snapshot's image at that byte offset
+//                                      (layout 3 and before: seq:u32, dropped by the upgrade to 4)
 //         group 0x05 seq:u32         → piece seq of an image being installed (staging)
 //   layout 'version'                 → version:u32 (LAYOUT_VERSION; no record: 1)
 
@@ -22,9 +23,10 @@ export const DB_LAYOUT = 'layout';
 
 /**
  * The layout version this build writes (lmdb-upgrade.ts): 1, no record, is
- * every build before the record; 3 stores no key count.
+ * every build before the record; 3 stores no key count; 4 keys a snapshot
+ * image's pieces by byte offset.
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 export const META_APPLIED_INDEX = 0x01;
 export const META_KEY_COUNT = 0x02;
@@ -93,6 +95,15 @@ export function pieceKey(group: number, tag: number, seq: number): Buffer {
   k.writeUInt32BE(group, 0);
   k[GROUP_PREFIX_BYTES] = tag;
   k.writeUInt32BE(seq, GROUP_PREFIX_BYTES + 1);
+  return k;
+}
+
+/** group:u32 0x04 offset:u64: the piece of the stored snapshot's image at `offset`. */
+export function imagePieceKey(group: number, offset: number): Buffer {
+  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + 8);
+  k.writeUInt32BE(group, 0);
+  k[GROUP_PREFIX_BYTES] = RAFT_SNAPSHOT_CHUNK;
+  writeU64(k, GROUP_PREFIX_BYTES + 1, offset);
   return k;
 }
 

@@ -7,15 +7,24 @@
 // 2 (18064ce, for minutes) recounted each group's stored key count, which
 // builds from 7a41a19 up to 967b547 could leave short; 3 stores no key count
 // at all (lever 17: LMDB's own entry count is read instead), so the upgrade
-// to it, from 1 or 2, deletes the stored counts.
+// to it, from 1 or 2, deletes the stored counts; 4 keys a stored snapshot
+// image's pieces by byte offset (a leader reads any range of it to send), so
+// the upgrade to it deletes pieces keyed by sequence number: the snapshot
+// keeps its head, and a follower that needs an image is sent a new one.
 
 import type { RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
-import { GROUP_PREFIX_BYTES, LAYOUT_VERSION, META_KEY_COUNT } from './lmdb-layout.js';
+import {
+  GROUP_PREFIX_BYTES,
+  LAYOUT_VERSION,
+  META_KEY_COUNT,
+  RAFT_SNAPSHOT_CHUNK,
+} from './lmdb-layout.js';
 import type { BinaryDb } from './write-overlay.js';
 
 export interface LayoutDbs {
   meta: BinaryDb;
+  raft: BinaryDb;
   layout: BinaryDb;
 }
 
@@ -58,7 +67,14 @@ export function upgradeLayout(
   }
   root.transactionSync(() => {
     const dropped = dropStoredKeyCounts(dbs);
+    const pieces = dropSeqPieces(dbs);
     writeLayoutVersion(dbs, LAYOUT_VERSION);
+    if (pieces > 0) {
+      log?.info(
+        { from: version, to: LAYOUT_VERSION, pieces },
+        'deleted the stored snapshot image (a one-time upgrade): a follower that needs one is sent a new one',
+      );
+    }
     if (dropped > 0) {
       log?.info(
         { from: version, to: LAYOUT_VERSION, groups: dropped },
@@ -66,6 +82,15 @@ export function upgradeLayout(
       );
     }
   });
+}
+
+/** Deletes the pieces of stored snapshot images keyed by seq:u32 (layout 3 and before). */
+function dropSeqPieces(dbs: LayoutDbs): number {
+  const stale = [...dbs.raft.getKeys()].filter(
+    (key) => key.length === GROUP_PREFIX_BYTES + 5 && key[GROUP_PREFIX_BYTES] === RAFT_SNAPSHOT_CHUNK,
+  );
+  for (const key of stale) dbs.raft.removeSync(key);
+  return stale.length;
 }
 
 /** Deletes every group's stored key count (meta tag 0x02); returns how many there were. */

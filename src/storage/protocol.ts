@@ -2,7 +2,7 @@
 // client. See docs/storage.md for the frame layout and every operation.
 
 /** Bumped on any incompatible change; the hello checks it. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /** First four bytes of a hello payload: 'DDBS'. Rejects a peer that speaks something else. */
 export const HELLO_MAGIC = 0x44444253;
 

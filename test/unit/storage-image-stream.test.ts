@@ -184,8 +184,8 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
     // is written beside the state.
     const raft = await b.raftState(4);
     assert.equal(raft.snapshot?.toString(), 'head@3');
-    assert.equal(raft.snapshotImage, false);
-    assert.equal(await b.raftSnapshotChunk(4, 0, B('head@3')), null, 'no piece is stored');
+    assert.equal(raft.snapshotImageBytes, 0);
+    assert.equal((await b.raftSnapshotImage(4, B('head@3'), 0, 100)).length, 0, 'no piece is stored');
     assert.ok(raft.lastIndex < raft.firstIndex, 'the log is discarded');
     assert.deepEqual(Buffer.concat(exportAll(b, 4, 1 << 20)), whole, 'the state is the image');
     // The session came along: a retry is answered, not applied again.
@@ -208,17 +208,30 @@ test('a raft snapshot is a head and pieces: a new one replaces all of the old, a
     const many = Array.from({ length: image.length + 3 }, () => B('older'));
     await b.commit([{ kind: 'raft-snapshot-pieces', group: 1, head: B('h0'), pieces: many }]);
     await b.commit([{ kind: 'raft-snapshot-pieces', group: 1, head: B('h50'), pieces: image }]);
+    const whole = Buffer.concat(image);
+    const state = await b.raftState(1);
+    assert.equal(state.snapshot?.toString(), 'h50');
+    assert.equal(state.snapshotImageBytes, whole.length, 'no piece of the older, longer snapshot is left');
+    // Any range, read in steps of 100 bytes (a step ends early at the end of a stored piece).
     const stored: Buffer[] = [];
-    for (let seq = 0; ; seq++) {
-      const piece = await b.raftSnapshotChunk(1, seq, B('h50'));
-      if (piece === null) break;
-      stored.push(Buffer.from(piece));
+    for (let offset = 0; ; ) {
+      const part = await b.raftSnapshotImage(1, B('h50'), offset, 100);
+      if (part.length === 0) break;
+      assert.ok(part.length <= 100);
+      stored.push(Buffer.from(part));
+      offset += part.length;
     }
-    assert.deepEqual(stored, image, 'no piece of the older, longer snapshot is left');
+    assert.deepEqual(Buffer.concat(stored), whole);
     assert.equal(parse(stored).index, 50);
-    assert.equal((await b.raftState(1)).snapshot?.toString(), 'h50');
+    const mid = Math.floor(whole.length / 2);
+    assert.deepEqual(
+      Buffer.from(await b.raftSnapshotImage(1, B('h50'), mid, 1)),
+      whole.subarray(mid, mid + 1),
+      'from any byte',
+    );
     await b.commit([{ kind: 'raft-snapshot', group: 1, snapshot: B('small') }]);
-    assert.equal(await b.raftSnapshotChunk(1, 0, B('small')), null);
+    assert.equal((await b.raftSnapshotImage(1, B('small'), 0, 100)).length, 0);
+    assert.equal((await b.raftState(1)).snapshotImageBytes, 0);
   });
 });
 

@@ -280,34 +280,39 @@ test('raft log: conflicting suffix replaced, gaps refused, truncate and compact'
   });
 });
 
-test('a raft snapshot read piece by piece never mixes two stored snapshots', async () => {
+test('a raft snapshot read range by range never mixes two stored snapshots', async () => {
   await withBackend(async (b) => {
+    // Pieces of 11 bytes: old-piece-0 old-piece-1 old-piece-2.
     const pieces = (tag: string): Buffer[] => [0, 1, 2].map((i) => B(`${tag}-piece-${i}`));
     await b.commit([
       { kind: 'raft-snapshot-pieces', group: 2, head: B('head@10'), pieces: pieces('old') },
     ]);
-    const head = (await b.raftState(2)).snapshot;
+    const state = await b.raftState(2);
+    const head = state.snapshot;
     assert.equal(head?.toString(), 'head@10');
-    assert.equal((await b.raftSnapshotChunk(2, 0, head!))?.toString(), 'old-piece-0');
+    assert.equal(state.snapshotImageBytes, 33);
+    assert.equal((await b.raftSnapshotImage(2, head!, 0, 100)).toString(), 'old-piece-0');
+    assert.equal((await b.raftSnapshotImage(2, head!, 4, 5)).toString(), 'piece', 'within a piece');
     // A newer snapshot is stored between two pieces of the read.
     await b.commit([
       { kind: 'raft-snapshot-pieces', group: 2, head: B('head@20'), pieces: pieces('new') },
     ]);
     await assert.rejects(
-      b.raftSnapshotChunk(2, 1, head!),
+      b.raftSnapshotImage(2, head!, 11, 100),
       (err: unknown) =>
         err instanceof WriteConflictError &&
-        /stored raft snapshot changed while it was read \(at piece 1\); read it again/.test(
+        /stored raft snapshot changed while it was read \(at byte 11 of its image\); read it again/.test(
           err.message,
         ),
     );
     const again = (await b.raftState(2)).snapshot!;
-    assert.equal((await b.raftSnapshotChunk(2, 1, again))?.toString(), 'new-piece-1');
-    assert.equal(await b.raftSnapshotChunk(2, 3, again), null, 'past the last piece');
+    assert.equal((await b.raftSnapshotImage(2, again, 11, 100)).toString(), 'new-piece-1');
+    assert.equal((await b.raftSnapshotImage(2, again, 30, 100)).toString(), 'e-2');
+    assert.equal((await b.raftSnapshotImage(2, again, 33, 100)).length, 0, 'past the end');
     // A plain save (head only) drops the pieces: a read of the older head is refused too.
     await b.commit([{ kind: 'raft-snapshot', group: 2, snapshot: B('head@30') }]);
-    await assert.rejects(b.raftSnapshotChunk(2, 0, again), WriteConflictError);
-    assert.equal(await b.raftSnapshotChunk(2, 0, B('head@30')), null);
+    await assert.rejects(b.raftSnapshotImage(2, again, 0, 100), WriteConflictError);
+    assert.equal((await b.raftSnapshotImage(2, B('head@30'), 0, 100)).length, 0);
   });
 });
 

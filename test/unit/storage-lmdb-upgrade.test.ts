@@ -14,8 +14,11 @@ import { LmdbBackend } from '../../src/storage/lmdb-backend.js';
 import {
   DB_LAYOUT,
   DB_META,
+  DB_RAFT,
   LAYOUT_VERSION,
   META_KEY_COUNT,
+  RAFT_SNAPSHOT_CHUNK,
+  pieceKey,
   taggedKey,
   u64Value,
 } from '../../src/storage/lmdb-layout.js';
@@ -48,7 +51,7 @@ async function withLmdb(dir: string, fn: (dbs: LayoutDbs) => void): Promise<void
   const db = (name: string): BinaryDb =>
     root.openDB<Buffer, Buffer>(name, { keyEncoding: 'binary', encoding: 'binary' });
   try {
-    fn({ meta: db(DB_META), layout: db(DB_LAYOUT) });
+    fn({ meta: db(DB_META), raft: db(DB_RAFT), layout: db(DB_LAYOUT) });
   } finally {
     await root.close();
   }
@@ -109,6 +112,31 @@ for (const oldVersion of [1, 2]) {
     }
   });
 }
+
+test("a layout-3 data dir's snapshot image, in pieces keyed by sequence number, is deleted at open; its head stays", async () => {
+  const dir = tempDir('distdb-upgrade-');
+  try {
+    await openAndRead(dir.path, async (b) => {
+      await b.commit([{ kind: 'raft-snapshot', group: 0, snapshot: B('head@5') }]);
+    });
+    await withLmdb(dir.path, (dbs) => {
+      for (const seq of [0, 1]) dbs.raft.putSync(pieceKey(0, RAFT_SNAPSHOT_CHUNK, seq), B('piece'));
+      writeLayoutVersion(dbs, 3);
+    });
+    const lines = await openAndRead(dir.path, async (b) => {
+      const state = await b.raftState(0);
+      assert.equal(state.snapshot?.toString(), 'head@5');
+      assert.equal(state.snapshotImageBytes, 0, 'no image: a follower that needs one gets a new one');
+    });
+    assert.ok(
+      lines.some((l) => /deleted the stored snapshot image/.test(l) && /"pieces":2/.test(l)),
+      lines.join(''),
+    );
+    await withLmdb(dir.path, (dbs) => assert.equal(storedLayoutVersion(dbs), LAYOUT_VERSION));
+  } finally {
+    dir.remove();
+  }
+});
 
 test('a new data dir is written at the current layout version; a newer one is refused', async () => {
   const dir = tempDir('distdb-upgrade-');
