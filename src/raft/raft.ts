@@ -589,7 +589,8 @@ export class Raft {
   snapshotSource(): { metadata: SnapshotMetadata; total: number; data: Uint8Array | null } | null {
     const snap = this.log.snapshot;
     if (snap === null) return null;
-    if (snap.data !== null) return { metadata: snap.metadata, total: snap.data.length, data: snap.data };
+    if (snap.data !== null)
+      return { metadata: snap.metadata, total: snap.data.length, data: snap.data };
     const offer = this.snapshotOffer;
     if (offer === null || offer.index !== snap.metadata.index) return null;
     return { metadata: snap.metadata, total: offer.total, data: null };

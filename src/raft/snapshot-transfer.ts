@@ -27,9 +27,7 @@ export function sendSnapshotChunk(r: Raft, to: NodeId, pr: Progress): void {
 /** Where the follower's next chunk starts. */
 export function nextChunkOffset(r: Raft, send: SnapshotSend): number {
   // Once everything was acknowledged, resend the tail: the install answer may have been lost.
-  return send.offset < send.total
-    ? send.offset
-    : Math.max(0, send.total - r.cfg.snapshotChunkSize);
+  return send.offset < send.total ? send.offset : Math.max(0, send.total - r.cfg.snapshotChunkSize);
 }
 
 export function sendChunk(
@@ -98,6 +96,10 @@ export function handleSnapshotChunk(r: Raft, m: Message): void {
     r.send({ type: 'append-response', to: m.from, index: r.log.committed });
     return;
   }
+  // A snapshot completed and its install is not handed out yet: it leaves in
+  // one Ready with its last pieces, so no other transfer may start (dropping
+  // what is staged) before. The leader sends again.
+  if (r.log.pendingSnapshot !== null) return;
   const result = r.snapshotReceiver.receive(m.from, m.term, chunk);
   if (result.dropped) r.withdrawSnapshotAnswers();
   if (result.complete === null) {

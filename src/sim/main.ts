@@ -182,7 +182,7 @@ function summary(r: SimResult): string {
     `seed ${r.seed} mix=${r.mix} nodes=${r.nodes} reads=${r.reads} early-send=${r.earlySend ? 'on' : 'off'} lazy-snapshots=${r.lazySnapshots ? 'on' : 'off'} steps=${r.steps}+${r.settleSteps} events=${r.events} ` +
     `virtual=${(r.virtualMs / 1000).toFixed(1)}s ops ok=${r.ops.ok} fail=${r.ops.fail} ` +
     `unknown=${r.ops.unknown} committed=${r.committed} msgs=${r.messages} crashes=${r.crashes} ` +
-    `partitions=${r.partitions} conf=${r.confChanges} leaders=${r.leaderTerms} snapshots=${r.snapshots} dropped=${r.snapshotsDropped} checks=${r.checks} linearizable=${r.linearizable ?? '-'} → ` +
+    `partitions=${r.partitions} conf=${r.confChanges} leaders=${r.leaderTerms} snapshots=${r.snapshots} dropped=${r.snapshotsDropped} chunks=${r.chunksRead} refused=${r.chunkReadsRefused} checks=${r.checks} linearizable=${r.linearizable ?? '-'} → ` +
     (r.failure ? 'FAILED' : 'ok')
   );
 }

@@ -62,6 +62,9 @@ export class SafetyMonitor {
   checks = 0;
   snapshotsInstalled = 0;
   snapshotsDropped = 0;
+  /** Chunks a leader read for a follower, and reads refused as if the snapshot had moved (lazySnapshots). */
+  snapshotChunksRead = 0;
+  snapshotChunkReadsRefused = 0;
 
   /**
    * A follower acknowledges snapshot bytes only once they are durably

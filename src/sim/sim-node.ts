@@ -17,6 +17,7 @@ import type {
   Ready,
   Role,
   Snapshot,
+  SnapshotChunkWanted,
   SnapshotMetadata,
 } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
@@ -36,8 +37,10 @@ export interface NodeEnv {
   /** Applied entries between two snapshots (RawNode.compact). */
   compactEvery: number;
   /**
-   * Compact without the snapshot's data and restart without it; provide it
-   * from disk (after a simulated read) when a Ready asks, drop it after.
+   * Compact without the snapshot's data and restart without it; when a
+   * Ready asks, offer its size, then read each chunk asked for from disk
+   * (after a simulated read; sometimes shorter than asked, sometimes
+   * failing as if the snapshot had been replaced) — as the coordinator does.
    */
   lazySnapshots: boolean;
   raftConfig(id: NodeId, applied: number, random: () => number): RaftConfig;
@@ -58,6 +61,9 @@ const SLOW_DISK_FACTOR = 10;
 
 /** A fifth of a tick, as the coordinator's 2 ms are of its 100 ms heartbeat. */
 const COMMIT_FLUSH_MS = 2;
+
+/** Chance that a chunk read is refused as if a newer snapshot had replaced the stored one. */
+const CHUNK_READ_MOVED = 0.02;
 
 /** Reads whose ReadIndex never came back (lost messages, lost leadership) are forgotten after this. */
 const READ_FORGET_MS = 2000;
@@ -85,8 +91,10 @@ export class SimNode {
    */
   private saved: { image: Uint8Array; applied: number } | null = null;
   private lastSnapshot = 0;
-  /** A snapshot's data is being read from disk for the core (lazySnapshots). */
+  /** A snapshot's size is being read from disk for the core (lazySnapshots). */
   private loadingSnapshot = false;
+  /** Decides the simulated chunk reads' lengths and failures (lazySnapshots). */
+  private chunkRng: Prng | null = null;
   /** The lazy commit broadcast's flush is due, and the last commit index it sent. */
   private commitFlushDue = false;
   private commitFlushed = 0;
@@ -131,6 +139,7 @@ export class SimNode {
     this.term = persisted.hardState.term;
     this.persisting = false;
     this.loadingSnapshot = false;
+    this.chunkRng = rng.derive(`chunks-${this.id}-${this.incarnation}`);
     this.commitFlushed = 0;
     this.writes.clear();
     this.reads.clear();
@@ -346,8 +355,7 @@ export class SimNode {
     }
     this.maybeCompact();
     if (rd.snapshotWanted !== null) this.loadSnapshot();
-    // Refused while a transfer runs: tried again after every Ready.
-    if (this.env.lazySnapshots && raw.snapshotDataBytes() > 0) raw.dropSnapshotData();
+    for (const want of rd.snapshotChunksWanted) this.readChunk(want);
     this.scheduleCommitFlush();
     this.pump();
   }
@@ -378,7 +386,7 @@ export class SimNode {
     this.env.send(m);
   }
 
-  /** The core wants the snapshot's data: read it from disk, after a simulated delay. */
+  /** The core wants the snapshot's size: read it from disk, after a simulated delay. */
   private loadSnapshot(): void {
     if (this.loadingSnapshot) return;
     this.loadingSnapshot = true;
@@ -389,10 +397,39 @@ export class SimNode {
         this.loadingSnapshot = false;
         const snap = this.disk.snapshot;
         if (snap === null) return;
-        const taken = raw.provideSnapshot(snap.metadata.index, snap.data);
+        const taken = raw.offerSnapshot(snap.metadata.index, snap.data.length);
         this.env.trace(
-          `${this.id} provided snapshot ${snap.metadata.index}${taken ? '' : ' (stale, ignored)'}`,
+          `${this.id} offered snapshot ${snap.metadata.index}${taken ? '' : ' (stale, ignored)'}`,
         );
+        this.pump();
+      });
+    });
+  }
+
+  /**
+   * The core is about to send a chunk of the offered snapshot: read it from
+   * disk after a simulated delay, as the coordinator reads it from its
+   * storage engine; refused when the disk holds another snapshot by then
+   * (compacted meanwhile), or at random as if it did.
+   */
+  private readChunk(want: SnapshotChunkWanted): void {
+    const raw = this.raw;
+    const rng = this.chunkRng as Prng;
+    this.env.queue.after(this.env.diskDelay(), () => {
+      this.whenRunning(() => {
+        if (this.raw !== raw || raw === null) return; // crashed meanwhile
+        const snap = this.disk.snapshot;
+        if (snap === null || snap.metadata.index !== want.index || rng.chance(CHUNK_READ_MOVED)) {
+          this.env.trace(`${this.id} cannot read snapshot ${want.index} any more`);
+          this.env.monitor.snapshotChunkReadsRefused++;
+          raw.snapshotUnavailable(want.index);
+        } else {
+          // A read may end early (the coordinator's ends at a stored piece's end).
+          const length = rng.chance(0.5) ? want.length : 1 + rng.int(want.length);
+          const data = snap.data.subarray(want.offset, want.offset + length);
+          this.env.monitor.snapshotChunksRead++;
+          raw.provideSnapshotChunk(want.index, want.offset, data);
+        }
         this.pump();
       });
     });

@@ -70,6 +70,9 @@ export interface SimResult {
   snapshots: number;
   /** Partly received snapshots a follower dropped (a new leader, term or transfer; not needed). */
   snapshotsDropped: number;
+  /** Snapshot chunks leaders read from disk to send, and reads refused (the snapshot moved). */
+  chunksRead: number;
+  chunkReadsRefused: number;
   checks: number;
   /** The checker's verdict on the client history; null when the run failed before it. */
   linearizable: SearchVerdict | null;
@@ -144,6 +147,8 @@ export function runSimulation(opts: SimOptions): SimResult {
     leaderTerms: cluster.monitor.leaderTerms,
     snapshots: cluster.monitor.snapshotsInstalled,
     snapshotsDropped: cluster.monitor.snapshotsDropped,
+    chunksRead: cluster.monitor.snapshotChunksRead,
+    chunkReadsRefused: cluster.monitor.snapshotChunkReadsRefused,
     checks: cluster.monitor.checks,
     linearizable,
   };

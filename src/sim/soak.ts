@@ -62,6 +62,9 @@ export interface Coverage {
   crashes: number;
   confChanges: number;
   snapshots: number;
+  /** Snapshot chunks leaders read lazily, and reads refused (the snapshot moved). */
+  chunksRead: number;
+  chunkReadsRefused: number;
   leaderTerms: number;
   okOps: number;
   /** Runs whose history the checker could not decide within its bound. */
@@ -82,6 +85,8 @@ export function soakWithCoverage(
     crashes: 0,
     confChanges: 0,
     snapshots: 0,
+    chunksRead: 0,
+    chunkReadsRefused: 0,
     leaderTerms: 0,
     okOps: 0,
     undecided: 0,
@@ -94,6 +99,8 @@ export function soakWithCoverage(
     c.crashes += r.crashes;
     c.confChanges += r.confChanges;
     c.snapshots += r.snapshots;
+    c.chunksRead += r.chunksRead;
+    c.chunkReadsRefused += r.chunkReadsRefused;
     c.leaderTerms += r.leaderTerms;
     c.okOps += r.ops.ok;
     if (r.linearizable === 'unknown') c.undecided++;

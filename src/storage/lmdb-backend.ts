@@ -574,7 +574,8 @@ export class LmdbBackend implements StorageBackend {
       limit: 1,
       transaction: txn,
     })) {
-      if (key.length < GROUP_PREFIX_BYTES + 9 || key[GROUP_PREFIX_BYTES] !== RAFT_SNAPSHOT_CHUNK) return 0;
+      if (key.length < GROUP_PREFIX_BYTES + 9 || key[GROUP_PREFIX_BYTES] !== RAFT_SNAPSHOT_CHUNK)
+        return 0;
       return readU64(key, GROUP_PREFIX_BYTES + 1) + value.length;
     }
     return 0;

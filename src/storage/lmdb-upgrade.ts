@@ -87,7 +87,8 @@ export function upgradeLayout(
 /** Deletes the pieces of stored snapshot images keyed by seq:u32 (layout 3 and before). */
 function dropSeqPieces(dbs: LayoutDbs): number {
   const stale = [...dbs.raft.getKeys()].filter(
-    (key) => key.length === GROUP_PREFIX_BYTES + 5 && key[GROUP_PREFIX_BYTES] === RAFT_SNAPSHOT_CHUNK,
+    (key) =>
+      key.length === GROUP_PREFIX_BYTES + 5 && key[GROUP_PREFIX_BYTES] === RAFT_SNAPSHOT_CHUNK,
   );
   for (const key of stale) dbs.raft.removeSync(key);
   return stale.length;

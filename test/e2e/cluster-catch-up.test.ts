@@ -104,7 +104,10 @@ test('a restarted follower catches up from the log, and from a snapshot when far
     await assertHas(cluster, follower, 'long', 400);
     assert.match(follower.proc!.output(), /installed a snapshot from the leader/);
     assert.match(leader.proc!.output(), /snapshot with its image taken for a follower/);
-    assert.match(leader.proc!.output(), /snapshot read back to send to a follower/);
+    assert.match(
+      leader.proc!.output(),
+      /sending the stored snapshot to a follower, a chunk at a time/,
+    );
     assert.equal(await waitMetric(leader, held, (v) => v === 0), 0, 'let go after the transfer');
     assert.ok((await storedImageBytes(leader)) > 0, 'the image taken for the follower is stored');
     // It serves reads and writes like any member afterwards.

@@ -12,6 +12,7 @@ import type {
   ReadState,
   Ready,
   Snapshot,
+  SnapshotChunkWanted,
 } from '../../src/raft/types.js';
 
 const text = new TextDecoder();
@@ -60,6 +61,8 @@ export class Peer {
   readStates: ReadState[] = [];
   /** Every Ready.snapshotWanted, in order. */
   wanted: number[] = [];
+  /** The chunks Readies asked for (snapshotChunksWanted) and not yet answered, in order. */
+  chunksWanted: SnapshotChunkWanted[] = [];
   /**
    * A snapshot being received, as the pieces staged so far (persisted: a
    * restart keeps them, as the engine keeps its staging area, but the core
@@ -124,6 +127,7 @@ export class Peer {
     }
     this.readStates.push(...rd.readStates);
     if (rd.snapshotWanted !== null) this.wanted.push(rd.snapshotWanted);
+    this.chunksWanted.push(...rd.snapshotChunksWanted);
     this.node.advance();
     return rd.messages;
   }
@@ -173,6 +177,28 @@ export class Peer {
       data,
     };
     this.entries = this.entries.filter((e) => e.index > snapIndex);
+  }
+
+  /** Offers the node the snapshot this peer persisted, by its size; what offerSnapshot said. */
+  offerSnapshot(): boolean {
+    const s = this.snapshot;
+    if (s === null) throw new Error(`${this.id} has no snapshot to offer`);
+    return this.node.offerSnapshot(s.metadata.index, s.data.length);
+  }
+
+  /**
+   * Answers the chunks asked for from the snapshot this peer persisted, at
+   * most `most` bytes each; what provideSnapshotChunk said to each.
+   */
+  provideChunks(most = Infinity): boolean[] {
+    const s = this.snapshot;
+    if (s === null) throw new Error(`${this.id} has no snapshot to read chunks of`);
+    const asked = this.chunksWanted;
+    this.chunksWanted = [];
+    return asked.map((w) => {
+      const data = s.data.subarray(w.offset, w.offset + Math.min(w.length, most));
+      return this.node.provideSnapshotChunk(w.index, w.offset, data);
+    });
   }
 
   /** Hands the node the data of the snapshot this peer persisted; what provideSnapshot said. */

@@ -17,6 +17,8 @@ export function soakHalf(first: number, count: number): void {
     assert.ok((coverage.runsByNodes[3] ?? 0) >= 100 && (coverage.runsByNodes[5] ?? 0) >= 100);
     assert.ok(coverage.partitions > 0 && coverage.crashes > 0 && coverage.confChanges > 0);
     assert.ok(coverage.snapshots > 0, 'no follower ever installed a snapshot');
+    assert.ok(coverage.chunksRead > 0, 'no leader ever read a snapshot chunk lazily');
+    assert.ok(coverage.chunkReadsRefused > 0, 'no chunk read was ever refused (snapshot moved)');
     // Without faults, the first leader keeps its leadership.
     assert.equal(coverage.calmMaxLeaderTerms, 1);
   });

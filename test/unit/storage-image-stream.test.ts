@@ -185,7 +185,11 @@ test('an install is staged in pieces cut anywhere and replaces the group in one 
     const raft = await b.raftState(4);
     assert.equal(raft.snapshot?.toString(), 'head@3');
     assert.equal(raft.snapshotImageBytes, 0);
-    assert.equal((await b.raftSnapshotImage(4, B('head@3'), 0, 100)).length, 0, 'no piece is stored');
+    assert.equal(
+      (await b.raftSnapshotImage(4, B('head@3'), 0, 100)).length,
+      0,
+      'no piece is stored',
+    );
     assert.ok(raft.lastIndex < raft.firstIndex, 'the log is discarded');
     assert.deepEqual(Buffer.concat(exportAll(b, 4, 1 << 20)), whole, 'the state is the image');
     // The session came along: a retry is answered, not applied again.
@@ -211,10 +215,14 @@ test('a raft snapshot is a head and pieces: a new one replaces all of the old, a
     const whole = Buffer.concat(image);
     const state = await b.raftState(1);
     assert.equal(state.snapshot?.toString(), 'h50');
-    assert.equal(state.snapshotImageBytes, whole.length, 'no piece of the older, longer snapshot is left');
+    assert.equal(
+      state.snapshotImageBytes,
+      whole.length,
+      'no piece of the older, longer snapshot is left',
+    );
     // Any range, read in steps of 100 bytes (a step ends early at the end of a stored piece).
     const stored: Buffer[] = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const part = await b.raftSnapshotImage(1, B('h50'), offset, 100);
       if (part.length === 0) break;
       assert.ok(part.length <= 100);

@@ -126,7 +126,11 @@ test("a layout-3 data dir's snapshot image, in pieces keyed by sequence number, 
     const lines = await openAndRead(dir.path, async (b) => {
       const state = await b.raftState(0);
       assert.equal(state.snapshot?.toString(), 'head@5');
-      assert.equal(state.snapshotImageBytes, 0, 'no image: a follower that needs one gets a new one');
+      assert.equal(
+        state.snapshotImageBytes,
+        0,
+        'no image: a follower that needs one gets a new one',
+      );
     });
     assert.ok(
       lines.some((l) => /deleted the stored snapshot image/.test(l) && /"pieces":2/.test(l)),

@@ -16,7 +16,8 @@
 // Raft holds no snapshot image, and a compaction or an install stores none:
 // the engine's state machine is the image. Only when a follower fell behind
 // the log does the engine store a snapshot with its image (startCompaction),
-// read back while it is sent (loadSnapshot), after a restart too.
+// read back a chunk at a time as it is sent (snapshot-sender.ts), after a
+// restart too.
 // Proposals and reads wait on promises the applies resolve (a write whose
 // result is decided once committed is answered then: answerAtCommit). A storage
 // failure stops the driver (see cluster-node.ts: it reloads from disk).
@@ -38,6 +39,7 @@ import type {
   RaftStatus,
   Ready,
   Role,
+  SnapshotChunkWanted,
   SnapshotMetadata,
 } from '../../raft/types.js';
 import type { GroupId } from '../../storage/api.js';
@@ -54,12 +56,8 @@ import {
   ReplicaUnavailableError,
 } from './replication-errors.js';
 import { raftConfig, type ReplicationSettings } from './replication-settings.js';
-import {
-  decodeSnapshotData,
-  decodeStoredSnapshot,
-  encodeSnapshotData,
-  encodeStoredSnapshot,
-} from './snapshot-format.js';
+import { encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
+import { SnapshotSender } from './snapshot-sender.js';
 import { SnapshotStaging } from './snapshot-staging.js';
 
 export interface DriverHooks {
@@ -163,12 +161,14 @@ export class RaftDriver {
    */
   private imageStored: boolean;
   /**
-   * That image was stored for a follower and is not yet read back: it is,
-   * before a compaction may replace it (under load one may be due at once).
+   * That image was stored for a follower and is not yet offered to Raft: it
+   * is, before a compaction may replace it (under load one may be due at once).
    */
   private imageUnread = false;
-  /** The stored snapshot being read back for Raft (a follower needs it); never beside a compaction. */
+  /** The stored snapshot's head and size being read for Raft (a follower needs it); never beside a compaction. */
   private loading: Promise<void> | null = null;
+  /** The stored snapshot offered to Raft, read a chunk at a time as it is sent. */
+  private readonly sender: SnapshotSender;
   /** A snapshot arriving from the leader, staged in the engine piece by piece. */
   private readonly staging: SnapshotStaging;
   role: Role = 'follower';
@@ -185,6 +185,7 @@ export class RaftDriver {
   ) {
     this.raw = new RawNode(raftConfig(id, group, loaded.applied, settings), loaded.persisted);
     this.staging = new SnapshotStaging(storage, group);
+    this.sender = new SnapshotSender(storage, group);
     this.submitted = loaded.applied;
     this.applied = loaded.applied;
     this.appliedTerm = loaded.appliedTerm;
@@ -487,8 +488,8 @@ export class RaftDriver {
     // Raft wants the snapshot's image for a follower that fell behind the log.
     const wanted = rd.snapshotWanted !== null || this.imageUnread;
     const imageWanted = wanted && !this.imageStored;
-    if (wanted && this.imageStored) this.loadSnapshot();
-    this.releaseSnapshot();
+    if (wanted && this.imageStored) this.offerSnapshot();
+    for (const want of rd.snapshotChunksWanted) this.readChunk(want);
     if (
       this.compacting === null &&
       this.compacted === null &&
@@ -500,55 +501,74 @@ export class RaftDriver {
   }
 
   /**
-   * The stored snapshot holds its image: read it back for Raft, in the
-   * background. Not while a snapshot is being stored (the engine would
-   * refuse the read: a piece of the new one after the old one's head) or is
-   * stored but not yet handed to Raft (Raft would refuse it): Raft asks
-   * again at the follower's next heartbeat answer. (Without an image, the
-   * Ready loop takes a snapshot with one instead: startCompaction.)
+   * The stored snapshot holds its image: offer it to Raft (its index and
+   * size, read from the engine in the background). Not while a snapshot is
+   * being stored (the engine would then refuse the reads: ranges of the new
+   * one under the old one's head) or is stored but not yet handed to Raft
+   * (Raft would refuse the offer): Raft asks again at the follower's next
+   * heartbeat answer. (Without an image, the Ready loop takes a snapshot
+   * with one instead: startCompaction.)
    */
-  private loadSnapshot(): void {
+  private offerSnapshot(): void {
     const storing = this.compacting !== null || this.compacted !== null;
     if (this.loading !== null || storing || this.stopped) return;
     this.imageUnread = false;
-    this.loading = this.storage
-      .raftLoadSnapshot(this.group)
-      .then((bytes) => {
-        if (bytes === null || this.stopped) return;
-        const { metadata, data } = decodeStoredSnapshot(bytes);
-        if (decodeSnapshotData(data).image.length === 0) {
+    this.loading = this.sender
+      .load()
+      .then((stored) => {
+        if (stored === null || this.stopped) return;
+        if (stored === 'no-image') {
           // A follower must never be sent a snapshot without its state: the
           // next ask takes a snapshot with its image.
           this.imageStored = false;
           return;
         }
         // Raft ignores it if its log has moved to a newer snapshot meanwhile.
-        if (!this.raw.provideSnapshot(metadata.index, data)) return;
+        if (!this.raw.offerSnapshot(stored.index, stored.total)) return;
         this.log.info(
-          { index: metadata.index, bytes: data.length },
-          'snapshot read back to send to a follower',
+          { index: stored.index, bytes: stored.total },
+          'sending the stored snapshot to a follower, a chunk at a time',
         );
-        this.hooks.metrics.snapshotHeldBytes = this.raw.snapshotDataBytes();
         this.schedulePump();
       })
-      .catch((err: unknown) => {
-        if (this.stopped) return;
-        this.stop('the storage engine failed to read the snapshot back; reloading the raft state');
-        this.hooks.failed(err);
-      })
+      .catch((err: unknown) => this.failedRead(err))
       .finally(() => {
         this.loading = null;
       });
   }
 
   /**
-   * Lets go of the snapshot's image once no follower is being sent it (Raft
-   * refuses before); the gauge follows what Raft still holds, an older image
-   * still being sent after a compaction included.
+   * Reads a chunk of the offered snapshot that Raft is about to send, in
+   * the background, and hands it over (Raft sends it to each follower that
+   * needs it next). Raft asks for one chunk per follower at a time, so the
+   * reads, and the chunks held, are bounded by the followers. A snapshot
+   * the engine no longer stores is given up: its transfers start over.
    */
-  private releaseSnapshot(): void {
-    this.raw.dropSnapshotData();
-    this.hooks.metrics.snapshotHeldBytes = this.raw.snapshotDataBytes();
+  private readChunk(want: SnapshotChunkWanted): void {
+    const reading = this.sender.read(want);
+    this.hooks.metrics.snapshotHeldBytes = this.sender.heldBytes;
+    reading
+      .then((chunk) => {
+        this.hooks.metrics.snapshotHeldBytes = this.sender.heldBytes;
+        if (chunk === null || this.stopped) return;
+        if (chunk === 'moved') {
+          this.log.info(
+            { index: want.index },
+            'the snapshot being sent was replaced in the storage engine; its transfers start over',
+          );
+          this.raw.snapshotUnavailable(want.index);
+        } else {
+          this.raw.provideSnapshotChunk(want.index, want.offset, chunk);
+        }
+        this.schedulePump();
+      })
+      .catch((err: unknown) => this.failedRead(err));
+  }
+
+  private failedRead(err: unknown): void {
+    if (this.stopped) return;
+    this.stop('the storage engine failed to read the snapshot back; reloading the raft state');
+    this.hooks.failed(err);
   }
 
   /**
@@ -578,6 +598,7 @@ export class RaftDriver {
     await this.compacting;
     await this.loading;
     this.compacted = null;
+    this.sender.forget();
     const book = await this.staging.install(metadata);
     // The install stores the head alone: a follower that needs this node's
     // image later (it may lead by then) gets one taken from the state.
@@ -761,7 +782,6 @@ export class RaftDriver {
     if (c.index <= this.snapshotIndex) return;
     this.raw.compact(c.index, null);
     this.snapshotIndex = c.index;
-    this.hooks.metrics.snapshotHeldBytes = this.raw.snapshotDataBytes();
     this.hooks.metrics.snapshotTaken(performance.now() - c.started);
     this.log.info({ index: c.index }, 'snapshot taken; log compacted');
   }
