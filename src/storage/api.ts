@@ -75,7 +75,7 @@ export interface RaftDiskState {
   snapshot: Bytes | null;
   /**
    * The engine holds the snapshot's image with it (taken for a follower,
-   * raftSnapshotFromState with `image`): raftLoadSnapshot reads it whole.
+   * raftSnapshotFromState with `image`): raftSnapshotImage reads any range of it.
    * Otherwise the snapshot is its head alone (the state machine is its image).
    */
   snapshotImage: boolean;

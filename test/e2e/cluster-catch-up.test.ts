@@ -173,7 +173,7 @@ test('after a restart, a leader sends the image it stored before to the next fol
     await cluster.run(n4, ['--join', `127.0.0.1:${leader.peerPort}`]);
     await assertHas(cluster, n4, 'long', 200);
     const out = leader.proc!.output(); // since the restart
-    assert.match(out, /snapshot read back to send to a follower/);
+    assert.match(out, /sending the stored snapshot to a follower, a chunk at a time/);
     assert.doesNotMatch(out, /snapshot with its image taken for a follower/, 'no second image');
     assert.match(n4.proc!.output(), /installed a snapshot from the leader/);
   } finally {

@@ -19,7 +19,7 @@ export class ReplicationMetrics {
   writesAnsweredAtCommit = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
-  /** Bytes of snapshot data the Raft core holds (only while a follower is sent it). */
+  /** Bytes of snapshot chunks being read from the engine to send a follower (never the image). */
   snapshotHeldBytes = 0;
   private readonly latency = new Map<StorageCall | 'snapshot', HistogramSeries>();
   private readonly batch = new Map<StorageCall, HistogramSeries>();
@@ -59,7 +59,7 @@ export class ReplicationMetrics {
     );
     registerScraped(registry, {
       name: 'distdb_raft_snapshot_held_bytes',
-      help: "Bytes of the Raft snapshot held in the coordinator's memory: read back from the storage engine only while a follower that fell behind the log is sent it, 0 otherwise",
+      help: 'Bytes of Raft snapshot chunks being read from the storage engine to send a follower that fell behind the log (about 1 MiB per such follower, never the whole image), 0 otherwise',
       type: 'gauge',
       values: () => [{ value: this.snapshotHeldBytes }],
     });
