@@ -33,6 +33,14 @@ export function addClusterOptions(cmd: Command): Command {
       'a new node: ask the member at this peer address to add it (env NODE_JOIN)',
     )
     .option(
+      '--join-user <user>',
+      'with --join, where the cluster requires logins: the admin user to join as (env NODE_JOIN_USER; default: default)',
+    )
+    .option(
+      '--join-password <password>',
+      "with --join: that user's password; prefer env NODE_JOIN_PASSWORD, which ps does not show (default: this node's --requirepass / NODE_PASSWORD)",
+    )
+    .option(
       '--snapshot-every <n>',
       `applied entries between Raft snapshots (env RAFT_SNAPSHOT_EVERY; default ${DEFAULT_REPLICATION.snapshotEvery})`,
     )
@@ -126,5 +134,35 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   if (bytesText !== undefined) {
     settings.snapshotBytes = parseByteSize(bytesText, '--snapshot-bytes (RAFT_SNAPSHOT_BYTES)');
   }
-  return { id, clusterId, peerHost, peerPort, peers, join, settings };
+  return {
+    id,
+    clusterId,
+    peerHost,
+    peerPort,
+    peers,
+    join,
+    joinLogin: joinLogin(flags, join),
+    settings,
+  };
+}
+
+/**
+ * The admin login a join request carries (a cluster that requires logins
+ * admits no one without it): --join-user / --join-password, or this node's
+ * own --requirepass as the default user, which a node of a cluster with one
+ * password is started with anyway.
+ */
+function joinLogin(flags: Flags, join: string | null): { user: string; password: string } | null {
+  const user = setting(flags['joinUser'], 'NODE_JOIN_USER');
+  const password =
+    setting(flags['joinPassword'], 'NODE_JOIN_PASSWORD') ??
+    (user === undefined ? setting(flags['requirepass'], 'NODE_PASSWORD') : undefined);
+  if (join === null) return null; // a node that joined long ago may keep them in its settings
+  if (user !== undefined && password === undefined) {
+    throw new ConfigError(
+      `--join-user ${user} needs --join-password (env NODE_JOIN_PASSWORD): the password of that user`,
+    );
+  }
+  if (password === '') throw new ConfigError('the join password (--join-password) is empty');
+  return password === undefined ? null : { user: user ?? 'default', password };
 }

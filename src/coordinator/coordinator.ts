@@ -139,14 +139,18 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     clientCount: () => connections.size,
     replication: () => cluster?.status() ?? null,
   });
+  const failedAuthLog = new FailedAuthLog(rootLog.child({ component: 'auth' }));
   if (options.cluster) {
-    cluster = new ClusterNode(options.cluster, storage, rootLog, metrics.replication);
+    cluster = new ClusterNode(options.cluster, storage, rootLog, metrics.replication, {
+      auth,
+      failed: failedAuthLog,
+    });
   }
   const node: NodeState = {
     limits,
     storage,
     auth,
-    failedAuthLog: new FailedAuthLog(rootLog.child({ component: 'auth' })),
+    failedAuthLog,
     replication: cluster,
     stats,
     metrics,

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthError, connect, PermissionError } from '../../src/client/index.js';
 import { hashPassword } from '../../src/coordinator/auth/password-hash.js';
-import { tempDir } from '../helpers/processes.js';
+import { startDistdb, tempDir } from '../helpers/processes.js';
 import { TestCluster } from './cluster-support.js';
 import { runDistdb } from './node-helpers.js';
 
@@ -94,4 +95,59 @@ test('distdb cluster status and distdb client take the password from the environ
   const wrong = await runDistdb(['client', '--port', port, '-a', 'nope', 'GET', 'app:cli']);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /WRONGPASS .*\n.*--user\/--password, or DISTDB_USER\/DISTDB_PASSWORD/);
+});
+
+test('a node joins only with an admin login: the cluster password, not none, a wrong one or a prefixed user', async () => {
+  const leader = cluster.node(await cluster.waitForLeader());
+  const joinAt = `127.0.0.1:${leader.peerPort}`;
+  const admin = await cluster.client(leader);
+  const members = async (): Promise<string[]> =>
+    (await cluster.status(leader)).members.map((m) => m.id);
+
+  // Started like the others (--requirepass): that password logs it in as default.
+  const n4 = await cluster.addNodeSpec('n4');
+  await cluster.run(n4, ['--join', joinAt]);
+  for (let i = 0; !(await members()).includes('n4'); i++) {
+    assert.ok(i < 200, 'n4 never joined');
+    await sleep(100);
+  }
+
+  const refusals: Array<[string, string[], RegExp]> = [
+    ['n5', [], /this cluster requires a login to join: start node n5 with --join-password/],
+    ['n6', ['--join-password', 'not-it'], /wrong user name or password in node n6's join request/],
+    [
+      'n7',
+      ['--join-user', 'app', '--join-password', APP_PW],
+      /user app may not add nodes: a join needs a readwrite user without a key prefix/,
+    ],
+  ];
+  for (const [id, login, refusal] of refusals) {
+    const spec = await cluster.addNodeSpec(id);
+    const proc = startDistdb(
+      [
+        'node',
+        '--id',
+        id,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(spec.port),
+        '--peer-port',
+        String(spec.peerPort),
+        '--data-dir',
+        spec.dataDir,
+        '--join',
+        joinAt,
+        ...login,
+      ],
+      { env: { NODE_PASSWORD: '' } },
+    );
+    try {
+      await proc.waitFor(refusal, 20_000);
+    } finally {
+      await proc.stop(5000);
+    }
+    assert.ok(!(await members()).includes(id), `${id} was added`);
+  }
+  assert.equal(String(await admin.command('CLUSTER', 'REMOVE', 'n4')), 'OK');
 });

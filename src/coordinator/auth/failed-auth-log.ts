@@ -1,4 +1,4 @@
-// Failed logins (AUTH, HELLO … AUTH, HTTP Basic) in the node log, for an
+// Failed logins (AUTH, HELLO … AUTH, HTTP Basic, a --join's credentials) in the node log, for an
 // operator looking for password guessing: the client's address and the user
 // name, never the password. At most one line a second per node: the first
 // failure is logged at once, later ones within the second are summed up in a
@@ -11,7 +11,7 @@ const INTERVAL_MS = 1000;
 const MAX_USER_CHARS = 64;
 
 /** Where the credentials came in. */
-export type LoginPort = 'client' | 'http';
+export type LoginPort = 'client' | 'http' | 'peer';
 
 export class FailedAuthLog {
   /** Failures since the last line, not logged one by one. */

@@ -13,6 +13,8 @@ import type { KvCommand, KvResult, Proposal } from '../../kv/types.js';
 import { PeerRequestError, startPeerTransport, type PeerTransport } from '../../peer/index.js';
 import type { ConfChange, ConfState, NodeId, Role } from '../../raft/types.js';
 import type { TlsMaterial } from '../../tls/index.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { FailedAuthLog } from '../auth/failed-auth-log.js';
 import { CommandError } from '../command-error.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { StorageLink } from '../storage-link.js';
@@ -63,6 +65,8 @@ export interface ClusterOptions {
   peers: Record<NodeId, string> | null;
   /** Peer address of a member to ask for admission (a new node); null: none. */
   join: string | null;
+  /** The admin credentials a join request carries (a cluster that requires logins wants them). */
+  joinLogin?: { user: string; password: string } | null;
   settings: ReplicationSettings;
   /** Mutual TLS between the nodes (docs/peer-protocol.md, "TLS"); absent: plain TCP. */
   tls?: TlsMaterial | undefined;
@@ -107,6 +111,8 @@ export class ClusterNode implements Replication {
     private readonly link: StorageLink,
     rootLog: Logger,
     private readonly metrics: ReplicationMetrics,
+    /** Who may join (admission needs an admin's login where logins are required). */
+    readonly logins: { auth: Authenticator; failed: FailedAuthLog },
   ) {
     this.log = rootLog.child({ component: 'raft' });
     this.peerLog = rootLog.child({ component: 'peer' });

@@ -113,6 +113,7 @@ export class Membership {
       id: this.node.id,
       peer: this.node.peerAddress,
       client: this.node.clientAddress,
+      ...this.node.opts.joinLogin,
     };
     let lastError = '';
     for (;;) {

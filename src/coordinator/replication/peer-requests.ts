@@ -5,6 +5,7 @@
 
 import { decodeProposal, encodeResult } from '../../kv/codec.js';
 import type { NodeId } from '../../raft/types.js';
+import { DEFAULT_USER, isAdmin } from '../auth/authenticator.js';
 import { CommandError } from '../command-error.js';
 import { removedNode } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
@@ -74,6 +75,7 @@ export class PeerRequests {
     if (typeof req.id !== 'string' || typeof req.peer !== 'string') {
       throw rpcError('INVALID', 'a join request needs the node id and peer address');
     }
+    await checkJoinLogin(req, this.node.logins);
     const d = this.node.driver;
     if (!d) throw new ReplicaUnavailableError('reloading');
     if (d.role === 'leader') return this.node.membership.admit(req);
@@ -82,6 +84,40 @@ export class PeerRequests {
       d.leader,
       encodeRpc(RpcTag.join, req),
       this.node.settings.requestTimeoutMs,
+    );
+  }
+}
+
+/**
+ * A join adds a learner, which is sent every key: where clients must log in,
+ * so must whoever asks to join, as an admin (who could add the node with
+ * CLUSTER ADD). Without logins the cluster trusts its network, as its client
+ * port does (docs/security.md). Checked by the member asked and again by the
+ * leader it relays to.
+ */
+async function checkJoinLogin(req: JoinRequest, logins: ClusterNode['logins']): Promise<void> {
+  const { auth, failed } = logins;
+  if (!auth.required) return;
+  const id = String(req.id);
+  if (typeof req.password !== 'string') {
+    throw rpcError(
+      'INVALID',
+      `this cluster requires a login to join: start node ${id} with --join-password (env NODE_JOIN_PASSWORD) of an admin user, and --join-user for a user other than default`,
+    );
+  }
+  const user = typeof req.user === 'string' ? req.user : DEFAULT_USER;
+  const principal = await auth.verifyAsync(user, req.password);
+  if (principal === null) {
+    failed.record(`${String(req.peer)} (node ${id} joining)`, user, 'peer');
+    throw rpcError(
+      'INVALID',
+      `wrong user name or password in node ${id}'s join request (--join-user / --join-password)`,
+    );
+  }
+  if (!isAdmin(principal)) {
+    throw rpcError(
+      'INVALID',
+      `user ${user} may not add nodes: a join needs a readwrite user without a key prefix`,
     );
   }
 }

@@ -4,7 +4,8 @@
 // asking node knows whether the request may have taken effect.
 //
 //   W proposal (kv codec)          → result (kv codec)   forwarded write
-//   J {"id","peer","client"}       → {"book":{...}}      a new node asks to be added
+//   J {"id","peer","client",       → {"book":{...}}      a new node asks to be added
+//      "user"?,"password"?}                                (an admin's, where logins are required)
 //   A {"op","id","peer"?,"retry"?} → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
 //   I (empty)                      → {"id","client"}     a member's client address
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
@@ -22,6 +23,9 @@ export const RpcTag = {
 
 export interface JoinRequest extends MemberAddress {
   id: NodeId;
+  /** An admin user's credentials: a cluster that requires logins admits no one without them. */
+  user?: string;
+  password?: string;
 }
 
 export type AdminOp = 'add' | 'remove' | 'transfer-leader';
