@@ -4,7 +4,7 @@
 // written (the log is compacted past it); the leader's peak RSS is reset
 // (clear_refs) and the follower restarted: the snapshot (128 chunks of 1 MiB)
 // must arrive and install with the leader's peak grown by far less than the
-// image (a leader that read the image back whole grew by 177-196 MiB; one
+// image (a leader that read the image back whole grew by 166-196 MiB; one
 // reading it a chunk at a time did not grow at all, see
 // docs/performance-log.md), and the follower's state machine must then be
 // exactly the leader's, byte for byte.
