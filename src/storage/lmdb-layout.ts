@@ -81,12 +81,17 @@ export function sessionClientId(key: Buffer): string {
   return key.toString('utf8', GROUP_PREFIX_BYTES + 1);
 }
 
-export function entryKey(group: number, index: number): Buffer {
+/** group:u32 tag:u8 n:u64. */
+function u64Key(group: number, tag: number, n: number): Buffer {
   const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + 8);
   k.writeUInt32BE(group, 0);
-  k[GROUP_PREFIX_BYTES] = RAFT_ENTRY;
-  writeU64(k, GROUP_PREFIX_BYTES + 1, index);
+  k[GROUP_PREFIX_BYTES] = tag;
+  writeU64(k, GROUP_PREFIX_BYTES + 1, n);
   return k;
+}
+
+export function entryKey(group: number, index: number): Buffer {
+  return u64Key(group, RAFT_ENTRY, index);
 }
 
 /** group:u32 tag:u8 seq:u32: a numbered piece (snapshot image, staged image). */
@@ -100,11 +105,7 @@ export function pieceKey(group: number, tag: number, seq: number): Buffer {
 
 /** group:u32 0x04 offset:u64: the piece of the stored snapshot's image at `offset`. */
 export function imagePieceKey(group: number, offset: number): Buffer {
-  const k = Buffer.allocUnsafe(GROUP_PREFIX_BYTES + 1 + 8);
-  k.writeUInt32BE(group, 0);
-  k[GROUP_PREFIX_BYTES] = RAFT_SNAPSHOT_CHUNK;
-  writeU64(k, GROUP_PREFIX_BYTES + 1, offset);
-  return k;
+  return u64Key(group, RAFT_SNAPSHOT_CHUNK, offset);
 }
 
 export function entryIndex(key: Buffer): number {

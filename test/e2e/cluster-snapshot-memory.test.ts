@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
-import { TestCluster } from './cluster-support.js';
+import { putBigValues, TestCluster } from './cluster-support.js';
 
 const MiB = 1024 * 1024;
 const VALUES = 256;
@@ -27,12 +27,7 @@ test('a follower installs a snapshot many chunks long with its coordinator holdi
     const other = cluster.nodes.find((n) => n !== leader && n !== follower)!;
     await cluster.kill9(follower);
     const c = await cluster.client(leader, 60_000);
-    for (let i = 0; i < VALUES; i += 8) {
-      const batch = Array.from({ length: 8 }, (_, j) =>
-        c.put(`big-${i + j}`, Buffer.alloc(VALUE_BYTES, i + j)),
-      );
-      await Promise.all(batch);
-    }
+    await putBigValues(c, VALUES, VALUE_BYTES);
     // Nobody sends it anything until its peak is reset.
     leader.proc!.kill('SIGSTOP');
     other.proc!.kill('SIGSTOP');

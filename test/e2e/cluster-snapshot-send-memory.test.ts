@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KEYSPACE_RAFT_GROUP } from '../../src/coordinator/replication/replication-settings.js';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
 import { connectStorage, type StorageClient } from '../../src/storage/client.js';
-import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
+import { putBigValues, TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 const MiB = 1024 * 1024;
 const VALUES = 256;
@@ -58,12 +58,7 @@ test('a leader sends a snapshot many chunks long with its coordinator holding fa
     const follower = cluster.nodes.find((n) => n !== leader)!;
     await cluster.kill9(follower);
     const c = await cluster.client(leader, 60_000);
-    for (let i = 0; i < VALUES; i += 8) {
-      const batch = Array.from({ length: 8 }, (_, j) =>
-        c.put(`big-${i + j}`, Buffer.alloc(VALUE_BYTES, i + j)),
-      );
-      await Promise.all(batch);
-    }
+    await putBigValues(c, VALUES, VALUE_BYTES);
     const pid = leader.proc!.pid;
     const { rssBytes } = memoryOf(pid);
     resetPeakMemory(pid);

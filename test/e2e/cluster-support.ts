@@ -164,6 +164,16 @@ export class TestCluster {
   }
 }
 
+/** Writes `count` values of `bytes` each ('big-<i>', every byte i), 8 at a time: an image many snapshot chunks long. */
+export async function putBigValues(c: Client, count: number, bytes: number): Promise<void> {
+  for (let i = 0; i < count; i += 8) {
+    const batch = Array.from({ length: Math.min(8, count - i) }, (_, j) =>
+      c.put(`big-${i + j}`, Buffer.alloc(bytes, i + j)),
+    );
+    await Promise.all(batch);
+  }
+}
+
 /** Writes `key` through `client` until acknowledged, retrying TRYAGAIN/CLUSTERDOWN; throws the last error after `timeoutMs`. */
 export async function putUntilOk(
   client: Client,
