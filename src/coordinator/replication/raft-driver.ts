@@ -55,11 +55,7 @@ import {
   ProposalRefusedError,
   ReplicaUnavailableError,
 } from './replication-errors.js';
-import {
-  DEFAULT_REPLICATION,
-  raftConfig,
-  type ReplicationSettings,
-} from './replication-settings.js';
+import { raftConfig, type ReplicationSettings } from './replication-settings.js';
 import { encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { SnapshotStaging } from './snapshot-staging.js';
@@ -112,13 +108,6 @@ interface ReadBatch {
  * last writes in milliseconds, not at the next heartbeat (100 ms).
  */
 const COMMIT_FLUSH_MS = 2;
-
-/**
- * A compaction due while a follower is being caught up (see catchingUp)
- * waits until the log since the last snapshot is this many times the
- * snapshot interval (entries, at least DEFAULT_REPLICATION's, or bytes).
- */
-const COMPACTION_WAIT_FACTOR = 4;
 
 const NOOP: Proposal = { command: { op: 'noop' } };
 const NOOP_BYTES = encodeProposal(NOOP);
@@ -588,39 +577,15 @@ export class RaftDriver {
    * so a log of big values must not wait for the entry count. Never while
    * this node is outside its membership (joining, or removed): a stored
    * snapshot that lacks it then says it never was a member (wasMember), so
-   * a removed node still knows it after a restart. On a leader it waits,
-   * up to COMPACTION_WAIT_FACTOR times that, while a follower catches up.
+   * a removed node still knows it after a restart.
    */
   private snapshotDue(): boolean {
-    const s = this.settings;
-    const entries = this.submitted - this.snapshotIndex;
-    const due = entries >= s.snapshotEvery || this.bytesSinceSnapshot >= s.snapshotBytes;
+    const due =
+      this.submitted - this.snapshotIndex >= this.settings.snapshotEvery ||
+      this.bytesSinceSnapshot >= this.settings.snapshotBytes;
     if (!due) return false;
-    const status = this.raw.status();
-    const { voters, learners } = status.conf;
-    if (!voters.includes(this.id) && !learners.includes(this.id)) return false;
-    const most = Math.max(s.snapshotEvery, DEFAULT_REPLICATION.snapshotEvery);
-    const overdue =
-      entries >= COMPACTION_WAIT_FACTOR * most ||
-      this.bytesSinceSnapshot >= COMPACTION_WAIT_FACTOR * s.snapshotBytes;
-    return overdue || !this.catchingUp(status);
-  }
-
-  /**
-   * Leader: a follower it hears from is being sent the stored snapshot, or
-   * still lacks entries up to the applied index that it was not sent (it
-   * installed one, or restarted). A compaction now would replace the
-   * snapshot being sent, or drop the log the follower goes on from, so it
-   * would need a new snapshot: under writes, a transfer longer than the
-   * compaction interval would start over for ever.
-   */
-  private catchingUp(status: RaftStatus): boolean {
-    if (status.progress === null) return false;
-    for (const [id, pr] of Object.entries(status.progress)) {
-      if (id === this.id || !pr.recentActive) continue;
-      if (pr.state === 'snapshot' || pr.next <= this.submitted) return true;
-    }
-    return false;
+    const { voters, learners } = this.raw.status().conf;
+    return voters.includes(this.id) || learners.includes(this.id);
   }
 
   /**
