@@ -75,6 +75,8 @@ export class Raft {
   pendingBroadcast = false;
   /** A follower needs the log's snapshot, whose data the application holds (Ready.snapshotWanted). */
   snapshotWanted: number | null = null;
+  /** The highest commit index sendCommit was asked to tell (each is flushed once). */
+  private commitFlushed = 0;
   /**
    * The log's snapshot whose data the application holds, and its size
    * (offerSnapshot): chunks are asked of it (Ready.snapshotChunksWanted).
@@ -242,10 +244,12 @@ export class Raft {
 
   /**
    * Lazy commit broadcast: whether a follower has not been told the commit
-   * index (no append or heartbeat carried it yet).
+   * index (no append or heartbeat carried it yet), and sendCommit was not
+   * asked for it already: a follower that is down is not flushed to again
+   * until the commit moves.
    */
   commitUnsent(): boolean {
-    if (this.role !== 'leader') return false;
+    if (this.role !== 'leader' || this.log.committed <= this.commitFlushed) return false;
     for (const [id, pr] of this.tracker.progress) {
       if (id !== this.id && pr.commitSent < this.log.committed) return true;
     }
@@ -261,6 +265,7 @@ export class Raft {
    */
   sendCommit(index: number): void {
     if (this.role !== 'leader') return;
+    this.commitFlushed = Math.max(this.commitFlushed, index);
     for (const [id, pr] of this.tracker.progress) {
       if (id !== this.id && pr.commitSent < Math.min(index, this.log.committed)) {
         sendAppend(this, id);

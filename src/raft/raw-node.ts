@@ -91,7 +91,7 @@ export class RawNode {
     return this.raft.log.committed;
   }
 
-  /** Leader, lazy commit broadcast: a follower has not been told the commit index yet. */
+  /** Leader, lazy commit broadcast: a follower has not been told the commit index yet (nor flushed it). */
   commitUnsent(): boolean {
     return this.raft.commitUnsent();
   }

@@ -95,9 +95,8 @@ export class SimNode {
   private loadingSnapshot = false;
   /** Decides the simulated chunk reads' lengths and failures (lazySnapshots). */
   private chunkRng: Prng | null = null;
-  /** The lazy commit broadcast's flush is due, and the last commit index it sent. */
+  /** The lazy commit broadcast's flush is due. */
   private commitFlushDue = false;
-  private commitFlushed = 0;
   private writes = new Map<string, { seq: number; reply: Reply }>();
   private reads = new Map<string, PendingRead>();
   private readWaits: Array<{ index: number; read: PendingRead }> = [];
@@ -140,7 +139,6 @@ export class SimNode {
     this.persisting = false;
     this.loadingSnapshot = false;
     this.chunkRng = rng.derive(`chunks-${this.id}-${this.incarnation}`);
-    this.commitFlushed = 0;
     this.writes.clear();
     this.reads.clear();
     this.readWaits = [];
@@ -363,15 +361,13 @@ export class SimNode {
   /** As the coordinator does (raft-driver.ts): a commit no append carried is sent after a while. */
   private scheduleCommitFlush(): void {
     const raw = this.raw;
-    if (raw === null || this.commitFlushDue || this.role !== 'leader') return;
+    if (raw === null || this.commitFlushDue || !raw.commitUnsent()) return;
     const index = raw.committed();
-    if (index <= this.commitFlushed || !raw.commitUnsent()) return;
     this.commitFlushDue = true;
     this.env.queue.after(COMMIT_FLUSH_MS, () => {
       this.whenRunning(() => {
         this.commitFlushDue = false;
         if (this.raw !== raw) return; // crashed meanwhile
-        this.commitFlushed = index;
         raw.sendCommit(index);
         this.pump();
       });

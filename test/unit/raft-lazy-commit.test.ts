@@ -59,6 +59,23 @@ describe('raft lazy commit broadcast', () => {
     assert.equal(emptyAppends(c), 0, 'a follower told the commit is not told again');
   });
 
+  it('a commit is flushed once: a follower that is down is not flushed to again until it moves', () => {
+    // One append in flight per follower: c's window fills with x's, so nothing more is sent to it.
+    const c = new Cluster(['a', 'b', 'c'], { ...lazy, maxInflightMsgs: 1 });
+    c.elect('a');
+    c.isolate('c');
+    c.propose('a', 'x');
+    c.stabilize();
+    const leader = c.node('a');
+    assert.equal(leader.commitUnsent(), true);
+    leader.sendCommit(leader.committed());
+    c.stabilize();
+    assert.equal(leader.commitUnsent(), false, 'c was not told, but it was flushed to');
+    c.propose('a', 'y');
+    c.stabilize();
+    assert.equal(leader.commitUnsent(), true);
+  });
+
   it('sendCommit sends nothing for a commit a later append carried', () => {
     const c = new Cluster(['a', 'b', 'c'], lazy);
     c.elect('a');

@@ -142,9 +142,8 @@ export class RaftDriver {
   private durableIndex: number;
   /** Hard state whose only change is the commit index, written with the next append. */
   private deferredHardState: HardState | null = null;
-  /** The commit flush due (see COMMIT_FLUSH_MS), and the last commit index it sent. */
+  /** The commit flush due (see COMMIT_FLUSH_MS). */
   private commitFlush: NodeJS.Timeout | null = null;
-  private commitFlushed = 0;
   private readonly proposals = new PendingProposals();
   /** Which committed entries the state machine will apply afresh (not a retry, not expired). */
   private readonly forecast = new SessionForecast();
@@ -404,17 +403,16 @@ export class RaftDriver {
   /**
    * Leader: once COMMIT_FLUSH_MS have passed, tells the followers the commit
    * index of now unless an append or heartbeat has carried it meanwhile (under
-   * load one always has: nothing is sent). Each commit index is flushed once,
-   * so a follower that is down costs no timer while nothing is written.
+   * load one nearly always has: nothing is sent). The core flushes each
+   * commit index once, so a follower that is down costs no timer while
+   * nothing is written.
    */
   private scheduleCommitFlush(): void {
-    if (this.commitFlush !== null || this.role !== 'leader' || this.stopped) return;
+    if (this.commitFlush !== null || this.stopped || !this.raw.commitUnsent()) return;
     const index = this.raw.committed();
-    if (index <= this.commitFlushed || !this.raw.commitUnsent()) return;
     this.commitFlush = setTimeout(() => {
       this.commitFlush = null;
       if (this.stopped) return;
-      this.commitFlushed = index;
       this.raw.sendCommit(index);
       this.schedulePump();
     }, COMMIT_FLUSH_MS);
