@@ -4,6 +4,7 @@
 // application provides it (provideSnapshotChunk).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { makeMessage } from '../../src/raft/message.js';
 import { chunksTo, laggingFollower, type Cluster } from '../helpers/raft-cluster.js';
 
 /** The lagging follower c answers; leader a offers its snapshot (index 21) by size. */
@@ -96,21 +97,7 @@ describe('raft snapshots sent a chunk at a time from the application', () => {
     a.chunksWanted = []; // the read was lost: two heartbeat rounds later a asks again
     c.tick('a', 2);
     const term = c.node('a').status().term;
-    c.node('a').step({
-      type: 'heartbeat',
-      group: 1,
-      from: 'b',
-      to: 'a',
-      term: term + 1,
-      logTerm: 0,
-      index: 0,
-      entries: [],
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      snapshot: null,
-      context: null,
-    });
+    c.node('a').step(makeMessage({ type: 'heartbeat', to: 'a' }, 'b', 1, term + 1));
     assert.equal(c.node('a').status().role, 'follower');
     c.flush();
     assert.deepEqual(a.chunksWanted, [], 'a follower asks for no chunk');

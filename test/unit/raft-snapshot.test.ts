@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { makeMessage } from '../../src/raft/message.js';
 import { SnapshotReceiver } from '../../src/raft/snapshot-receiver.js';
 import type { IncomingSnapshotStep, Message, Ready, SnapshotChunk } from '../../src/raft/types.js';
 import { RawNode } from '../../src/raft/raw-node.js';
@@ -253,21 +254,17 @@ describe('a follower stages a snapshot as it arrives', () => {
       initialConf: conf,
     });
     const metadata = { index: 21, term: 1, conf };
-    const chunk = (offset: number): Message => ({
-      type: 'snapshot',
-      group: 1,
-      from: 'a',
-      to: 'c',
-      term: 1,
-      logTerm: 0,
-      index: 0,
-      entries: [],
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      snapshot: { metadata, offset, total: 2, data: new Uint8Array([offset]) },
-      context: null,
-    });
+    const chunk = (offset: number): Message =>
+      makeMessage(
+        {
+          type: 'snapshot',
+          to: 'c',
+          snapshot: { metadata, offset, total: 2, data: new Uint8Array([offset]) },
+        },
+        'a',
+        1,
+        1,
+      );
     node.step(chunk(0));
     node.step(chunk(1));
     const rd = node.ready();
