@@ -87,6 +87,8 @@ export class Raft {
   readStates: ReadState[] = [];
   /** Read requests waiting for this leader's first commit in its term. */
   pendingReadIndexMessages: Message[] = [];
+  /** The followers that completed the last ReadIndex round (thriftyReadIndex). */
+  readPeers: NodeId[] = [];
   private readonly confHistory: ConfHistory;
 
   constructor(cfg: RaftConfig, persisted: PersistedState) {
@@ -162,6 +164,7 @@ export class Raft {
     this.readOnly.reset();
     this.lease.reset();
     this.pendingReadIndexMessages = [];
+    this.readPeers = [];
     // Only a leader sends snapshots: what it asked for is not needed any more.
     this.snapshotChunksWanted = [];
     this.dropIncomingSnapshot();
@@ -331,8 +334,9 @@ export class Raft {
     }
   }
 
-  bcastHeartbeatWith(context: Uint8Array | null): void {
-    bcastHeartbeat(this, context);
+  /** Heartbeats to `to` (default: every follower). */
+  bcastHeartbeatWith(context: Uint8Array | null, to: readonly NodeId[] | null = null): void {
+    bcastHeartbeat(this, context, to);
   }
 
   /** Starts an election now, unless leader, not a voter, or a committed conf change is unapplied. */

@@ -1,5 +1,5 @@
 import type { Raft } from './raft.js';
-import type { Message } from './types.js';
+import type { Message, NodeId } from './types.js';
 
 /**
  * Leader side of ReadIndex (thesis §6.4). The read index is the commit index,
@@ -25,7 +25,21 @@ export function handleReadIndex(r: Raft, m: Message): void {
   const context = m.context ?? new Uint8Array(0);
   r.readOnly.addRequest(r.log.committed, m);
   r.readOnly.recvAck(r.id, context);
-  r.bcastHeartbeatWith(context);
+  r.bcastHeartbeatWith(context, readRoundPeers(r));
+}
+
+/**
+ * thriftyReadIndex: the followers that completed the last round, while they
+ * are still voters enough for a quorum with the leader; null (every
+ * follower) otherwise. One that no longer answers holds this round until the
+ * periodic heartbeat, which goes to all with the newest pending context,
+ * lets another answer it; that one asks the rounds after.
+ */
+function readRoundPeers(r: Raft): NodeId[] | null {
+  if (r.cfg.thriftyReadIndex !== true) return null;
+  const peers = r.readPeers.filter((id) => r.tracker.isVoter(id));
+  const self = r.tracker.isVoter(r.id) ? 1 : 0;
+  return peers.length + self >= r.tracker.quorum() ? peers : null;
 }
 
 export function respondToReadIndex(r: Raft, m: Message, index: number): void {

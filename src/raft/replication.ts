@@ -67,12 +67,19 @@ export function bcastAppend(r: Raft, sendIfEmpty = true): void {
   for (const id of r.tracker.progress.keys()) if (id !== r.id) sendAppend(r, id, sendIfEmpty);
 }
 
-/** Heartbeats keep followers' election timers quiet and carry a read-index context. */
-export function bcastHeartbeat(r: Raft, context: Uint8Array | null): void {
+/**
+ * Heartbeats keep followers' election timers quiet and carry a read-index
+ * context; to the followers in `to`, or to all when it is null.
+ */
+export function bcastHeartbeat(
+  r: Raft,
+  context: Uint8Array | null,
+  to: readonly NodeId[] | null,
+): void {
   // index carries the heartbeat round, echoed back, which renews the read lease.
   const round = r.lease.startRound(r.ticks, r.id);
   for (const [id, pr] of r.tracker.progress) {
-    if (id === r.id) continue;
+    if (id === r.id || (to !== null && !to.includes(id))) continue;
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: 'heartbeat', to: id, commit, context, index: round });
@@ -152,6 +159,10 @@ export function handleHeartbeatResponse(r: Raft, m: Message): void {
   let votes = 0;
   for (const id of acks) if (r.tracker.isVoter(id)) votes++;
   if (votes < r.tracker.quorum()) return;
+  // The voters that answered first ask the next round alone (thriftyReadIndex).
+  if (r.cfg.thriftyReadIndex) {
+    r.readPeers = [...acks].filter((id) => id !== r.id && r.tracker.isVoter(id));
+  }
   for (const rs of r.readOnly.advance(m.context)) respondToReadIndex(r, rs.request, rs.index);
 }
 

@@ -236,6 +236,14 @@ export interface RaftConfig {
    * Default false.
    */
   lazyCommitBroadcast?: boolean;
+  /**
+   * A ReadIndex round's heartbeats go only to the followers that completed
+   * the previous round (a quorum with the leader), not to every follower;
+   * the periodic heartbeat, which goes to all, completes a round they leave
+   * unanswered. Fewer messages per read; a follower that fails costs the
+   * reads of one round up to a heartbeat interval. Default false.
+   */
+  thriftyReadIndex?: boolean;
   /** Applied index the application restored (its state machine is at least here). */
   applied: number;
 }

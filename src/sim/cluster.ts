@@ -184,6 +184,7 @@ export class Cluster {
       snapshotChunkSize: 256,
       // As the coordinator runs it.
       lazyCommitBroadcast: true,
+      thriftyReadIndex: true,
       applied,
     };
   }

@@ -123,6 +123,7 @@ describe('raft input validation', () => {
     assert.throws(make({ applied: -1 }), /applied must be a non-negative integer/);
     assert.throws(make({ random: 3 as unknown as () => number }), /random must be a function/);
     assert.throws(make({ readOnlyOption: 'fast' as 'safe' }), /readOnlyOption must be/);
+    assert.throws(make({ thriftyReadIndex: 1 as unknown as boolean }), /thriftyReadIndex must be/);
   });
 
   it('names what is wrong with a persisted state', () => {
