@@ -28,7 +28,20 @@ export interface GroupStats {
   walWrittenBytes?: number;
 }
 
+/**
+ * What each proposal of an apply, and each entry and the hard state of a
+ * raftAppend, costs in its request beyond its own bytes (see batchRoom).
+ */
+export const BATCH_ITEM_OVERHEAD_BYTES = 4;
+
 export interface StorageApi {
+  /**
+   * Bytes one apply or raftAppend request carries at most, each proposal,
+   * entry and hard state counting its length plus BATCH_ITEM_OVERHEAD_BYTES:
+   * the engine's largest frame less the request's fixed fields. A larger
+   * batch goes in several requests (coordinator/replication/batch-parts.ts).
+   */
+  readonly batchRoom: number;
   /**
    * Applies proposals in order, atomically, in one durable transaction, and
    * records `appliedIndex` (the Raft index of the last one; 0 without Raft).

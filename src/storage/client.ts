@@ -185,8 +185,14 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   /** Largest key the engine stores (from its hello). */
   maxKeyBytes = 0;
+  /** An apply's or raftAppend's header, first index (or applied index), count and hard-state flag. */
+  private static readonly BATCH_FIXED_BYTES = HEADER_BYTES + 8 + 4 + 1;
   /** Settles (never rejects) with the reason once the connection is closed. */
   readonly closed: Promise<Error>;
+
+  get batchRoom(): number {
+    return this.maxFrameBytes - StorageClient.BATCH_FIXED_BYTES;
+  }
 
   /** @internal Use connectStorage. */
   constructor(

@@ -4,7 +4,8 @@
 //   1. stage the pieces of a snapshot arriving from the leader in the engine
 //      (snapshot-staging.ts); once complete, install it (image + snapshot
 //      head, one transaction)
-//   2. persist entries + hard state durably (a leader sends its appends first:
+//   2. persist entries + hard state durably, in requests that fit the
+//      engine's frame (batch-parts.ts) (a leader sends its appends first:
 //      replicating while it writes its own log is allowed, because nothing is
 //      acknowledged before the leader's own write is durable too); a commit
 //      index that covers a conf change is written before the change takes effect
@@ -28,7 +29,7 @@ import { decodeProposal, encodeProposal } from '../../kv/codec.js';
 import { resultWithoutState } from '../../kv/known-result.js';
 import { SessionForecast } from '../../kv/session-forecast.js';
 import type { KvResult, Proposal } from '../../kv/types.js';
-import { decodeConfChange, encodeEntries, encodeHardState } from '../../raft/codec.js';
+import { decodeConfChange } from '../../raft/codec.js';
 import { RawNode } from '../../raft/raw-node.js';
 import type {
   ConfChange,
@@ -45,6 +46,7 @@ import type {
 import type { GroupId } from '../../storage/api.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { AddressBook } from './address-book.js';
+import { appendInParts, applyInParts, proposalFits } from './batch-parts.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { PendingProposals } from './pending-proposals.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
@@ -245,7 +247,12 @@ export class RaftDriver {
    */
   propose(p: Proposal, timeoutMs: number): Promise<KvResult> {
     if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
-    const r = this.raw.propose(encodeProposal(p));
+    const data = encodeProposal(p);
+    // An entry is never split: one the engine cannot take in a request would fail every write of it.
+    if (!proposalFits(data.length, this.storage)) {
+      return Promise.reject(new ProposalRefusedError('too-large'));
+    }
+    const r = this.raw.propose(data);
     if (!r.ok) {
       if (r.reason === 'not-leader') return Promise.reject(new NotLeaderError(r.leader));
       return Promise.reject(new ProposalRefusedError(r.reason));
@@ -454,11 +461,7 @@ export class RaftDriver {
       const hs = this.deferredHardState;
       this.deferredHardState = null;
       const started = performance.now();
-      await this.storage.raftAppend(
-        group,
-        encodeEntries(rd.entries).map((data, i) => ({ index: rd.entries[i]!.index, data })),
-        hs ? encodeHardState(hs) : null,
-      );
+      await appendInParts(this.storage, group, rd.entries, hs);
       this.hooks.metrics.storageCall('append', performance.now() - started, rd.entries.length);
       const last = rd.entries[rd.entries.length - 1];
       if (last !== undefined) this.durableIndex = last.index;
@@ -664,7 +667,7 @@ export class RaftDriver {
     const last = first + proposals.length - 1;
     this.submitted = last;
     const started = performance.now();
-    const applying = this.storage.apply(this.group, encoded, last);
+    const applying = applyInParts(this.storage, this.group, encoded, last);
     applying.catch(() => undefined); // handled in the chain below
     this.applyChain = this.applyChain.then(async () => {
       if (this.stopped) return;

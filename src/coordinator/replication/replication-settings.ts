@@ -49,9 +49,10 @@ export function raftConfig(
     checkQuorum: true,
     maxSizePerMsg: MAX_ENTRY_BYTES,
     maxInflightMsgs: 256,
-    // A Ready's new entries are written in one storage request, which must fit
-    // the engine's frame (64 MiB by default): a leader's are bounded by the
-    // uncommitted limit, a follower's by what its leader keeps in flight.
+    // A Ready's new entries fit one request of the engine's default frame
+    // (64 MiB; a smaller one takes several, batch-parts.ts): a leader's are
+    // bounded by the uncommitted limit, a follower's by what its leader keeps
+    // in flight.
     maxInflightBytes: 32 * 1024 * 1024,
     maxUncommittedEntriesSize: 48 * 1024 * 1024,
     readOnlyOption: 'safe',

@@ -1,0 +1,114 @@
+// A Ready's log write, or an apply of its committed entries, in storage
+// requests that each fit the engine's frame (STORAGE_MAX_FRAME_SIZE, as low
+// as 1 KiB): a follower catching up gets up to what its leader keeps in
+// flight (32 MiB) in one Ready, and a Ready commits up to 17 MiB. The parts
+// leave at once, in order, on one connection; the engine does them in that
+// order (its write-ahead log and its applies are sequential), so a crash
+// leaves a prefix of them done.
+
+import type { KvResult } from '../../kv/types.js';
+import { encodeEntries, encodeHardState } from '../../raft/codec.js';
+import type { Entry, HardState } from '../../raft/types.js';
+import { BATCH_ITEM_OVERHEAD_BYTES, type GroupId } from '../../storage/api.js';
+import { StorageError } from '../../storage/errors.js';
+import type { ReplicaStorage } from './raft-disk.js';
+
+/**
+ * Room a proposal's data leaves in a request for the rest of its log write:
+ * its entry record (index, term, type) and a hard state (term, vote, commit)
+ * take far less.
+ */
+const PROPOSAL_SLACK_BYTES = 1024;
+
+/** Whether an entry carrying `dataBytes` can be written and applied: one entry is never split. */
+export function proposalFits(dataBytes: number, storage: ReplicaStorage): boolean {
+  return dataBytes + PROPOSAL_SLACK_BYTES <= storage.batchRoom;
+}
+
+/**
+ * Appends `entries` and writes `hardState` (null: unchanged), in as many
+ * raftAppend requests as they need. The first part replaces the stored
+ * suffix from its first index on, the others continue it. Each part writes
+ * the hard state, its commit index no further than that part's last entry:
+ * a restart after any prefix of the parts finds its term and vote (written
+ * with the first of its entries) and a commit index the log holds.
+ */
+export async function appendInParts(
+  storage: ReplicaStorage,
+  group: GroupId,
+  entries: readonly Entry[],
+  hardState: HardState | null,
+): Promise<void> {
+  const records = encodeEntries(entries);
+  const hs = hardState ? encodeHardState(hardState) : null;
+  const room = storage.batchRoom - (hs ? hs.length + BATCH_ITEM_OVERHEAD_BYTES : 0);
+  const ends = cut(records, room, 'raft log entry');
+  if (ends.length <= 1) {
+    const list = records.map((data, i) => ({ index: (entries[i] as Entry).index, data }));
+    return storage.raftAppend(group, list, hs);
+  }
+  const parts: Array<Promise<void>> = [];
+  let start = 0;
+  for (const end of ends) {
+    const list = [];
+    for (let i = start; i < end; i++) {
+      list.push({ index: (entries[i] as Entry).index, data: records[i] as Uint8Array });
+    }
+    const last = (entries[end - 1] as Entry).index;
+    const partHs = hardState
+      ? encodeHardState({ ...hardState, commit: Math.min(hardState.commit, last) })
+      : null;
+    parts.push(storage.raftAppend(group, list, partHs));
+    start = end;
+  }
+  await Promise.all(parts);
+}
+
+/**
+ * Applies the committed entries `encoded`, the last at index `last`, in as
+ * many apply requests as they need, each recording the index of its own
+ * last entry as applied; resolves with every result, in order.
+ */
+export async function applyInParts(
+  storage: ReplicaStorage,
+  group: GroupId,
+  encoded: readonly Uint8Array[],
+  last: number,
+): Promise<KvResult[]> {
+  const ends = cut(encoded, storage.batchRoom, 'committed entry');
+  if (ends.length <= 1) return storage.apply(group, encoded, last);
+  const first = last - encoded.length + 1;
+  const parts: Array<Promise<KvResult[]>> = [];
+  let start = 0;
+  for (const end of ends) {
+    parts.push(storage.apply(group, encoded.slice(start, end), first + end - 1));
+    start = end;
+  }
+  return (await Promise.all(parts)).flat();
+}
+
+/**
+ * Ends (exclusive) of consecutive runs of `items` whose bytes, each counting
+ * BATCH_ITEM_OVERHEAD_BYTES more, fit `room`.
+ */
+export function cut(items: readonly Uint8Array[], room: number, what: string): number[] {
+  const ends: number[] = [];
+  let used = 0;
+  for (let i = 0; i < items.length; i++) {
+    const bytes = (items[i] as Uint8Array).length + BATCH_ITEM_OVERHEAD_BYTES;
+    if (bytes > room) {
+      throw new StorageError(
+        'limit',
+        `a ${what} of ${bytes} bytes does not fit a storage request (${room} bytes of room): ` +
+          'raise STORAGE_MAX_FRAME_SIZE above the largest value',
+      );
+    }
+    if (used + bytes > room) {
+      ends.push(i);
+      used = 0;
+    }
+    used += bytes;
+  }
+  if (items.length > 0) ends.push(items.length);
+  return ends;
+}
