@@ -126,7 +126,10 @@ test('a restarted follower catches up from the log, and from a snapshot when far
 /**
  * Kills a follower, writes 200 keys ('long:<i>') through the leader, which
  * compacts them away (the cluster snapshots every 50), and restarts the
- * follower: it can catch up only from a snapshot.
+ * follower: it can catch up only from a snapshot. The leader holds its
+ * compactions while a follower it heard from lately still needs entries
+ * (catch-up-watch.ts), so the writes wait until the dead one no longer
+ * counts: at most two check-quorum rounds (2 s), with a margin.
  */
 async function restartBehindCompaction(
   cluster: TestCluster,
@@ -135,6 +138,7 @@ async function restartBehindCompaction(
   const leader = cluster.node(leaderId);
   const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
   await cluster.kill9(follower);
+  await sleep(3000);
   await writeMany(cluster, leader, 'long', 200);
   await cluster.run(follower);
   return { leader, follower };

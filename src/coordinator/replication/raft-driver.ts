@@ -47,6 +47,7 @@ import type { GroupId } from '../../storage/api.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { AddressBook } from './address-book.js';
 import { appendInParts, applyInParts, proposalFits } from './batch-parts.js';
+import { CatchUpWatch } from './catch-up-watch.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { PendingProposals } from './pending-proposals.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
@@ -57,7 +58,12 @@ import {
   ProposalRefusedError,
   ReplicaUnavailableError,
 } from './replication-errors.js';
-import { raftConfig, type ReplicationSettings } from './replication-settings.js';
+import {
+  DEFAULT_REPLICATION,
+  electionTimeoutMs,
+  raftConfig,
+  type ReplicationSettings,
+} from './replication-settings.js';
 import { encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { SnapshotStaging } from './snapshot-staging.js';
@@ -110,6 +116,20 @@ interface ReadBatch {
  * last writes in milliseconds, not at the next heartbeat (100 ms).
  */
 const COMMIT_FLUSH_MS = 2;
+
+/**
+ * A compaction due while a follower is being caught up (catch-up-watch.ts)
+ * waits until the log since the last snapshot is this many times the
+ * snapshot interval (entries, at least DEFAULT_REPLICATION's, or bytes).
+ */
+const COMPACTION_WAIT_FACTOR = 4;
+
+/**
+ * After its transfer, a follower may be silent this many election timeouts
+ * installing the snapshot before it no longer holds compactions: a 12 MiB
+ * image installs in well under one, so this covers images many times larger.
+ */
+const INSTALL_ELECTION_TIMEOUTS = 5;
 
 const NOOP: Proposal = { command: { op: 'noop' } };
 const NOOP_BYTES = encodeProposal(NOOP);
@@ -172,6 +192,8 @@ export class RaftDriver {
   private readonly sender: SnapshotSender;
   /** A snapshot arriving from the leader, staged in the engine piece by piece. */
   private readonly staging: SnapshotStaging;
+  /** Which followers are being caught up (a leader holds its compactions meanwhile). */
+  private readonly catchUp: CatchUpWatch;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -187,6 +209,11 @@ export class RaftDriver {
     this.raw = new RawNode(raftConfig(id, group, loaded.applied, settings), loaded.persisted);
     this.staging = new SnapshotStaging(storage, group);
     this.sender = new SnapshotSender(storage, group);
+    this.catchUp = new CatchUpWatch(
+      id,
+      settings.electionTick * settings.tickMs,
+      INSTALL_ELECTION_TIMEOUTS * electionTimeoutMs(settings),
+    );
     this.submitted = loaded.applied;
     this.applied = loaded.applied;
     this.appliedTerm = loaded.appliedTerm;
@@ -215,6 +242,8 @@ export class RaftDriver {
   tick(): void {
     if (this.stopped) return;
     this.raw.tick();
+    const progress = this.role === 'leader' ? this.raw.status().progress : null;
+    if (progress !== null) this.catchUp.observe(progress, Date.now());
     this.reaskReads();
     this.schedulePump();
   }
@@ -578,15 +607,23 @@ export class RaftDriver {
    * so a log of big values must not wait for the entry count. Never while
    * this node is outside its membership (joining, or removed): a stored
    * snapshot that lacks it then says it never was a member (wasMember), so
-   * a removed node still knows it after a restart.
+   * a removed node still knows it after a restart. On a leader it waits,
+   * up to COMPACTION_WAIT_FACTOR times that, while a follower catches up.
    */
   private snapshotDue(): boolean {
-    const due =
-      this.submitted - this.snapshotIndex >= this.settings.snapshotEvery ||
-      this.bytesSinceSnapshot >= this.settings.snapshotBytes;
+    const s = this.settings;
+    const entries = this.submitted - this.snapshotIndex;
+    const due = entries >= s.snapshotEvery || this.bytesSinceSnapshot >= s.snapshotBytes;
     if (!due) return false;
-    const { voters, learners } = this.raw.status().conf;
-    return voters.includes(this.id) || learners.includes(this.id);
+    const status = this.raw.status();
+    const { voters, learners } = status.conf;
+    if (!voters.includes(this.id) && !learners.includes(this.id)) return false;
+    const most = Math.max(s.snapshotEvery, DEFAULT_REPLICATION.snapshotEvery);
+    const overdue =
+      entries >= COMPACTION_WAIT_FACTOR * most ||
+      this.bytesSinceSnapshot >= COMPACTION_WAIT_FACTOR * s.snapshotBytes;
+    if (overdue || status.progress === null) return true;
+    return !this.catchUp.catchingUp(status.progress, this.submitted, Date.now());
   }
 
   /**
