@@ -18,6 +18,7 @@ import {
   decodeSnapshotData,
   decodeStoredSnapshot,
 } from '../../src/coordinator/replication/snapshot-format.js';
+import { ReplyError } from '../../src/index.js';
 import { connectStorage } from '../../src/storage/client.js';
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
 import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
@@ -65,10 +66,24 @@ async function writeMany(cluster: TestCluster, via: ClusterNodeProc, prefix: str
   await Promise.all(pending);
 }
 
+/**
+ * Reads the keys linearizably on `node`. Right after a restart the read waits
+ * for the node to catch up, which on a loaded machine can outlast the 5 s
+ * request timeout: TRYAGAIN is retried for up to 30 s.
+ */
 async function assertHas(cluster: TestCluster, node: ClusterNodeProc, prefix: string, n: number) {
   const c = await cluster.client(node);
   const keys = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-  const values = await c.mget(keys);
+  const until = Date.now() + 30_000;
+  let values: Array<Buffer | null>;
+  for (;;) {
+    try {
+      values = await c.mget(keys);
+      break;
+    } catch (err) {
+      if (!(err instanceof ReplyError && err.code === 'TRYAGAIN' && Date.now() < until)) throw err;
+    }
+  }
   keys.forEach((k, i) => assert.equal(values[i]?.toString(), `v${i}`, `${k} on ${node.id}`));
 }
 
