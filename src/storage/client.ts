@@ -505,6 +505,13 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     await Promise.all(sent);
   }
 
+  /**
+   * Waits for the answer without a timeout: the engine writes the whole image
+   * in one transaction (1–3 s per million pairs here) and answers nothing
+   * else meanwhile, so a large image outlasts any fixed timeout, and failing
+   * it would only make the caller start over against the same busy engine.
+   * A closed connection still ends the wait.
+   */
   async imageInstallCommit(
     group: GroupId,
     id: number,
@@ -514,6 +521,8 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
       this.writer(Op.imageInstallCommit, group, 9 + (raftSnapshotHead?.byteLength ?? 0))
         .u32(id)
         .nullableBytes(raftSnapshotHead),
+      undefined,
+      false,
     );
   }
 
@@ -564,7 +573,8 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
     return new FrameWriter(id, op, group, hint);
   }
 
-  private send(w: FrameWriter, requestId?: number): Promise<PayloadReader> {
+  /** `timed` false: the request waits for its answer without the request timeout. */
+  private send(w: FrameWriter, requestId?: number, timed = true): Promise<PayloadReader> {
     if (this.closeError) return Promise.reject(this.closeError);
     const frame = w.finish();
     const id = requestId ?? frame.readUInt32BE(LENGTH_PREFIX_BYTES);
@@ -580,7 +590,8 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
       this.pending.set(id, {
         resolve: (payload) => resolve(new PayloadReader(payload)),
         reject,
-        deadline: this.requestTimeoutMs > 0 ? Date.now() + this.requestTimeoutMs : Infinity,
+        deadline:
+          timed && this.requestTimeoutMs > 0 ? Date.now() + this.requestTimeoutMs : Infinity,
         op: frame[8] as number,
       });
       writeThisTick(this.socket, frame);
@@ -632,8 +643,10 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
 
   private expire(): void {
     const now = Date.now();
-    // Same timeout for all, so deadlines ascend in insertion order.
+    // Same timeout for all, so deadlines ascend in insertion order, but for
+    // the untimed requests (Infinity) in between.
     for (const [id, p] of this.pending) {
+      if (p.deadline === Infinity) continue;
       if (p.deadline > now) break;
       this.pending.delete(id);
       p.reject(

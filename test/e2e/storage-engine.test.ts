@@ -754,6 +754,48 @@ test('a request the engine does not answer in time rejects with StorageTimeoutEr
   });
 });
 
+test("an image install's commit waits past the request timeout; other requests still time out", async () => {
+  await withEngine(async ({ proc, socket }) => {
+    const c = await connectStorage(socket, { requestTimeoutMs: 300 });
+    try {
+      await c.apply(0, [put('k', 'v')], 7);
+      const exp = await c.imageExportBegin(0);
+      const image = (await c.imageExportChunk(0, exp.id, 1 << 20)).chunk;
+      const id = await c.imageInstallBegin(9);
+      await c.imageInstallChunk(9, id, image);
+      // A stopped engine stands for one busy writing a large image.
+      proc.kill('SIGSTOP');
+      let committed = false;
+      let commit: Promise<void>;
+      try {
+        commit = c.imageInstallCommit(9, id, B('head@7')).then(() => {
+          committed = true;
+        });
+        const outcome = await Promise.race([
+          c.get(0, B('k')).then(
+            () => 'answered',
+            (e: unknown) => e,
+          ),
+          new Promise((r) => setTimeout(r, 2000, 'still waiting after 2 s')),
+        ]);
+        assert.ok(
+          outcome instanceof StorageTimeoutError && /within 300 ms/.test(outcome.message),
+          String(outcome),
+        );
+        await new Promise((r) => setTimeout(r, 700));
+        assert.equal(committed, false);
+      } finally {
+        proc.kill('SIGCONT');
+      }
+      await commit;
+      assert.deepEqual((await c.raftLoad(9)).snapshot, B('head@7'));
+      assert.equal((await c.stats(9)).keys, 1);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 test('a client that never reads its replies is throttled; others are unaffected', async () => {
   await withEngine(async ({ proc, socket }) => {
     const c = await connectStorage(socket);

@@ -637,11 +637,16 @@ export class RaftDriver {
     await this.loading;
     this.compacted = null;
     this.sender.forget();
+    const { index, term, conf } = metadata;
+    const started = performance.now();
+    this.log.info(
+      { index, bytes: this.staging.stagedBytes },
+      'installing a snapshot from the leader: the storage engine writes it in one transaction and answers nothing else meanwhile (1-3 s per million keys)',
+    );
     const book = await this.staging.install(metadata);
     // The install stores the head alone: a follower that needs this node's
     // image later (it may lead by then) gets one taken from the state.
     this.imageStored = this.imageUnread = false;
-    const { index, term, conf } = metadata;
     this.submitted = this.applied = this.snapshotIndex = this.durableIndex = index;
     this.bytesSinceSnapshot = 0;
     this.forecast.clear();
@@ -651,7 +656,10 @@ export class RaftDriver {
       new OutcomeUnknownError('replaced by a snapshot from the leader'),
       index,
     );
-    this.log.info({ index, term }, 'installed a snapshot from the leader');
+    this.log.info(
+      { index, term, seconds: Math.round(performance.now() - started) / 1000 },
+      'installed a snapshot from the leader',
+    );
     this.hooks.snapshotInstalled(book, conf);
   }
 

@@ -18,6 +18,8 @@ interface Receiving {
   /** The bytes before the image: u32 bookLength, then the book. */
   head: Buffer;
   headLength: number;
+  /** Snapshot data staged so far. */
+  bytes: number;
 }
 
 export class SnapshotStaging {
@@ -39,12 +41,19 @@ export class SnapshotStaging {
       await this.drop();
       // A begin also ends any install this connection left open (a reloaded driver's).
       const installId = await this.storage.imageInstallBegin(this.group);
-      this.current = { index: metadata.index, installId, head: Buffer.alloc(0), headLength: -1 };
+      this.current = {
+        index: metadata.index,
+        installId,
+        head: Buffer.alloc(0),
+        headLength: -1,
+        bytes: 0,
+      };
     }
     const cur = this.current;
     if (cur === null || cur.index !== metadata.index) {
       throw new Error(`snapshot ${metadata.index}: a piece at ${offset} arrived with none begun`);
     }
+    cur.bytes += data.byteLength;
     let rest = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (cur.headLength < 0 || cur.head.length < cur.headLength) {
       rest = this.takeHead(cur, rest);
@@ -66,6 +75,11 @@ export class SnapshotStaging {
     const storedHead = encodeStoredSnapshot({ metadata, data: cur.head });
     await this.storage.imageInstallCommit(this.group, cur.installId, storedHead);
     return decodeSnapshotData(cur.head).book;
+  }
+
+  /** Bytes of the snapshot being staged (0 when none). */
+  get stagedBytes(): number {
+    return this.current?.bytes ?? 0;
   }
 
   /** Abandons what was staged (the engine empties its staging area). */
