@@ -28,6 +28,16 @@ function read(c: Cluster, context: string): void {
   c.stabilize();
 }
 
+/** Reads r1 (asked of all) and r2 (asked of one, `first`), of a, b and c led by a. */
+function twoRounds(c: Cluster, asked: () => NodeId[]): { first: NodeId; other: NodeId } {
+  read(c, 'r1');
+  asked();
+  read(c, 'r2');
+  const [first, ...more] = asked();
+  assert.ok(first !== undefined && more.length === 0, 'r2 was asked of one follower');
+  return { first, other: first === 'b' ? 'c' : 'b' };
+}
+
 const served = (c: Cluster): string[] => c.peer('a').readStates.map((r) => text(r.context));
 
 describe('raft ReadIndex, thrifty (a round asks a quorum, not every follower)', () => {
@@ -44,12 +54,7 @@ describe('raft ReadIndex, thrifty (a round asks a quorum, not every follower)', 
 
   it('a follower that stops answering holds one round until the heartbeat, which asks all', () => {
     const { c, asked } = thrifty(['a', 'b', 'c']);
-    read(c, 'r1');
-    asked();
-    read(c, 'r2');
-    const [first] = asked();
-    assert.ok(first !== undefined);
-    const other = first === 'b' ? 'c' : 'b';
+    const { first, other } = twoRounds(c, asked);
     const record = c.drop;
     c.drop = (m) => record(m) || m.to === first || m.from === first;
     read(c, 'r3');
@@ -75,12 +80,7 @@ describe('raft ReadIndex, thrifty (a round asks a quorum, not every follower)', 
 
   it('a follower removed from the membership is not asked: the round goes to all', () => {
     const { c, asked } = thrifty(['a', 'b', 'c']);
-    read(c, 'r1');
-    asked();
-    read(c, 'r2');
-    const [first] = asked();
-    assert.ok(first !== undefined);
-    const other = first === 'b' ? 'c' : 'b';
+    const { first, other } = twoRounds(c, asked);
     c.node('a').proposeConfChange({ type: 'remove', node: first, context: new Uint8Array() });
     c.stabilize();
     assert.ok(!c.node('a').status().conf.voters.includes(first));
