@@ -509,7 +509,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
    * Waits for the answer without a timeout: the engine writes the whole image
    * in one transaction (1–3 s per million pairs here) and answers nothing
    * else meanwhile, so a large image outlasts any fixed timeout, and failing
-   * it would only make the caller start over against the same busy engine.
+   * it would only make the caller reload while the engine is still busy.
    * A closed connection still ends the wait.
    */
   async imageInstallCommit(
