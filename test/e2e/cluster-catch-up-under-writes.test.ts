@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { putBigValues, TestCluster } from './cluster-support.js';
+import { followerBehindBigValues, TestCluster } from './cluster-support.js';
 
 const VALUES = 48;
 const VALUE_BYTES = 256 * 1024; // 12 MiB of image: 12 chunks
@@ -20,11 +20,11 @@ test('a follower catches up from one snapshot while the leader keeps writing', a
   let written = 0;
   let writes: Promise<void> = Promise.resolve();
   try {
-    const leader = cluster.node(await cluster.waitForLeader());
-    const follower = cluster.nodes.find((n) => n !== leader)!;
-    await cluster.kill9(follower);
-    const w = await cluster.client(leader, 60_000);
-    await putBigValues(w, VALUES, VALUE_BYTES);
+    const {
+      leader,
+      follower,
+      client: w,
+    } = await followerBehindBigValues(cluster, VALUES, VALUE_BYTES);
     writes = (async () => {
       for (let i = 0; writing; i += 16) {
         await Promise.all(Array.from({ length: 16 }, (_, j) => w.put(`w-${(i + j) % 5000}`, 'x')));

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { putBigValues, TestCluster } from './cluster-support.js';
+import { followerBehindBigValues, TestCluster } from './cluster-support.js';
 
 const FRAME = 256 * 1024;
 const VALUES = 64;
@@ -17,10 +17,7 @@ test('a follower behind by many frames of log catches up from it', async () => {
   process.env['STORAGE_MAX_FRAME_SIZE'] = String(FRAME);
   const cluster = await TestCluster.start(3, ['--log-level', 'info']);
   try {
-    const leader = cluster.node(await cluster.waitForLeader());
-    const follower = cluster.nodes.find((n) => n !== leader)!;
-    await cluster.kill9(follower);
-    await putBigValues(await cluster.client(leader, 60_000), VALUES, VALUE_BYTES);
+    const { leader, follower } = await followerBehindBigValues(cluster, VALUES, VALUE_BYTES);
     await cluster.run(follower);
     const commit = (await cluster.status(leader)).commit;
     for (let i = 0; (await cluster.status(follower)).applied < commit; i++) {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
-import { putBigValues, TestCluster } from './cluster-support.js';
+import { followerBehindBigValues, TestCluster } from './cluster-support.js';
 
 const MiB = 1024 * 1024;
 const VALUES = 256;
@@ -22,12 +22,8 @@ const IMAGE_BYTES = VALUES * VALUE_BYTES;
 test('a follower installs a snapshot many chunks long with its coordinator holding far less than the image', async (t: TestContext) => {
   const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
   try {
-    const leader = cluster.node(await cluster.waitForLeader());
-    const follower = cluster.nodes.find((n) => n !== leader)!;
+    const { leader, follower } = await followerBehindBigValues(cluster, VALUES, VALUE_BYTES);
     const other = cluster.nodes.find((n) => n !== leader && n !== follower)!;
-    await cluster.kill9(follower);
-    const c = await cluster.client(leader, 60_000);
-    await putBigValues(c, VALUES, VALUE_BYTES);
     // Nobody sends it anything until its peak is reset.
     leader.proc!.kill('SIGSTOP');
     other.proc!.kill('SIGSTOP');

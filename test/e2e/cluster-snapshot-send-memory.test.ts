@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KEYSPACE_RAFT_GROUP } from '../../src/coordinator/replication/replication-settings.js';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
 import { connectStorage, type StorageClient } from '../../src/storage/client.js';
-import { putBigValues, TestCluster, type ClusterNodeProc } from './cluster-support.js';
+import { followerBehindBigValues, TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 const MiB = 1024 * 1024;
 const VALUES = 256;
@@ -54,11 +54,7 @@ async function stateOf(node: ClusterNodeProc): Promise<{ applied: number; hash: 
 test('a leader sends a snapshot many chunks long with its coordinator holding far less than the image', async (t: TestContext) => {
   const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
   try {
-    const leader = cluster.node(await cluster.waitForLeader());
-    const follower = cluster.nodes.find((n) => n !== leader)!;
-    await cluster.kill9(follower);
-    const c = await cluster.client(leader, 60_000);
-    await putBigValues(c, VALUES, VALUE_BYTES);
+    const { leader, follower } = await followerBehindBigValues(cluster, VALUES, VALUE_BYTES);
     const pid = leader.proc!.pid;
     const { rssBytes } = memoryOf(pid);
     resetPeakMemory(pid);

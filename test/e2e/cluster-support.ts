@@ -174,6 +174,25 @@ export async function putBigValues(c: Client, count: number, bytes: number): Pro
   }
 }
 
+/**
+ * Leaves a follower behind the leader: kill -9 of one, then `count` values
+ * of `bytes` written through the leader (putBigValues), which a snapshot of
+ * many chunks then carries. Answers the leader, the stopped follower and the
+ * client that wrote.
+ */
+export async function followerBehindBigValues(
+  cluster: TestCluster,
+  count: number,
+  bytes: number,
+): Promise<{ leader: ClusterNodeProc; follower: ClusterNodeProc; client: Client }> {
+  const leader = cluster.node(await cluster.waitForLeader());
+  const follower = cluster.nodes.find((n) => n !== leader)!;
+  await cluster.kill9(follower);
+  const client = await cluster.client(leader, 60_000);
+  await putBigValues(client, count, bytes);
+  return { leader, follower, client };
+}
+
 /** Writes `key` through `client` until acknowledged, retrying TRYAGAIN/CLUSTERDOWN; throws the last error after `timeoutMs`. */
 export async function putUntilOk(
   client: Client,
