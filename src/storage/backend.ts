@@ -99,6 +99,17 @@ export interface StorageBackend {
   /** Key and value bytes staged for the next commit (bounds what is held in memory). */
   stagedBytes(): number;
   get(group: GroupId, key: Bytes): Promise<Bytes | null>;
+  /**
+   * Hands `visit` the value of each of `keys` in order (null where absent)
+   * while it returns true; resolves with how many it visited. A value is
+   * valid only during its visit (it may be the backend's own buffer), so a
+   * batch of reads is copied once, into its reply.
+   */
+  readEach(
+    group: GroupId,
+    keys: readonly Bytes[],
+    visit: (value: Uint8Array | null) => boolean,
+  ): Promise<number>;
   /** At most `limit` entries from `start` (inclusive) and at most about `maxBytes` of them. */
   scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage>;
   stats(group: GroupId): Promise<BackendStats>;

@@ -246,15 +246,13 @@ export class StorageConnection {
         const keys = new Array<Buffer>(n);
         for (let i = 0; i < n; i++) keys[i] = checkKey(r.bytes());
         r.end();
-        const values: Array<Uint8Array | null> = [];
-        let bytes = 0;
-        while (values.length < n && bytes < GET_MANY_REPLY_BYTES) {
-          const value = await backend.get(g, keys[values.length] as Buffer);
-          values.push(value);
-          bytes += 5 + (value?.byteLength ?? 0);
-        }
-        const out = w(4 + bytes).u32(values.length);
-        for (const value of values) out.nullableBytes(value);
+        const out = w(4 + n * 128);
+        const count = out.reserve(4);
+        const answered = await backend.readEach(g, keys, (value) => {
+          out.nullableBytes(value);
+          return out.length < GET_MANY_REPLY_BYTES;
+        });
+        out.target.writeUInt32BE(answered, count);
         return out.finish();
       }
       case Op.scan: {

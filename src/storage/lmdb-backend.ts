@@ -243,6 +243,32 @@ export class LmdbBackend implements StorageBackend {
     return Promise.resolve(top ? top.get(this.data, k) : (this.data.getBinary(k) ?? null));
   }
 
+  readEach(
+    group: GroupId,
+    keys: readonly Bytes[],
+    visit: (value: Uint8Array | null) => boolean,
+  ): Promise<number> {
+    const top = this.staged ?? this.inFlight;
+    let n = 0;
+    while (n < keys.length) {
+      const k = dataKey(group, keys[n] as Bytes, scratchKey);
+      const value = top ? top.get(this.data, k) : this.peek(k);
+      n++;
+      if (!visit(value)) break;
+    }
+    return Promise.resolve(n);
+  }
+
+  /**
+   * A committed value as a view of lmdb-js's own read buffer, valid until its
+   * next read: no copy. That buffer's `length` is set per read, its
+   * `byteLength` is the whole buffer's, so the view is cut to `length`.
+   */
+  private peek(k: Buffer): Uint8Array | null {
+    const b = this.data.getBinaryFast(k);
+    return b === undefined ? null : b.subarray(0, b.length);
+  }
+
   async scan(group: GroupId, start: Bytes, limit: number, maxBytes: number): Promise<ScanPage> {
     await this.committed();
     const entries: Array<[Bytes, Bytes]> = [];

@@ -13,6 +13,7 @@ const BENCH = fileURLToPath(new URL('../../bench/', import.meta.url));
 
 const SCRIPTS: ReadonlyArray<{ file: string; name: string; refused: string[] }> = [
   { file: 'engine-path.js', name: 'engine-path', refused: ['--seconds', '0'] },
+  { file: 'engine-reads.js', name: 'engine-reads', refused: ['--batch', '0'] },
   { file: 'socket-round-trip.js', name: 'socket-round-trip', refused: ['--trips', '0'] },
   { file: 'storage.js', name: 'storage', refused: ['--seconds', '0'] },
   { file: 'main.js', name: 'bench', refused: ['--workload', 'none'] },
