@@ -2,8 +2,9 @@
 // leader adds the node as a learner, and the node, started with --join,
 // catches up and is promoted to voter, while the leader's answer is held
 // (its engine's apply replies, test/helpers/storage-proxy.ts) until the
-// leader gives up waiting (UNKNOWN, after its request timeout: 5 s, set
-// here, time for n4 to start and be promoted first). The follower
+// leader gives up waiting (UNKNOWN, after its request timeout: 8 s, set
+// here, time for n4 to start and be promoted first; 5 s was too short once
+// on a loaded machine, load average 16). The follower
 // retries, marked `retry`, and the leader finds the node a voter at the
 // address asked: the ADD the request asked for is done, so the answer is
 // OK, not "already a voter". A first attempt at adding a voter, at its
@@ -31,7 +32,7 @@ async function waitForRole(c: Client, id: string, roles: string[]): Promise<void
 }
 
 test('CLUSTER ADD through a follower answers OK when the answer is lost and the node was promoted since', async () => {
-  const cluster = await ProxiedCluster.start(3, ['--request-timeout-ms', '5000']);
+  const cluster = await ProxiedCluster.start(3, ['--request-timeout-ms', '8000']);
   try {
     const leader = await cluster.waitForLeader();
     const via = cluster.nodes.find((n) => n !== leader)!;
