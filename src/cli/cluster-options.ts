@@ -47,6 +47,10 @@ export function addClusterOptions(cmd: Command): Command {
     .option(
       '--snapshot-bytes <size>',
       `also take a snapshot once the entries applied since the last one total this size, e.g. 64mb (env RAFT_SNAPSHOT_BYTES; default ${DEFAULT_REPLICATION.snapshotBytes / 2 ** 20}mb)`,
+    )
+    .option(
+      '--compaction-hold-bytes <size>',
+      `log a leader may hold past a due snapshot while a follower catches up, e.g. 1gb (env RAFT_COMPACTION_HOLD_BYTES; default ${DEFAULT_REPLICATION.compactionHoldBytes / 2 ** 30}gb)`,
     );
 }
 
@@ -133,6 +137,13 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   const bytesText = setting(flags['snapshotBytes'], 'RAFT_SNAPSHOT_BYTES');
   if (bytesText !== undefined) {
     settings.snapshotBytes = parseByteSize(bytesText, '--snapshot-bytes (RAFT_SNAPSHOT_BYTES)');
+  }
+  const holdText = setting(flags['compactionHoldBytes'], 'RAFT_COMPACTION_HOLD_BYTES');
+  if (holdText !== undefined) {
+    settings.compactionHoldBytes = parseByteSize(
+      holdText,
+      '--compaction-hold-bytes (RAFT_COMPACTION_HOLD_BYTES)',
+    );
   }
   return {
     id,

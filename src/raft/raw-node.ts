@@ -272,6 +272,7 @@ export class RawNode {
           state: pr.state,
           recentActive: pr.recentActive,
           inflight: pr.inflights.size,
+          snapshotAcked: pr.snapshotSend?.offset ?? 0,
         };
       }
     }

@@ -265,6 +265,8 @@ export interface ProgressStatus {
   state: 'probe' | 'replicate' | 'snapshot';
   recentActive: boolean;
   inflight: number;
+  /** In snapshot state: bytes of the snapshot the follower acknowledged; else 0. */
+  snapshotAcked: number;
 }
 
 export interface RaftStatus {

@@ -25,6 +25,8 @@ export interface ProxiedNode {
   peerPort: number;
   /** Sits between this node's coordinator and its engine. */
   proxy: StorageProxy;
+  /** The coordinator's process (its log: output()). */
+  coordinator: Proc;
 }
 
 export class ProxiedCluster {
@@ -84,7 +86,7 @@ export class ProxiedCluster {
       ...['--data-dir', dataDir, '--socket', proxySocket, ...this.extra],
     ]);
     this.coordinators.push(coordinator);
-    const node = { ...s, proxy };
+    const node = { ...s, proxy, coordinator };
     this.nodes.push(node);
     return node;
   }

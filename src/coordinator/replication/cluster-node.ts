@@ -223,6 +223,15 @@ export class ClusterNode implements Replication {
           leaderChanged: (role, leader) => this.leaderChanged(role, leader),
           book: () => this.book,
           metrics: this.metrics,
+          installing: (leader) => {
+            const timeout = this.settings.requestTimeoutMs;
+            const ask = this.transport?.request(
+              leader,
+              encodeRpc(RpcTag.installing, null),
+              timeout,
+            );
+            ask?.catch(() => undefined); // the next one may arrive; else the leader stops holding
+          },
           failed: (err) => {
             this.log.error({ err }, 'raft storage operation failed; reloading the raft state');
             this.driver = null;

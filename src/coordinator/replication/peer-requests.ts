@@ -1,7 +1,8 @@
 // Answers what other coordinators ask this one over the peer transport
 // (peer-rpc.ts): forwarded writes and admin requests (only the leader takes
-// them), join requests (relayed to the leader), this node's client address
-// and its figures for the dashboard.
+// them), join requests (relayed to the leader), this node's client address,
+// its figures for the dashboard, and a follower's word that it is installing
+// a snapshot.
 
 import { decodeProposal, encodeResult } from '../../kv/codec.js';
 import type { NodeId } from '../../raft/types.js';
@@ -49,6 +50,9 @@ export class PeerRequests {
           return Buffer.from(JSON.stringify({ id: this.node.id, client: this.node.clientAddress }));
         case RpcTag.figures:
           return Buffer.from(JSON.stringify(await this.node.figures()));
+        case RpcTag.installing:
+          this.node.driver?.followerInstalling(from);
+          return Buffer.from('OK');
         default:
           throw rpcError('INVALID', `unknown peer request type ${payload[0] ?? 'none'}`);
       }

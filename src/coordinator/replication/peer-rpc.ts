@@ -9,6 +9,7 @@
 //   A {"op","id","peer"?,"retry"?} → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
 //   I (empty)                      → {"id","client"}     a member's client address
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
+//   S (empty)                      → "OK"                a follower installing the leader's snapshot is busy, not gone
 
 import type { NodeId } from '../../raft/types.js';
 import type { MemberAddress } from './address-book.js';
@@ -19,6 +20,7 @@ export const RpcTag = {
   admin: 0x41, // 'A'
   info: 0x49, // 'I'
   figures: 0x46, // 'F'
+  installing: 0x53, // 'S'
 } as const;
 
 export interface JoinRequest extends MemberAddress {

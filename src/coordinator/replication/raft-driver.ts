@@ -58,12 +58,7 @@ import {
   ProposalRefusedError,
   ReplicaUnavailableError,
 } from './replication-errors.js';
-import {
-  DEFAULT_REPLICATION,
-  electionTimeoutMs,
-  raftConfig,
-  type ReplicationSettings,
-} from './replication-settings.js';
+import { electionTimeoutMs, raftConfig, type ReplicationSettings } from './replication-settings.js';
 import { encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { SnapshotStaging } from './snapshot-staging.js';
@@ -82,6 +77,8 @@ export interface DriverHooks {
   readonly metrics: ReplicationMetrics;
   /** A storage operation failed: the driver has stopped. */
   failed(err: unknown): void;
+  /** Tells the leader this follower is installing its snapshot (it answers nothing meanwhile). */
+  installing(leader: NodeId): void;
 }
 
 interface ReadWaiter {
@@ -118,18 +115,12 @@ interface ReadBatch {
 const COMMIT_FLUSH_MS = 2;
 
 /**
- * A compaction due while a follower is being caught up (catch-up-watch.ts)
- * waits until the log since the last snapshot is this many times the
- * snapshot interval (entries, at least DEFAULT_REPLICATION's, or bytes).
+ * A follower that made no progress for this many election timeouts (10 s)
+ * no longer holds compactions (catch-up-watch.ts): its transfer's chunks
+ * and its appends are answered within one when it is well, and one
+ * installing a snapshot says so every check-quorum round.
  */
-const COMPACTION_WAIT_FACTOR = 4;
-
-/**
- * After its transfer, a follower may be silent this many election timeouts
- * installing the snapshot before it no longer holds compactions: a 12 MiB
- * image installs in well under one, so this covers images many times larger.
- */
-const INSTALL_ELECTION_TIMEOUTS = 5;
+const STALL_ELECTION_TIMEOUTS = 5;
 
 const NOOP: Proposal = { command: { op: 'noop' } };
 const NOOP_BYTES = encodeProposal(NOOP);
@@ -194,6 +185,8 @@ export class RaftDriver {
   private readonly staging: SnapshotStaging;
   /** Which followers are being caught up (a leader holds its compactions meanwhile). */
   private readonly catchUp: CatchUpWatch;
+  /** A due compaction is being held for a follower (logged once per hold). */
+  private holding = false;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -212,7 +205,8 @@ export class RaftDriver {
     this.catchUp = new CatchUpWatch(
       id,
       settings.electionTick * settings.tickMs,
-      INSTALL_ELECTION_TIMEOUTS * electionTimeoutMs(settings),
+      STALL_ELECTION_TIMEOUTS * electionTimeoutMs(settings),
+      settings.compactionHoldBytes,
     );
     this.submitted = loaded.applied;
     this.applied = loaded.applied;
@@ -257,6 +251,11 @@ export class RaftDriver {
       return;
     }
     this.schedulePump();
+  }
+
+  /** Leader: `peer` says it is installing the snapshot it was sent (catch-up-watch.ts). */
+  followerInstalling(peer: NodeId): void {
+    if (this.role === 'leader') this.catchUp.followerInstalling(peer, Date.now());
   }
 
   reportUnreachable(peer: NodeId): void {
@@ -555,6 +554,7 @@ export class RaftDriver {
         }
         // Raft ignores it if its log has moved to a newer snapshot meanwhile.
         if (!this.raw.offerSnapshot(stored.index, stored.total)) return;
+        this.catchUp.snapshotPrepared(Date.now());
         this.log.info(
           { index: stored.index, bytes: stored.total },
           'sending the stored snapshot to a follower, a chunk at a time',
@@ -607,8 +607,9 @@ export class RaftDriver {
    * so a log of big values must not wait for the entry count. Never while
    * this node is outside its membership (joining, or removed): a stored
    * snapshot that lacks it then says it never was a member (wasMember), so
-   * a removed node still knows it after a restart. On a leader it waits,
-   * up to COMPACTION_WAIT_FACTOR times that, while a follower catches up.
+   * a removed node still knows it after a restart. On a leader it waits
+   * while a follower makes progress catching up (catch-up-watch.ts), until
+   * the held log reaches `compactionHoldBytes`.
    */
   private snapshotDue(): boolean {
     const s = this.settings;
@@ -618,12 +619,26 @@ export class RaftDriver {
     const status = this.raw.status();
     const { voters, learners } = status.conf;
     if (!voters.includes(this.id) && !learners.includes(this.id)) return false;
-    const most = Math.max(s.snapshotEvery, DEFAULT_REPLICATION.snapshotEvery);
-    const overdue =
-      entries >= COMPACTION_WAIT_FACTOR * most ||
-      this.bytesSinceSnapshot >= COMPACTION_WAIT_FACTOR * s.snapshotBytes;
-    if (overdue || status.progress === null) return true;
-    return !this.catchUp.catchingUp(status.progress, this.submitted, Date.now());
+    if (status.progress === null) return true;
+    const d = this.catchUp.decide(
+      status.progress,
+      this.submitted,
+      entries,
+      this.bytesSinceSnapshot,
+      Date.now(),
+    );
+    const wasHolding = this.holding;
+    this.holding = d.hold;
+    const logged = { followers: d.holders, entries, heldBytes: d.heldBytes };
+    if (d.overLimit) {
+      this.log.warn(
+        { ...logged, limit: s.compactionHoldBytes },
+        'the log held while a follower catches up reached --compaction-hold-bytes: compacting anyway, so its catch-up starts over from a newer snapshot and may never end under these writes; raise --compaction-hold-bytes (RAFT_COMPACTION_HOLD_BYTES) if memory and disk allow, or write less until it has caught up',
+      );
+    } else if (d.hold && !wasHolding) {
+      this.log.info(logged, 'compaction held while a follower catches up');
+    }
+    return !d.hold;
   }
 
   /**
@@ -631,6 +646,20 @@ export class RaftDriver {
    * machine and the whole log.
    */
   private async install(metadata: SnapshotMetadata): Promise<void> {
+    // Silent until done: the leader holds its compactions as long as it hears this.
+    const tellLeader = (): void => {
+      if (this.leader !== null && this.leader !== this.id) this.hooks.installing(this.leader);
+    };
+    tellLeader();
+    const telling = setInterval(tellLeader, this.settings.electionTick * this.settings.tickMs);
+    try {
+      await this.installStaged(metadata);
+    } finally {
+      clearInterval(telling);
+    }
+  }
+
+  private async installStaged(metadata: SnapshotMetadata): Promise<void> {
     await this.applyChain;
     // A snapshot of our own under way would write an older one after this.
     await this.compacting;
@@ -824,7 +853,10 @@ export class RaftDriver {
     this.compacted = null;
     // The engine's snapshot was replaced, even at the same index (nothing applied since).
     this.imageStored = this.imageUnread = c.image;
-    if (c.image) this.log.info({ index: c.index }, 'snapshot with its image taken for a follower');
+    if (c.image) {
+      this.catchUp.snapshotPrepared(Date.now());
+      this.log.info({ index: c.index }, 'snapshot with its image taken for a follower');
+    }
     if (c.index <= this.snapshotIndex) return;
     this.raw.compact(c.index, null);
     this.snapshotIndex = c.index;

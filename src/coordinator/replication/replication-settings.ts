@@ -13,6 +13,11 @@ export interface ReplicationSettings {
   snapshotEvery: number;
   /** Bytes of applied entries after which a snapshot is taken even before `snapshotEvery`. */
   snapshotBytes: number;
+  /**
+   * Bytes of log a leader may hold past a due snapshot while a follower
+   * catches up (catch-up-watch.ts); beyond them it compacts anyway.
+   */
+  compactionHoldBytes: number;
   /** How long a write or linearizable read may wait for the cluster before it fails. */
   requestTimeoutMs: number;
 }
@@ -23,6 +28,7 @@ export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
   heartbeatTick: 1,
   snapshotEvery: 100_000,
   snapshotBytes: 64 * 1024 * 1024,
+  compactionHoldBytes: 1024 * 1024 * 1024,
   requestTimeoutMs: 5000,
 };
 
