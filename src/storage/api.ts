@@ -42,6 +42,8 @@ export interface StorageApi {
    * batch goes in several requests (coordinator/replication/batch-parts.ts).
    */
   readonly batchRoom: number;
+  /** The engine's largest request frame (STORAGE_MAX_FRAME_SIZE), from its hello. */
+  readonly maxFrameBytes: number;
   /**
    * Applies proposals in order, atomically, in one durable transaction, and
    * records `appliedIndex` (the Raft index of the last one; 0 without Raft).

@@ -16,6 +16,8 @@ export interface ClusterNodeProc {
   peerPort: number;
   dataDir: string;
   proc: Proc | null;
+  /** Environment of this node's processes beyond the test's own (e.g. its STORAGE_MAX_FRAME_SIZE). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class TestCluster {
@@ -29,14 +31,15 @@ export class TestCluster {
     private readonly credentials: { user?: string; password?: string } = {},
   ) {}
 
-  /** Starts `n` nodes as one new cluster. */
+  /** Starts `n` nodes as one new cluster; `env`: a node's own environment, by id. */
   static async start(
     n: number,
     extra: string[] = [],
     credentials: { user?: string; password?: string } = {},
+    env: Record<string, NodeJS.ProcessEnv> = {},
   ): Promise<TestCluster> {
     const c = new TestCluster(extra, credentials);
-    for (let i = 1; i <= n; i++) await c.addNodeSpec(`n${i}`);
+    for (let i = 1; i <= n; i++) await c.addNodeSpec(`n${i}`, env[`n${i}`]);
     const peers = c.nodes.map((x) => `${x.id}=127.0.0.1:${x.peerPort}`).join(',');
     try {
       await Promise.all(c.nodes.map((x) => c.run(x, ['--peers', peers])));
@@ -47,13 +50,14 @@ export class TestCluster {
     return c;
   }
 
-  async addNodeSpec(id: string): Promise<ClusterNodeProc> {
+  async addNodeSpec(id: string, env?: NodeJS.ProcessEnv): Promise<ClusterNodeProc> {
     const node: ClusterNodeProc = {
       id,
       port: await freePort(),
       peerPort: await freePort(),
       dataDir: `${this.dir.path}/${id}`,
       proc: null,
+      ...(env ? { env } : {}),
     };
     this.nodes.push(node);
     return node;
@@ -61,21 +65,24 @@ export class TestCluster {
 
   /** Starts (or restarts) a node's process on its data dir. */
   async run(node: ClusterNodeProc, args: string[] = []): Promise<void> {
-    const proc = startDistdb([
-      'node',
-      '--id',
-      node.id,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(node.port),
-      '--peer-port',
-      String(node.peerPort),
-      '--data-dir',
-      node.dataDir,
-      ...this.extra,
-      ...args,
-    ]);
+    const proc = startDistdb(
+      [
+        'node',
+        '--id',
+        node.id,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(node.port),
+        '--peer-port',
+        String(node.peerPort),
+        '--data-dir',
+        node.dataDir,
+        ...this.extra,
+        ...args,
+      ],
+      node.env ? { env: node.env } : {},
+    );
     node.proc = proc;
     await proc.waitFor(NODE_READY, 30_000);
   }

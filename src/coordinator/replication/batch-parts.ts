@@ -20,9 +20,12 @@ import type { ReplicaStorage } from './raft-disk.js';
  */
 const PROPOSAL_SLACK_BYTES = 1024;
 
-/** Whether an entry carrying `dataBytes` can be written and applied: one entry is never split. */
-export function proposalFits(dataBytes: number, storage: ReplicaStorage): boolean {
-  return dataBytes + PROPOSAL_SLACK_BYTES <= storage.batchRoom;
+/**
+ * Bytes of the largest entry (its data) an engine whose requests carry
+ * `batchRoom` can write and apply: one entry is never split.
+ */
+export function entryRoom(batchRoom: number): number {
+  return Math.max(0, batchRoom - PROPOSAL_SLACK_BYTES);
 }
 
 /**
@@ -87,6 +90,24 @@ export async function applyInParts(
   return (await Promise.all(parts)).flat();
 }
 
+/** An entry larger than one storage request: the engine's frame is too small for it. */
+export class EntryOverFrameError extends StorageError {
+  override name = 'EntryOverFrameError';
+  constructor(
+    /** The entry's bytes in a request (its record and BATCH_ITEM_OVERHEAD_BYTES). */
+    readonly bytes: number,
+    /** What a request has room for. */
+    readonly room: number,
+    what: string,
+  ) {
+    super(
+      'limit',
+      `a ${what} of ${bytes} bytes does not fit a storage request (${room} bytes of room): ` +
+        'raise STORAGE_MAX_FRAME_SIZE above the largest value',
+    );
+  }
+}
+
 /**
  * Ends (exclusive) of consecutive runs of `items` whose bytes, each counting
  * BATCH_ITEM_OVERHEAD_BYTES more, fit `room`.
@@ -96,13 +117,7 @@ export function cut(items: readonly Uint8Array[], room: number, what: string): n
   let used = 0;
   for (let i = 0; i < items.length; i++) {
     const bytes = (items[i] as Uint8Array).length + BATCH_ITEM_OVERHEAD_BYTES;
-    if (bytes > room) {
-      throw new StorageError(
-        'limit',
-        `a ${what} of ${bytes} bytes does not fit a storage request (${room} bytes of room): ` +
-          'raise STORAGE_MAX_FRAME_SIZE above the largest value',
-      );
-    }
+    if (bytes > room) throw new EntryOverFrameError(bytes, room, what);
     if (used + bytes > room) {
       ends.push(i);
       used = 0;

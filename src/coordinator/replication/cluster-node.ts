@@ -20,6 +20,8 @@ import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { StorageLink } from '../storage-link.js';
 import { mergeBook, type AddressBook } from './address-book.js';
 import { mayHaveTakenEffect } from './attempt-outcome.js';
+import { EntryOverFrameError, entryRoom } from './batch-parts.js';
+import { EntryRooms, type EntryLimit, type EntryRoom } from './entry-rooms.js';
 import { LeaderHistory, type LeaderChange } from './leader-history.js';
 import {
   clusterDown,
@@ -41,6 +43,7 @@ import {
   type ReplicaStorage,
 } from './raft-disk.js';
 import {
+  EntryTooLargeError,
   NotAppliedError,
   NotLeaderError,
   OutcomeUnknownError,
@@ -74,6 +77,8 @@ export interface ClusterOptions {
 
 /** Delay between attempts while waiting for a leader or retrying a request. */
 const RETRY_MS = 50;
+/** Delay before reloading after an entry this node's engine cannot store: a reload alone cannot help. */
+const OVER_FRAME_RELOAD_MS = 5000;
 const RESOLVED = Promise.resolve();
 
 export class ClusterNode implements Replication {
@@ -100,6 +105,12 @@ export class ClusterNode implements Replication {
   /** This node's own figures, answered to members that ask (the coordinator sets it). */
   figures: () => Promise<object> = () => Promise.resolve({});
   private readonly leaders = new LeaderHistory();
+  /** How large an entry each member's engine holds, as they said (entry-rooms.ts). */
+  readonly rooms = new EntryRooms();
+  /** The smallest of them, this node's included: every proposal must fit it. */
+  private limit: EntryLimit | null = null;
+  /** Entry sizes this node's engine could not store, already logged (once each). */
+  private readonly overFrameLogged = new Set<number>();
   readonly membership: Membership;
   private readonly peerRequests: PeerRequests;
   /** Raft and membership log as component raft; the peer transport as peer. */
@@ -232,12 +243,8 @@ export class ClusterNode implements Replication {
             );
             ask?.catch(() => undefined); // the next one may arrive; else the leader stops holding
           },
-          failed: (err) => {
-            this.log.error({ err }, 'raft storage operation failed; reloading the raft state');
-            this.driver = null;
-            this.reloadAfter = Date.now() + 1000;
-            this.leaderChanged('follower', null);
-          },
+          failed: (err) => this.storageFailed(err),
+          entryLimit: () => this.limit,
         },
         this.log,
       );
@@ -287,6 +294,55 @@ export class ClusterNode implements Replication {
     this.log.info({ voters }, 'bootstrapped an empty data dir');
   }
 
+  /**
+   * The driver stopped on a storage failure: reload after a second. An entry
+   * its engine's frame cannot hold (sent by a leader that did not know this
+   * node's room yet, or written while this node was down and came back
+   * with a smaller frame) fails again at every reload, until the leader
+   * compacts past it and sends a snapshot instead: said once, with the
+   * fix, and retried slowly.
+   */
+  private storageFailed(err: unknown): void {
+    this.driver = null;
+    this.leaderChanged('follower', null);
+    if (!(err instanceof EntryOverFrameError)) {
+      this.log.error({ err }, 'raft storage operation failed; reloading the raft state');
+      this.reloadAfter = Date.now() + 1000;
+      return;
+    }
+    this.reloadAfter = Date.now() + OVER_FRAME_RELOAD_MS;
+    if (this.overFrameLogged.has(err.bytes)) {
+      this.log.debug({ bytes: err.bytes }, 'an entry still does not fit; reloading');
+      return;
+    }
+    this.overFrameLogged.add(err.bytes);
+    const frame = this.ownRoom()?.frame ?? 0;
+    this.log.error(
+      `this node's storage engine cannot store a Raft entry of ${err.bytes} bytes that the cluster holds: ` +
+        `its STORAGE_MAX_FRAME_SIZE (${frame}) leaves ${err.room} bytes of room. It cannot catch up until it runs ` +
+        `with STORAGE_MAX_FRAME_SIZE of at least ${frame + err.bytes - err.room}, or until the leader sends it a ` +
+        `snapshot past that entry; it retries every ${OVER_FRAME_RELOAD_MS / 1000} s without saying this again`,
+    );
+  }
+
+  /** This node's engine's entry room; null while the engine is away. */
+  ownRoom(): EntryRoom | null {
+    if (!this.link.connected) return null;
+    const api = this.link.api();
+    return { bytes: entryRoom(api.batchRoom), frame: api.maxFrameBytes };
+  }
+
+  /** What member `id` said its engine holds (rooms.note), reflected in the limit on proposals. */
+  noteRoom(id: NodeId, room: EntryRoom): void {
+    this.rooms.note(id, room);
+    this.refreshLimit();
+  }
+
+  private refreshLimit(): void {
+    const { voters, learners } = this.conf;
+    this.limit = this.rooms.smallest([...voters, ...learners], this.id, this.ownRoom());
+  }
+
   private confApplied(cc: ConfChange, conf: ConfState): void {
     this.membership.noteContext(cc);
     this.own.noteChange(cc);
@@ -302,6 +358,7 @@ export class ClusterNode implements Replication {
   setConf(conf: ConfState): void {
     this.conf = conf;
     this.own.noteConf(conf);
+    this.refreshLimit();
     const members = new Set([...conf.voters, ...conf.learners]);
     // Until it is a member, a joining node talks to everyone it has heard of.
     const all = !members.has(this.id);
@@ -506,6 +563,7 @@ export class ClusterNode implements Replication {
   /** Whether a failed attempt may have applied the write; throws when retrying cannot help. */
   private classify(err: unknown, before: WriteOutcome): WriteOutcome {
     if (err instanceof CommandError) throw err;
+    if (err instanceof EntryTooLargeError) throw new CommandError(err.message);
     if (err instanceof ProposalRefusedError) return this.refused(err.reason, before);
     if (err instanceof PeerRequestError) {
       if (err.code === 'too-large') {

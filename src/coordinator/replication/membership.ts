@@ -1,7 +1,7 @@
 // Membership of the group: CLUSTER ADD / REMOVE / TRANSFER-LEADER (run on
 // the leader; a follower forwards them), joining (--join), promoting a
-// caught-up learner to voter, learning members' client addresses, and
-// CLUSTER STATUS.
+// caught-up learner to voter, learning members' client addresses and entry
+// rooms (entry-rooms.ts), and CLUSTER STATUS.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeerRequestError } from '../../peer/index.js';
@@ -20,8 +20,16 @@ import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { tryAgain } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
 import {
+  joinRefusal,
+  roomFromContext,
+  roomFromJson,
+  roomToJson,
+  type EntryRoom,
+} from './entry-rooms.js';
+import {
   encodeRpc,
   parseRpcError,
+  rpcError,
   rpcJson,
   RpcTag,
   type AdminOp,
@@ -38,7 +46,11 @@ import type { ClusterStatus, MemberStatus } from './replication.js';
  */
 const PROMOTE_MAX_LAG = 100;
 
-/** Ticks between two rounds of asking members for their client address. */
+/**
+ * Ticks between two rounds of asking every member for its client address and
+ * entry room (a member restarted with another frame); one whose room is not
+ * known yet is asked at every tick.
+ */
 const INFO_EVERY_TICKS = 20;
 
 export class Membership {
@@ -51,13 +63,15 @@ export class Membership {
   /** Called every tick while the driver runs. */
   tick(): void {
     this.maybePromote();
-    if (++this.ticks % INFO_EVERY_TICKS === 1) this.learnClientAddresses();
+    this.askMembers(++this.ticks % INFO_EVERY_TICKS === 1);
   }
 
   noteContext(cc: ConfChange): void {
     if (cc.type === 'remove') return;
     const addr = decodeMemberContext(cc.context);
     if (addr) mergeBook(this.node.book, new Map([[cc.node, addr]]));
+    const room = roomFromContext(cc.context);
+    if (room !== null) this.node.noteRoom(cc.node, room);
   }
 
   /**
@@ -89,18 +103,22 @@ export class Membership {
     }
   }
 
-  private learnClientAddresses(): void {
+  /** Asks members (`all`, or those whose client address or entry room is not known) for them. */
+  private askMembers(all: boolean): void {
     const t = this.node.transport;
     if (!t) return;
     for (const id of [...this.node.conf.voters, ...this.node.conf.learners]) {
       const a = this.node.book.get(id);
-      if (id === this.node.id || !a || a.client !== null || this.asking.has(id)) continue;
+      if (id === this.node.id || !a || this.asking.has(id)) continue;
+      if (!all && a.client !== null && this.node.rooms.get(id) !== null) continue;
       this.asking.add(id);
       t.request(id, encodeRpc(RpcTag.info, null), 2000)
         .then((reply) => {
-          const info = rpcJson<{ client?: unknown }>(reply);
+          const info = rpcJson<{ client?: unknown; room?: unknown; frame?: unknown }>(reply);
           const cur = this.node.book.get(id);
           if (cur && typeof info.client === 'string') cur.client = info.client;
+          const room = roomFromJson(info);
+          if (room !== null) this.node.noteRoom(id, room);
         })
         .catch(() => undefined)
         .finally(() => this.asking.delete(id));
@@ -114,6 +132,7 @@ export class Membership {
       peer: this.node.peerAddress,
       client: this.node.clientAddress,
       ...this.node.opts.joinLogin,
+      ...roomToJson(this.node.ownRoom()),
     };
     let lastError = '';
     for (;;) {
@@ -260,15 +279,19 @@ export class Membership {
     }
   }
 
-  async addLearner(id: NodeId, addr: MemberAddress, timeoutMs: number): Promise<void> {
+  /** Proposes `id` as a learner; its context carries `room`, so every member counts it (noteContext). */
+  async addLearner(
+    id: NodeId,
+    addr: MemberAddress,
+    timeoutMs: number,
+    room: EntryRoom | null = null,
+  ): Promise<void> {
     if (!addr.peer) throw new CommandError(`ERR node ${id} needs a peer address (host:port)`);
     const d = this.node.driver;
     if (!d) throw new NotLeaderError(null);
+    const context = Buffer.from(JSON.stringify({ ...addr, ...roomToJson(room) }));
     try {
-      await d.proposeConfChange(
-        { type: 'add-learner', node: id, context: encodeMemberContext(addr) },
-        timeoutMs,
-      );
+      await d.proposeConfChange({ type: 'add-learner', node: id, context }, timeoutMs);
     } catch (err) {
       if (err instanceof Error && err.constructor === Error) {
         throw new CommandError(`ERR ${err.message}`); // invalid for the membership
@@ -277,14 +300,29 @@ export class Membership {
     }
   }
 
-  /** A joining node asks to be added; answers with the address book. */
+  /**
+   * A joining node asks to be added; answers with the address book. Refused
+   * when its engine could not store an entry of this leader's log, which
+   * it would be sent (from the log since the last snapshot); else its room
+   * counts from now on, before it is a member, so no write it could not
+   * store is accepted meanwhile.
+   */
   async admit(req: JoinRequest): Promise<Uint8Array> {
+    const d = this.node.driver;
+    if (!d || d.role !== 'leader') throw new NotLeaderError(d?.leader ?? null);
+    const room = roomFromJson(req);
+    if (room !== null) {
+      const refusal = joinRefusal(req.id, room, d.largestEntryBytes);
+      if (refusal !== null) throw rpcError('INVALID', refusal);
+      this.node.noteRoom(req.id, room);
+    }
     const { voters, learners } = this.node.conf;
     if (!voters.includes(req.id) && !learners.includes(req.id)) {
       await this.addLearner(
         req.id,
         { peer: req.peer, client: req.client },
         this.node.settings.requestTimeoutMs,
+        room,
       );
     }
     // The log the new node receives starts from the group's first membership.
@@ -317,6 +355,7 @@ export class Membership {
         client: a?.client ?? null,
         match: pr ? pr.match : null,
         lag: pr ? Math.max(0, st.lastIndex - pr.match) : null,
+        entryRoom: (id === node.id ? node.ownRoom() : node.rooms.get(id))?.bytes ?? null,
       };
     };
     return {

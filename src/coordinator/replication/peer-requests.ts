@@ -10,6 +10,7 @@ import { DEFAULT_USER, isAdmin } from '../auth/authenticator.js';
 import { CommandError } from '../command-error.js';
 import { removedNode } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
+import { roomToJson } from './entry-rooms.js';
 import {
   encodeRpc,
   parseRpcError,
@@ -20,6 +21,7 @@ import {
   type JoinRequest,
 } from './peer-rpc.js';
 import {
+  EntryTooLargeError,
   NotAppliedError,
   NotLeaderError,
   OutcomeUnknownError,
@@ -47,7 +49,13 @@ export class PeerRequests {
           await this.node.membership.runAdmin(rpcJson<AdminRequest>(body));
           return Buffer.from('OK');
         case RpcTag.info:
-          return Buffer.from(JSON.stringify({ id: this.node.id, client: this.node.clientAddress }));
+          return Buffer.from(
+            JSON.stringify({
+              id: this.node.id,
+              client: this.node.clientAddress,
+              ...roomToJson(this.node.ownRoom()),
+            }),
+          );
         case RpcTag.figures:
           return Buffer.from(JSON.stringify(await this.node.figures()));
         case RpcTag.installing:
@@ -133,7 +141,9 @@ function toRpcError(err: unknown): Error {
   if (err instanceof ReplicaUnavailableError) return rpcError('REFUSED', 'reloading');
   if (err instanceof NotAppliedError) return rpcError('NOTAPPLIED', err.message);
   if (err instanceof OutcomeUnknownError) return rpcError('UNKNOWN', err.message);
-  if (err instanceof CommandError) return rpcError('INVALID', err.message);
+  if (err instanceof CommandError || err instanceof EntryTooLargeError) {
+    return rpcError('INVALID', err.message);
+  }
   if (err instanceof Error) {
     // A relayed request's failure keeps its code word.
     const { code, text } = parseRpcError(err.message);

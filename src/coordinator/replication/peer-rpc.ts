@@ -5,11 +5,15 @@
 //
 //   W proposal (kv codec)          → result (kv codec)   forwarded write
 //   J {"id","peer","client",       → {"book":{...}}      a new node asks to be added
-//      "user"?,"password"?}                                (an admin's, where logins are required)
+//      "user"?,"password"?,                                (an admin's, where logins are required;
+//      "room"?,"frame"?}                                   its engine's entry room, entry-rooms.ts)
 //   A {"op","id","peer"?,"retry"?} → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
-//   I (empty)                      → {"id","client"}     a member's client address
+//   I (empty)                      → {"id","client",     a member's client address and its
+//                                       "room"?,"frame"?}  engine's entry room (absent: engine away)
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 //   S (empty)                      → "OK"                a follower installing the leader's snapshot is busy, not gone
+// Fields added later are optional both ways: an older node ignores them,
+// and a missing room counts as not known.
 
 import type { NodeId } from '../../raft/types.js';
 import type { MemberAddress } from './address-book.js';
@@ -25,6 +29,9 @@ export const RpcTag = {
 
 export interface JoinRequest extends MemberAddress {
   id: NodeId;
+  /** The joining node's entry room and frame (entry-rooms.ts), when its engine said. */
+  room?: number;
+  frame?: number;
   /** An admin user's credentials: a cluster that requires logins admits no one without them. */
   user?: string;
   password?: string;

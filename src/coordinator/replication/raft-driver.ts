@@ -46,12 +46,15 @@ import type {
 import type { GroupId } from '../../storage/api.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { AddressBook } from './address-book.js';
-import { appendInParts, applyInParts, proposalFits } from './batch-parts.js';
+import { appendInParts, applyInParts } from './batch-parts.js';
 import { CatchUpWatch } from './catch-up-watch.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { tooLargeMessage, type EntryLimit } from './entry-rooms.js';
+import { LargestEntry } from './largest-entry.js';
 import { PendingProposals } from './pending-proposals.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
 import {
+  EntryTooLargeError,
   NotAppliedError,
   NotLeaderError,
   OutcomeUnknownError,
@@ -79,6 +82,8 @@ export interface DriverHooks {
   failed(err: unknown): void;
   /** Tells the leader this follower is installing its snapshot (it answers nothing meanwhile). */
   installing(leader: NodeId): void;
+  /** The member whose engine holds the smallest entries (entry-rooms.ts); null: none known. */
+  entryLimit(): EntryLimit | null;
 }
 
 interface ReadWaiter {
@@ -187,6 +192,8 @@ export class RaftDriver {
   private readonly catchUp: CatchUpWatch;
   /** A due compaction is being held for a follower (logged once per hold). */
   private holding = false;
+  /** The largest entry of the log since the snapshot: what a joining node may be sent. */
+  private readonly largest = new LargestEntry();
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -219,6 +226,7 @@ export class RaftDriver {
     for (const e of loaded.persisted.entries) {
       if (e.index <= loaded.applied) this.bytesSinceSnapshot += e.data.length;
     }
+    this.largest.appended(entries);
     const conf = this.raw.status().conf;
     // A group of one needs no election timeout to find its leader.
     if (conf.voters.length === 1 && conf.voters[0] === id) this.raw.campaign();
@@ -231,6 +239,11 @@ export class RaftDriver {
 
   get appliedIndex(): number {
     return this.applied;
+  }
+
+  /** Bytes of the largest entry in the log since the last snapshot. */
+  get largestEntryBytes(): number {
+    return this.largest.bytes;
   }
 
   tick(): void {
@@ -276,9 +289,11 @@ export class RaftDriver {
   propose(p: Proposal, timeoutMs: number): Promise<KvResult> {
     if (this.stopped) return Promise.reject(new ReplicaUnavailableError('raft state reloading'));
     const data = encodeProposal(p);
-    // An entry is never split: one the engine cannot take in a request would fail every write of it.
-    if (!proposalFits(data.length, this.storage)) {
-      return Promise.reject(new ProposalRefusedError('too-large'));
+    // An entry is never split: one a member's engine cannot take in a request
+    // would fail every write of it there, and that member could not catch up.
+    const limit = this.hooks.entryLimit();
+    if (limit !== null && data.length > limit.room.bytes) {
+      return Promise.reject(new EntryTooLargeError(tooLargeMessage(data.length, limit)));
     }
     const r = this.raw.propose(data);
     if (!r.ok) {
@@ -493,6 +508,7 @@ export class RaftDriver {
       this.hooks.metrics.storageCall('append', performance.now() - started, rd.entries.length);
       const last = rd.entries[rd.entries.length - 1];
       if (last !== undefined) this.durableIndex = last.index;
+      this.largest.appended(rd.entries);
     }
     if (this.stopped) return;
     if (messages.length > 0) this.hooks.send(messages);
@@ -678,6 +694,7 @@ export class RaftDriver {
     this.imageStored = this.imageUnread = false;
     this.submitted = this.applied = this.snapshotIndex = this.durableIndex = index;
     this.bytesSinceSnapshot = 0;
+    this.largest.clear();
     this.forecast.clear();
     this.appliedTerm = term;
     // Proposals inside the snapshot may or may not have been committed.
@@ -860,6 +877,7 @@ export class RaftDriver {
     if (c.index <= this.snapshotIndex) return;
     this.raw.compact(c.index, null);
     this.snapshotIndex = c.index;
+    this.largest.compacted(c.index);
     this.hooks.metrics.snapshotTaken(performance.now() - c.started);
     this.log.info({ index: c.index }, 'snapshot taken; log compacted');
   }

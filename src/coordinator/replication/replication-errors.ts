@@ -21,6 +21,15 @@ export class ProposalRefusedError extends Error {
   }
 }
 
+/**
+ * The write's entry is larger than some member's storage engine can hold
+ * (entry-rooms.ts): nothing was proposed, and retrying cannot help. The
+ * message is the client's answer.
+ */
+export class EntryTooLargeError extends Error {
+  override name = 'EntryTooLargeError';
+}
+
 /** The proposal's log slot went to another entry: it was not applied and never will be. */
 export class NotAppliedError extends Error {
   override name = 'NotAppliedError';

@@ -19,6 +19,8 @@ export interface MemberStatus {
   client: string | null;
   match: number | null;
   lag: number | null;
+  /** Bytes of the largest Raft entry its storage engine holds (its STORAGE_MAX_FRAME_SIZE less request overhead), once known. */
+  entryRoom: number | null;
 }
 
 export interface ClusterStatus {
