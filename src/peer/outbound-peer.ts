@@ -210,6 +210,19 @@ export class OutboundPeer {
     this.dial();
   }
 
+  /**
+   * The peer just dialled us, so it is up: a redial waiting out its backoff
+   * goes now. A node added before it ran was dialled in vain until it
+   * started, and the delay grew to seconds meanwhile (backoffMaxMs); its
+   * first vote requests would otherwise get their answers dropped. A failed
+   * redial backs off further, so a wrong address is not hammered.
+   */
+  redialNow(): void {
+    if (this.stateValue !== 'backoff' || this.retryTimer === null) return;
+    clearTimeout(this.retryTimer);
+    this.dial();
+  }
+
   /** Disconnects for good (peer removed, transport closed). */
   close(): void {
     if (this.stateValue === 'closed') return;

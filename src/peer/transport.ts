@@ -269,6 +269,7 @@ class Transport implements PeerTransport {
         const old = this.inbound.get(id);
         this.inbound.set(id, c);
         old?.close(`replaced by a newer connection from node ${id}`);
+        this.peers.get(id)?.redialNow();
       },
       closed: (c) => {
         this.connections.delete(c);

@@ -1,10 +1,11 @@
 // The peer transport on real loopback sockets: raft messages both ways in
 // batches, the request channel with errors and timeouts, a restarted peer
-// reconnected to, and runtime membership changes.
+// reconnected to (at once when it dials us), and runtime membership changes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeMessage } from '../../src/raft/codec.js';
 import { PeerConfigError, PeerRequestError } from '../../src/peer/index.js';
+import { freePort } from '../helpers/processes.js';
 import { message, startCluster, startPeer, until, type TestPeer } from './peer-support.js';
 
 const code = (c: string) => (e: unknown) => e instanceof PeerRequestError && e.code === c;
@@ -241,6 +242,23 @@ describe('peer restarts and membership changes', () => {
       assert.ok(s !== undefined && s.reconnects >= 1 && s.dropped >= 1, JSON.stringify(s));
     } finally {
       await Promise.all([a.transport.close(), b.transport.close(), b2?.transport.close()]);
+    }
+  });
+
+  it('redials at once a peer that dials it, not after its backoff (a node added before it ran)', async () => {
+    const port = await freePort();
+    // A backoff far longer than the wait below: only the peer's own dial can connect a in time.
+    const slow = { backoffInitialMs: 60_000, backoffMaxMs: 60_000 };
+    const a = await startPeer('a', { peers: { b: `127.0.0.1:${port}` }, limits: slow });
+    let b: TestPeer | null = null;
+    try {
+      await a.waitForLog(/WARN cannot connect to peer b at .*retrying in \d+ ms \(attempt 1\)/);
+      b = await startPeer('b', { port, peers: { a: a.address } });
+      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+      a.transport.send([message('a', 'b', 7)]);
+      await until('b got the message', () => b!.received().length === 1);
+    } finally {
+      await Promise.all([a.transport.close(), b?.transport.close()]);
     }
   });
 
