@@ -5,6 +5,7 @@
 
 import type { KvCommand, KvResult } from '../../kv/types.js';
 import type { CommandContext } from '../command-context.js';
+import { READ_NOW } from '../replication/replication.js';
 import { KEYSPACE_GROUP } from './group.js';
 
 export function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvResult> {
@@ -16,10 +17,8 @@ export function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvR
     .then(([result]) => result as KvResult);
 }
 
-const RESOLVED = Promise.resolve();
-
 /** Resolves when local storage may serve a read for this client. */
 export function readFence(ctx: CommandContext): Promise<void> {
   const r = ctx.node.replication;
-  return r ? r.readBarrier(ctx.client) : RESOLVED;
+  return r ? r.readBarrier(ctx.client) : READ_NOW;
 }

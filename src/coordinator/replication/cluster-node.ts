@@ -56,7 +56,12 @@ import {
   PEER_MAX_FRAME_BYTES,
   type ReplicationSettings,
 } from './replication-settings.js';
-import type { ClusterStatus, Replication, ReplicationClient } from './replication.js';
+import {
+  READ_NOW,
+  type ClusterStatus,
+  type Replication,
+  type ReplicationClient,
+} from './replication.js';
 
 export interface ClusterOptions {
   id: NodeId;
@@ -79,7 +84,6 @@ export interface ClusterOptions {
 const RETRY_MS = 50;
 /** Delay before reloading after an entry this node's engine cannot store: a reload alone cannot help. */
 const OVER_FRAME_RELOAD_MS = 5000;
-const RESOLVED = Promise.resolve();
 
 export class ClusterNode implements Replication {
   transport: PeerTransport | null = null;
@@ -604,7 +608,7 @@ export class ClusterNode implements Replication {
   }
 
   readBarrier(client: ReplicationClient): Promise<void> {
-    if (client.staleReads) return RESOLVED;
+    if (client.staleReads) return READ_NOW;
     const deadline = Date.now() + this.settings.requestTimeoutMs;
     const d = this.driver;
     // The usual case, one round trip through the driver, skips the retry

@@ -33,6 +33,13 @@ export interface ClusterStatus {
   members: MemberStatus[];
 }
 
+/**
+ * What readBarrier answers when a read has nothing to wait for (a READONLY
+ * client; readFence on a standalone coordinator): one settled promise, not a
+ * new one per read.
+ */
+export const READ_NOW: Promise<void> = Promise.resolve();
+
 export interface Replication {
   /** Replicates a write in the client's session; resolves with its result once applied here. */
   write(client: ReplicationClient, command: KvCommand): Promise<KvResult>;
