@@ -351,7 +351,7 @@ export class ClusterNode implements Replication {
     this.membership.noteContext(cc);
     this.own.noteChange(cc);
     this.setConf(conf);
-    this.log.info({ change: cc.type, node: cc.node, conf }, 'membership changed');
+    this.log.info({ change: cc.type, member: cc.node, conf }, 'membership changed');
     if (cc.node === this.id && cc.type === 'remove') {
       this.log.warn('this node was removed from the cluster; it now refuses client requests');
     }
