@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { LatencyHistogram } from '../../bench/histogram.js';
 import { summarize } from '../../bench/compare/measurement.js';
@@ -43,12 +44,18 @@ test('the process tree of this test includes itself with the CPU it used', () =>
 test('the CPU meter splits a process from its children and sums both', async () => {
   const child = spawn(process.execPath, [
     '-e',
-    'const t = Date.now() + 5000; while (Date.now() < t);',
+    'const t = Date.now() + 60_000; while (Date.now() < t);',
   ]);
+  const childPid = child.pid!;
+  const ticksOf = (pid: number): number =>
+    parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuTicks;
   const meter = new TreeCpuMeter(() => [{ pid: process.pid, name: 'me', childName: 'kids' }]);
   meter.start();
-  const until = Date.now() + 300;
-  while (Date.now() < until); // this process uses CPU too, and so does its child meanwhile
+  const [mine, its] = [ticksOf(process.pid), ticksOf(childPid)];
+  // Both busy until each has been charged a clock tick: a fixed 300 ms
+  // window left one of them at none when the machine was loaded.
+  const until = Date.now() + 30_000;
+  while ((ticksOf(process.pid) <= mine || ticksOf(childPid) <= its) && Date.now() < until);
   const { total, byProcess } = meter.stop();
   child.kill();
   await once(child, 'exit');
