@@ -15,7 +15,14 @@ import { ensureInstalled, versionOf } from './install.js';
 import { makeKeySpace } from './keyspace.js';
 import { measure } from './measure.js';
 import type { Measurement } from './measurement.js';
-import { DEFAULTS, MAX_CLIENTS, parseOptions, UsageError, type CompareOptions } from './options.js';
+import {
+  DEFAULTS,
+  MAX_CLIENTS,
+  MAX_ROUNDS,
+  parseOptions,
+  UsageError,
+  type CompareOptions,
+} from './options.js';
 import {
   defaultResultName,
   loadWarning,
@@ -23,6 +30,7 @@ import {
   writeResults,
   type ResultsFile,
 } from './results-file.js';
+import { medianRounds } from './rounds.js';
 import { stopAllServers } from './server-process.js';
 import { startDistdbCluster } from './systems/distdb.js';
 import { ETCD_BINARY, startEtcdCluster } from './systems/etcd.js';
@@ -76,6 +84,11 @@ function program(): Command {
     .option('--keys <n>', 'size of the key space (keys drawn uniformly)', DEFAULTS.keys)
     .option('--value-size <bytes>', 'size of every written value', DEFAULTS.valueSize)
     .option(
+      '--rounds <n>',
+      `repeat the whole run n times (1 to ${MAX_ROUNDS}), systems alternating; report each figure's median round`,
+      DEFAULTS.rounds,
+    )
+    .option(
       '--out <file.json>',
       'results file; the SVG chart is written next to it (default bench/results/<date>.json)',
     )
@@ -89,16 +102,20 @@ the leader. Missing etcd or redis-server is installed with apt-get.
 
 Prints a table per workload and client count (ops/s, p50/p99/p999 latency,
 CPU seconds of the servers and of this load generator, ratios distdb/etcd and
-distdb/Redis) and the check of issue 5's targets. See docs/performance.md.
+distdb/Redis) and the check of issue 5's targets. With --rounds 3 every system
+runs three times, alternating, and each figure is its median round's: on a
+noisy machine, the verdict to trust. See docs/performance.md.
 
 Examples:
   npm run bench:compare
+  npm run bench:compare -- --rounds 3 --workloads put,get --clients 64
   npm run bench:compare -- --systems distdb,redis --workloads put --clients 64 --duration 10`,
     );
 }
 
 async function runSystem(
   name: SystemName,
+  round: number,
   o: CompareOptions,
   ctx: Omit<StartContext, 'dir'>,
   measurements: Measurement[],
@@ -141,9 +158,9 @@ async function runSystem(
           durationSec: o.durationSec,
         });
         if (interrupted) return;
-        measurements.push(m);
+        measurements.push({ ...m, round });
         say(
-          `  ${name} ${workload} x${clients}: ${formatOps(m.opsPerSec)} ops/s, p50 ${formatMs(m.latencyMs.p50)} ms, p99 ${formatMs(m.latencyMs.p99)} ms` +
+          `  ${name} ${workload} x${clients}${o.rounds > 1 ? ` (round ${round})` : ''}: ${formatOps(m.opsPerSec)} ops/s, p50 ${formatMs(m.latencyMs.p50)} ms, p99 ${formatMs(m.latencyMs.p99)} ms` +
             (m.errors > 0 ? `, ${m.errors} errors (${m.firstError})` : ''),
         );
       }
@@ -214,24 +231,31 @@ async function main(argv: string[]): Promise<void> {
   const machine = machineInfo();
   say(
     `bench:compare: ${o.systems.join(', ')} × ${o.workloads.join(', ')} × clients ${o.clients.join(', ')}; ` +
-      `${o.keys} keys, ${o.valueSize}-byte values, ${o.warmupSec} s warm-up + ${o.durationSec} s per run; ` +
+      `${o.keys} keys, ${o.valueSize}-byte values, ${o.warmupSec} s warm-up + ${o.durationSec} s per run` +
+      (o.rounds > 1 ? `, ${o.rounds} rounds` : '') +
+      '; ' +
       `${machine.cpus} CPUs, load average ${machine.loadAverageAtStart.join(' ')}`,
   );
   const space = makeKeySpace(o.keys, o.valueSize);
-  const measurements: Measurement[] = [];
+  const everyRound: Measurement[] = [];
   const systems: ResultsFile['systems'] = {};
   const failures: ResultsFile['failures'] = [];
   try {
-    for (const name of o.systems) {
-      if (interrupted) break;
-      // One system failing must not throw away the others' measurements.
-      try {
-        await runSystem(name, o, { space, say }, measurements, systems);
-      } catch (err) {
+    for (let round = 1; round <= o.rounds && !interrupted; round++) {
+      if (o.rounds > 1) say(`\nround ${round} of ${o.rounds}`);
+      for (const name of o.systems) {
+        // A system that failed once is not started again.
         if (interrupted) break;
-        const error = err instanceof Error ? err.message : String(err);
-        failures.push({ system: name, error });
-        say(`${name} FAILED: ${error}`);
+        if (failures.some((f) => f.system === name)) continue;
+        // One system failing must not throw away the others' measurements.
+        try {
+          await runSystem(name, round, o, { space, say }, everyRound, systems);
+        } catch (err) {
+          if (interrupted) break;
+          const error = err instanceof Error ? err.message : String(err);
+          failures.push({ system: name, error });
+          say(`${name} FAILED: ${error}`);
+        }
       }
     }
   } finally {
@@ -239,8 +263,11 @@ async function main(argv: string[]): Promise<void> {
     removeTempDirs();
   }
   if (interrupted) return; // stopEverything() ends the process
+  const measurements = medianRounds(everyRound);
   const targets = checkTargets(measurements);
-  process.stdout.write('\n' + formatReport(measurements) + '\n' + formatTargets(targets) + '\n');
+  process.stdout.write(
+    '\n' + formatReport(measurements, everyRound) + '\n' + formatTargets(targets, o.rounds) + '\n',
+  );
   for (const f of failures) process.stdout.write(`\n${f.system} FAILED: ${f.error}\n`);
   const busyMachine = loadWarning(machine);
   if (busyMachine) process.stdout.write(`\n${busyMachine}\n`);
@@ -253,6 +280,7 @@ async function main(argv: string[]): Promise<void> {
     settings: o,
     systems,
     measurements,
+    ...(o.rounds > 1 ? { everyRound } : {}),
     targets,
     failures,
   });

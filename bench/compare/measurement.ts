@@ -31,6 +31,8 @@ export interface Measurement {
   cpuSeconds: { loadGenerator: number; servers: number; byProcess: ProcessCpu[] };
   /** Share of the window the load generator's event loop was busy (0..1): near 1, it was the limit. */
   loadGeneratorBusy: number;
+  /** Which round of a `--rounds` run it came from (1 for a single run). */
+  round?: number;
 }
 
 export function summarize(h: LatencyHistogram): LatencySummary {

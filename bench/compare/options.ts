@@ -12,6 +12,8 @@ export interface CompareOptions {
   warmupSec: number;
   keys: number;
   valueSize: number;
+  /** Times the whole run is repeated, systems alternating; each figure is the median round's. */
+  rounds: number;
   /** The JSON file to write; the SVG goes next to it. */
   out: string;
 }
@@ -26,7 +28,11 @@ export const DEFAULTS = {
   warmup: '2',
   keys: '100000',
   valueSize: '100',
+  rounds: '1',
 };
+
+/** Most rounds in one run: each repeats every system, workload and client count. */
+export const MAX_ROUNDS = 25;
 
 /** Most clients in one run: each is a socket and a loop in the one load generator. */
 export const MAX_CLIENTS = 1024;
@@ -82,6 +88,7 @@ export function parseOptions(
     warmupSec: number(f.warmup, '--warmup', 0, 3600, false),
     keys: number(f.keys, '--keys', 1, MAX_KEYS, true),
     valueSize: number(f.valueSize, '--value-size', 1, 1024 * 1024, true),
+    rounds: number(f.rounds, '--rounds', 1, MAX_ROUNDS, true),
     out: flags.out ?? defaultOut,
   };
 }

@@ -30,7 +30,10 @@ export interface ResultsFile {
   };
   settings: CompareOptions;
   systems: Partial<Record<SystemName, SystemInfo>>;
+  /** One per system, workload and client count: with --rounds, the median round's. */
   measurements: Measurement[];
+  /** With --rounds above 1: every round's measurements. */
+  everyRound?: Measurement[];
   targets: TargetCheck[];
   /** Systems that failed to start or to run; their measurements before the failure are kept. */
   failures: Array<{ system: SystemName; error: string }>;

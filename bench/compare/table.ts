@@ -3,6 +3,7 @@
 
 import { formatMs, formatOps, formatRatio } from './format.js';
 import { SATURATED_BUSY, type Measurement } from './measurement.js';
+import { formatRoundSpread } from './rounds.js';
 import { ratio, type TargetCheck } from './targets.js';
 import type { Workload } from './workload.js';
 
@@ -22,11 +23,16 @@ function row(cells: readonly string[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(12) : c.padStart(HEADER[i]!.length + 2))).join('');
 }
 
-/** The table of one workload at one client count; `group` holds that combination's measurements. */
+/**
+ * The table of one workload at one client count; `group` holds that
+ * combination's measurements (each system's median round), `everyRound`
+ * all of its rounds when there were several.
+ */
 export function formatGroup(
   workload: Workload,
   clients: number,
   group: readonly Measurement[],
+  everyRound: readonly Measurement[] = group,
 ): string {
   const first = group[0];
   const lines = [
@@ -50,6 +56,7 @@ export function formatGroup(
     );
   }
   const distdb = group.find((m) => m.system === 'distdb');
+  if (everyRound.length > group.length) lines.push(formatRoundSpread(everyRound));
   for (const other of group) {
     if (!distdb || other === distdb) continue;
     lines.push(
@@ -88,8 +95,7 @@ export function cpuPerOp(m: Measurement): string | null {
   return `${parts.join(', ')}; in all ${us(m.cpuSeconds.servers)} µs`;
 }
 
-/** Every group, in the order workload → client count, each table followed by a blank line. */
-export function formatReport(all: readonly Measurement[]): string {
+function groupOf(all: readonly Measurement[]): Map<string, Measurement[]> {
   const groups = new Map<string, Measurement[]>();
   for (const m of all) {
     const key = `${m.workload}\0${m.clients}`;
@@ -97,20 +103,37 @@ export function formatReport(all: readonly Measurement[]): string {
     if (g) g.push(m);
     else groups.set(key, [m]);
   }
+  return groups;
+}
+
+/**
+ * Every group, in the order workload → client count, each table followed by
+ * a blank line. `all` holds one measurement per system and group (the median
+ * round's), `everyRound` every round's.
+ */
+export function formatReport(
+  all: readonly Measurement[],
+  everyRound: readonly Measurement[] = all,
+): string {
+  const groups = groupOf(all);
+  const rounds = groupOf(everyRound);
   const order = (g: Measurement[]): [number, number] => [
     ['put', 'get', 'mixed'].indexOf(g[0]!.workload),
     g[0]!.clients,
   ];
   return [...groups.values()]
     .sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
-    .map((g) => formatGroup(g[0]!.workload, g[0]!.clients, g) + '\n')
+    .map((g) => {
+      const { workload, clients } = g[0]!;
+      return formatGroup(workload, clients, g, rounds.get(`${workload}\0${clients}`)) + '\n';
+    })
     .join('\n');
 }
 
-export function formatTargets(checks: readonly TargetCheck[]): string {
+export function formatTargets(checks: readonly TargetCheck[], rounds = 1): string {
   const width = Math.max(...checks.map((c) => c.target.length));
   return [
-    "issue 5's targets (this run):",
+    `issue 5's targets (${rounds > 1 ? `median of ${rounds} rounds` : 'this run'}):`,
     ...checks.map(
       (c) => `  ${c.target.padEnd(width)}  ${c.status.toUpperCase().padEnd(12)}  ${c.detail}`,
     ),

@@ -12,6 +12,7 @@ test('the defaults are the full comparison of issue 5', () => {
     warmupSec: 2,
     keys: 100_000,
     valueSize: 100,
+    rounds: 1,
     out: 'out.json',
   });
 });
@@ -46,6 +47,8 @@ test('every bad flag is refused with what is allowed', () => {
     [{ warmup: 'soon' }, /--warmup must be a number/],
     [{ keys: '' }, /--keys must be a whole number/],
     [{ valueSize: '-1' }, /--value-size must be a whole number from 1/],
+    [{ rounds: '0' }, /--rounds must be a whole number from 1 to 25, got "0"/],
+    [{ rounds: '1.5' }, /--rounds must be a whole number/],
   ];
   for (const [flags, message] of bad) {
     assert.throws(
