@@ -33,9 +33,27 @@ test('SET options: NX, XX, GET, KEEPTTL, any case', () => {
 test('SET options: NX with XX and unknown words are syntax errors; expiry is refused plainly', () => {
   assert.throws(
     () => parseSetOptions(words('SET', 'k', 'v', 'NX', 'XX'), 3),
-    /^CommandError: ERR syntax error$/,
+    /^CommandError: ERR syntax error: SET takes NX or XX, not both/,
   );
-  assert.throws(() => parseSetOptions(words('SET', 'k', 'v', 'bogus'), 3), /ERR syntax error/);
+  // The original system's PUT with an unquoted value of two words: the
+  // error names the command as typed, the extra word, and the fix.
+  assert.throws(
+    () => parseSetOptions(words('put', 'k', 'hello', 'world'), 3),
+    (err: unknown) =>
+      err instanceof CommandError &&
+      err.message ===
+        `ERR syntax error: PUT takes a key, a value and the options NX, XX, GET or KEEPTTL, not 'world'; put a value with spaces in quotes: PUT key "a b"`,
+  );
+  // A long stray argument is shown cut short, unprintable bytes escaped.
+  assert.throws(
+    () => parseSetOptions(words('SET', 'k', 'v', 'x'.repeat(1000) + '\n'), 3),
+    (err: unknown) =>
+      err instanceof CommandError && err.message.includes(`not '${'x'.repeat(40)}...'`),
+  );
+  assert.throws(
+    () => parseSetOptions(words('SET', 'k', 'v', 'a\x01'), 3),
+    (err: unknown) => err instanceof CommandError && err.message.includes(`not 'a\\x01'`),
+  );
   for (const opt of ['EX', 'px', 'EXAT', 'pxat']) {
     assert.throws(
       () => parseSetOptions(words('SET', 'k', 'v', opt, '10'), 3),
