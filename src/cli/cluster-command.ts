@@ -115,5 +115,7 @@ function formatStatus(s: ClusterStatus): string {
     );
   }
   if (s.role !== 'leader') lines.push('', '(match and lag are known on the leader only)');
+  // Older nodes send no notice.
+  if (s.notice) lines.push('', s.notice);
   return lines.join('\n') + '\n';
 }

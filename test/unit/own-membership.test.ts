@@ -65,3 +65,20 @@ test('the load decides anew: its Raft state says whether the node was ever a mem
   assert.equal(own.removedFrom(FIRST), false);
   assert.equal(own.removedFrom({ voters: [], learners: [] }), false);
 });
+
+test('a joining node the leader says is no member is removed until it is told otherwise or added', () => {
+  const own = new OwnMembership('n4');
+  own.loaded(false);
+  own.noteConf(FIRST);
+  assert.equal(own.outsideNeverMember(FIRST), true);
+  own.noteLeaderAnswer(false);
+  assert.equal(own.removedFrom(FIRST), true);
+  assert.equal(own.toldOut, true);
+  own.noteLeaderAnswer(true); // added again: the log that adds it is on its way
+  assert.equal(own.removedFrom(FIRST), false);
+  own.noteLeaderAnswer(false);
+  applyBatch(own, [change('add-learner', 'n4')], WITH_N4);
+  assert.equal(own.removedFrom(WITH_N4), false);
+  assert.equal(own.toldOut, false);
+  assert.equal(own.outsideNeverMember(WITH_N4), false);
+});

@@ -31,6 +31,7 @@ import {
   type WriteOutcome,
 } from './client-failure.js';
 import { Membership } from './membership.js';
+import { MembershipCheck } from './membership-check.js';
 import { OwnMembership } from './own-membership.js';
 import { PeerRequests } from './peer-requests.js';
 import { encodeRpc, parseRpcError, rpcJson, RpcTag } from './peer-rpc.js';
@@ -98,7 +99,9 @@ export class ClusterNode implements Replication {
   private loadedConnects = -1;
   private reloadAfter = 0;
   /** Joining or removed, when outside the membership; read from disk at every load. */
-  private readonly own: OwnMembership;
+  readonly own: OwnMembership;
+  /** While joining: asks the leader whether this node is a member at all. */
+  private readonly membershipCheck: MembershipCheck;
   private noLeaderSince: number | null = Date.now();
   private leaderWaiters = new Set<() => void>();
   private readonly sessions = new WeakMap<ReplicationClient, { clientId: string; seq: number }>();
@@ -133,6 +136,7 @@ export class ClusterNode implements Replication {
     this.peerLog = rootLog.child({ component: 'peer' });
     this.own = new OwnMembership(opts.id);
     this.membership = new Membership(this);
+    this.membershipCheck = new MembershipCheck(this);
     this.peerRequests = new PeerRequests(this);
   }
 
@@ -199,6 +203,7 @@ export class ClusterNode implements Replication {
     } else if (d) {
       d.tick();
       this.membership.tick();
+      this.membershipCheck.tick();
     }
     if (!this.driver && !this.loading && this.link.connected && Date.now() >= this.reloadAfter) {
       void this.load();
@@ -436,6 +441,22 @@ export class ClusterNode implements Replication {
 
   isRemoved(): boolean {
     return this.driver !== null && this.own.removedFrom(this.conf);
+  }
+
+  /** This node in its membership, for CLUSTER STATUS, with what to do when it is not a member. */
+  ownStanding(): Pick<ClusterStatus, 'membership' | 'notice'> {
+    const { voters, learners } = this.conf;
+    if (this.isRemoved()) {
+      const notice =
+        this.membershipCheck.notice() ??
+        `node ${this.id} was removed from the cluster and serves no requests`;
+      return { membership: 'removed', notice };
+    }
+    if (voters.includes(this.id) || learners.includes(this.id)) {
+      return { membership: 'member', notice: null };
+    }
+    const notice = `node ${this.id} is joining: the log or snapshot that adds it has not reached it yet`;
+    return { membership: 'joining', notice };
   }
 
   // ---- client requests -------------------------------------------------

@@ -35,6 +35,7 @@ import {
   type AdminOp,
   type AdminRequest,
   type JoinRequest,
+  type MemberAnswer,
 } from './peer-rpc.js';
 import { NotLeaderError, ProposalRefusedError } from './replication-errors.js';
 import { electionTimeoutMs } from './replication-settings.js';
@@ -330,9 +331,26 @@ export class Membership {
     return Buffer.from(JSON.stringify({ book: bookToJson(this.node.book), conf }));
   }
 
+  /**
+   * Whether `id` is a member, asked by a joining node (membership-check.ts).
+   * Answered once this leader's conf changes are in effect, those committed
+   * before its term included (its first entry applied): a node that got a
+   * join answer was added by a committed change, so "no" then means removed.
+   */
+  memberAnswer(id: NodeId): Uint8Array {
+    const d = this.node.driver;
+    if (!d || d.role !== 'leader') throw new NotLeaderError(d?.leader ?? null);
+    const st = d.status();
+    if (st.pendingConfIndex > st.applied) throw new ProposalRefusedError('conf-change-in-progress');
+    const member = st.conf.voters.includes(id) || st.conf.learners.includes(id);
+    const answer: MemberAnswer = { member, leader: this.node.id };
+    return Buffer.from(JSON.stringify(answer));
+  }
+
   status(): ClusterStatus {
     const node = this.node;
     const d = node.driver;
+    const own = node.ownStanding();
     if (!d) {
       return {
         id: node.id,
@@ -341,6 +359,7 @@ export class Membership {
         leader: null,
         commit: 0,
         applied: 0,
+        ...own,
         members: [],
       };
     }
@@ -365,6 +384,7 @@ export class Membership {
       leader: st.leader,
       commit: st.commit,
       applied: d.appliedIndex,
+      ...own,
       members: [
         ...st.conf.voters.map((id) => member(id, 'voter')),
         ...st.conf.learners.map((id) => member(id, 'learner')),

@@ -1,6 +1,7 @@
 // Answers what other coordinators ask this one over the peer transport
 // (peer-rpc.ts): forwarded writes and admin requests (only the leader takes
-// them), join requests (relayed to the leader), this node's client address,
+// them), join requests and a joining node's question whether it is a member
+// (relayed to the leader), this node's client address,
 // its figures for the dashboard, and a follower's word that it is installing
 // a snapshot.
 
@@ -58,6 +59,14 @@ export class PeerRequests {
           );
         case RpcTag.figures:
           return Buffer.from(JSON.stringify(await this.node.figures()));
+        case RpcTag.member: {
+          const { id } = rpcJson<{ id: unknown }>(body);
+          if (typeof id !== 'string')
+            throw rpcError('INVALID', 'a member question needs a node id');
+          const d = this.node.driver;
+          if (d?.role === 'leader') return this.node.membership.memberAnswer(id);
+          return await this.relayToLeader(payload);
+        }
         case RpcTag.installing:
           this.node.driver?.followerInstalling(from);
           return Buffer.from('OK');
@@ -88,15 +97,16 @@ export class PeerRequests {
       throw rpcError('INVALID', 'a join request needs the node id and peer address');
     }
     await checkJoinLogin(req, this.node.logins);
+    if (this.node.driver?.role === 'leader') return this.node.membership.admit(req);
+    return this.relayToLeader(encodeRpc(RpcTag.join, req));
+  }
+
+  /** A request only the leader answers, passed on to it. */
+  private async relayToLeader(payload: Uint8Array): Promise<Uint8Array> {
     const d = this.node.driver;
     if (!d) throw new ReplicaUnavailableError('reloading');
-    if (d.role === 'leader') return this.node.membership.admit(req);
     if (d.leader === null || d.leader === this.node.id) throw new NotLeaderError(null);
-    return this.node.transport!.request(
-      d.leader,
-      encodeRpc(RpcTag.join, req),
-      this.node.settings.requestTimeoutMs,
-    );
+    return this.node.transport!.request(d.leader, payload, this.node.settings.requestTimeoutMs);
   }
 }
 

@@ -12,6 +12,8 @@
 //                                       "room"?,"frame"?}  engine's entry room (absent: engine away)
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 //   S (empty)                      → "OK"                a follower installing the leader's snapshot is busy, not gone
+//   M {"id"}                       → {"member","leader"} whether node id is a member, says the leader
+//                                                          (a joining node asks: membership-check.ts)
 // Fields added later are optional both ways: an older node ignores them,
 // and a missing room counts as not known.
 
@@ -25,7 +27,14 @@ export const RpcTag = {
   info: 0x49, // 'I'
   figures: 0x46, // 'F'
   installing: 0x53, // 'S'
+  member: 0x4d, // 'M'
 } as const;
+
+/** The leader's answer to M, once every conf change it committed is in effect. */
+export interface MemberAnswer {
+  member: boolean;
+  leader: NodeId;
+}
 
 export interface JoinRequest extends MemberAddress {
   id: NodeId;

@@ -30,6 +30,10 @@ export interface ClusterStatus {
   leader: NodeId | null;
   commit: number;
   applied: number;
+  /** This node in its membership: a member, joining (the log that adds it is on its way), or removed. */
+  membership: 'member' | 'joining' | 'removed';
+  /** What is wrong and what to do, when it is not a member; else null. */
+  notice: string | null;
   members: MemberStatus[];
 }
 
