@@ -70,27 +70,42 @@ export class FramedSocket {
     this.reader.limitName = name;
   }
 
-  /** Closes the connection unless startHeartbeat() is called within `ms`. */
+  /**
+   * Closes the connection unless startHeartbeat() is called within `ms`.
+   * Judged after the poll phase: after a stall of our own event loop (a
+   * loaded machine, a long GC) the timers run before the sockets are read,
+   * and the peer's handshake may be waiting there.
+   */
   armHandshakeDeadline(ms: number): void {
     this.clearTimer();
-    this.timer = setTimeout(
-      () => this.close(`no handshake within ${ms} ms (connectTimeoutMs)`),
-      ms,
-    );
+    const deadline = setTimeout(() => {
+      setImmediate(() => {
+        if (this.timer === deadline) this.close(`no handshake within ${ms} ms (connectTimeoutMs)`);
+      });
+    }, ms);
+    this.timer = deadline;
   }
 
-  /** Pings when nothing was written for `intervalMs`; closes when nothing arrived for `idleMs`. */
+  /**
+   * Pings when nothing was written for `intervalMs`; closes when nothing
+   * arrived for `idleMs`. Time this node's own event loop did not run (a tick
+   * late by more than an interval) is not counted as the peer's silence: the
+   * peer's pings wait unread meanwhile, and its answer to ours takes a tick.
+   */
   startHeartbeat(intervalMs: number, idleMs: number): void {
     this.clearTimer();
     this.lastReceived = Date.now();
+    let lastTick = this.lastReceived;
     this.timer = setInterval(() => {
       const now = Date.now();
+      const late = now - lastTick - intervalMs;
+      lastTick = now;
+      if (late > intervalMs) this.lastReceived = Math.min(now, this.lastReceived + late);
+      if (now - this.lastWritten >= intervalMs) this.write(encodePing());
       if (now - this.lastReceived >= idleMs) {
         this.close(
           `nothing received for ${idleMs} ms (idleTimeoutMs); the peer may be paused or cut off`,
         );
-      } else if (now - this.lastWritten >= intervalMs) {
-        this.write(encodePing());
       }
     }, intervalMs);
   }

@@ -14,7 +14,14 @@ import {
   FrameKind,
 } from '../../src/peer/frames.js';
 import { encodePreamble } from '../../src/peer/handshake.js';
-import { message, startCluster, startPeer, until, type TestPeer } from './peer-support.js';
+import {
+  allConnected,
+  message,
+  startCluster,
+  startPeer,
+  until,
+  type TestPeer,
+} from './peer-support.js';
 
 const fast = { connectTimeoutMs: 300, heartbeatIntervalMs: 100, idleTimeoutMs: 400 };
 
@@ -33,10 +40,11 @@ function exchange(
     s.on('data', (c: Buffer) => chunks.push(c));
     s.on('error', () => {}); // a reset after a refusal is fine; 'close' follows
     s.on('close', () => resolve(Buffer.concat(chunks)));
+    // A bound for a server that never closes; generous, as 67 of these run at once.
     setTimeout(() => {
       s.destroy();
       reject(new Error('the peer port did not close the connection'));
-    }, 5000).unref();
+    }, 20_000).unref();
   });
 }
 
@@ -60,16 +68,22 @@ describe('the peer port refuses wrong callers and keeps serving', () => {
     await Promise.all([n1?.transport.close(), n2?.transport.close()]);
   });
 
-  /** n1 and n2 still exchange messages both ways. */
+  /**
+   * n1 and n2 still exchange messages both ways. A message sent while a
+   * connection is being redialled is dropped (raft resends), so this sends
+   * again until one arrives each way.
+   */
   async function stillServing(): Promise<void> {
     const got1 = n1.received().length;
     const got2 = n2.received().length;
-    n1.transport.send([message('n1', 'n2', 1)]);
-    n2.transport.send([message('n2', 'n1', 1)]);
-    await until(
-      'messages flow again',
-      () => n1.received().length > got1 && n2.received().length > got2,
-    );
+    let sent = 0;
+    await until('messages flow again', () => {
+      if (sent++ % 20 === 0) {
+        n1.transport.send([message('n1', 'n2', 1)]);
+        n2.transport.send([message('n2', 'n1', 1)]);
+      }
+      return n1.received().length > got1 && n2.received().length > got2;
+    });
   }
 
   it('refuses a node of another cluster, and both sides log what to check', async () => {
@@ -172,6 +186,40 @@ describe('the peer port refuses wrong callers and keeps serving', () => {
       /connection from node n8 .* closed: nothing received for 400 ms \(idleTimeoutMs\); the peer may be paused or cut off/,
     );
     await stillServing();
+  });
+
+  it('keeps its healthy peers through a stall of its own event loop longer than idleTimeoutMs', async () => {
+    // Both nodes live in this process: when it stalls (a loaded machine, a
+    // long GC), each side's timers fire before the other's pings are read.
+    const seen = [n1.logs.length, n2.logs.length] as const;
+    const stallUntil = Date.now() + 3 * fast.idleTimeoutMs;
+    while (Date.now() < stallUntil); // the stall: nothing runs
+    await new Promise((r) => setTimeout(r, 3 * fast.heartbeatIntervalMs));
+    const cut = [...n1.logs.slice(seen[0]), ...n2.logs.slice(seen[1])].filter((l) =>
+      /nothing received/.test(l),
+    );
+    assert.deepEqual(cut, [], 'no healthy connection was closed for the stall');
+    assert.ok(allConnected(n1) && allConnected(n2));
+    await stillServing();
+  });
+
+  it('takes a handshake that arrived during a stall of its own longer than connectTimeoutMs', async () => {
+    const s = connect({ host: '127.0.0.1', port: n1.transport.address.port });
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => {});
+    try {
+      await new Promise((r) => s.once('connect', r));
+      await new Promise((r) => setTimeout(r, 100)); // n1 accepted it: its deadline runs
+      s.write(encodePreamble());
+      s.write(encodeHello({ clusterId: 'test-cluster', from: 'n8', to: 'n1' }));
+      const stallUntil = Date.now() + 3 * fast.connectTimeoutMs;
+      while (Date.now() < stallUntil); // the stall: the hello arrives, unread
+      await until('n1 answers or closes', () => Buffer.concat(chunks).length > 10 || s.closed);
+      assert.equal(Buffer.concat(chunks)[10], FrameKind.welcome, 'the handshake succeeded');
+    } finally {
+      s.destroy();
+    }
   });
 
   it('redials a peer that stops answering after its welcome (paused)', async () => {
