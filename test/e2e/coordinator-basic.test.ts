@@ -111,7 +111,10 @@ test('1,000 pipelined commands in one write are answered in order', async () => 
       parts.push(encodeCommand(['GET', `pipe:${i}`]));
     }
     c.write(Buffer.concat(parts));
-    const replies = await c.read(1000);
+    // Each GET waits for the SET before it to be committed, so these are 500
+    // disk commits one after another: ~2 s alone, over 10 s on a loaded
+    // 2-core machine. The bound only catches a hang.
+    const replies = await c.read(1000, 120_000);
     assert.equal(replies.length, 1000);
     for (let i = 0; i < 500; i++) {
       assert.equal(text(replies[2 * i]), 'OK', `reply ${2 * i}`);
