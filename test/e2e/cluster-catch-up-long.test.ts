@@ -26,13 +26,13 @@ async function status(c: Client): Promise<ClusterStatus> {
   return JSON.parse(String(await c.command('CLUSTER', 'STATUS'))) as ClusterStatus;
 }
 
-/** Puts 1 KiB values through `c`, 16 at a time, until stop(); counts what was acknowledged. */
-function writeUntilStopped(c: Client): { stop(): Promise<number> } {
+/** Puts `value` (1 KiB) through `c`, 16 at a time, until stop(); counts what was acknowledged. */
+function writeUntilStopped(c: Client, value = VALUE): { stop(): Promise<number> } {
   let writing = true;
   let written = 0;
   const done = (async () => {
     for (let i = 0; writing; i += 16) {
-      await Promise.all(Array.from({ length: 16 }, (_, j) => c.put(`w-${(i + j) % 5000}`, VALUE)));
+      await Promise.all(Array.from({ length: 16 }, (_, j) => c.put(`w-${(i + j) % 5000}`, value)));
       written += 16;
     }
   })();
@@ -140,8 +140,9 @@ test('past --compaction-hold-bytes the leader compacts anyway, says so, and the 
     // Only what the leader logs from now on: on a loaded machine n3 can lag
     // during the preload and pass the limit before n4 even joined.
     const mark = leader.coordinator.output().length;
-    // Written while n4 installs (and says so): the held log passes the limit.
-    const writes = writeUntilStopped(c);
+    // Written while n4 installs (and says so): the held log passes the limit,
+    // in 16 KiB values so that ~130 puts do, even on a loaded machine.
+    const writes = writeUntilStopped(c, 'x'.repeat(16 * 1024));
     const warned =
       /("level":40|WARN).*reached --compaction-hold-bytes: compacting anyway.*raise --compaction-hold-bytes/;
     // The compaction that follows the warning drops the log n4 would go on from.
