@@ -2,7 +2,8 @@
 // write load through every node: a new leader takes over, writers through the
 // survivors get acknowledgements again or clear retryable errors, and after
 // the old leader restarts every acknowledged write is readable through every
-// node.
+// node. A node that lost its majority, and a transfer to a stopped voter,
+// answer with sentences that say what was not done.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -41,7 +42,7 @@ test('leader kill -9 under write load: a new leader serves and no acknowledged w
   }
 });
 
-test('a node that lost the majority answers -CLUSTERDOWN with a sentence, and serves again once it is back', async () => {
+test('a transfer to a stopped voter and a node that lost the majority answer with sentences; it serves again once a node is back', async () => {
   const cluster = await TestCluster.start(3);
   try {
     await cluster.waitForLeader();
@@ -49,6 +50,13 @@ test('a node that lost the majority answers -CLUSTERDOWN with a sentence, and se
     const client = await cluster.client(c, 15_000);
     await client.put('before', '1');
     await cluster.kill9(a);
+    // The leader gives up after two election timeouts (4 s), well inside the
+    // request's own 10 s; a leader is known first, so none of it goes to an election.
+    await cluster.waitForLeader(20_000, [b, c]);
+    await assert.rejects(
+      client.command('CLUSTER', 'TRANSFER-LEADER', a.id),
+      /^ReplyError: TRYAGAIN leadership did not move to n1 in time \(is it running and caught up\?\); the transfer did not take place; retry it$/,
+    );
     await cluster.kill9(b);
     await assert.rejects(
       client.put('lost', '1'),
@@ -57,7 +65,11 @@ test('a node that lost the majority answers -CLUSTERDOWN with a sentence, and se
     );
     await assert.rejects(
       client.get('before'),
-      /^ReplyError: CLUSTERDOWN .*the read was not served/,
+      /^ReplyError: CLUSTERDOWN .*; the read was not served; retry it$/,
+    );
+    await assert.rejects(
+      client.command('BACKUP', 'BEGIN'),
+      /^ReplyError: CLUSTERDOWN .*; no backup was begun; retry BACKUP BEGIN$/,
     );
     await cluster.run(a);
     await putUntilOk(client, 'after', '1');

@@ -73,7 +73,7 @@ export const backup: Handler = async (ctx, args, version) => {
     }
     const r = ctx.node.replication;
     // Linearizable even on a READONLY connection: a backup is a read of everything.
-    if (r) await r.readBarrier({ id: ctx.client.id, staleReads: false });
+    if (r) await r.readBarrier({ id: ctx.client.id, staleReads: false }, 'backup-not-begun');
     const storage = ctx.node.storage.api();
     const info = await storage.imageExportBegin(KEYSPACE_GROUP);
     const id = randomBytes(8).toString('hex');

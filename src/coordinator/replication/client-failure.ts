@@ -1,27 +1,36 @@
 // How a replicated request that could not be completed is reported to the
-// client: always a code word and a sentence that says whether a write may
-// have taken effect.
+// client: always a code word and a sentence that says what was not done
+// (whether a write may have taken effect) and what to do.
 
 import { CommandError } from '../command-error.js';
 
 export type WriteOutcome = 'not-applied' | 'maybe-applied';
 
-function outcomeSentence(outcome: WriteOutcome | null): string {
-  if (outcome === null) return 'the read was not served; retry it';
-  return outcome === 'not-applied'
-    ? 'the write was not applied; retry it'
-    : 'the write may or may not have been applied; read the key to check before retrying a non-idempotent write';
-}
+/** What became of a failed request: a write's outcome, or what another request did not do. */
+export type Outcome = WriteOutcome | 'read-not-served' | 'backup-not-begun' | 'not-transferred';
+
+/** What a request that waits for a read index (a read, BACKUP BEGIN) did not do when it fails. */
+export type ReadOutcome = 'read-not-served' | 'backup-not-begun';
+
+const SENTENCES: Record<Outcome, string> = {
+  'not-applied': 'the write was not applied; retry it',
+  'maybe-applied':
+    'the write may or may not have been applied; read the key to check before retrying a non-idempotent write',
+  'read-not-served': 'the read was not served; retry it',
+  'backup-not-begun': 'no backup was begun; retry BACKUP BEGIN',
+  // A retry once the target leads answers OK (runAdmin), so retrying is safe.
+  'not-transferred': 'the transfer did not take place; retry it',
+};
 
 /** No leader for longer than an election timeout: this node cannot reach a majority. */
-export function clusterDown(noLeaderMs: number, outcome: WriteOutcome | null): CommandError {
+export function clusterDown(noLeaderMs: number, outcome: Outcome): CommandError {
   return new CommandError(
-    `CLUSTERDOWN this node cannot reach a majority of the cluster (no leader for ${(noLeaderMs / 1000).toFixed(1)} s); ${outcomeSentence(outcome)}`,
+    `CLUSTERDOWN this node cannot reach a majority of the cluster (no leader for ${(noLeaderMs / 1000).toFixed(1)} s); ${SENTENCES[outcome]}`,
   );
 }
 
-export function tryAgain(why: string, outcome: WriteOutcome | null): CommandError {
-  return new CommandError(`TRYAGAIN ${why}; ${outcomeSentence(outcome)}`);
+export function tryAgain(why: string, outcome: Outcome): CommandError {
+  return new CommandError(`TRYAGAIN ${why}; ${SENTENCES[outcome]}`);
 }
 
 /** A write whose session was superseded before its retry landed. */

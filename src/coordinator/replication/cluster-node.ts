@@ -28,6 +28,8 @@ import {
   removedNode,
   sessionSuperseded,
   tryAgain,
+  type Outcome,
+  type ReadOutcome,
   type WriteOutcome,
 } from './client-failure.js';
 import { Membership } from './membership.js';
@@ -621,14 +623,14 @@ export class ClusterNode implements Replication {
     return 'not-applied'; // transferring leadership, or reloading: retry shortly
   }
 
-  private giveUp(why: string, outcome: WriteOutcome | null): CommandError {
+  private giveUp(why: string, outcome: Outcome): CommandError {
     const down = this.noLeaderFor();
     if (down !== null) return clusterDown(down, outcome);
     if (this.driver === null) return tryAgain('the storage engine is restarting', outcome);
     return tryAgain(why, outcome);
   }
 
-  readBarrier(client: ReplicationClient): Promise<void> {
+  readBarrier(client: ReplicationClient, failure: ReadOutcome = 'read-not-served'): Promise<void> {
     if (client.staleReads) return READ_NOW;
     const deadline = Date.now() + this.settings.requestTimeoutMs;
     const d = this.driver;
@@ -637,13 +639,17 @@ export class ClusterNode implements Replication {
     if (d !== null && !this.closed && !this.isRemoved() && this.noLeaderFor() === null) {
       return d
         .readBarrier(this.settings.requestTimeoutMs)
-        .then(undefined, (err: unknown) => this.readBarrierRetry(deadline, err));
+        .then(undefined, (err: unknown) => this.readBarrierRetry(deadline, failure, err));
     }
-    return this.readBarrierRetry(deadline);
+    return this.readBarrierRetry(deadline, failure);
   }
 
   /** Asks for a read barrier until `deadline`; `failed`: why the first attempt failed. */
-  private async readBarrierRetry(deadline: number, failed?: unknown): Promise<void> {
+  private async readBarrierRetry(
+    deadline: number,
+    failure: ReadOutcome,
+    failed?: unknown,
+  ): Promise<void> {
     if (failed !== undefined) {
       if (!(failed instanceof OutcomeUnknownError || failed instanceof ReplicaUnavailableError)) {
         throw failed;
@@ -651,13 +657,13 @@ export class ClusterNode implements Replication {
       await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
     }
     for (;;) {
-      if (this.closed) throw tryAgain('this node is shutting down', null);
+      if (this.closed) throw tryAgain('this node is shutting down', failure);
       if (this.isRemoved()) throw removedNode(this.id);
       const remaining = deadline - Date.now();
       if (remaining <= 0)
-        throw this.giveUp('the leader did not confirm a read index in time', null);
+        throw this.giveUp('the leader did not confirm a read index in time', failure);
       const down = this.noLeaderFor();
-      if (down !== null) throw clusterDown(down, null);
+      if (down !== null) throw clusterDown(down, failure);
       const d = this.driver;
       if (d === null) {
         await sleep(Math.min(100, remaining));

@@ -273,7 +273,10 @@ export class Membership {
           if (cur && cur.leader === req.id) return;
           await this.node.waitForLeader(until - Date.now());
         }
-        throw tryAgain(`leadership did not move to ${req.id} in time (is it caught up?)`, null);
+        throw tryAgain(
+          `leadership did not move to ${req.id} in time (is it running and caught up?)`,
+          'not-transferred',
+        );
       }
       default:
         throw new CommandError(`ERR unknown cluster operation ${String(req.op)}`);

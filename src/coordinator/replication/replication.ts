@@ -4,6 +4,7 @@
 
 import type { KvCommand, KvResult } from '../../kv/types.js';
 import type { NodeId } from '../../raft/types.js';
+import type { ReadOutcome } from './client-failure.js';
 import type { LeaderChange } from './leader-history.js';
 
 /** The connection a request comes from: its id, and whether it opted into stale reads (READONLY). */
@@ -47,8 +48,12 @@ export const READ_NOW: Promise<void> = Promise.resolve();
 export interface Replication {
   /** Replicates a write in the client's session; resolves with its result once applied here. */
   write(client: ReplicationClient, command: KvCommand): Promise<KvResult>;
-  /** Resolves once this node's storage holds every write acknowledged before the call (no-op for READONLY clients). */
-  readBarrier(client: ReplicationClient): Promise<void>;
+  /**
+   * Resolves once this node's storage holds every write acknowledged before
+   * the call (no-op for READONLY clients); `failure`: what its error says was
+   * not done (a read, unless given).
+   */
+  readBarrier(client: ReplicationClient, failure?: ReadOutcome): Promise<void>;
   status(): ClusterStatus;
   /** The cluster's name (--cluster-id), recorded in backups. */
   readonly clusterId: string;
