@@ -6,7 +6,8 @@
 // apply and hands over; it does not refuse with "not a voter". The leader's
 // engine holds its Raft log appends (test/helpers/storage-proxy.ts) from
 // the promotion on: the entry's append is let through, the commit's is held
-// until the request has reached the leader.
+// until the request has reached the leader. Meanwhile the promotion is
+// committed but not in effect on the leader: it proposes it only once.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,6 +20,10 @@ import { nodeSpec, ProxiedCluster } from './proxied-cluster-support.js';
 async function roleOf(c: Client, id: string): Promise<string | undefined> {
   const s = JSON.parse(String(await c.command('CLUSTER', 'STATUS'))) as ClusterStatus;
   return s.members.find((m) => m.id === id)?.role;
+}
+
+function count(lines: string[], line: RegExp): number {
+  return lines.filter((l) => line.test(l)).length;
 }
 
 test('TRANSFER-LEADER to a new voter the leader has not yet applied the promotion of hands over', async () => {
@@ -54,6 +59,10 @@ test('TRANSFER-LEADER to a new voter the leader has not yet applied the promotio
     leader.proxy.release(Op.raftAppend);
     assert.equal(String(await transfer), 'OK');
     assert.equal((await cluster.waitForLeader()).id, n4.id);
+    const lines = leader.coordinator.output().split('\n');
+    const promotion = lines.filter((l) => /promot/.test(l)).join('\n');
+    assert.equal(count(lines, /"learner":"n4".*learner caught up; promoting it/), 1, promotion);
+    assert.equal(count(lines, /promotion not done yet/), 0, promotion);
   } finally {
     await cluster.stop();
   }

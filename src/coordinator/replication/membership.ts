@@ -82,11 +82,17 @@ export class Membership {
    * PROMOTE_MAX_LAG a node that never ran would otherwise be made a voter at
    * the next tick, and a missing voter brings the cluster one failure closer
    * to losing its majority.
+   *
+   * Not while a conf change of this leader is yet to take effect here: the
+   * core would refuse it (conf-change-in-progress). A promotion resolves when
+   * committed, before it takes effect here, so without this every tick
+   * until then would propose it again and log its refusal.
    */
   private maybePromote(): void {
     const d = this.node.driver;
     if (!d || d.role !== 'leader' || this.promoting) return;
     const st = d.status();
+    if (st.pendingConfIndex > st.applied) return;
     for (const id of st.conf.learners) {
       const pr = st.progress?.[id];
       if (!pr || !pr.recentActive || pr.match === 0) continue;
