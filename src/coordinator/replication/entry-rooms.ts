@@ -72,9 +72,21 @@ export function roomFromContext(bytes: Uint8Array): EntryRoom | null {
   }
 }
 
-/** The JSON fields of `room`, for the I answer, a join request and a conf-change context. */
+/** The JSON fields of `room`, for a join request and a conf-change context (absent when null). */
 export function roomToJson(room: EntryRoom | null): { room?: number; frame?: number } {
   return room === null ? {} : { room: room.bytes, frame: room.frame };
+}
+
+/**
+ * The I answer's room fields: null while the engine is away, rather than
+ * absent, so the asker can tell this node from one of a version before
+ * entry rooms (info-cadence.ts).
+ */
+export function roomAnswerJson(room: EntryRoom | null): {
+  room: number | null;
+  frame: number | null;
+} {
+  return room === null ? { room: null, frame: null } : { room: room.bytes, frame: room.frame };
 }
 
 /** The client's answer to a write whose entry `limit.node` could not store. */

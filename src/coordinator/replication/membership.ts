@@ -19,6 +19,7 @@ import {
 import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { tryAgain } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
+import { askAtTick, reportsRoom } from './info-cadence.js';
 import {
   joinRefusal,
   roomFromContext,
@@ -47,24 +48,19 @@ import type { ClusterStatus, MemberStatus } from './replication.js';
  */
 const PROMOTE_MAX_LAG = 100;
 
-/**
- * Ticks between two rounds of asking every member for its client address and
- * entry room (a member restarted with another frame); one whose room is not
- * known yet is asked at every tick.
- */
-const INFO_EVERY_TICKS = 20;
-
 export class Membership {
   private promoting = false;
   private ticks = 0;
   private readonly asking = new Set<NodeId>();
+  /** Members whose I answer had no room field (info-cadence.ts). */
+  private readonly oldVersion = new Set<NodeId>();
 
   constructor(private readonly node: ClusterNode) {}
 
   /** Called every tick while the driver runs. */
   tick(): void {
     this.maybePromote();
-    this.askMembers(++this.ticks % INFO_EVERY_TICKS === 1);
+    this.askMembers(++this.ticks);
   }
 
   noteContext(cc: ConfChange): void {
@@ -110,14 +106,19 @@ export class Membership {
     }
   }
 
-  /** Asks members (`all`, or those whose client address or entry room is not known) for them. */
-  private askMembers(all: boolean): void {
+  /** Asks the members due at tick `tick` (info-cadence.ts) for their client address and entry room. */
+  private askMembers(tick: number): void {
     const t = this.node.transport;
     if (!t) return;
     for (const id of [...this.node.conf.voters, ...this.node.conf.learners]) {
       const a = this.node.book.get(id);
       if (id === this.node.id || !a || this.asking.has(id)) continue;
-      if (!all && a.client !== null && this.node.rooms.get(id) !== null) continue;
+      const known = {
+        clientKnown: a.client !== null,
+        roomKnown: this.node.rooms.get(id) !== null,
+        oldVersion: this.oldVersion.has(id),
+      };
+      if (!askAtTick(tick, known)) continue;
       this.asking.add(id);
       t.request(id, encodeRpc(RpcTag.info, null), 2000)
         .then((reply) => {
@@ -126,6 +127,8 @@ export class Membership {
           if (cur && typeof info.client === 'string') cur.client = info.client;
           const room = roomFromJson(info);
           if (room !== null) this.node.noteRoom(id, room);
+          if (reportsRoom(info)) this.oldVersion.delete(id);
+          else this.oldVersion.add(id);
         })
         .catch(() => undefined)
         .finally(() => this.asking.delete(id));

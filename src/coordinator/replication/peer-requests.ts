@@ -11,7 +11,7 @@ import { DEFAULT_USER, isAdmin } from '../auth/authenticator.js';
 import { CommandError } from '../command-error.js';
 import { removedNode } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
-import { roomToJson } from './entry-rooms.js';
+import { roomAnswerJson } from './entry-rooms.js';
 import {
   encodeRpc,
   parseRpcError,
@@ -54,7 +54,7 @@ export class PeerRequests {
             JSON.stringify({
               id: this.node.id,
               client: this.node.clientAddress,
-              ...roomToJson(this.node.ownRoom()),
+              ...roomAnswerJson(this.node.ownRoom()),
             }),
           );
         case RpcTag.figures:

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  askAtTick,
+  INFO_EVERY_TICKS,
+  reportsRoom,
+  type MemberInfo,
+} from '../../src/coordinator/replication/info-cadence.js';
+import { roomAnswerJson } from '../../src/coordinator/replication/entry-rooms.js';
+
+/** The ticks among the first `n` at which a member in state `m` is asked. */
+function askedAt(m: MemberInfo, n = 3 * INFO_EVERY_TICKS): number[] {
+  const ticks = [];
+  for (let tick = 1; tick <= n; tick++) if (askAtTick(tick, m)) ticks.push(tick);
+  return ticks;
+}
+
+const ROUNDS = [1, 1 + INFO_EVERY_TICKS, 1 + 2 * INFO_EVERY_TICKS];
+const EVERY_TICK = Array.from({ length: 3 * INFO_EVERY_TICKS }, (_, i) => i + 1);
+
+describe('askAtTick', () => {
+  it('asks a member whose address and room are known once a round', () => {
+    assert.deepEqual(askedAt({ clientKnown: true, roomKnown: true, oldVersion: false }), ROUNDS);
+  });
+
+  it('asks a member not heard from yet at every tick, so its room is learned at once', () => {
+    assert.deepEqual(
+      askedAt({ clientKnown: true, roomKnown: false, oldVersion: false }),
+      EVERY_TICK,
+    );
+    assert.deepEqual(
+      askedAt({ clientKnown: false, roomKnown: false, oldVersion: false }),
+      EVERY_TICK,
+    );
+  });
+
+  it('asks a member of a version before entry rooms once a round, not at every tick', () => {
+    assert.deepEqual(askedAt({ clientKnown: true, roomKnown: false, oldVersion: true }), ROUNDS);
+  });
+
+  it('asks at every tick while the client address is missing, whatever the version', () => {
+    assert.deepEqual(
+      askedAt({ clientKnown: false, roomKnown: false, oldVersion: true }),
+      EVERY_TICK,
+    );
+  });
+});
+
+describe('reportsRoom', () => {
+  it('tells a node that reports rooms, its engine away or not, from an older one', () => {
+    assert.equal(reportsRoom({ id: 'n2', client: '127.0.0.1:7379' }), false);
+    const away = JSON.parse(JSON.stringify({ id: 'n2', ...roomAnswerJson(null) })) as object;
+    assert.equal(reportsRoom(away), true);
+    const room = { bytes: 261_075, frame: 262_144 };
+    const up = JSON.parse(JSON.stringify({ id: 'n2', ...roomAnswerJson(room) })) as object;
+    assert.equal(reportsRoom(up), true);
+  });
+});
