@@ -12,9 +12,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
-import { connect } from '../../src/index.js';
 import { Op } from '../../src/storage/protocol.js';
-import { nodeSpec, ProxiedCluster, type ProxiedNode } from './proxied-cluster-support.js';
+import { nodeSpec, ProxiedCluster, status, type ProxiedNode } from './proxied-cluster-support.js';
 
 test('a node removed before it heard of its addition says it is not a member', async () => {
   const cluster = await ProxiedCluster.start(3);
@@ -53,15 +52,6 @@ test('a node removed before it heard of its addition says it is not a member', a
     await cluster.stop();
   }
 });
-
-async function status(node: ProxiedNode): Promise<ClusterStatus> {
-  const c = await connect({ port: node.port, reconnect: false });
-  try {
-    return JSON.parse(String(await c.command('CLUSTER', 'STATUS'))) as ClusterStatus;
-  } finally {
-    await c.close();
-  }
-}
 
 async function waitForStatus(
   node: ProxiedNode,

@@ -139,7 +139,8 @@ export async function nodeSpec(id: string): Promise<NodeSpec> {
   return { id, port: await freePort(), peerPort: await freePort() };
 }
 
-async function status(node: ProxiedNode): Promise<ClusterStatus> {
+/** A node's CLUSTER STATUS, over a connection of its own. */
+export async function status(node: ProxiedNode): Promise<ClusterStatus> {
   const c = await connect({ port: node.port, reconnect: false });
   try {
     return JSON.parse(String(await c.command('CLUSTER', 'STATUS'))) as ClusterStatus;
