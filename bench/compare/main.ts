@@ -244,8 +244,8 @@ async function main(argv: string[]): Promise<void> {
     for (let round = 1; round <= o.rounds && !interrupted; round++) {
       if (o.rounds > 1) say(`\nround ${round} of ${o.rounds}`);
       for (const name of o.systems) {
-        // A system that failed once is not started again.
         if (interrupted) break;
+        // A system that failed once is not started again.
         if (failures.some((f) => f.system === name)) continue;
         // One system failing must not throw away the others' measurements.
         try {

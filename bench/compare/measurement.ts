@@ -54,5 +54,20 @@ export function findMeasurement(
   return all.find((m) => m.system === system && m.workload === workload && m.clients === clients);
 }
 
+/** `all` in groups of equal `key`, each group and the groups in first-seen order. */
+export function groupBy(
+  all: readonly Measurement[],
+  key: (m: Measurement) => string,
+): Map<string, Measurement[]> {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of all) {
+    const k = key(m);
+    const g = groups.get(k);
+    if (g) g.push(m);
+    else groups.set(k, [m]);
+  }
+  return groups;
+}
+
 /** The event-loop share above which the load generator, not the server, is likely the bottleneck. */
 export const SATURATED_BUSY = 0.9;

@@ -6,18 +6,11 @@
 // median round's by ops/s. Its latencies and CPU belong to that same round.
 
 import { formatOps } from './format.js';
-import type { Measurement } from './measurement.js';
+import { groupBy, type Measurement } from './measurement.js';
 
-const keyOf = (m: Measurement): string => `${m.system}\0${m.workload}\0${m.clients}`;
-
+/** The rounds of each system, workload and client count. */
 function bySeries(all: readonly Measurement[]): Measurement[][] {
-  const series = new Map<string, Measurement[]>();
-  for (const m of all) {
-    const s = series.get(keyOf(m));
-    if (s) s.push(m);
-    else series.set(keyOf(m), [m]);
-  }
-  return [...series.values()];
+  return [...groupBy(all, (m) => `${m.system}\0${m.workload}\0${m.clients}`).values()];
 }
 
 /**

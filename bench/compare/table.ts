@@ -2,7 +2,7 @@
 // system's figures and distdb's ratios to etcd and Redis, then the targets.
 
 import { formatMs, formatOps, formatRatio } from './format.js';
-import { SATURATED_BUSY, type Measurement } from './measurement.js';
+import { groupBy, SATURATED_BUSY, type Measurement } from './measurement.js';
 import { formatRoundSpread } from './rounds.js';
 import { ratio, type TargetCheck } from './targets.js';
 import type { Workload } from './workload.js';
@@ -95,16 +95,8 @@ export function cpuPerOp(m: Measurement): string | null {
   return `${parts.join(', ')}; in all ${us(m.cpuSeconds.servers)} µs`;
 }
 
-function groupOf(all: readonly Measurement[]): Map<string, Measurement[]> {
-  const groups = new Map<string, Measurement[]>();
-  for (const m of all) {
-    const key = `${m.workload}\0${m.clients}`;
-    const g = groups.get(key);
-    if (g) g.push(m);
-    else groups.set(key, [m]);
-  }
-  return groups;
-}
+/** One table's measurements: a workload at a client count. */
+const tableKey = (m: Measurement): string => `${m.workload}\0${m.clients}`;
 
 /**
  * Every group, in the order workload → client count, each table followed by
@@ -115,8 +107,8 @@ export function formatReport(
   all: readonly Measurement[],
   everyRound: readonly Measurement[] = all,
 ): string {
-  const groups = groupOf(all);
-  const rounds = groupOf(everyRound);
+  const groups = groupBy(all, tableKey);
+  const rounds = groupBy(everyRound, tableKey);
   const order = (g: Measurement[]): [number, number] => [
     ['put', 'get', 'mixed'].indexOf(g[0]!.workload),
     g[0]!.clients,
@@ -124,8 +116,8 @@ export function formatReport(
   return [...groups.values()]
     .sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
     .map((g) => {
-      const { workload, clients } = g[0]!;
-      return formatGroup(workload, clients, g, rounds.get(`${workload}\0${clients}`)) + '\n';
+      const first = g[0]!;
+      return formatGroup(first.workload, first.clients, g, rounds.get(tableKey(first))) + '\n';
     })
     .join('\n');
 }
