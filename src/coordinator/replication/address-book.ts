@@ -15,7 +15,10 @@ export interface MemberAddress {
 
 export type AddressBook = Map<NodeId, MemberAddress>;
 
-/** A conf change's context: the node's addresses, as JSON. */
+/**
+ * A conf change's context: the node's addresses, as JSON, with any other
+ * fields an addition carries (its entry room, entry-rooms.ts).
+ */
 export function encodeMemberContext(a: MemberAddress): Uint8Array {
   return Buffer.from(JSON.stringify(a));
 }

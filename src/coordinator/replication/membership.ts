@@ -302,7 +302,7 @@ export class Membership {
     if (!addr.peer) throw new CommandError(`ERR node ${id} needs a peer address (host:port)`);
     const d = this.node.driver;
     if (!d) throw new NotLeaderError(null);
-    const context = Buffer.from(JSON.stringify({ ...addr, ...roomToJson(room) }));
+    const context = encodeMemberContext({ ...addr, ...roomToJson(room) });
     try {
       await d.proposeConfChange({ type: 'add-learner', node: id, context }, timeoutMs);
     } catch (err) {

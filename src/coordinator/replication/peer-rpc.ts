@@ -9,7 +9,8 @@
 //      "room"?,"frame"?}                                   its engine's entry room, entry-rooms.ts)
 //   A {"op","id","peer"?,"retry"?} → "OK"                CLUSTER ADD/REMOVE/TRANSFER-LEADER
 //   I (empty)                      → {"id","client",     a member's client address and its
-//                                       "room"?,"frame"?}  engine's entry room (absent: engine away)
+//                                       "room","frame"}    engine's entry room (null: engine away;
+//                                                          absent: a version before entry rooms)
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 //   S (empty)                      → "OK"                a follower installing the leader's snapshot is busy, not gone
 //   M {"id"}                       → {"member","leader"} whether node id is a member, says the leader
