@@ -7,6 +7,7 @@ import { runClosedLoop } from './closed-loop.js';
 import type { KvConnection } from './driver.js';
 import { formatOps } from './format.js';
 import { summarize, type Measurement } from './measurement.js';
+import { MachineCpuMeter, type MachineCpu } from './machine-cpu.js';
 import { TreeCpuMeter, type ProcessCpu } from './proc-cpu.js';
 import type { RunningSystem } from './systems/system.js';
 import type { Workload } from './workload.js';
@@ -24,6 +25,8 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
   try {
     for (let i = 0; i < s.clients; i++) conns.push(await sys.connect());
     const servers = new TreeCpuMeter(() => sys.serverProcesses());
+    const machineMeter = new MachineCpuMeter();
+    let machine: MachineCpu = { capacity: 0, processes: 0, interrupts: 0 };
     let cpu0 = process.cpuUsage();
     let elu0 = performance.eventLoopUtilization();
     let serverCpu = 0;
@@ -36,6 +39,7 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
       warmupMs: s.warmupSec * 1000,
       durationMs: s.durationSec * 1000,
       onWindowStart() {
+        machineMeter.start();
         servers.start();
         cpu0 = process.cpuUsage();
         elu0 = performance.eventLoopUtilization();
@@ -45,6 +49,7 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
         const used = process.cpuUsage(cpu0);
         loadGenCpu = (used.user + used.system) / 1e6;
         busy = performance.eventLoopUtilization(elu0).utilization;
+        machine = machineMeter.stop();
       },
     });
     const bar = new ProgressBar();
@@ -73,7 +78,7 @@ export async function measure(sys: RunningSystem, s: MeasureSettings): Promise<M
       errors: outcome.errors,
       firstError: outcome.firstError,
       latencyMs: summarize(outcome.latency),
-      cpuSeconds: { loadGenerator: loadGenCpu, servers: serverCpu, byProcess },
+      cpuSeconds: { loadGenerator: loadGenCpu, servers: serverCpu, byProcess, machine },
       loadGeneratorBusy: busy,
     };
   } finally {

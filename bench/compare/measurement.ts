@@ -3,6 +3,7 @@
 // the chart are made from.
 
 import type { LatencyHistogram } from '../histogram.js';
+import type { MachineCpu } from './machine-cpu.js';
 import type { ProcessCpu } from './proc-cpu.js';
 import type { SystemName } from './systems/system.js';
 import type { Workload } from './workload.js';
@@ -27,8 +28,17 @@ export interface Measurement {
   firstError: string | null;
   /** Of the successful requests, in ms. */
   latencyMs: LatencySummary;
-  /** CPU seconds used during the measured window; `byProcess` splits `servers`. */
-  cpuSeconds: { loadGenerator: number; servers: number; byProcess: ProcessCpu[] };
+  /**
+   * CPU seconds used during the measured window; `byProcess` splits
+   * `servers`; `machine` is the whole machine's (absent from results files
+   * written before it was measured).
+   */
+  cpuSeconds: {
+    loadGenerator: number;
+    servers: number;
+    byProcess: ProcessCpu[];
+    machine?: MachineCpu;
+  };
   /** Share of the window the load generator's event loop was busy (0..1): near 1, it was the limit. */
   loadGeneratorBusy: number;
   /** Which round of a `--rounds` run it came from (1 for a single run). */

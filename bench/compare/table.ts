@@ -2,6 +2,7 @@
 // system's figures and distdb's ratios to etcd and Redis, then the targets.
 
 import { formatMs, formatOps, formatRatio } from './format.js';
+import { otherProcessCpus } from './machine-cpu.js';
 import { groupBy, SATURATED_BUSY, type Measurement } from './measurement.js';
 import { formatRoundSpread } from './rounds.js';
 import { ratio, type TargetCheck } from './targets.js';
@@ -72,6 +73,7 @@ export function formatGroup(
   for (const m of group) {
     const perOp = cpuPerOp(m);
     if (perOp !== null) lines.push(`  ${m.system} server CPU per op: ${perOp}`);
+    lines.push(...machineLines(m));
     if (m.errors > 0) lines.push(`  ${m.system}: ${m.errors} errors, the first: ${m.firstError}`);
     if (m.loadGeneratorBusy >= SATURATED_BUSY) {
       lines.push(
@@ -93,6 +95,33 @@ export function cpuPerOp(m: Measurement): string | null {
   const us = (seconds: number): string => String(Math.round((seconds * 1e6) / m.ops));
   const parts = procs.map((p) => `${p.name} ${us(p.seconds)}`);
   return `${parts.join(', ')}; in all ${us(m.cpuSeconds.servers)} µs`;
+}
+
+/** Above this many CPUs used by other programs, a run's figures are flagged as disturbed. */
+export const DISTURBED_CPUS = 0.1;
+
+/**
+ * How busy the machine was during a run and who used it, and a warning when
+ * other programs took a noticeable share; nothing for results files written
+ * before the machine was measured.
+ */
+export function machineLines(m: Measurement): string[] {
+  const machine = m.cpuSeconds.machine;
+  if (machine === undefined || machine.capacity <= 0) return [];
+  const cpus = (seconds: number): string => (seconds / m.seconds).toFixed(2);
+  const other = otherProcessCpus(machine, m.cpuSeconds, m.seconds);
+  const busy = Math.round((100 * (machine.processes + machine.interrupts)) / machine.capacity);
+  const lines = [
+    `  ${m.system} machine: ${busy}% busy; in CPUs: servers ${cpus(m.cpuSeconds.servers)}, ` +
+      `load generator ${cpus(m.cpuSeconds.loadGenerator)}, interrupts ${cpus(machine.interrupts)}, ` +
+      `other programs ${other.toFixed(2)}`,
+  ];
+  if (other > DISTURBED_CPUS) {
+    lines.push(
+      `  ${m.system}: other programs used ${other.toFixed(2)} CPUs during this run, so its figures are low and noisy`,
+    );
+  }
+  return lines;
 }
 
 /** One table's measurements: a workload at a client count. */
