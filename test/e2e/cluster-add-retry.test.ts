@@ -2,13 +2,13 @@
 // leader adds the node as a learner, and the node, started with --join,
 // catches up and is promoted to voter, while the leader's answer is held
 // (its engine's apply replies, test/helpers/storage-proxy.ts) until the
-// leader gives up waiting (UNKNOWN, after its request timeout: 8 s, set
+// leader gives up waiting (UNKNOWN, after its request timeout: 15 s, set
 // here, time for n4 to start and be promoted first; 5 s was too short once
-// on a loaded machine, load average 16). The follower
-// retries, marked `retry`, and the leader finds the node a voter at the
-// address asked: the ADD the request asked for is done, so the answer is
-// OK, not "already a voter". A first attempt at adding a voter, at its
-// address or another, still gets that error.
+// on a loaded machine, load average 16, and 8 s once at load average 24).
+// The follower retries, marked `retry`, and the leader finds the node a
+// voter at the address asked: the ADD the request asked for is done, so the
+// answer is OK, not "already a voter". A first attempt at adding a voter,
+// at its address or another, still gets that error.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -32,11 +32,12 @@ async function waitForRole(c: Client, id: string, roles: string[]): Promise<void
 }
 
 test('CLUSTER ADD through a follower answers OK when the answer is lost and the node was promoted since', async () => {
-  const cluster = await ProxiedCluster.start(3, ['--request-timeout-ms', '8000']);
+  const cluster = await ProxiedCluster.start(3, ['--request-timeout-ms', '15000']);
   try {
     const leader = await cluster.waitForLeader();
     const via = cluster.nodes.find((n) => n !== leader)!;
-    const admin = await cluster.client(via);
+    // Its ADD is answered after the leader's timeout and the follower's retry.
+    const admin = await cluster.client(via, 40_000);
     const watch = await cluster.client(via); // answers while the ADD waits on `admin`
     const n4 = await nodeSpec('n4');
     const peer = `127.0.0.1:${n4.peerPort}`;

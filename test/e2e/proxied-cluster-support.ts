@@ -91,8 +91,9 @@ export class ProxiedCluster {
     return node;
   }
 
-  async client(node: ProxiedNode): Promise<Client> {
-    const c = await connect({ port: node.port, timeoutMs: 15_000 });
+  /** A client of `node` whose requests fail after `timeoutMs` without a reply. */
+  async client(node: ProxiedNode, timeoutMs = 15_000): Promise<Client> {
+    const c = await connect({ port: node.port, timeoutMs });
     this.clients.push(c);
     return c;
   }
