@@ -8,7 +8,7 @@ import { transferLeader } from './leader-transfer.js';
 import { LeaderLease } from './leader-lease.js';
 import { RaftLog } from './log.js';
 import { makeMessage, type MessageFields } from './message.js';
-import { handleReadIndex } from './read-index.js';
+import { handleReadIndex, hedgeReadRound } from './read-index.js';
 import { ReadOnly } from './read-only.js';
 import {
   bcastAppend,
@@ -332,6 +332,20 @@ export class Raft {
     if (to !== null && this.tracker.progress.get(to)?.match === this.log.lastIndex()) {
       this.send({ type: 'timeout-now', to });
     }
+  }
+
+  /**
+   * Leader: the oldest pending ReadIndex request whose heartbeats went to
+   * some followers only (thriftyReadIndex), for the application to hedge
+   * after a while (hedgeReadRound); null when there is none.
+   */
+  readRoundToHedge(): number | null {
+    return this.readOnly.oldestPartlyAsked();
+  }
+
+  /** See read-index.ts. */
+  hedgeReadRound(seq: number): void {
+    hedgeReadRound(this, seq);
   }
 
   /** Heartbeats to `to` (default: every follower). */

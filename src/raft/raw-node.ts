@@ -60,6 +60,25 @@ export class RawNode {
     this.raft.readIndex(context);
   }
 
+  /**
+   * Leader, thriftyReadIndex: the oldest ReadIndex request whose round asked
+   * only some followers; null when there is none. The application hedges it
+   * (hedgeReadRound) if it is still pending a while later.
+   */
+  readRoundToHedge(): number | null {
+    return this.raft.readRoundToHedge();
+  }
+
+  /**
+   * Sends the pending round's heartbeat, with the newest pending context, to
+   * the followers it did not ask, if request `seq` (readRoundToHedge) or one
+   * before it still waits: a slow follower then holds it no longer than the
+   * application's hedge delay. A no-op when none waits or all were asked.
+   */
+  hedgeReadRound(seq: number): void {
+    this.raft.hedgeReadRound(seq);
+  }
+
   transferLeader(to: NodeId): void {
     this.raft.transferLeader(to);
   }

@@ -86,6 +86,7 @@ export function bcastHeartbeat(
     pr.commitSent = Math.max(pr.commitSent, commit);
     if (pr.state === 'snapshot') tendSnapshotSend(r, id, pr);
   }
+  if (context !== null && context.length > 0) r.readOnly.sent(context, to);
 }
 
 /** Commits the quorum index if it is an entry of the current term (§5.4.2, Figure 8). */

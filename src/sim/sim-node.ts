@@ -62,6 +62,13 @@ const SLOW_DISK_FACTOR = 10;
 /** A fifth of a tick, as the coordinator's 2 ms are of its 100 ms heartbeat. */
 const COMMIT_FLUSH_MS = 2;
 
+/**
+ * A hedge of a thrifty read round (raft-driver.ts) fires after a random
+ * delay up to a heartbeat interval (2 ticks), so that hedges race the
+ * round's answers, each other and the periodic heartbeat.
+ */
+const READ_HEDGE_MAX_MS = 20;
+
 /** Chance that a chunk read is refused as if a newer snapshot had replaced the stored one. */
 const CHUNK_READ_MOVED = 0.02;
 
@@ -97,6 +104,11 @@ export class SimNode {
   private chunkRng: Prng | null = null;
   /** The lazy commit broadcast's flush is due. */
   private commitFlushDue = false;
+  /** The read request a hedge is scheduled for, and that schedule's number (later ones replace it). */
+  private hedgeSeq: number | null = null;
+  private hedgeArmed = 0;
+  /** Decides the hedges' delays. */
+  private hedgeRng: Prng | null = null;
   private writes = new Map<string, { seq: number; reply: Reply }>();
   private reads = new Map<string, PendingRead>();
   private readWaits: Array<{ index: number; read: PendingRead }> = [];
@@ -139,6 +151,8 @@ export class SimNode {
     this.persisting = false;
     this.loadingSnapshot = false;
     this.chunkRng = rng.derive(`chunks-${this.id}-${this.incarnation}`);
+    this.hedgeRng = rng.derive(`hedges-${this.id}-${this.incarnation}`);
+    this.hedgeSeq = null;
     this.writes.clear();
     this.reads.clear();
     this.readWaits = [];
@@ -355,6 +369,7 @@ export class SimNode {
     if (rd.snapshotWanted !== null) this.loadSnapshot();
     for (const want of rd.snapshotChunksWanted) this.readChunk(want);
     this.scheduleCommitFlush();
+    this.scheduleReadHedge();
     this.pump();
   }
 
@@ -369,6 +384,26 @@ export class SimNode {
         this.commitFlushDue = false;
         if (this.raw !== raw) return; // crashed meanwhile
         raw.sendCommit(index);
+        this.pump();
+      });
+    });
+  }
+
+  /** As the coordinator does (raft-driver.ts): a read round that asked some followers only is hedged after a while. */
+  private scheduleReadHedge(): void {
+    const raw = this.raw;
+    const seq = raw?.readRoundToHedge() ?? null;
+    if (raw === null || seq === this.hedgeSeq) return;
+    this.hedgeSeq = seq;
+    if (seq === null) return;
+    const armed = ++this.hedgeArmed;
+    const rng = this.hedgeRng as Prng;
+    this.env.queue.after(rng.int(READ_HEDGE_MAX_MS + 1), () => {
+      this.whenRunning(() => {
+        if (this.raw !== raw || this.hedgeArmed !== armed) return; // crashed, or re-armed
+        this.hedgeSeq = null;
+        raw.hedgeReadRound(seq);
+        this.env.trace(`${this.id} hedges read round ${seq}`);
         this.pump();
       });
     });

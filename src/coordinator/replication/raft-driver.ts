@@ -120,6 +120,16 @@ interface ReadBatch {
 const COMMIT_FLUSH_MS = 2;
 
 /**
+ * A read round asks only the follower that answered the last one first
+ * (thriftyReadIndex, docs/raft.md); when it has waited this long, a slow
+ * follower (a GC pause, a busy disk) is assumed and the round is asked of
+ * the other followers too (hedged), instead of waiting for the next
+ * heartbeat (100 ms). Well above a normal round at 64 get clients (see
+ * docs/performance-log.md, lever 24), so a hedge seldom fires needlessly.
+ */
+const READ_HEDGE_MS = 10;
+
+/**
  * A follower that made no progress for this many election timeouts (10 s)
  * no longer holds compactions (catch-up-watch.ts): its transfer's chunks
  * and its appends are answered within one when it is well, and one
@@ -162,6 +172,10 @@ export class RaftDriver {
   private deferredHardState: HardState | null = null;
   /** The commit flush due (see COMMIT_FLUSH_MS). */
   private commitFlush: NodeJS.Timeout | null = null;
+  /** The read request the hedge timer is for (see READ_HEDGE_MS); null: none. */
+  private hedgeSeq: number | null = null;
+  /** One timer, re-armed (refresh) for each round: no allocation per round. */
+  private hedgeTimer: NodeJS.Timeout | null = null;
   private readonly proposals = new PendingProposals();
   /** Which committed entries the state machine will apply afresh (not a retry, not expired). */
   private readonly forecast = new SessionForecast();
@@ -401,6 +415,7 @@ export class RaftDriver {
     if (this.stopped) return;
     this.stopped = true;
     if (this.commitFlush !== null) clearTimeout(this.commitFlush);
+    if (this.hedgeTimer !== null) clearTimeout(this.hedgeTimer);
     this.proposals.rejectThrough(new OutcomeUnknownError(why));
     this.failReads(why);
   }
@@ -440,6 +455,7 @@ export class RaftDriver {
         this.takeCompaction();
       }
       this.scheduleCommitFlush();
+      this.scheduleReadHedge();
     } catch (err) {
       if (!this.stopped) {
         this.stop('the storage engine failed; reloading the raft state');
@@ -466,6 +482,31 @@ export class RaftDriver {
       this.raw.sendCommit(index);
       this.schedulePump();
     }, COMMIT_FLUSH_MS);
+  }
+
+  /**
+   * Leader: hedges the oldest read round that asked only some followers
+   * once it has waited READ_HEDGE_MS. When it is answered, the timer is
+   * re-armed for the next such round; with none, it fires for nothing.
+   */
+  private scheduleReadHedge(): void {
+    const seq = this.stopped ? null : this.raw.readRoundToHedge();
+    if (seq === this.hedgeSeq) return;
+    this.hedgeSeq = seq;
+    if (seq === null) return;
+    if (this.hedgeTimer === null) {
+      this.hedgeTimer = setTimeout(() => this.hedgeDue(), READ_HEDGE_MS);
+    } else {
+      this.hedgeTimer.refresh();
+    }
+  }
+
+  private hedgeDue(): void {
+    const seq = this.hedgeSeq;
+    this.hedgeSeq = null;
+    if (this.stopped || seq === null) return;
+    this.raw.hedgeReadRound(seq);
+    this.schedulePump();
   }
 
   private async handle(rd: Ready): Promise<void> {
