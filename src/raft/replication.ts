@@ -154,7 +154,9 @@ export function handleHeartbeatResponse(r: Raft, m: Message): void {
   if (r.tracker.isVoter(m.from)) r.lease.ack(m.index, m.from, r.tracker.quorum());
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
-  if (m.context === null || m.context.length === 0 || r.cfg.readOnlyOption !== 'safe') return;
+  // A heartbeat round with a context confirms its reads in either mode: 'lease'
+  // falls back to one when its lease is not valid (read-index.ts).
+  if (m.context === null || m.context.length === 0) return;
   const acks = r.readOnly.recvAck(m.from, m.context);
   if (acks === undefined) return;
   let votes = 0;

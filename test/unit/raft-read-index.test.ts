@@ -99,6 +99,15 @@ describe('raft ReadIndex', () => {
       1,
       'lease expired: needs a quorum it cannot get',
     );
+    // Its fallback is a safe round: the next heartbeat carries r2, and a quorum's answers confirm it.
+    c.heal();
+    c.tickAll(1);
+    c.stabilize();
+    assert.deepEqual(
+      c.peer(leader).readStates.map((r) => text(r.context)),
+      ['r1', 'r2'],
+      'the round that confirmed the leader answers the request that waited for it',
+    );
   });
 
   it('lease: a node that just started helps no election for one election timeout', () => {
