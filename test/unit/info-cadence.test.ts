@@ -4,6 +4,7 @@ import {
   askAtTick,
   INFO_EVERY_TICKS,
   reportsRoom,
+  Silences,
   type MemberInfo,
 } from '../../src/coordinator/replication/info-cadence.js';
 import { roomAnswerJson } from '../../src/coordinator/replication/entry-rooms.js';
@@ -20,29 +21,69 @@ const EVERY_TICK = Array.from({ length: 3 * INFO_EVERY_TICKS }, (_, i) => i + 1)
 
 describe('askAtTick', () => {
   it('asks a member whose address and room are known once a round', () => {
-    assert.deepEqual(askedAt({ clientKnown: true, roomKnown: true, oldVersion: false }), ROUNDS);
+    assert.deepEqual(
+      askedAt({ clientKnown: true, roomKnown: true, oldVersion: false, quietUntil: 0 }),
+      ROUNDS,
+    );
   });
 
   it('asks a member not heard from yet at every tick, so its room is learned at once', () => {
     assert.deepEqual(
-      askedAt({ clientKnown: true, roomKnown: false, oldVersion: false }),
+      askedAt({ clientKnown: true, roomKnown: false, oldVersion: false, quietUntil: 0 }),
       EVERY_TICK,
     );
     assert.deepEqual(
-      askedAt({ clientKnown: false, roomKnown: false, oldVersion: false }),
+      askedAt({ clientKnown: false, roomKnown: false, oldVersion: false, quietUntil: 0 }),
       EVERY_TICK,
     );
   });
 
   it('asks a member of a version before entry rooms once a round, not at every tick', () => {
-    assert.deepEqual(askedAt({ clientKnown: true, roomKnown: false, oldVersion: true }), ROUNDS);
+    assert.deepEqual(
+      askedAt({ clientKnown: true, roomKnown: false, oldVersion: true, quietUntil: 0 }),
+      ROUNDS,
+    );
   });
 
   it('asks at every tick while the client address is missing, whatever the version', () => {
     assert.deepEqual(
-      askedAt({ clientKnown: false, roomKnown: false, oldVersion: true }),
+      askedAt({ clientKnown: false, roomKnown: false, oldVersion: true, quietUntil: 0 }),
       EVERY_TICK,
     );
+  });
+});
+
+describe('Silences', () => {
+  /**
+   * The ticks among the first `n` at which a member not heard from yet is
+   * asked, when its requests fail (within the tick they are sent) before
+   * tick `answersFrom` and are answered from then on, its engine away (its
+   * client address known, its room null).
+   */
+  function askedUntilAnswer(answersFrom: number, n = 3 * INFO_EVERY_TICKS): number[] {
+    const silences = new Silences();
+    let clientKnown = false;
+    const ticks = [];
+    for (let tick = 1; tick <= n; tick++) {
+      const m = { clientKnown, roomKnown: false, oldVersion: false };
+      if (!askAtTick(tick, { ...m, quietUntil: silences.quietUntil('n4') })) continue;
+      ticks.push(tick);
+      if (tick < answersFrom) {
+        silences.failed('n4', tick);
+      } else {
+        silences.answered('n4');
+        clientKnown = true;
+      }
+    }
+    return ticks;
+  }
+
+  it('asks a member that never answers after 1, 2, 4, ... ticks, then once a round', () => {
+    assert.deepEqual(askedUntilAnswer(Infinity), [1, 2, 4, 8, 16, 21, 41]);
+  });
+
+  it('asks it at every tick again once it answers', () => {
+    assert.deepEqual(askedUntilAnswer(8, 12), [1, 2, 4, 8, 9, 10, 11, 12]);
   });
 });
 

@@ -19,7 +19,7 @@ import {
 import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { tryAgain } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
-import { askAtTick, reportsRoom } from './info-cadence.js';
+import { askAtTick, reportsRoom, Silences } from './info-cadence.js';
 import {
   joinRefusal,
   roomFromContext,
@@ -54,6 +54,8 @@ export class Membership {
   private readonly asking = new Set<NodeId>();
   /** Members whose I answer had no room field (info-cadence.ts). */
   private readonly oldVersion = new Set<NodeId>();
+  /** Members whose I request got no answer (info-cadence.ts). */
+  private readonly silences = new Silences();
 
   constructor(private readonly node: ClusterNode) {}
 
@@ -117,11 +119,13 @@ export class Membership {
         clientKnown: a.client !== null,
         roomKnown: this.node.rooms.get(id) !== null,
         oldVersion: this.oldVersion.has(id),
+        quietUntil: this.silences.quietUntil(id),
       };
       if (!askAtTick(tick, known)) continue;
       this.asking.add(id);
       t.request(id, encodeRpc(RpcTag.info, null), 2000)
         .then((reply) => {
+          this.silences.answered(id);
           const info = rpcJson<{ client?: unknown; room?: unknown; frame?: unknown }>(reply);
           const cur = this.node.book.get(id);
           if (cur && typeof info.client === 'string') cur.client = info.client;
@@ -130,7 +134,7 @@ export class Membership {
           if (reportsRoom(info)) this.oldVersion.delete(id);
           else this.oldVersion.add(id);
         })
-        .catch(() => undefined)
+        .catch(() => this.silences.failed(id, this.ticks))
         .finally(() => this.asking.delete(id));
     }
   }
