@@ -1,9 +1,10 @@
 // Answers what other coordinators ask this one over the peer transport
 // (peer-rpc.ts): forwarded writes and admin requests (only the leader takes
 // them), join requests and a joining node's question whether it is a member
-// (relayed to the leader), this node's client address,
-// its figures for the dashboard, and a follower's word that it is installing
-// a snapshot.
+// (relayed to the leader; a node may ask only about itself, the id its
+// handshake gave, while a member may relay), this node's own client address
+// and figures for the dashboard, and a follower's word that it is
+// installing a snapshot.
 
 import { decodeProposal, encodeResult } from '../../kv/codec.js';
 import type { NodeId } from '../../raft/types.js';
@@ -63,6 +64,13 @@ export class PeerRequests {
           const { id } = rpcJson<{ id: unknown }>(body);
           if (typeof id !== 'string')
             throw rpcError('INVALID', 'a member question needs a node id');
+          // A node asks about itself; a member also relays such a question (checked where asked).
+          if (id !== from && !this.isMember(from)) {
+            throw rpcError(
+              'INVALID',
+              `node ${from} may ask only whether it is itself a member, not node ${id}`,
+            );
+          }
           const d = this.node.driver;
           if (d?.role === 'leader') return this.node.membership.memberAnswer(id);
           return await this.relayToLeader(payload);

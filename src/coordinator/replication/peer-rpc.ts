@@ -14,7 +14,8 @@
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 //   S (empty)                      → "OK"                a follower installing the leader's snapshot is busy, not gone
 //   M {"id"}                       → {"member","leader"} whether node id is a member, says the leader
-//                                                          (a joining node asks: membership-check.ts)
+//                                                          (a joining node asks about itself only:
+//                                                          membership-check.ts; a member relays it)
 // Fields added later are optional both ways: an older node ignores them,
 // and a missing room counts as not known.
 
