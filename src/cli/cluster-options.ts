@@ -26,7 +26,7 @@ export function addClusterOptions(cmd: Command): Command {
     )
     .option(
       '--peers <list>',
-      'initial voters as id=host:peerport,... including this node; only read on an empty data dir (env NODE_PEERS)',
+      'initial voters as id=host:peerport,... including this node (a node joining a running cluster takes --join instead); only read on an empty data dir (env NODE_PEERS)',
     )
     .option(
       '--join <host:peerport>',
@@ -106,9 +106,12 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
     );
   }
   const own = peers?.[id];
+  // Left out, it would bootstrap a cluster without itself, and the leader would call it removed.
   if (peers !== null && own === undefined) {
     throw new ConfigError(
-      `--peers must include this node (--id ${id}); it names ${Object.keys(peers).join(', ')}`,
+      `--peers must include this node (--id ${id}) as ${id}=host:peerport, the address the others reach it at; ` +
+        `it names ${Object.keys(peers).join(', ')}. To add a node to a running cluster, start it with ` +
+        `--join <host:peerport of a member> instead`,
     );
   }
   const ownAddress = own === undefined ? undefined : peerAddress(own, `node ${id} in --peers`);

@@ -117,7 +117,10 @@ test('distdb cluster status prints the members; bad cluster flags are refused wi
 
   const notListed = await runDistdb(['node', '--id', 'n9', '--peers', 'n1=127.0.0.1:7400']);
   assert.equal(notListed.code, 2);
-  assert.match(notListed.stderr, /--peers must include this node \(--id n9\)/);
+  assert.match(
+    notListed.stderr,
+    /--peers must include this node \(--id n9\) as n9=host:peerport, .*; it names n1\. To add a node to a running cluster, start it with --join/,
+  );
   const both = await runDistdb([
     'node',
     '--peers',
