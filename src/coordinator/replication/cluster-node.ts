@@ -262,6 +262,8 @@ export class ClusterNode implements Replication {
       this.loadedConnects = connects;
       this.genesisConf = loaded.persisted.initialConf;
       this.own.loaded(wasMember(this.id, loaded));
+      // Also sets the limit on proposals afresh from this engine's room: it
+      // may have come back with another frame (cluster-own-room.test.ts).
       this.setConf(this.driver.status().conf);
       this.log.info(
         {
