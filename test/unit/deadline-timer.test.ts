@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { DeadlineTimer } from '../../src/coordinator/replication/deadline-timer.js';
 
 /** Deadlines as a test's owner keeps them: fires what is due, returns the next. */
@@ -16,38 +15,47 @@ function owner(): { timer: DeadlineTimer; due: number[]; fired: number[] } {
   return { timer, due, fired };
 }
 
+const T0 = 1_000_000;
+
 describe('deadline timer', () => {
-  it('fires by the earliest deadline armed, then by the next one its owner names', async () => {
+  // The test moves the clock (setTimeout and Date.now) by hand: each firing
+  // is checked to the millisecond, however late a loaded machine runs timers.
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 }));
+  afterEach(() => mock.timers.reset());
+
+  it('fires by the earliest deadline armed, then by the next one its owner names', () => {
     const o = owner();
-    const t0 = Date.now();
     for (const ms of [300, 20, 120]) {
-      o.due.push(t0 + ms);
-      o.timer.arm(t0 + ms);
+      o.due.push(T0 + ms);
+      o.timer.arm(T0 + ms);
     }
-    await sleep(70);
-    assert.deepEqual(o.fired, [t0 + 20]);
-    await sleep(100);
-    assert.deepEqual(o.fired, [t0 + 20, t0 + 120]);
-    await sleep(200);
-    assert.deepEqual(o.fired, [t0 + 20, t0 + 120, t0 + 300]);
+    mock.timers.tick(19);
+    assert.deepEqual(o.fired, []);
+    mock.timers.tick(1);
+    assert.deepEqual(o.fired, [T0 + 20]);
+    mock.timers.tick(99);
+    assert.deepEqual(o.fired, [T0 + 20]);
+    mock.timers.tick(1);
+    assert.deepEqual(o.fired, [T0 + 20, T0 + 120]);
+    mock.timers.tick(180);
+    assert.deepEqual(o.fired, [T0 + 20, T0 + 120, T0 + 300]);
   });
 
-  it('a later deadline does not postpone an armed earlier one', async () => {
+  it('a later deadline does not postpone an armed earlier one', () => {
     const o = owner();
-    const t0 = Date.now();
-    o.due.push(t0 + 20);
-    o.timer.arm(t0 + 20);
-    o.timer.arm(t0 + 5000);
-    await sleep(60);
-    assert.deepEqual(o.fired, [t0 + 20]);
+    o.due.push(T0 + 20);
+    o.timer.arm(T0 + 20);
+    o.timer.arm(T0 + 5000);
+    mock.timers.tick(20);
+    assert.deepEqual(o.fired, [T0 + 20]);
   });
 
-  it('disarmed, it does not fire', async () => {
+  it('disarmed, it does not fire', () => {
     const o = owner();
-    o.due.push(Date.now() + 10);
-    o.timer.arm(Date.now() + 10);
+    o.due.push(T0 + 10);
+    o.timer.arm(T0 + 10);
     o.timer.disarm();
-    await sleep(40);
+    mock.timers.tick(10_000);
     assert.deepEqual(o.fired, []);
   });
 });

@@ -1,48 +1,64 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
 import { PendingProposals } from '../../src/coordinator/replication/pending-proposals.js';
 import { OutcomeUnknownError } from '../../src/coordinator/replication/replication-errors.js';
 import type { KvResult } from '../../src/kv/types.js';
 
 const ok: KvResult = { op: 'put', written: true, old: null };
 
-/** 'pending', or how the promise settled. */
+/** 'pending', or how the promise settled (setImmediate is not a mocked timer). */
 async function state(p: Promise<unknown>): Promise<string> {
   return Promise.race([
     p.then(
       () => 'resolved',
       (e: Error) => `rejected: ${e.message}`,
     ),
-    sleep(0).then(() => 'pending'),
+    turn().then(() => 'pending'),
   ]);
 }
 
 describe('pending proposals', () => {
+  // The test moves the clock (setTimeout and Date.now) by hand: each deadline
+  // is checked to the millisecond, however late a loaded machine runs timers.
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
+  afterEach(() => mock.timers.reset());
+
   it('fails each proposal at its own deadline, whatever order they were added in', async () => {
     const pp = new PendingProposals();
     const late = pp.add(1, 1, null, 400);
     const early = pp.add(2, 1, null, 20);
     const middle = pp.add(3, 1, null, 100);
+    mock.timers.tick(19);
+    assert.equal(await state(early), 'pending');
+    mock.timers.tick(1);
     await assert.rejects(early, (e) => e instanceof OutcomeUnknownError && /20 ms/.test(e.message));
     assert.equal(await state(middle), 'pending');
     assert.equal(await state(late), 'pending');
+    mock.timers.tick(79);
+    assert.equal(await state(middle), 'pending');
+    mock.timers.tick(1);
     await assert.rejects(middle, /not applied within 100 ms/);
+    mock.timers.tick(299);
     assert.equal(await state(late), 'pending');
+    mock.timers.tick(1);
     await assert.rejects(late, /not applied within 400 ms/);
   });
 
   it('a proposal taken before its deadline is not failed by it', async () => {
     const pp = new PendingProposals();
     const a = pp.add(1, 2, null, 10);
-    const b = assert.rejects(pp.add(2, 2, null, 30), /30 ms/);
+    const b = pp.add(2, 2, null, 30);
+    mock.timers.tick(5);
     const p = pp.take(1);
     assert.equal(p?.term, 2);
     p!.resolve(ok);
     assert.deepEqual(await a, ok);
-    await sleep(50);
+    mock.timers.tick(24);
+    assert.equal(await state(b), 'pending');
     assert.equal(pp.take(1), undefined);
-    await b;
+    mock.timers.tick(1);
+    await assert.rejects(b, /not applied within 30 ms/);
   });
 
   it('a new entry at an index fails the one that waited there', async () => {
