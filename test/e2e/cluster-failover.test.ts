@@ -2,8 +2,9 @@
 // write load through every node: a new leader takes over, writers through the
 // survivors get acknowledgements again or clear retryable errors, and after
 // the old leader restarts every acknowledged write is readable through every
-// node. A node that lost its majority, and a transfer to a stopped voter,
-// answer with sentences that say what was not done.
+// node. A node that lost its majority, and a transfer to a stopped voter
+// (asked through the leader and through a follower), answer with sentences
+// that say what was not done.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -52,11 +53,19 @@ test('a transfer to a stopped voter and a node that lost the majority answer wit
     await cluster.kill9(a);
     // The leader gives up after two election timeouts (4 s), well inside the
     // request's own 10 s; a leader is known first, so none of it goes to an election.
-    await cluster.waitForLeader(20_000, [b, c]);
-    await assert.rejects(
-      client.command('CLUSTER', 'TRANSFER-LEADER', a.id),
-      /^ReplyError: TRYAGAIN leadership did not move to n1 in time \(is it running and caught up\?\); the transfer did not take place; retry it$/,
-    );
+    // Asked through the follower, which forwards it, the answer is the same sentence.
+    const leader = await cluster.waitForLeader(20_000, [b, c]);
+    const viaB = await cluster.client(b, 15_000);
+    for (const [via, admin] of [
+      [c, client],
+      [b, viaB],
+    ] as const) {
+      await assert.rejects(
+        admin.command('CLUSTER', 'TRANSFER-LEADER', a.id),
+        /^ReplyError: TRYAGAIN leadership did not move to n1 in time \(is it running and caught up\?\); the transfer did not take place; retry it$/,
+        `through ${via.id === leader ? 'the leader' : 'a follower'} (${via.id})`,
+      );
+    }
     await cluster.kill9(b);
     await assert.rejects(
       client.put('lost', '1'),
@@ -70,6 +79,13 @@ test('a transfer to a stopped voter and a node that lost the majority answer wit
     await assert.rejects(
       client.command('BACKUP', 'BEGIN'),
       /^ReplyError: CLUSTERDOWN .*; no backup was begun; retry BACKUP BEGIN$/,
+    );
+    // An admin request waits for a leader for twice the request timeout (10 s),
+    // then names the command typed; its client allows that with room to spare.
+    const patient = await cluster.client(c, 60_000);
+    await assert.rejects(
+      patient.command('CLUSTER', 'TRANSFER-LEADER', b.id),
+      /^ReplyError: TRYAGAIN CLUSTER TRANSFER-LEADER did not complete in time \(no leader, or the change is still pending\); check CLUSTER STATUS before retrying$/,
     );
     await cluster.run(a);
     await putUntilOk(client, 'after', '1');

@@ -48,6 +48,13 @@ import type { ClusterStatus, MemberStatus } from './replication.js';
  */
 const PROMOTE_MAX_LAG = 100;
 
+/** What the user typed for each admin operation, for the replies that name it. */
+const ADMIN_COMMAND: Record<AdminOp, string> = {
+  add: 'CLUSTER ADD',
+  remove: 'CLUSTER REMOVE',
+  'transfer-leader': 'CLUSTER TRANSFER-LEADER',
+};
+
 export class Membership {
   private promoting = false;
   private ticks = 0;
@@ -203,7 +210,7 @@ export class Membership {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new CommandError(
-          `TRYAGAIN ${req.op} did not complete in time (no leader, or the change is still pending); check CLUSTER STATUS before retrying`,
+          `TRYAGAIN ${ADMIN_COMMAND[req.op]} did not complete in time (no leader, or the change is still pending); check CLUSTER STATUS before retrying`,
         );
       }
       const d = this.node.driver;
