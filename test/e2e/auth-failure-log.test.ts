@@ -73,7 +73,7 @@ before(async () => {
     ],
     { env: { NODE_PASSWORD: PASSWORD } },
   );
-  httpPort = Number((await node.waitFor(READY, 30_000))[1]);
+  httpPort = Number((await node.waitFor(READY))[1]);
 });
 
 after(async () => {

@@ -47,7 +47,7 @@ async function startAuthNode(): Promise<Proc> {
     ],
     { env: { NODE_PASSWORD: ADMIN_PW } },
   );
-  await proc.waitFor(NODE_READY, 30_000);
+  await proc.waitFor(NODE_READY);
   return proc;
 }
 

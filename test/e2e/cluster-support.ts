@@ -84,7 +84,7 @@ export class TestCluster {
       node.env ? { env: node.env } : {},
     );
     node.proc = proc;
-    await proc.waitFor(NODE_READY, 30_000);
+    await proc.waitFor(NODE_READY);
   }
 
   node(id: string): ClusterNodeProc {

@@ -13,7 +13,7 @@ test('distdb start prints the dashboard address and serves it', async () => {
   const start = startDistdb(['start', '--nodes', '1', '--port', String(port)], { cwd: cwd.path });
   let processes: number[] = [];
   try {
-    await start.waitFor(/Ctrl-C/, 30_000);
+    await start.waitFor(/Ctrl-C/);
     processes = descendants(start.pid);
     const m = /Dashboard:\s+(http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(start.output());
     assert.ok(m, `no dashboard address in the banner:\n${start.output()}`);

@@ -6,7 +6,7 @@ import type { Proc } from '../helpers/processes.js';
 
 /** The HTTP port a `distdb node --http-port 0` announced in its ready line. */
 export async function httpPortOf(proc: Proc): Promise<number> {
-  const m = await proc.waitFor(/ready host=\S+ port=\d+ http=(\d+)/, 30_000);
+  const m = await proc.waitFor(/ready host=\S+ port=\d+ http=(\d+)/);
   return Number(m[1]);
 }
 

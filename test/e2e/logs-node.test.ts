@@ -38,7 +38,7 @@ test('every stderr line of a node is JSON naming the node and its component', as
   let stderr = '';
   node.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   try {
-    await node.waitFor(NODE_READY, 30_000);
+    await node.waitFor(NODE_READY);
     const conn = await RawConnection.open(port);
     // Writes wait for the node to lead its group of one.
     assert.equal(text(await conn.command('SET', 'secret-key', 's3cr3t-value')), 'OK');

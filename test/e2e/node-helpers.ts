@@ -6,7 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { DISTDB_MAIN, freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
+import {
+  DISTDB_MAIN,
+  freePort,
+  startDistdb,
+  tempDir,
+  WAIT_FOR_MS,
+  type Proc,
+} from '../helpers/processes.js';
 
 export const NODE_READY = /distdb node ready host=(\S+) port=(\d+)/;
 
@@ -18,7 +25,7 @@ export async function startNode(
 ): Promise<Proc> {
   const proc = startDistdb(['node', '--data-dir', dataDir, '--port', String(port), ...extra]);
   try {
-    await proc.waitFor(NODE_READY, 30_000);
+    await proc.waitFor(NODE_READY);
   } catch (err) {
     await proc.stop();
     throw err;
@@ -103,9 +110,9 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** The pid of the storage engine a node runs: the one child of the node process. */
+/** The pid of the storage engine a node runs (once it is ready): the one child of the node process. */
 export async function storagePid(node: Proc, notPid?: number): Promise<number> {
-  const until = Date.now() + 15_000;
+  const until = Date.now() + WAIT_FOR_MS;
   while (Date.now() < until) {
     const pids = [...node.output().matchAll(/storage engine running pid=(\d+)/g)].map((m) =>
       Number(m[1]),

@@ -48,7 +48,7 @@ export class ProxiedCluster {
       for (let i = 1; i <= n; i++) specs.push(await nodeSpec(`n${i}`));
       const peers = specs.map((s) => `${s.id}=127.0.0.1:${s.peerPort}`).join(',');
       for (const s of specs) await c.startNode(s, ['--peers', peers]);
-      await Promise.all(c.coordinators.map((p) => p.waitFor(COORDINATOR_READY, 30_000)));
+      await Promise.all(c.coordinators.map((p) => p.waitFor(COORDINATOR_READY)));
     } catch (err) {
       await c.stop();
       throw err;
@@ -62,7 +62,7 @@ export class ProxiedCluster {
    */
   async join(spec: NodeSpec, via: ProxiedNode, hold: number[] = []): Promise<ProxiedNode> {
     const node = await this.startNode(spec, ['--join', `127.0.0.1:${via.peerPort}`], hold);
-    await this.coordinators[this.coordinators.length - 1]!.waitFor(COORDINATOR_READY, 30_000);
+    await this.coordinators[this.coordinators.length - 1]!.waitFor(COORDINATOR_READY);
     return node;
   }
 

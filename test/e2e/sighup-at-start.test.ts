@@ -64,7 +64,7 @@ test('SIGHUP while a node starts: it comes up, serves, and reloads once serving;
       sent++;
       await sleep(20);
     }
-    await node.waitFor(NODE_READY, 30_000);
+    await node.waitFor(NODE_READY);
     const enginePid = Number((await node.waitFor(/storage engine running pid=(\d+)/))[1]);
 
     // The node's process and its engine each got a SIGHUP while loading their modules.

@@ -193,7 +193,7 @@ export class TestCluster {
     n.proc = proc;
     n.paused = false;
     try {
-      await proc.waitFor(NODE_READY, 30_000);
+      await proc.waitFor(NODE_READY);
     } catch (e) {
       proc.kill('SIGKILL');
       await proc.exited;

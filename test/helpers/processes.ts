@@ -60,6 +60,14 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return freePortBlock([0], host);
 }
 
+/**
+ * How long waitFor() waits by default. Most waits are for a process's ready
+ * line: a start is ~0.4 s of CPU on a quiet machine, mostly loading modules
+ * (the CLI loads every subcommand's), and took 4-8 s for a storage engine at
+ * load 18 on 2 cores; a wait only catches a process that never gets there.
+ */
+export const WAIT_FOR_MS = 60_000;
+
 export interface Proc {
   child: ChildProcess;
   pid: number;
@@ -114,7 +122,7 @@ export function startScript(
     pid: child.pid,
     output: () => out,
     exited,
-    waitFor(re, timeoutMs = 15_000) {
+    waitFor(re, timeoutMs = WAIT_FOR_MS) {
       return new Promise((ok, fail) => {
         const check = (): void => {
           const m = re.exec(out);
