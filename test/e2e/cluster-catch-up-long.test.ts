@@ -158,8 +158,9 @@ test('past --compaction-hold-bytes the leader compacts anyway, says so, and the 
     n4.proxy.release(Op.imageInstallCommit);
     await joined;
     await caughtUp(c, await cluster.client(n4));
+    // It caught up, so it installed; the log line may trail on a loaded machine.
     for (let i = 0; installs(n4) < 2; i++) {
-      assert.ok(i < 50, 'the catch-up started over from a newer snapshot');
+      assert.ok(i < 300, 'the catch-up did not start over from a newer snapshot');
       await sleep(100);
     }
   } finally {

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import type { ClusterStatus } from '../../src/coordinator/replication/replication.js';
-import { connect, ReplyError, type Client } from '../../src/index.js';
+import { connect, ReplyError, type Arg, type Client } from '../../src/index.js';
 import { freePort, startDistdb, tempDir, type Proc } from '../helpers/processes.js';
 import { isAlive, NODE_READY, storagePid, waitGone } from './node-helpers.js';
 
@@ -171,11 +171,16 @@ export class TestCluster {
   }
 }
 
-/** Writes `count` values of `bytes` each ('big-<i>', every byte i), 8 at a time: an image many snapshot chunks long. */
+/**
+ * Writes `count` values of `bytes` each ('big-<i>', every byte i), 8 at a
+ * time: an image many snapshot chunks long. A loaded machine can make a
+ * write miss its deadline (TRYAGAIN); it is retried, as a client would, and
+ * writing the same value again is harmless if the first one was applied.
+ */
 export async function putBigValues(c: Client, count: number, bytes: number): Promise<void> {
   for (let i = 0; i < count; i += 8) {
     const batch = Array.from({ length: Math.min(8, count - i) }, (_, j) =>
-      c.put(`big-${i + j}`, Buffer.alloc(bytes, i + j)),
+      putUntilOk(c, `big-${i + j}`, Buffer.alloc(bytes, i + j), 60_000),
     );
     await Promise.all(batch);
   }
@@ -204,7 +209,7 @@ export async function followerBehindBigValues(
 export async function putUntilOk(
   client: Client,
   key: string,
-  value: string,
+  value: Arg,
   timeoutMs = 20_000,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
