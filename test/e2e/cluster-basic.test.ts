@@ -75,20 +75,29 @@ test('READONLY on a follower sees the last write of a burst within milliseconds'
   // append follows, and the leader sends the commit on its own 2 ms later
   // (raft-driver.ts, COMMIT_FLUSH_MS) instead of with the next heartbeat,
   // up to 100 ms later. Without that, a read 40 ms after the write sees it
-  // only if a heartbeat came meanwhile (4 times in 10).
+  // only if a heartbeat came meanwhile (4 times in 10), so 9 of 10 happens by
+  // chance once in 600 rounds. A loaded machine can delay a follower past
+  // 40 ms now and then: up to three rounds of 10, one must reach 9.
   const leader = await cluster.waitForLeader();
   const follower = cluster.nodes.find((n) => n.id !== leader)!;
   const r = await cluster.client(follower);
   assert.equal(await r.command('READONLY'), 'OK');
   const w = await cluster.client(cluster.node(leader));
-  let fresh = 0;
-  for (let i = 0; i < 10; i++) {
-    await w.put('burst-end', String(i));
-    await sleep(40);
-    if ((await r.getString('burst-end')) === String(i)) fresh++;
-    await sleep(37); // another phase of the heartbeat for the next write
+  const rounds: number[] = [];
+  while (rounds.length < 3 && !rounds.some((fresh) => fresh >= 9)) {
+    let fresh = 0;
+    for (let i = 0; i < 10; i++) {
+      await w.put('burst-end', `${rounds.length}.${i}`);
+      await sleep(40);
+      if ((await r.getString('burst-end')) === `${rounds.length}.${i}`) fresh++;
+      await sleep(37); // another phase of the heartbeat for the next write
+    }
+    rounds.push(fresh);
   }
-  assert.ok(fresh >= 9, `only ${fresh} of 10 reads 40 ms after the write saw it`);
+  assert.ok(
+    rounds.some((fresh) => fresh >= 9),
+    `of 10 reads 40 ms after the write, only ${rounds.join(', then ')} saw it`,
+  );
   assert.equal(await r.command('READWRITE'), 'OK');
 });
 

@@ -29,9 +29,12 @@ test('leader kill -9 under write load: a new leader serves and no acknowledged w
     const survivors = cluster.running();
     const newLeader = await cluster.waitForLeader(20_000, survivors);
     assert.notEqual(newLeader, leaderId);
+    // A loaded machine may take seconds for the writers' next round trip.
     const atElection = acked.size;
-    await sleep(1500);
-    assert.ok(acked.size > atElection, 'no write was acknowledged after the new leader took over');
+    for (let i = 0; acked.size <= atElection; i++) {
+      assert.ok(i < 200, 'no write was acknowledged in 20 s after the new leader took over');
+      await sleep(100);
+    }
     for (const w of writers) await w.stop();
     for (const e of errors) assert.match(e, /^(TRYAGAIN|CLUSTERDOWN) /, e);
 
