@@ -9,6 +9,11 @@ import {
 } from '../../src/coordinator/replication/info-cadence.js';
 import { roomAnswerJson } from '../../src/coordinator/replication/entry-rooms.js';
 
+/** A member that answered with its address and room (an up-to-date version), changed by `m`. */
+function member(m: Partial<MemberInfo>): MemberInfo {
+  return { clientKnown: true, roomKnown: true, oldVersion: false, quietUntil: 0, ...m };
+}
+
 /** The ticks among the first `n` at which a member in state `m` is asked. */
 function askedAt(m: MemberInfo, n = 3 * INFO_EVERY_TICKS): number[] {
   const ticks = [];
@@ -21,33 +26,21 @@ const EVERY_TICK = Array.from({ length: 3 * INFO_EVERY_TICKS }, (_, i) => i + 1)
 
 describe('askAtTick', () => {
   it('asks a member whose address and room are known once a round', () => {
-    assert.deepEqual(
-      askedAt({ clientKnown: true, roomKnown: true, oldVersion: false, quietUntil: 0 }),
-      ROUNDS,
-    );
+    assert.deepEqual(askedAt(member({})), ROUNDS);
   });
 
   it('asks a member not heard from yet at every tick, so its room is learned at once', () => {
-    assert.deepEqual(
-      askedAt({ clientKnown: true, roomKnown: false, oldVersion: false, quietUntil: 0 }),
-      EVERY_TICK,
-    );
-    assert.deepEqual(
-      askedAt({ clientKnown: false, roomKnown: false, oldVersion: false, quietUntil: 0 }),
-      EVERY_TICK,
-    );
+    assert.deepEqual(askedAt(member({ roomKnown: false })), EVERY_TICK);
+    assert.deepEqual(askedAt(member({ clientKnown: false, roomKnown: false })), EVERY_TICK);
   });
 
   it('asks a member of a version before entry rooms once a round, not at every tick', () => {
-    assert.deepEqual(
-      askedAt({ clientKnown: true, roomKnown: false, oldVersion: true, quietUntil: 0 }),
-      ROUNDS,
-    );
+    assert.deepEqual(askedAt(member({ roomKnown: false, oldVersion: true })), ROUNDS);
   });
 
   it('asks at every tick while the client address is missing, whatever the version', () => {
     assert.deepEqual(
-      askedAt({ clientKnown: false, roomKnown: false, oldVersion: true, quietUntil: 0 }),
+      askedAt(member({ clientKnown: false, roomKnown: false, oldVersion: true })),
       EVERY_TICK,
     );
   });
@@ -65,8 +58,8 @@ describe('Silences', () => {
     let clientKnown = false;
     const ticks = [];
     for (let tick = 1; tick <= n; tick++) {
-      const m = { clientKnown, roomKnown: false, oldVersion: false };
-      if (!askAtTick(tick, { ...m, quietUntil: silences.quietUntil('n4') })) continue;
+      const m = member({ clientKnown, roomKnown: false, quietUntil: silences.quietUntil('n4') });
+      if (!askAtTick(tick, m)) continue;
       ticks.push(tick);
       if (tick < answersFrom) {
         silences.failed('n4', tick);
