@@ -27,6 +27,23 @@ const COMMANDS: readonly CommandHelp[] = [
   { name: 'EXISTS', args: 'key [key ...]', summary: 'How many of the keys exist.' },
   { name: 'MGET', args: 'key [key ...]', summary: 'The values of several keys.' },
   { name: 'MSET', args: 'key value [key value ...]', summary: 'Sets several keys at once.' },
+  { name: 'SETNX', args: 'key value', summary: 'Sets key only if it does not exist; 1 if it did.' },
+  { name: 'GETSET', args: 'key value', summary: 'Sets key and answers its old value (or nil).' },
+  { name: 'GETDEL', args: 'key', summary: 'Deletes key and answers the value it had (or nil).' },
+  {
+    name: 'APPEND',
+    args: 'key value',
+    summary: 'Adds value to the end of key; answers the length.',
+  },
+  { name: 'STRLEN', args: 'key', summary: 'The length of the value of key (0 when absent).' },
+  {
+    name: 'INCR',
+    args: 'key',
+    summary: 'Adds 1 to the integer in key (absent: 0); the new value.',
+  },
+  { name: 'DECR', args: 'key', summary: 'Subtracts 1 from the integer in key; the new value.' },
+  { name: 'INCRBY', args: 'key n', summary: 'Adds n to the integer in key; the new value.' },
+  { name: 'DECRBY', args: 'key n', summary: 'Subtracts n from the integer in key; the new value.' },
   {
     name: 'SCAN',
     args: 'cursor [MATCH pattern] [COUNT n]',

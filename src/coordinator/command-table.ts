@@ -14,7 +14,18 @@ import { config } from './commands/config-command.js';
 import { auth, client, echo, hello, ping, quit, select } from './commands/connection-commands.js';
 import { info } from './commands/info-command.js';
 import { dbsize, del, exists, scan } from './commands/keyspace-commands.js';
-import { get, mget, mset, set } from './commands/string-commands.js';
+import { decr, decrby, incr, incrby } from './commands/counter-commands.js';
+import {
+  append,
+  get,
+  getdel,
+  getset,
+  mget,
+  mset,
+  set,
+  setnx,
+  strlen,
+} from './commands/string-commands.js';
 
 export type CommandFlag =
   'write' | 'readonly' | 'denyoom' | 'admin' | 'fast' | 'loading' | 'stale' | 'no_auth';
@@ -79,6 +90,22 @@ function alias(of: Row, name: string, summary: string): Row {
   return { ...of, name, summary, since: '0.1.0' };
 }
 
+/** INCR, DECR, INCRBY, DECRBY: signed 64-bit arithmetic on a key's base-10 value. */
+function counter(name: string, usage: string, summary: string, handler: Handler): Row {
+  return {
+    name,
+    arity: usage === 'key' ? 2 : 3,
+    flags: ['write', 'denyoom', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage,
+    summary,
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler,
+  };
+}
+
 const ROWS: Row[] = [
   {
     name: 'get',
@@ -131,6 +158,91 @@ const ROWS: Row[] = [
     complexity: 'O(N) where N is the number of keys',
     handler: mset,
   },
+  {
+    name: 'setnx',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key value',
+    summary: 'Sets the value of a key only if it does not exist; 1 when set, else 0.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: setnx,
+  },
+  {
+    name: 'getset',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key value',
+    summary: 'Sets the value of a key and returns the previous value, or nil (same as SET … GET).',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: getset,
+  },
+  {
+    name: 'getdel',
+    arity: 2,
+    flags: ['write', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key',
+    summary: 'Deletes a key and returns the value it had, or nil.',
+    since: '6.2.0',
+    complexity: 'O(1)',
+    handler: getdel,
+  },
+  {
+    name: 'append',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key value',
+    summary:
+      'Appends to the value of a key (an absent key counts as empty); returns the new length.',
+    since: '2.0.0',
+    complexity: 'O(1)',
+    handler: append,
+  },
+  {
+    name: 'strlen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key',
+    summary: 'Returns the length of the value of a key in bytes, 0 when it does not exist.',
+    since: '2.2.0',
+    complexity: 'O(1)',
+    handler: strlen,
+  },
+  counter(
+    'incr',
+    'key',
+    'Adds 1 to the integer value of a key (absent: 0); returns the new value.',
+    incr,
+  ),
+  counter(
+    'decr',
+    'key',
+    'Subtracts 1 from the integer value of a key (absent: 0); returns the new value.',
+    decr,
+  ),
+  counter(
+    'incrby',
+    'key increment',
+    'Adds a 64-bit integer to the integer value of a key (absent: 0); returns the new value.',
+    incrby,
+  ),
+  counter(
+    'decrby',
+    'key decrement',
+    'Subtracts a 64-bit integer from the integer value of a key (absent: 0); returns the new value.',
+    decrby,
+  ),
   DEL,
   alias(DEL, 'delete', 'Same as DEL.'),
   {

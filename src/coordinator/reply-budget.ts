@@ -3,7 +3,7 @@
 // counts each read in flight at its largest possible reply against
 // --max-output-buffer (client-connection.ts): a client pipelining GETs of
 // large values then holds a bounded number of them, not --max-pipeline. A
-// write that answers with a stored value (SET … GET: the value it replaced)
+// write that answers with a stored value (SET … GET, GETSET, GETDEL: the value it replaced)
 // counts the same way. A value stored before --max-value-size was lowered is
 // larger than its reserve; a connection cut off for that at the output limit
 // has its reads not yet sent to the engine dropped (CommandContext.gone), so
@@ -35,19 +35,22 @@ export function readReserve(
   return Math.min(limits.maxOutputBuffer, values * oneValueReplyBytes(limits.maxValueSize));
 }
 
-/** Whether a SET (or PUT) names the GET option: it answers with the value it replaced. */
+/** Whether a write answers with the value it replaced: SET (or PUT) with the GET option, GETSET, GETDEL. */
 function returnsOldValue(spec: CommandSpec, args: readonly Buffer[]): boolean {
-  if (spec.name !== 'set' && spec.name !== 'put') return false;
-  try {
-    return parseSetOptions(args, 3).returnOld;
-  } catch {
-    return false; // malformed options: the command fails with their error, holding nothing
+  if (spec.name === 'set' || spec.name === 'put') {
+    try {
+      return parseSetOptions(args, 3).returnOld;
+    } catch {
+      return false; // malformed options: the command fails with their error, holding nothing
+    }
   }
+  return spec.name === 'getset' || spec.name === 'getdel';
 }
 
 /**
  * The largest reply bytes a command of a connection may hold while in
- * flight: a read's (readReserve), a SET … GET's one value (with framing), 0 for the rest.
+ * flight: a read's (readReserve), one value (with framing) for a write that
+ * answers with the value it replaced, 0 for the rest.
  */
 export function replyReserve(
   spec: CommandSpec,

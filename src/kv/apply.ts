@@ -28,8 +28,9 @@
 // Both limits must be the same on every replica (they are part of the state
 // machine's definition); use the defaults unless all nodes change together.
 
+import { formatInt64, INT64_MAX, INT64_MIN, parseInt64 } from './int64.js';
 import type { SessionTable } from './sessions.js';
-import type { Bytes, KvResult, KvStore, Proposal } from './types.js';
+import type { Bytes, KvCommand, KvResult, KvStore, Proposal } from './types.js';
 
 /** The seq a new session starts with. */
 export const FIRST_SESSION_SEQ = 1;
@@ -54,6 +55,37 @@ function bytesEqual(a: Bytes, b: Bytes): boolean {
 
 /** The result of every plain put: one frozen object, not one per put. */
 const PUT_WRITTEN: KvResult = Object.freeze({ op: 'put', written: true, old: null });
+
+const NOT_AN_INTEGER: KvResult = Object.freeze({ op: 'refused', reason: 'not-an-integer' });
+const OVERFLOW: KvResult = Object.freeze({ op: 'refused', reason: 'overflow' });
+const TOO_LONG: KvResult = Object.freeze({ op: 'refused', reason: 'too-long' });
+
+/** INCRBY: the sum, or a refusal when the value is not an integer or the sum is out of range. */
+function increment(store: KvStore, c: Extract<KvCommand, { op: 'incr' }>): KvResult {
+  const cur = store.get(c.key);
+  const old = cur === undefined ? 0n : parseInt64(cur);
+  if (old === null) return NOT_AN_INTEGER;
+  const value = old + c.by;
+  if (value < INT64_MIN || value > INT64_MAX) return OVERFLOW;
+  store.put(c.key, formatInt64(value));
+  return { op: 'incr', value };
+}
+
+/** APPEND: the new length, or a refusal when it would pass maxLength. */
+function append(store: KvStore, c: Extract<KvCommand, { op: 'append' }>): KvResult {
+  const cur = store.get(c.key);
+  const length = (cur?.byteLength ?? 0) + c.value.byteLength;
+  if (length > c.maxLength) return TOO_LONG;
+  if (cur === undefined) {
+    store.put(c.key, c.value);
+  } else {
+    const joined = new Uint8Array(length);
+    joined.set(cur);
+    joined.set(c.value, cur.byteLength);
+    store.put(c.key, joined);
+  }
+  return { op: 'append', length };
+}
 
 /** Applies a command to the store, ignoring sessions. */
 function applyCommand(store: KvStore, p: Proposal): KvResult {
@@ -88,6 +120,15 @@ function applyCommand(store: KvStore, p: Proposal): KvResult {
       store.put(c.key, c.value);
       return { op: 'cas', swapped: true, current: c.value };
     }
+    case 'incr':
+      return increment(store, c);
+    case 'append':
+      return append(store, c);
+    case 'getdel': {
+      const old = store.get(c.key) ?? null;
+      if (old !== null) store.delete(c.key);
+      return { op: 'getdel', old };
+    }
     case 'noop':
       return { op: 'noop' };
   }
@@ -119,6 +160,10 @@ function expireSessions(
  * - del: how many of the keys existed.
  * - cas: swapped when the current value equals `expected` (null: absent);
  *   `current` is the value after the operation.
+ * - incr: the sum stored; refused (nothing changed) when the value is not a
+ *   base-10 signed 64-bit integer, or the sum is outside that range.
+ * - append: the length after; refused (nothing changed) past maxLength.
+ * - getdel: the value the key had (null: absent).
  * - session-expired: see the module comment.
  *
  * Results may share memory with `p`, with values read from `store` and with

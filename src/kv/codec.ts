@@ -11,19 +11,36 @@
 //     mset (3) := count:u32 (key value)*
 //     cas  (4) := key nullable(expected) value
 //     noop (5) := (empty)
+//     incr (7) := key by:i64
+//     append (8) := key value maxLength:u32
+//     getdel (9) := key
 //   result   := version:u8 op:u8 body
 //     put  (1) := written:u8 nullable(old)
 //     del  (2) := deleted:u32
 //     mset (3), noop (5), session-expired (6) := (empty)
 //     cas  (4) := swapped:u8 nullable(current)
+//     incr (7) := value:i64
+//     append (8) := length:u32
+//     getdel (9) := nullable(old)
+//     refused (10) := reason:u8      1 not-an-integer, 2 overflow, 3 too-long
 //   bytes    := len:u32 byte*          nullable(x) := 0 | 1 x
+//   i64      := two's complement, 8 bytes
+//
+// New commands and results take new op numbers; the version byte stays 1,
+// so every entry ever written still decodes. A decoder that meets an op
+// number it does not know (an engine or node older than the entry) throws
+// KvCodecError naming it, so nothing is misapplied: the storage engine
+// refuses the whole apply request, and a node's Raft driver stops and
+// reloads rather than skip the entry. Upgrade every node before clients use
+// a new command (docs/storage.md, apply).
 //
 // Limits (explicit, enforced on both sides): a key or value is at most
 // 2^32-1 bytes, a clientId at most 65,535 UTF-8 bytes, a seq a safe integer.
 // Decoded byte fields are views into the input (no copy): copy them if the
 // input buffer will be reused.
 
-import type { Bytes, KvCommand, KvResult, Proposal } from './types.js';
+import { INT64_MAX, INT64_MIN } from './int64.js';
+import type { Bytes, KvCommand, KvResult, Proposal, Refusal } from './types.js';
 
 /** The first byte of every encoded proposal and result. */
 export const KV_CODEC_VERSION = 1;
@@ -42,6 +59,18 @@ const OP_MSET = 3;
 const OP_CAS = 4;
 const OP_NOOP = 5;
 const OP_SESSION_EXPIRED = 6;
+const OP_INCR = 7;
+const OP_APPEND = 8;
+const OP_GETDEL = 9;
+const OP_REFUSED = 10;
+
+/** Wire codes of the refusal reasons, by position (0 is none). */
+const REFUSALS: readonly (Refusal | undefined)[] = [
+  undefined,
+  'not-an-integer',
+  'overflow',
+  'too-long',
+];
 
 const FLAG_SESSION = 1;
 const PUT_COND_MASK = 3;
@@ -53,6 +82,9 @@ const MAX_U32 = 0xffffffff;
 const TWO_32 = 0x100000000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why an op number may be unknown: said with it, so a log names the fix. */
+const NEWER = ' (written by a newer distdb? upgrade this node)';
 
 // ---------------------------------------------------------------- encoding
 
@@ -88,6 +120,16 @@ function commandSize(c: KvCommand): number {
         nullableSize(c.expected, 'cas expected') +
         bytesSize(c.value, 'cas value')
       );
+    case 'incr':
+      checkInt64(c.by, 'incr by');
+      return 9 + bytesSize(c.key, 'incr key');
+    case 'append':
+      if (!Number.isInteger(c.maxLength) || c.maxLength < 0 || c.maxLength > MAX_U32) {
+        throw new KvCodecError(`append maxLength must be an integer in 0..${MAX_U32}`);
+      }
+      return 5 + bytesSize(c.key, 'append key') + bytesSize(c.value, 'append value');
+    case 'getdel':
+      return 1 + bytesSize(c.key, 'getdel key');
     case 'noop':
       return 1;
     default:
@@ -112,6 +154,9 @@ class Writer {
   u32(v: number): void {
     this.pos = this.buf.writeUInt32BE(v, this.pos);
   }
+  i64(v: bigint): void {
+    this.pos = this.buf.writeBigInt64BE(v, this.pos);
+  }
   bytes(b: Bytes): void {
     this.u32(b.byteLength);
     this.buf.set(b, this.pos);
@@ -134,6 +179,12 @@ class Writer {
       throw new Error(`kv codec bug: wrote ${this.pos} of ${this.buf.byteLength} bytes`);
     }
     return this.buf;
+  }
+}
+
+function checkInt64(v: unknown, what: string): void {
+  if (typeof v !== 'bigint' || v < INT64_MIN || v > INT64_MAX) {
+    throw new KvCodecError(`${what} must be a signed 64-bit bigint, got ${String(v)}`);
   }
 }
 
@@ -205,6 +256,21 @@ export function encodeProposal(p: Proposal): Uint8Array {
       w.nullable(c.expected);
       w.bytes(c.value);
       break;
+    case 'incr':
+      w.u8(OP_INCR);
+      w.bytes(c.key);
+      w.i64(c.by);
+      break;
+    case 'append':
+      w.u8(OP_APPEND);
+      w.bytes(c.key);
+      w.bytes(c.value);
+      w.u32(c.maxLength);
+      break;
+    case 'getdel':
+      w.u8(OP_GETDEL);
+      w.bytes(c.key);
+      break;
     case 'noop':
       w.u8(OP_NOOP);
       break;
@@ -224,6 +290,23 @@ export function resultBytes(r: KvResult): number {
       return 6;
     case 'cas':
       return 3 + nullableSize(r.current, 'cas current value');
+    case 'incr':
+      checkInt64(r.value, 'incr value');
+      return 10;
+    case 'append':
+      if (!Number.isInteger(r.length) || r.length < 0 || r.length > MAX_U32) {
+        throw new KvCodecError(
+          `append length must be an integer in 0..${MAX_U32}, got ${r.length}`,
+        );
+      }
+      return 6;
+    case 'getdel':
+      return 2 + nullableSize(r.old, 'getdel old value');
+    case 'refused':
+      if (REFUSALS.indexOf(r.reason) < 1) {
+        throw new KvCodecError(`unknown refusal ${JSON.stringify(r.reason)}`);
+      }
+      return 3;
     case 'mset':
     case 'noop':
     case 'session-expired':
@@ -257,6 +340,22 @@ export function writeResult(buf: Buffer, at: number, r: KvResult): number {
       buf[at + 1] = OP_CAS;
       buf[pos++] = r.swapped ? 1 : 0;
       pos = writeNullable(buf, pos, r.current);
+      break;
+    case 'incr':
+      buf[at + 1] = OP_INCR;
+      pos = buf.writeBigInt64BE(r.value, pos);
+      break;
+    case 'append':
+      buf[at + 1] = OP_APPEND;
+      pos = buf.writeUInt32BE(r.length, pos);
+      break;
+    case 'getdel':
+      buf[at + 1] = OP_GETDEL;
+      pos = writeNullable(buf, pos, r.old);
+      break;
+    case 'refused':
+      buf[at + 1] = OP_REFUSED;
+      buf[pos++] = REFUSALS.indexOf(r.reason);
       break;
     case 'mset':
     case 'noop':
@@ -331,6 +430,15 @@ class Reader {
       (((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number));
     this.pos += 4;
     return v;
+  }
+  i64(field: string): bigint {
+    this.need(8, field);
+    const b = this.b;
+    const p = this.pos;
+    let v = 0n;
+    for (let i = 0; i < 8; i++) v = (v << 8n) | BigInt(b[p + i] as number);
+    this.pos += 8;
+    return BigInt.asIntN(64, v);
   }
   bool(field: string, part = ''): boolean {
     const v = this.u8(field, part);
@@ -442,11 +550,25 @@ export function decodeProposal(b: Uint8Array, start = 0, end?: number): Proposal
       command = { op: 'cas', key, expected, value };
       break;
     }
+    case OP_INCR: {
+      const key = r.bytes('incr key');
+      command = { op: 'incr', key, by: r.i64('incr by') };
+      break;
+    }
+    case OP_APPEND: {
+      const key = r.bytes('append key');
+      const value = r.bytes('append value');
+      command = { op: 'append', key, value, maxLength: r.u32('append maxLength') };
+      break;
+    }
+    case OP_GETDEL:
+      command = { op: 'getdel', key: r.bytes('getdel key') };
+      break;
     case OP_NOOP:
       command = { op: 'noop' };
       break;
     default:
-      return r.fail(`unknown command op ${op}`);
+      return r.fail(`unknown command op ${op}${NEWER}`);
   }
   r.finish();
   return session ? { session, command } : { command };
@@ -481,8 +603,24 @@ export function decodeResult(b: Uint8Array): KvResult {
     case OP_SESSION_EXPIRED:
       out = { op: 'session-expired' };
       break;
+    case OP_INCR:
+      out = { op: 'incr', value: r.i64('incr value') };
+      break;
+    case OP_APPEND:
+      out = { op: 'append', length: r.u32('append length') };
+      break;
+    case OP_GETDEL:
+      out = { op: 'getdel', old: r.nullable('getdel old value') };
+      break;
+    case OP_REFUSED: {
+      const code = r.u8('refusal');
+      const reason = REFUSALS[code];
+      if (reason === undefined) return r.fail(`unknown refusal ${code}${NEWER}`);
+      out = { op: 'refused', reason };
+      break;
+    }
     default:
-      return r.fail(`unknown result op ${op}`);
+      return r.fail(`unknown result op ${op}${NEWER}`);
   }
   r.finish();
   return out;

@@ -11,7 +11,7 @@ import type { KvCommand, KvResult } from './types.js';
  * The result applyProposal gives `command` when it is applied (not a session
  * retry, not session-expired), whatever the store holds; null when that
  * result depends on the store (a condition, the old value, a count of
- * deleted keys, a compare).
+ * deleted keys, a compare, a sum, a length).
  */
 export function resultWithoutState(command: KvCommand): KvResult | null {
   switch (command.op) {
@@ -24,6 +24,9 @@ export function resultWithoutState(command: KvCommand): KvResult | null {
       return { op: 'noop' };
     case 'del':
     case 'cas':
+    case 'incr':
+    case 'append':
+    case 'getdel':
       return null;
   }
 }

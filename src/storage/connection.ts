@@ -429,6 +429,9 @@ function checkProposal(p: Proposal): Proposal {
   switch (c.op) {
     case 'put':
     case 'cas':
+    case 'incr':
+    case 'append':
+    case 'getdel':
       checkKey(c.key);
       break;
     case 'del':

@@ -16,8 +16,8 @@ import { ScratchBytes } from './scratch-bytes.js';
 import type { BinaryDb, WriteOverlay } from './write-overlay.js';
 
 /**
- * Largest value a session's result may carry (the old value of SET ... GET,
- * the current value of a compare-and-set) for the record to be held in
+ * Largest value a session's result may carry (the old value of SET ... GET
+ * or GETDEL, the current value of a compare-and-set) for the record to be held in
  * memory; a larger one is read from LMDB when asked for (a retry). With
  * the session limit (DEFAULT_SESSION_LIMITS.maxSessions, 100,000) this bounds the cache to
  * about 100,000 × (128 + ~200) bytes.
@@ -61,15 +61,19 @@ function ownCopy(b: Uint8Array): Buffer {
 /** `rec` as the cache may hold it, or null when its result carries too many bytes. */
 function cacheable(rec: SessionRecord): SessionRecord | null {
   const r: KvResult = rec.result;
-  if (r.op === 'put' && r.old !== null) {
-    if (r.old.byteLength > CACHED_RESULT_MAX_BYTES) return null;
-    return { ...rec, result: { ...r, old: ownCopy(r.old) } };
+  switch (r.op) {
+    case 'put':
+    case 'getdel':
+      if (r.old === null) return rec;
+      if (r.old.byteLength > CACHED_RESULT_MAX_BYTES) return null;
+      return { ...rec, result: { ...r, old: ownCopy(r.old) } };
+    case 'cas':
+      if (r.current === null) return rec;
+      if (r.current.byteLength > CACHED_RESULT_MAX_BYTES) return null;
+      return { ...rec, result: { ...r, current: ownCopy(r.current) } };
+    default:
+      return rec;
   }
-  if (r.op === 'cas' && r.current !== null) {
-    if (r.current.byteLength > CACHED_RESULT_MAX_BYTES) return null;
-    return { ...rec, result: { ...r, current: ownCopy(r.current) } };
-  }
-  return rec;
 }
 
 // A session's key and record are copied into the staged writes at once: made

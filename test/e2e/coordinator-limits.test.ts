@@ -63,7 +63,7 @@ test('oversized key: error naming the limit and setting; nothing written', async
   }
 });
 
-test('oversized value: error naming the limit; nothing written, not even by MSET', async () => {
+test('oversized value: error naming the limit; nothing written, not even by MSET or APPEND', async () => {
   const c = await RawConnection.open(node.port);
   try {
     const big = 'v'.repeat(1025);
@@ -78,6 +78,17 @@ test('oversized value: error naming the limit; nothing written, not even by MSET
     );
     assert.equal(text(await c.command('MGET', 'pair-a', 'pair-b')), '[(nil), (nil)]');
     assert.equal(text(await c.command('SET', 'big', 'v'.repeat(1024))), 'OK');
+    // APPEND, GETSET and SETNX check the value they are given, and APPEND the value it would make.
+    for (const name of ['APPEND', 'GETSET', 'SETNX']) {
+      assert.match(text(await c.command(name, 'grow', big)), /ERR value is 1025 bytes/, name);
+    }
+    assert.equal(text(await c.command('APPEND', 'grow', 'v'.repeat(1000))), '1000');
+    assert.equal(
+      text(await c.command('APPEND', 'grow', 'v'.repeat(25))),
+      '(error) ERR APPEND would make the value longer than the 1024-byte limit; nothing was appended. Keep the value smaller or raise --max-value-size (DISTDB_MAX_VALUE_SIZE)',
+    );
+    assert.equal(text(await c.command('STRLEN', 'grow')), '1000');
+    assert.equal(text(await c.command('APPEND', 'grow', 'v'.repeat(24))), '1024');
     await assertServes(other, 'after-oversized-value');
   } finally {
     c.close();

@@ -18,7 +18,9 @@ after(async () => {
 });
 
 const key = fc.constantFrom('a', 'b', 'c', 'd');
-const value = fc.constantFrom('1', '2', 'three', '');
+const value = fc.constantFrom('1', '2', 'three', '', '-7', '9223372036854775807');
+/** Increments: small, the largest (overflows nearly anything), and not an integer. */
+const amount = fc.constantFrom('3', '-2', '9223372036854775807', 'x');
 const command = fc.oneof(
   fc.tuple(fc.constant('SET'), key, value),
   fc.tuple(fc.constant('SET'), key, value, fc.constantFrom('NX', 'XX', 'GET')),
@@ -27,8 +29,25 @@ const command = fc.oneof(
   fc.tuple(fc.constant('EXISTS'), key, key),
   fc.tuple(fc.constant('MSET'), key, value, key, value),
   fc.tuple(fc.constant('MGET'), key, key),
+  fc.tuple(fc.constantFrom('INCR', 'DECR', 'STRLEN', 'GETDEL'), key),
+  fc.tuple(fc.constantFrom('INCRBY', 'DECRBY'), key, amount),
+  fc.tuple(fc.constantFrom('APPEND', 'GETSET', 'SETNX'), key, value),
   fc.tuple(fc.constant('PING')),
 );
+
+const NOT_AN_INTEGER = '(error) ERR value is not an integer or out of range';
+
+/** INCRBY in the model: bigint arithmetic, "integer" as a regular expression. */
+function incrBy(store: Map<string, string>, k: string, by: string): string {
+  const isInt = (x: string): boolean =>
+    /^(0|-?[1-9][0-9]*)$/.test(x) && BigInt(x) >= -(2n ** 63n) && BigInt(x) < 2n ** 63n;
+  const old = store.get(k) ?? '0';
+  if (!isInt(by) || !isInt(old)) return NOT_AN_INTEGER;
+  const sum = BigInt(old) + BigInt(by);
+  if (!isInt(sum.toString())) return '(error) ERR increment or decrement would overflow';
+  store.set(k, sum.toString());
+  return sum.toString();
+}
 
 /** What a sequential server answers, in the text() form. */
 function model(store: Map<string, string>, cmd: string[]): string {
@@ -54,6 +73,33 @@ function model(store: Map<string, string>, cmd: string[]): string {
     case 'MSET':
       for (let i = 1; i < cmd.length; i += 2) store.set(cmd[i] as string, cmd[i + 1] as string);
       return 'OK';
+    case 'INCR':
+      return incrBy(store, k, '1');
+    case 'DECR':
+      return incrBy(store, k, '-1');
+    case 'INCRBY':
+      return incrBy(store, k, v);
+    case 'DECRBY':
+      return incrBy(store, k, v.startsWith('-') ? v.slice(1) : v === 'x' ? v : `-${v}`);
+    case 'APPEND':
+      store.set(k, (store.get(k) ?? '') + v);
+      return String((store.get(k) as string).length);
+    case 'STRLEN':
+      return String(store.get(k)?.length ?? 0);
+    case 'GETDEL': {
+      const old = store.get(k);
+      store.delete(k);
+      return show(old);
+    }
+    case 'GETSET': {
+      const old = store.get(k);
+      store.set(k, v);
+      return show(old);
+    }
+    case 'SETNX':
+      if (store.has(k)) return '0';
+      store.set(k, v);
+      return '1';
     case 'MGET':
       return `[${cmd
         .slice(1)
@@ -106,7 +152,7 @@ test('random pipelines in random chunks match a sequential model', async () => {
 function isKeyArg(cmd: readonly string[], i: number): boolean {
   if (i === 0) return false;
   const name = cmd[0];
-  if (name === 'SET' || name === 'GET') return i === 1;
   if (name === 'MSET') return i % 2 === 1;
-  return true; // DEL, EXISTS, MGET
+  if (name === 'DEL' || name === 'EXISTS' || name === 'MGET') return true;
+  return i === 1;
 }

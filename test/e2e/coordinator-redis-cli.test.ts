@@ -36,6 +36,23 @@ test('redis-cli SET / GET / PUT / DEL', { skip }, async () => {
   assert.match(await cli('GET'), /ERR wrong number of arguments for 'get' command/);
 });
 
+test('redis-cli INCR, DECRBY, APPEND, STRLEN, GETSET, GETDEL, SETNX', { skip }, async () => {
+  assert.equal(await cli('INCR', 'visits'), '1\n');
+  assert.equal(await cli('INCRBY', 'visits', '9'), '10\n');
+  assert.equal(await cli('DECRBY', 'visits', '20'), '-10\n');
+  assert.equal(await cli('DECR', 'visits'), '-11\n');
+  assert.equal(await cli('GET', 'visits'), '-11\n');
+  assert.match(await cli('INCRBY', 'visits', 'ten'), /ERR value is not an integer or out of range/);
+  assert.equal(await cli('APPEND', 'log', 'a'), '1\n');
+  assert.equal(await cli('APPEND', 'log', 'bc'), '3\n');
+  assert.equal(await cli('STRLEN', 'log'), '3\n');
+  assert.match(await cli('INCR', 'log'), /ERR value is not an integer or out of range/);
+  assert.equal(await cli('GETSET', 'log', 'd'), 'abc\n');
+  assert.equal(await cli('SETNX', 'log', 'e'), '0\n');
+  assert.equal(await cli('GETDEL', 'log'), 'd\n');
+  assert.equal(await cli('SETNX', 'log', 'e'), '1\n');
+});
+
 test('redis-cli SCAN and --scan see every key', { skip }, async () => {
   const keys = Array.from({ length: 35 }, (_, i) => `cli:${i}`);
   assert.equal(await cli('MSET', ...keys.flatMap((k) => [k, 'v'])), 'OK\n');

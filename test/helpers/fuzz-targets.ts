@@ -360,6 +360,13 @@ const proposal: fc.Arbitrary<Proposal> = fc.record(
         expected: fc.option(val, { nil: null }),
         value: val,
       }),
+      fc.record({
+        op: fc.constant('incr' as const),
+        key,
+        by: fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n),
+      }),
+      fc.record({ op: fc.constant('append' as const), key, value: val, maxLength: fc.nat() }),
+      fc.record({ op: fc.constant('getdel' as const), key }),
       fc.constant({ op: 'noop' as const }),
     ),
   },
@@ -380,6 +387,13 @@ const kvResult: fc.Arbitrary<KvResult> = fc.oneof(
   }),
   fc.constant({ op: 'noop' as const }),
   fc.constant({ op: 'session-expired' as const }),
+  fc.record({ op: fc.constant('incr' as const), value: fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n) }),
+  fc.record({ op: fc.constant('append' as const), length: fc.nat() }),
+  fc.record({ op: fc.constant('getdel' as const), old: fc.option(val, { nil: null }) }),
+  fc.record({
+    op: fc.constant('refused' as const),
+    reason: fc.constantFrom('not-an-integer' as const, 'overflow' as const, 'too-long' as const),
+  }),
 );
 
 /** Coordinator → engine: apply requests carrying encoded proposals (the layout connection.ts reads). */

@@ -49,9 +49,10 @@ test('help lists every command with a description, and explains one', () => {
 });
 
 test('tab completes command names in the case typed', () => {
-  assert.deepEqual(completeCommand('GE'), [['GET'], 'GE']);
-  assert.deepEqual(completeCommand('ge'), [['get'], 'ge']);
-  assert.deepEqual(completeCommand('DE')[0].sort(), ['DEL', 'DELETE']);
+  assert.deepEqual(completeCommand('MG'), [['MGET'], 'MG']);
+  assert.deepEqual(completeCommand('mg'), [['mget'], 'mg']);
+  assert.deepEqual(completeCommand('GE')[0].sort(), ['GET', 'GETDEL', 'GETSET']);
+  assert.deepEqual(completeCommand('DE')[0].sort(), ['DECR', 'DECRBY', 'DEL', 'DELETE']);
   assert.deepEqual(completeCommand('GET ke'), [[], 'GET ke']);
   assert.ok(completeCommand('')[0].length > 10);
 });

@@ -18,6 +18,15 @@ const REQUIRED = [
   'exists',
   'mget',
   'mset',
+  'setnx',
+  'getset',
+  'getdel',
+  'append',
+  'strlen',
+  'incr',
+  'decr',
+  'incrby',
+  'decrby',
   'scan',
   'dbsize',
   'info',
@@ -55,10 +64,11 @@ test('rows are consistent: arity, flags, key positions', () => {
     assert.ok(c.summary.length > 0 && c.since.length > 0 && c.usage !== undefined);
   }
   // Storage access decides ordering of pipelined commands (client-connection.ts): get it right.
-  for (const name of ['set', 'put', 'mset', 'del', 'delete']) {
+  const writes = ['set', 'put', 'mset', 'del', 'delete', 'setnx', 'getset', 'getdel', 'append'];
+  for (const name of [...writes, 'incr', 'decr', 'incrby', 'decrby']) {
     assert.ok(COMMAND_TABLE.get(name)?.flags.includes('write'), `${name} must be a write`);
   }
-  for (const name of ['get', 'mget', 'exists', 'scan', 'dbsize']) {
+  for (const name of ['get', 'mget', 'exists', 'scan', 'dbsize', 'strlen']) {
     assert.ok(COMMAND_TABLE.get(name)?.flags.includes('readonly'), `${name} must be readonly`);
   }
   for (const name of ['ping', 'echo', 'hello', 'client', 'select', 'quit', 'command', 'config']) {

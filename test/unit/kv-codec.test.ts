@@ -11,9 +11,11 @@ import {
   resultBytes,
   writeResult,
 } from '../../src/kv/codec.js';
+import { INT64_MAX, INT64_MIN } from '../../src/kv/int64.js';
 import type { KvCommand, KvResult, Proposal } from '../../src/kv/types.js';
 
 const bytes = fc.uint8Array({ maxLength: 40 });
+const int64 = fc.bigInt({ min: INT64_MIN, max: INT64_MAX });
 
 const commandArb: fc.Arbitrary<KvCommand> = fc.oneof(
   fc.record(
@@ -37,6 +39,14 @@ const commandArb: fc.Arbitrary<KvCommand> = fc.oneof(
     expected: fc.option(bytes, { nil: null }),
     value: bytes,
   }),
+  fc.record({ op: fc.constant('incr' as const), key: bytes, by: int64 }),
+  fc.record({
+    op: fc.constant('append' as const),
+    key: bytes,
+    value: bytes,
+    maxLength: fc.nat({ max: 0xffffffff }),
+  }),
+  fc.record({ op: fc.constant('getdel' as const), key: bytes }),
   fc.constant({ op: 'noop' as const }),
 );
 
@@ -66,6 +76,13 @@ const resultArb: fc.Arbitrary<KvResult> = fc.oneof(
   }),
   fc.constant({ op: 'noop' as const }),
   fc.constant({ op: 'session-expired' as const }),
+  fc.record({ op: fc.constant('incr' as const), value: int64 }),
+  fc.record({ op: fc.constant('append' as const), length: fc.nat({ max: 0xffffffff }) }),
+  fc.record({ op: fc.constant('getdel' as const), old: fc.option(bytes, { nil: null }) }),
+  fc.record({
+    op: fc.constant('refused' as const),
+    reason: fc.constantFrom('not-an-integer' as const, 'overflow' as const, 'too-long' as const),
+  }),
 );
 
 /** Decoded byte fields may be Buffer views; compare bytes as plain arrays. */
@@ -176,10 +193,17 @@ test('every strict prefix of an encoding is rejected as truncated', () => {
 
 test('errors name the problem', () => {
   assert.throws(() => decodeProposal(Uint8Array.of(9, 0, 5)), /unsupported version 9/);
+  // An op from a newer distdb is refused by name, never skipped or misread.
   assert.throws(
     () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 99)),
-    /unknown command op 99/,
+    /unknown command op 99 \(written by a newer distdb\? upgrade this node\)/,
   );
+  assert.throws(() => decodeResult(Uint8Array.of(KV_CODEC_VERSION, 99)), /unknown result op 99/);
+  assert.throws(
+    () => decodeResult(Uint8Array.of(KV_CODEC_VERSION, 10, 4)),
+    /unknown refusal 4 \(written by a newer distdb/,
+  );
+  assert.throws(() => decodeResult(Uint8Array.of(KV_CODEC_VERSION, 10, 0)), /unknown refusal 0/);
   assert.throws(
     () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 5, 0)),
     /1 unexpected trailing bytes/,
@@ -209,6 +233,21 @@ test('encode refuses values out of limits with KvCodecError', () => {
     () => encodeProposal({ command: { op: 'bogus' } as unknown as KvCommand }),
     KvCodecError,
   );
+  const key = Buffer.from('k');
+  for (const by of [INT64_MAX + 1n, INT64_MIN - 1n, 1 as unknown as bigint]) {
+    assert.throws(() => encodeProposal({ command: { op: 'incr', key, by } }), /signed 64-bit/);
+  }
+  assert.throws(() => encodeResult({ op: 'incr', value: INT64_MAX + 1n }), /signed 64-bit/);
+  for (const maxLength of [-1, 1.5, 2 ** 32]) {
+    assert.throws(
+      () => encodeProposal({ command: { op: 'append', key, value: key, maxLength } }),
+      /append maxLength/,
+    );
+  }
+  assert.throws(
+    () => encodeResult({ op: 'refused', reason: 'bogus' as unknown as 'overflow' }),
+    /unknown refusal/,
+  );
 });
 
 test('encoding is compact', () => {
@@ -219,4 +258,35 @@ test('encoding is compact', () => {
   // version, flags, u16 + 'c', u64 seq, op, put flags, u32 + 'k', u32 + 'v'
   assert.equal(put.length, 1 + 1 + 3 + 8 + 1 + 1 + 5 + 5);
   assert.equal(encodeResult({ op: 'noop' }).length, 2);
+  const incr = encodeProposal({ command: { op: 'incr', key: Buffer.from('k'), by: -1n } });
+  // version, flags, op, u32 + 'k', i64
+  assert.equal(incr.length, 1 + 1 + 1 + 5 + 8);
+  assert.deepEqual([...incr.subarray(8)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  assert.equal(encodeResult({ op: 'incr', value: 1n }).length, 10);
+});
+
+test('the op numbers on the wire stay what they are: a log written today must decode tomorrow', () => {
+  const key = Buffer.from('k');
+  const op = (command: KvCommand): number => encodeProposal({ command })[2] as number;
+  assert.equal(op({ op: 'put', key, value: key }), 1);
+  assert.equal(op({ op: 'noop' }), 5);
+  assert.equal(op({ op: 'incr', key, by: 1n }), 7);
+  assert.equal(op({ op: 'append', key, value: key, maxLength: 1 }), 8);
+  assert.equal(op({ op: 'getdel', key }), 9);
+  const res = (r: KvResult): number[] => [...encodeResult(r)];
+  assert.deepEqual(res({ op: 'refused', reason: 'not-an-integer' }), [KV_CODEC_VERSION, 10, 1]);
+  assert.deepEqual(res({ op: 'refused', reason: 'overflow' }), [KV_CODEC_VERSION, 10, 2]);
+  assert.deepEqual(res({ op: 'refused', reason: 'too-long' }), [KV_CODEC_VERSION, 10, 3]);
+  assert.deepEqual(res({ op: 'incr', value: INT64_MIN }), [
+    KV_CODEC_VERSION,
+    7,
+    0x80,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
 });

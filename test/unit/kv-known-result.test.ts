@@ -36,6 +36,9 @@ test('only plain puts, MSET and noop have a result known without the state', () 
   assert.equal(resultWithoutState({ op: 'put', key: k, value: v, returnOld: true }), null);
   assert.equal(resultWithoutState({ op: 'del', keys: [k] }), null);
   assert.equal(resultWithoutState({ op: 'cas', key: k, expected: null, value: v }), null);
+  assert.equal(resultWithoutState({ op: 'incr', key: k, by: 1n }), null);
+  assert.equal(resultWithoutState({ op: 'append', key: k, value: v, maxLength: 9 }), null);
+  assert.equal(resultWithoutState({ op: 'getdel', key: k }), null);
 });
 
 test('the known result is what applyProposal returns on any store', () => {

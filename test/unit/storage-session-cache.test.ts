@@ -157,3 +157,38 @@ test('staged writes dropped while a commit is in flight: nothing is staged until
     }
   });
 });
+
+test('INCR, APPEND and GETDEL in sessions: a retry answers the first result, before and after a reopen, and applies nothing', async () => {
+  await withDir(async (dir) => {
+    const proposals = [
+      inSession('c0', 1, { op: 'incr', key: B('n'), by: 5n }),
+      inSession('c1', 1, { op: 'append', key: B('s'), value: B('ab'), maxLength: 10 }),
+      inSession('c2', 1, { op: 'getdel', key: B('g') }),
+      // After the append in the same commit: 'ab' is not an integer.
+      inSession('c3', 1, { op: 'incr', key: B('s'), by: 1n }),
+    ];
+    const expected = [
+      { op: 'incr', value: 5n },
+      { op: 'append', length: 2 },
+      { op: 'getdel', old: B('gone') },
+      { op: 'refused', reason: 'not-an-integer' },
+    ];
+    const b1 = new LmdbBackend(dir);
+    await b1.commit([apply([{ command: putCmd('g', 'gone') }], 1)]);
+    const [first] = await b1.commit([apply(proposals, 5)]);
+    assert.deepEqual(first, expected);
+    const [retried] = await b1.commit([apply(proposals, 9)]);
+    assert.deepEqual(retried, expected);
+    await b1.close();
+    const b2 = new LmdbBackend(dir);
+    try {
+      const [after] = await b2.commit([apply(proposals, 13)]);
+      assert.deepEqual(after, expected);
+      assert.equal((await b2.get(0, B('n')))?.toString(), '5');
+      assert.equal((await b2.get(0, B('s')))?.toString(), 'ab');
+      assert.equal(await b2.get(0, B('g')), null);
+    } finally {
+      await b2.close();
+    }
+  });
+});

@@ -1,9 +1,17 @@
-// GET, SET/PUT, MGET, MSET: values by key. Writes go to the storage engine as
-// proposals, so conditional SET (NX/XX/GET) is decided atomically there.
+// GET, SET/PUT, MGET, MSET, SETNX, GETSET, GETDEL, APPEND, STRLEN: values by
+// key. Writes go to the storage engine as proposals, so whatever depends on
+// the current value (SET NX/XX/GET, GETDEL, APPEND) is decided atomically there.
 
-import { encodeBulk, encodeBulkArray, encodeNull, OK_REPLY } from '../../resp/reply-encoder.js';
+import {
+  encodeBulk,
+  encodeBulkArray,
+  encodeInteger,
+  encodeNull,
+  OK_REPLY,
+} from '../../resp/reply-encoder.js';
 import type { Handler } from '../command-context.js';
-import { wrongArity } from '../command-error.js';
+import { CommandError, wrongArity } from '../command-error.js';
+import { settingName } from '../limits.js';
 import { parseSetOptions } from '../set-options.js';
 import { expect } from './expect-result.js';
 import { getMany } from './get-many.js';
@@ -48,3 +56,50 @@ export const mset: Handler = async (ctx, args) => {
   expect(await applyWrite(ctx, { op: 'mset', pairs }), 'mset');
   return OK_REPLY;
 };
+
+/** SETNX key value → 1 when set, 0 when the key existed (SET … NX, answered as an integer). */
+export const setnx: Handler = (ctx, args) => {
+  const value = args[2] as Buffer;
+  checkValueSize(ctx, value);
+  return applyWrite(ctx, { op: 'put', key: args[1] as Buffer, value, cond: 'nx' }).then((r) =>
+    encodeInteger(expect(r, 'put').written ? 1 : 0),
+  );
+};
+
+/** GETSET key value → the old value (SET … GET). */
+export const getset: Handler = (ctx, args, version) => {
+  const value = args[2] as Buffer;
+  checkValueSize(ctx, value);
+  return applyWrite(ctx, { op: 'put', key: args[1] as Buffer, value, returnOld: true }).then((r) =>
+    encodeBulk(expect(r, 'put').old, version),
+  );
+};
+
+export const getdel: Handler = (ctx, args, version) =>
+  applyWrite(ctx, { op: 'getdel', key: args[1] as Buffer }).then((r) =>
+    encodeBulk(expect(r, 'getdel').old, version),
+  );
+
+/**
+ * APPEND key value → the new length. The value limit goes with the command:
+ * the engine refuses, whole, an append whose result would be longer.
+ */
+export const append: Handler = (ctx, args) => {
+  const value = args[2] as Buffer;
+  checkValueSize(ctx, value);
+  const maxLength = ctx.node.limits.maxValueSize;
+  return applyWrite(ctx, { op: 'append', key: args[1] as Buffer, value, maxLength }).then((r) => {
+    if (r.op === 'refused' && r.reason === 'too-long') {
+      throw new CommandError(
+        `ERR APPEND would make the value longer than the ${maxLength}-byte limit; nothing was appended. Keep the value smaller or raise ${settingName('maxValueSize')}`,
+      );
+    }
+    return encodeInteger(expect(r, 'append').length);
+  });
+};
+
+/** STRLEN key → the value's length in bytes (0: absent). Read as GET reads. */
+export const strlen: Handler = (ctx, args) =>
+  readFence(ctx)
+    .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
+    .then((value) => encodeInteger(value === null ? 0 : value.length));
