@@ -27,6 +27,10 @@ export interface ProxiedNode {
   proxy: StorageProxy;
   /** The coordinator's process (its log: output()). */
   coordinator: Proc;
+  /** The storage engine's process (restartEngine replaces it), its data dir and its socket. */
+  engine: Proc;
+  dataDir: string;
+  engineSocket: string;
 }
 
 export class ProxiedCluster {
@@ -74,9 +78,7 @@ export class ProxiedCluster {
     const dataDir = join(this.dir.path, s.id);
     const engineSocket = join(this.dir.path, `${s.id}-engine.sock`);
     const proxySocket = join(this.dir.path, `${s.id}-proxy.sock`);
-    const engine = startDistdb(['storage', '--data-dir', dataDir, '--socket', engineSocket]);
-    this.engines.push(engine);
-    await engine.waitFor(STORAGE_READY);
+    const engine = await this.startEngine(dataDir, engineSocket);
     const proxy = await StorageProxy.start(proxySocket, engineSocket);
     for (const op of hold) proxy.hold(op);
     this.proxies.push(proxy);
@@ -86,9 +88,31 @@ export class ProxiedCluster {
       ...['--data-dir', dataDir, '--socket', proxySocket, ...this.extra],
     ]);
     this.coordinators.push(coordinator);
-    const node = { ...s, proxy, coordinator };
+    const node = { ...s, proxy, coordinator, engine, dataDir, engineSocket };
     this.nodes.push(node);
     return node;
+  }
+
+  private async startEngine(
+    dataDir: string,
+    socket: string,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<Proc> {
+    const engine = startDistdb(['storage', '--data-dir', dataDir, '--socket', socket], { env });
+    this.engines.push(engine);
+    await engine.waitFor(STORAGE_READY);
+    return engine;
+  }
+
+  /**
+   * kill -9 of `node`'s engine (by PID), then the engine again on the same
+   * data dir and socket with `env` (say another STORAGE_MAX_FRAME_SIZE),
+   * its coordinator running on: it reconnects through the proxy.
+   */
+  async restartEngine(node: ProxiedNode, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    node.engine.kill('SIGKILL');
+    await node.engine.exited;
+    node.engine = await this.startEngine(node.dataDir, node.engineSocket, env);
   }
 
   /** A client of `node` whose requests fail after `timeoutMs` without a reply. */

@@ -265,6 +265,9 @@ export class ClusterNode implements Replication {
       // Also sets the limit on proposals afresh from this engine's room: it
       // may have come back with another frame (cluster-own-room.test.ts).
       this.setConf(this.driver.status().conf);
+      // And the members take it before this node says it is loaded: from then
+      // on the leader refuses a write this engine could not store.
+      await this.membership.announceRoom();
       this.log.info(
         {
           applied: loaded.applied,

@@ -4,8 +4,10 @@
 // follower that cannot store an entry its leader sends cannot catch up from
 // the log, so the leader accepts only writes every member can hold: it
 // learns the others' rooms from their answers to the I request (peer-rpc.ts,
-// asked by every node, so a new leader knows them already) and a joining
-// node's from its join request (and the conf-change context that adds it).
+// asked by every node, so a new leader knows them already), from the R
+// notice each sends as it (re)loads (its engine may be back with another
+// frame), and a joining node's from its join request (and the conf-change
+// context that adds it).
 // A member not heard from since this node started does not count until it
 // answers.
 

@@ -1,7 +1,7 @@
 // Membership of the group: CLUSTER ADD / REMOVE / TRANSFER-LEADER (run on
 // the leader; a follower forwards them), joining (--join), promoting a
 // caught-up learner to voter, learning members' client addresses and entry
-// rooms (entry-rooms.ts), and CLUSTER STATUS.
+// rooms and telling them this node's (entry-rooms.ts), and CLUSTER STATUS.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeerRequestError } from '../../peer/index.js';
@@ -47,6 +47,9 @@ import type { ClusterStatus, MemberStatus } from './replication.js';
  * steady load its match trails the commit by a round trip's worth of entries.
  */
 const PROMOTE_MAX_LAG = 100;
+
+/** How long a node that (re)loads waits for the members to take its room (announceRoom). */
+const ROOM_NOTICE_MS = 1000;
 
 /** What the user typed for each admin operation, for the replies that name it. */
 const ADMIN_COMMAND: Record<AdminOp, string> = {
@@ -144,6 +147,25 @@ export class Membership {
         .catch(() => this.silences.failed(id, this.ticks))
         .finally(() => this.asking.delete(id));
     }
+  }
+
+  /**
+   * Tells every other member this node's entry room (R request) as it
+   * (re)loads its Raft state: its engine may be back with a smaller frame,
+   * which they would otherwise learn only at their next round of I requests
+   * (info-cadence.ts), the leader accepting meanwhile writes this node cannot
+   * store. Resolves once each has answered or failed (at most ROOM_NOTICE_MS);
+   * one that missed it asks at its next round.
+   */
+  async announceRoom(): Promise<void> {
+    const t = this.node.transport;
+    const room = this.node.ownRoom();
+    if (!t || room === null) return;
+    const notice = encodeRpc(RpcTag.room, roomToJson(room));
+    const { voters, learners } = this.node.conf;
+    const others = [...voters, ...learners].filter((id) => id !== this.node.id);
+    // A member of a version before R answers with an error: it learns at its next round.
+    await Promise.all(others.map((id) => t.request(id, notice, ROOM_NOTICE_MS).catch(() => null)));
   }
 
   /** A new node: asks the member at `address` to add it; resolves with the address book. */

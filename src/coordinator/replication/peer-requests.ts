@@ -3,8 +3,8 @@
 // them), join requests and a joining node's question whether it is a member
 // (relayed to the leader; a node may ask only about itself, the id its
 // handshake gave, while a member may relay), this node's own client address
-// and figures for the dashboard, and a follower's word that it is
-// installing a snapshot.
+// and figures for the dashboard, a member's word on its engine's entry room,
+// and a follower's word that it is installing a snapshot.
 
 import { decodeProposal, encodeResult } from '../../kv/codec.js';
 import type { NodeId } from '../../raft/types.js';
@@ -12,7 +12,7 @@ import { DEFAULT_USER, isAdmin } from '../auth/authenticator.js';
 import { CommandError } from '../command-error.js';
 import { removedNode } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
-import { roomAnswerJson } from './entry-rooms.js';
+import { roomAnswerJson, roomFromJson } from './entry-rooms.js';
 import {
   encodeRpc,
   parseRpcError,
@@ -58,6 +58,13 @@ export class PeerRequests {
               ...roomAnswerJson(this.node.ownRoom()),
             }),
           );
+        case RpcTag.room: {
+          // About the asker itself: the id its handshake gave.
+          const room = roomFromJson(rpcJson<{ room?: unknown; frame?: unknown }>(body));
+          if (room === null) throw rpcError('INVALID', 'a room notice needs its room and frame');
+          this.node.noteRoom(from, room);
+          return Buffer.from('OK');
+        }
         case RpcTag.figures:
           return Buffer.from(JSON.stringify(await this.node.figures()));
         case RpcTag.member: {

@@ -11,6 +11,9 @@
 //   I (empty)                      → {"id","client",     a member's client address and its
 //                                       "room","frame"}    engine's entry room (null: engine away;
 //                                                          absent: a version before entry rooms)
+//   R {"room","frame"}             → "OK"                a node's engine's entry room, told to the members
+//                                                          as soon as it (re)loads (its engine may be back
+//                                                          with another frame): about the asker itself
 //   F (empty)                      → {...}               a member's own figures (keys, ops/s, ...) for /status
 //   S (empty)                      → "OK"                a follower installing the leader's snapshot is busy, not gone
 //   M {"id"}                       → {"member","leader"} whether node id is a member, says the leader
@@ -27,6 +30,7 @@ export const RpcTag = {
   join: 0x4a, // 'J'
   admin: 0x41, // 'A'
   info: 0x49, // 'I'
+  room: 0x52, // 'R'
   figures: 0x46, // 'F'
   installing: 0x53, // 'S'
   member: 0x4d, // 'M'
