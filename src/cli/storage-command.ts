@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { DataDirInUseError } from '../storage/data-dir-lock.js';
+import { FrameTooSmallError } from '../storage/frame-check.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from '../storage/protocol.js';
 import { StorageServer, StorageSocketError } from '../storage/server.js';
 import { ConfigError, parseByteSize, setting } from './config.js';
@@ -67,7 +68,11 @@ async function runStorage(flags: Record<string, string | undefined>): Promise<vo
   try {
     server = await StorageServer.start({ dataDir, socketPath, maxFrameBytes, log });
   } catch (err) {
-    if (err instanceof StorageSocketError || err instanceof DataDirInUseError) {
+    if (
+      err instanceof StorageSocketError ||
+      err instanceof DataDirInUseError ||
+      err instanceof FrameTooSmallError
+    ) {
       throw new ConfigError(err.message);
     }
     throw err;

@@ -6,6 +6,7 @@
 
 import type { Bytes, KvResult, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
+import type { LogEntrySize } from './frame-check.js';
 
 /** One write request to the state store; a commit carries many of them (the Raft log has its own writes, below). */
 export type WriteOp =
@@ -115,6 +116,11 @@ export interface StorageBackend {
   stats(group: GroupId): Promise<BackendStats>;
   raftState(group: GroupId): Promise<RaftState>;
   raftEntries(group: GroupId, lo: number, hi: number, maxBytes: number): Promise<RaftLogEntry[]>;
+  /**
+   * Each group's largest Raft log entry after its applied index, and at or
+   * before it: at start, the server checks its frame against them (frame-check.ts).
+   */
+  largestLogEntries(): LogEntrySize[];
   /**
    * The Raft log's writes do not go through `stage`/`commitStaged`: each is
    * checked at once (a WriteConflictError rejects it: a gap, an append

@@ -22,6 +22,7 @@ import { StorageError, StorageTimeoutError, StorageUnavailableError } from './er
 import { readStatsReply } from './stats-reply.js';
 import { FrameDecoder, FrameError, FrameWriter, PayloadReader, type Frame } from './frame-codec.js';
 import {
+  BATCH_FIXED_BYTES,
   DEFAULT_MAX_FRAME_BYTES,
   ErrorCode,
   GET_MANY_MAX_KEYS,
@@ -30,6 +31,7 @@ import {
   LENGTH_PREFIX_BYTES,
   Op,
   PROTOCOL_VERSION,
+  REPLY_FRAME_FACTOR,
   errorCodeName,
 } from './protocol.js';
 import { writeThisTick } from './tick-write.js';
@@ -51,11 +53,6 @@ const LOAD_PAGE_BYTES = 4 * 1024 * 1024;
 const SNAPSHOT_READ_BYTES = 1024 * 1024;
 /** Image install chunks sent ahead of their answers. */
 const INSTALL_CHUNKS_IN_FLIGHT = 4;
-/**
- * Replies can be larger than requests (apply with returnOld, scans), so the
- * client accepts frames up to this multiple of the engine's request limit.
- */
-const REPLY_FRAME_FACTOR = 4;
 
 interface GetWaiter {
   resolve(value: Bytes | null): void;
@@ -185,13 +182,11 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
   maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   /** Largest key the engine stores (from its hello). */
   maxKeyBytes = 0;
-  /** An apply's or raftAppend's header, first index (or applied index), count and hard-state flag. */
-  private static readonly BATCH_FIXED_BYTES = HEADER_BYTES + 8 + 4 + 1;
   /** Settles (never rejects) with the reason once the connection is closed. */
   readonly closed: Promise<Error>;
 
   get batchRoom(): number {
-    return this.maxFrameBytes - StorageClient.BATCH_FIXED_BYTES;
+    return this.maxFrameBytes - BATCH_FIXED_BYTES;
   }
 
   /** @internal Use connectStorage. */

@@ -35,6 +35,7 @@ import type { Logger } from 'pino';
 import { applyProposal } from '../kv/apply.js';
 import type { Bytes, KvResult, KvStore, Proposal } from '../kv/types.js';
 import type { GroupId, RaftLogEntry, ScanPage } from './api.js';
+import type { LogEntrySize } from './frame-check.js';
 import {
   WriteConflictError,
   type BackendStats,
@@ -338,6 +339,19 @@ export class LmdbBackend implements StorageBackend {
   ): Promise<RaftLogEntry[]> {
     await this.wal.synced();
     return this.wal.entries(group, lo, hi, maxBytes);
+  }
+
+  largestLogEntries(): LogEntrySize[] {
+    const out: LogEntrySize[] = [];
+    for (const group of this.wal.groupIds()) {
+      const applied = this.state(group).appliedIndex;
+      const { firstIndex, lastIndex } = this.wal.bounds(group);
+      const before = this.wal.largestEntry(group, firstIndex, applied + 1);
+      const after = this.wal.largestEntry(group, applied + 1, lastIndex + 1);
+      if (before !== null) out.push({ group, ...before, applied: true });
+      if (after !== null) out.push({ group, ...after, applied: false });
+    }
+    return out;
   }
 
   raftAppend(

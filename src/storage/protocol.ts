@@ -14,6 +14,13 @@ export const MIN_MAX_FRAME_BYTES = 1024;
 /** length:u32, then requestId:u32 op:u8 group:u32; `length` counts everything after itself. */
 export const LENGTH_PREFIX_BYTES = 4;
 export const HEADER_BYTES = 9;
+/** An apply's or raftAppend's header, first index (or applied index), count and hard-state flag. */
+export const BATCH_FIXED_BYTES = HEADER_BYTES + 8 + 4 + 1;
+/**
+ * Replies can be larger than requests (apply with returnOld, scans), so the
+ * client accepts frames up to this multiple of the engine's request limit.
+ */
+export const REPLY_FRAME_FACTOR = 4;
 
 /**
  * A getMany reply stops adding values once it holds this many bytes (it

@@ -176,6 +176,27 @@ export class RaftWal {
     return this.groups.get(group)?.log.hardState ?? null;
   }
 
+  /** The groups that have a log. */
+  groupIds(): number[] {
+    return [...this.groups.keys()];
+  }
+
+  /**
+   * The largest entry with lo <= index < hi (null: none), read back from the
+   * files; the replay is kept for a log read that follows (raft load).
+   */
+  largestEntry(group: number, lo: number, hi: number): { index: number; bytes: number } | null {
+    const g = this.groups.get(group);
+    if (g === undefined || lo >= hi) return null;
+    let largest: { index: number; bytes: number } | null = null;
+    for (const e of this.readBack(g).read(lo, hi, Infinity)) {
+      if (largest === null || e.data.byteLength > largest.bytes) {
+        largest = { index: e.index, bytes: e.data.byteLength };
+      }
+    }
+    return largest;
+  }
+
   /**
    * Entries with lo <= index < hi, read back from the segment files: what
    * is durable when asked (callers wait for synced() first). A log read in

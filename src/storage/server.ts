@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import type { StorageBackend } from './backend.js';
 import { StorageConnection, type ConnectionLimits } from './connection.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { checkFrame } from './frame-check.js';
 import { GroupCommitter } from './group-commit.js';
 import { ImageSessions } from './image-sessions.js';
 import { LmdbBackend } from './lmdb-backend.js';
@@ -65,6 +66,13 @@ export class StorageServer {
     try {
       backend = new LmdbBackend(opts.dataDir, { log });
     } catch (err) {
+      unlock();
+      throw err;
+    }
+    try {
+      checkFrame(backend.largestLogEntries(), maxFrameBytes);
+    } catch (err) {
+      await backend.close();
       unlock();
       throw err;
     }

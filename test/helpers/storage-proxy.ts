@@ -5,7 +5,10 @@
 // a node's own log write is durable only once its reply is back) and release
 // them later, so what the coordinator does before its write is durable
 // becomes visible. Replies are matched to their op by request id; holding one
-// reply while the others go on is a reordering the protocol allows.
+// reply while the others go on is a reordering the protocol allows. It can
+// also withhold requests of one op from the engine (say the applies: a
+// commit answered before its apply, then the engine killed), never to send
+// them: the coordinator waits for their answers until the connection goes.
 
 import { chmodSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -24,6 +27,9 @@ interface Waiter {
 
 export class StorageProxy {
   private readonly holding = new Set<number>();
+  /** Ops whose requests are not passed on, and how many were withheld. */
+  private readonly withholding = new Set<number>();
+  private readonly withheldCount = new Map<number, number>();
   /** Held reply frames of each op, in the order the engine sent them. */
   private readonly held = new Map<number, Array<{ to: Socket; frame: Buffer }>>();
   private readonly sockets = new Set<Socket>();
@@ -59,6 +65,20 @@ export class StorageProxy {
     this.holding.delete(op);
     for (const { to, frame } of this.held.get(op) ?? []) if (!to.destroyed) to.write(frame);
     this.held.delete(op);
+  }
+
+  /** From now on, requests of `op` are not passed on to the engine, until passOn(op). */
+  withhold(op: number): void {
+    this.withholding.add(op);
+  }
+
+  passOn(op: number): void {
+    this.withholding.delete(op);
+  }
+
+  /** Requests of `op` withheld so far. */
+  withheld(op: number): number {
+    return this.withheldCount.get(op) ?? 0;
   }
 
   /** Replies of `op` held right now. */
@@ -115,16 +135,22 @@ export class StorageProxy {
       this.sockets.delete(engine);
     };
     client.on('data', (chunk: Buffer) => {
+      const pass: Buffer[] = [];
       try {
         requests.push(chunk, (f) => {
+          if (this.withholding.has(f.op)) {
+            this.withheldCount.set(f.op, this.withheld(f.op) + 1);
+            return;
+          }
           ops.set(f.requestId, f.op);
           this.sent.set(f.op, this.requests(f.op) + 1);
+          pass.push(encode(f));
         });
       } catch {
         drop();
         return;
       }
-      engine.write(chunk);
+      if (pass.length > 0) engine.write(Buffer.concat(pass));
     });
     engine.on('data', (chunk: Buffer) => {
       try {
@@ -144,9 +170,7 @@ export class StorageProxy {
   }
 
   private reply(client: Socket, op: number, f: Frame): void {
-    const frame = new FrameWriter(f.requestId, f.op, f.group, f.payload.length)
-      .raw(f.payload)
-      .finish();
+    const frame = encode(f);
     if (!this.holding.has(op)) {
       client.write(frame);
       return;
@@ -165,4 +189,9 @@ export class StorageProxy {
       return false;
     });
   }
+}
+
+/** `f` as the bytes of a frame again. */
+function encode(f: Frame): Buffer {
+  return new FrameWriter(f.requestId, f.op, f.group, f.payload.length).raw(f.payload).finish();
 }
