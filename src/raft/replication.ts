@@ -1,4 +1,5 @@
 import { invariant } from './invariant.js';
+import { bytesEqual, makeMessage } from './message.js';
 import type { Raft } from './raft.js';
 import { respondToReadIndex } from './read-index.js';
 import { sendSnapshotChunk, tendSnapshotSend } from './snapshot-transfer.js';
@@ -82,11 +83,42 @@ export function bcastHeartbeat(
     if (id === r.id || (to !== null && !to.includes(id))) continue;
     // Never tell a follower to commit beyond what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);
-    r.send({ type: 'heartbeat', to: id, commit, context, index: round });
+    sendHeartbeat(
+      r,
+      makeMessage(
+        { type: 'heartbeat', to: id, commit, context, index: round },
+        r.id,
+        r.group,
+        r.term,
+      ),
+    );
     pr.commitSent = Math.max(pr.commitSent, commit);
     if (pr.state === 'snapshot') tendSnapshotSend(r, id, pr);
   }
   if (context !== null && context.length > 0) r.readOnly.sent(context, to);
+}
+
+/**
+ * One heartbeat per follower and context in a Ready: `hb` replaces a
+ * heartbeat to the same follower not yet handed out that carries the same
+ * context or none (its commit and lease round are older; the follower needs
+ * one). A read round and the periodic heartbeat, or a hedge, falling in one
+ * Ready otherwise sent a follower the same context twice, answered twice.
+ * Its place in the queue stays: its commit is what the follower is known
+ * to hold, so it may go before any append.
+ */
+function sendHeartbeat(r: Raft, hb: Message): void {
+  const msgs = r.msgs;
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    const m = msgs[i] as Message;
+    if (m.type !== 'heartbeat' || m.to !== hb.to) continue;
+    if (m.term === hb.term && (!m.context?.length || bytesEqual(m.context, hb.context))) {
+      msgs[i] = hb;
+      return;
+    }
+    break;
+  }
+  msgs.push(hb);
 }
 
 /** Commits the quorum index if it is an entry of the current term (§5.4.2, Figure 8). */

@@ -140,3 +140,60 @@ describe('raft ReadIndex', () => {
     assert.equal(c.peer('a').readStates[0]?.index, 1);
   });
 });
+
+describe('raft ReadIndex heartbeats: one per follower and context in a Ready', () => {
+  /**
+   * After `act` on a (leading b and c, one round r0 done): the heartbeats
+   * a's next Ready sends, as "<to> <context>", and the reads a served.
+   */
+  function round(
+    thriftyReadIndex: boolean,
+    act: (c: Cluster) => void,
+  ): { sent: string[]; served: string[] } {
+    const c = new Cluster(['a', 'b', 'c'], { thriftyReadIndex });
+    c.elect('a');
+    c.node('a').readIndex(ctx('r0')); // thrifty: the next round asks one follower
+    c.stabilize();
+    const p = c.peer('a');
+    p.readies = [];
+    act(c);
+    c.stabilize();
+    const sent = (p.readies[0]?.messages ?? [])
+      .filter((m) => m.type === 'heartbeat')
+      .map((m) => `${m.to} ${text(m.context ?? new Uint8Array())}`)
+      .sort();
+    return { sent, served: p.readStates.map((r) => text(r.context)) };
+  }
+
+  for (const thrifty of [false, true]) {
+    it(`a read round, then the periodic heartbeat (thrifty ${thrifty})`, () => {
+      const { sent, served } = round(thrifty, (c) => {
+        c.node('a').readIndex(ctx('r1'));
+        c.tick('a', 1); // heartbeatTick: the periodic heartbeat carries r1 too
+      });
+      assert.deepEqual(sent, ['b r1', 'c r1']);
+      assert.deepEqual(served, ['r0', 'r1']);
+    });
+
+    it(`the periodic heartbeat, then a read round (thrifty ${thrifty})`, () => {
+      const { sent, served } = round(thrifty, (c) => {
+        c.tick('a', 1);
+        c.node('a').readIndex(ctx('r1'));
+      });
+      // Thrifty, r1 asks one follower: its heartbeat replaces the plain one there.
+      const asked = sent.filter((s) => s.endsWith(' r1'));
+      assert.equal(sent.length, 2, sent.join(', '));
+      assert.equal(asked.length, thrifty ? 1 : 2, sent.join(', '));
+      assert.deepEqual(served, ['r0', 'r1']);
+    });
+  }
+
+  it('two read rounds in one Ready each keep their heartbeats', () => {
+    const { sent, served } = round(false, (c) => {
+      c.node('a').readIndex(ctx('r1'));
+      c.node('a').readIndex(ctx('r2'));
+    });
+    assert.deepEqual(sent, ['b r1', 'b r2', 'c r1', 'c r2']);
+    assert.deepEqual(served, ['r0', 'r1', 'r2']);
+  });
+});
