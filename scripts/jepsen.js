@@ -1,4 +1,4 @@
-// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--nodes N]`:
+// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N] [--nodes N]`:
 // the long Jepsen-style run against a real 3-node cluster (see
 // test/fault/jepsen.ts). Prints the seed first, a progress line every 5 s, and
 // on failure the paths of the saved history and node logs.
@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const USAGE =
-  'usage: npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--nodes N] [--out DIR]\n' +
+  'usage: npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N]\n' +
+  '                          [--nodes N] [--out DIR]\n' +
   '       npm run jepsen -- --check HISTORY.json';
 let values;
 try {
@@ -17,6 +18,7 @@ try {
       seed: { type: 'string' },
       clients: { type: 'string', default: '6' },
       keys: { type: 'string', default: '5' },
+      counters: { type: 'string', default: '2' },
       nodes: { type: 'string', default: '3' },
       out: { type: 'string' },
       check: { type: 'string' },
@@ -70,6 +72,7 @@ const report = await runJepsen({
   durationMs: duration * 1000,
   clients: count('clients', values.clients, 1),
   keys: count('keys', values.keys, 1),
+  counters: count('counters', values.counters, 0),
   nodes: count('nodes', values.nodes, 3),
   outDir: values.out,
   log: (line) => console.log(line),

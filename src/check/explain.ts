@@ -15,12 +15,17 @@
 //  3. Inside the window, relax operations a chunk at a time (delta
 //     debugging) while it still fails: drop a get; drop a write whose value
 //     nothing kept observes (when no kept cas failed: a failed cas observes
-//     "not x" of every write); otherwise make a write unanswered.
+//     "not x" of every write; nor an increment: it builds on every value);
+//     otherwise make a write unanswered.
+// An increment that was never answered and was invoked before s may have
+// been the last to write before s: its value is a start value plus its delta
+// (plus those of others like it), so step 2 lists those sums too, and skips
+// a window start where they would be too many.
 // Every trial search is bounded, and so is their number and total steps; a
 // trial that hits a bound counts as "does not fail", which keeps it sound.
 
 import type { Operation, Value } from './history.js';
-import { searchKey, type SearchLimits } from './register-search.js';
+import { integerOf, searchKey, type SearchLimits } from './register-search.js';
 
 export interface Violation {
   key: string;
@@ -60,6 +65,7 @@ function relaxedCopy(o: Operation): Operation {
   delete c.returnTime;
   if (c.kind === 'get') delete c.observed;
   if (c.kind === 'cas') delete c.swapped;
+  if (c.kind === 'incr') delete c.result;
   return c;
 }
 
@@ -92,15 +98,17 @@ function relaxAll(ops: readonly Operation[], relax: ReadonlySet<Operation>): Ope
   // Values something may still observe: kept reads, and the expected value of
   // every cas that stays (even unanswered, it swaps exactly when it sees it).
   const observed = new Set<Value>();
-  let keptFailedCas = false;
+  let observesAll = false;
   for (const o of ops) {
+    if (o.kind === 'incr') observesAll = true;
     if (relax.has(o)) continue;
     if (o.kind === 'get' && o.status === 'ok') observed.add(o.observed ?? null);
     if (o.kind === 'cas') observed.add(o.expected);
-    if (o.kind === 'cas' && o.status === 'ok' && !o.swapped) keptFailedCas = true;
+    if (o.kind === 'cas' && o.status === 'ok' && !o.swapped) observesAll = true;
   }
   const stays = (o: Operation): boolean =>
-    !relax.has(o) || (o.kind !== 'get' && (keptFailedCas || observed.has(o.value)));
+    !relax.has(o) ||
+    (o.kind !== 'get' && (observesAll || (o.kind !== 'incr' && observed.has(o.value))));
   // A relaxed cas that stays observes its expected value too: repeat until stable.
   for (let grew = true; grew;) {
     grew = false;
@@ -119,18 +127,32 @@ function relaxAll(ops: readonly Operation[], relax: ReadonlySet<Operation>): Ope
   return out;
 }
 
+/** Most start values a window may have; beyond it the window is not tried. */
+const MAX_START_VALUES = 64;
+
 /**
  * The values the register may hold when a window opens at time s: the
- * initial value, or one written by an operation invoked before s.
+ * initial value, or one written by an operation invoked before s, or one of
+ * those plus the deltas of some unanswered increments invoked before s.
+ * Null when those are more than MAX_START_VALUES.
  */
-function startValuesAt(keyOps: readonly Operation[], initial: Value, s: number): Value[] {
+function startValuesAt(keyOps: readonly Operation[], initial: Value, s: number): Value[] | null {
   const vs = new Set<Value>([initial]);
+  const deltas: bigint[] = [];
   for (const o of keyOps) {
     if (o.invokeTime >= s) continue;
     const w = writtenValue(o);
     if (w !== undefined) vs.add(w);
+    if (o.kind === 'incr' && o.status === 'unknown') deltas.push(BigInt(o.delta));
   }
-  return [...vs];
+  for (const d of deltas) {
+    for (const v of [...vs]) {
+      const n = integerOf(v);
+      if (n !== null) vs.add(String(n + d));
+    }
+    if (vs.size > MAX_START_VALUES) return null;
+  }
+  return vs.size > MAX_START_VALUES ? null : [...vs];
 }
 
 /**
@@ -196,12 +218,15 @@ export function explainViolation(
   const opensAt = startAt(
     firstTrue(
       starts.length,
-      (j) => fails(windowFrom(cut, startAt(j)), startValuesAt(keyOps, initial, startAt(j))),
+      (j) => {
+        const values = startValuesAt(keyOps, initial, startAt(j));
+        return values !== null && fails(windowFrom(cut, startAt(j)), values);
+      },
       budgetLeft,
     ),
   );
   const window = windowFrom(cut, opensAt);
-  const start = startValuesAt(keyOps, initial, opensAt);
+  const start = startValuesAt(keyOps, initial, opensAt) ?? [initial];
 
   // 3. Delta debugging: reads first, so that the writes a read contradicts
   // stay certain and the explanation reads "wrote x, then y, yet saw x".
@@ -272,6 +297,8 @@ export function describeOp(o: Operation): string {
     what = o.status === 'ok' ? `get → ${showValue(o.observed)}` : 'get';
   } else if (o.kind === 'put') {
     what = o.value === null ? 'delete' : `put ${showValue(o.value)}`;
+  } else if (o.kind === 'incr') {
+    what = `incr by ${o.delta}${o.status === 'ok' ? ` → ${showValue(o.result)}` : ''}`;
   } else {
     const outcome = o.status === 'ok' ? (o.swapped ? ' → swapped' : ' → not swapped') : '';
     what = `cas ${showValue(o.expected)} ⇒ ${showValue(o.value)}${outcome}`;
@@ -281,7 +308,8 @@ export function describeOp(o: Operation): string {
   return `#${o.id} client ${o.client} ${what}  [${o.invokeTime} → ${end}]${status}`;
 }
 
-/** What a write (or an unanswered cas) would leave in the register. */
+/** What a write (or an unanswered cas) would leave in the register; an
+ *  unanswered increment's value is not known. */
 const writtenValue = (o: Operation): Value | undefined =>
   o.status === 'fail'
     ? undefined
@@ -289,7 +317,9 @@ const writtenValue = (o: Operation): Value | undefined =>
       ? o.value
       : o.kind === 'cas' && o.swapped !== false
         ? o.value
-        : undefined;
+        : o.kind === 'incr'
+          ? o.result
+          : undefined;
 /** A write known to have happened within its interval. */
 const isCertainWrite = (o: Operation): boolean =>
   o.status === 'ok' && (o.kind === 'put' || (o.kind === 'cas' && o.swapped === true));
@@ -325,6 +355,9 @@ function explainReason(
       'gives every one of them the result it returned',
     mentioned: [],
   };
+  // The sentences below reason about writes of one value; an increment's
+  // value depends on every one before it.
+  if (keyOps.some((o) => o.kind === 'incr')) return generic;
   const last = latestReturn(core.filter((o) => o.status === 'ok'));
   const v = last && seenValue(last);
   if (!last || v === undefined) return generic;

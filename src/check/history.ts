@@ -38,6 +38,14 @@ export type Operation = OpBase &
         /** Whether the swap happened (status 'ok' only). */
         swapped?: boolean;
       }
+    /** INCRBY: an absent value counts as 0; a value that is not a 64-bit
+     *  integer makes it fail with no effect. */
+    | {
+        kind: 'incr';
+        delta: number;
+        /** The value after the increment, in decimal (status 'ok' only). */
+        result?: string;
+      }
   );
 
 /** What a client asks; bytes are accepted and converted with bytesToValue. */
@@ -49,12 +57,13 @@ export type OpInput =
       key: string | Uint8Array;
       expected: Value | Uint8Array;
       value: Value | Uint8Array;
-    };
+    }
+  | { kind: 'incr'; key: string | Uint8Array; delta: number };
 
 /** An operation in flight. Exactly one of ok / fail / timeout may be called. */
 export interface OpHandle<R> {
   readonly id: number;
-  /** The operation returned this result (get: the value; cas: swapped; put: nothing). */
+  /** The operation returned this result (get: the value; cas: swapped; incr: the new value; put: nothing). */
   ok(result: R): void;
   /** The operation definitely did not take effect (e.g. refused before proposing). */
   fail(): void;
@@ -116,7 +125,11 @@ export class HistoryRecorder {
       value: Value | Uint8Array;
     },
   ): OpHandle<boolean>;
-  invoke(client: string, input: OpInput): OpHandle<Value | Uint8Array | boolean | void> {
+  invoke(
+    client: string,
+    input: { kind: 'incr'; key: string | Uint8Array; delta: number },
+  ): OpHandle<bigint>;
+  invoke(client: string, input: OpInput): OpHandle<Value | Uint8Array | boolean | bigint | void> {
     const base = {
       id: this.ops.length,
       client,
@@ -127,7 +140,12 @@ export class HistoryRecorder {
     let op: Operation;
     if (input.kind === 'get') op = { ...base, kind: 'get' };
     else if (input.kind === 'put') op = { ...base, kind: 'put', value: toValue(input.value) };
-    else {
+    else if (input.kind === 'incr') {
+      if (!Number.isSafeInteger(input.delta)) {
+        throw new Error(`history: incr delta must be a safe integer, got ${input.delta}`);
+      }
+      op = { ...base, kind: 'incr', delta: input.delta };
+    } else {
       op = {
         ...base,
         kind: 'cas',
@@ -149,6 +167,7 @@ export class HistoryRecorder {
         op.returnTime = this.now();
         if (op.kind === 'get') op.observed = toValue(result as Value | Uint8Array);
         else if (op.kind === 'cas') op.swapped = result as boolean;
+        else if (op.kind === 'incr') op.result = String(result as bigint);
       },
       fail: () => {
         close('fail');
@@ -212,8 +231,16 @@ function readOp(raw: unknown, i: number): Operation {
       }
       if (ok && typeof o.swapped !== 'boolean') bad('an ok cas needs swapped (a boolean)');
       break;
+    case 'incr':
+      if (typeof o.delta !== 'number' || !Number.isSafeInteger(o.delta)) {
+        bad('incr delta must be a safe integer');
+      }
+      if (ok && (typeof o.result !== 'string' || !/^-?\d+$/.test(o.result))) {
+        bad('an ok incr needs result (an integer in decimal, as a string)');
+      }
+      break;
     default:
-      bad(`kind must be 'get', 'put' or 'cas', got ${JSON.stringify(o.kind)}`);
+      bad(`kind must be 'get', 'put', 'cas' or 'incr', got ${JSON.stringify(o.kind)}`);
   }
   return o as unknown as Operation;
 }

@@ -1,5 +1,5 @@
 // The linearizability search for ONE key of a key/value register (get, put,
-// compare-and-set): Wing & Gong's algorithm as improved by Lowe, with the
+// compare-and-set, increment): Wing & Gong's algorithm as improved by Lowe, with the
 // memoization Porcupine uses — a configuration (set of operations already
 // linearized, register value) that was explored once is never explored again.
 //
@@ -23,18 +23,30 @@ export interface SearchLimits {
 const GET = 0;
 const PUT = 1;
 const CAS = 2;
+const INCR = 3;
 
-/** splitmix32: deterministic bits for hashing configurations. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The integer an increment reads from a value, as Redis parses it; null if it is none. */
+export function integerOf(v: Value): bigint | null {
+  if (v === null) return 0n;
+  if (!/^(0|-?[1-9][0-9]{0,19})$/.test(v)) return null;
+  const n = BigInt(v);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : null;
+}
+
+/** splitmix32: deterministic bits for item i of a hash family. */
+function hashOf(i: number, seed: number): number {
+  let z = (seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
 function hashBits(n: number, seed: number): Uint32Array {
   const out = new Uint32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    out[i] = (z ^ (z >>> 16)) >>> 0;
-  }
+  for (let i = 0; i < n; i++) out[i] = hashOf(i, seed);
   return out;
 }
 
@@ -47,7 +59,8 @@ interface Seen {
 /**
  * Decides whether the operations on one key are linearizable from `initial`.
  * 'fail' operations and unanswered gets are ignored (they changed nothing);
- * unanswered puts/cas may take effect at any point after invocation, or never.
+ * unanswered puts, cas and incr may take effect at any point after invocation,
+ * or never.
  * Time ties count as concurrent.
  */
 export function searchKey(
@@ -60,18 +73,30 @@ export function searchKey(
   );
   const n = ops.length;
 
-  // Values interned to small integers; 0 is the initial value.
+  // Values interned to small integers; 0 is the initial value. Increments
+  // that were never answered add values during the search.
   const valueIds = new Map<Value, number>([[initial, 0]]);
+  const values: Value[] = [initial];
   const id = (v: Value): number => {
     let i = valueIds.get(v);
-    if (i === undefined) valueIds.set(v, (i = valueIds.size));
+    if (i === undefined) {
+      valueIds.set(v, (i = values.length));
+      values.push(v);
+    }
     return i;
+  };
+  const integers: Array<bigint | null | undefined> = [];
+  const integerAt = (state: number): bigint | null => {
+    let x = integers[state];
+    if (x === undefined) integers[state] = x = integerOf(values[state] as Value);
+    return x;
   };
   const kind = new Uint8Array(n);
   const pending = new Uint8Array(n);
   const arg = new Int32Array(n); // put/cas: value written
-  const expect = new Int32Array(n); // cas: expected; get: observed
+  const expect = new Int32Array(n); // cas: expected; get: observed; incr: result
   const swapped = new Uint8Array(n);
+  const delta: bigint[] = []; // incr
   let completed = 0;
   for (let i = 0; i < n; i++) {
     const o = ops[i] as Operation;
@@ -83,6 +108,10 @@ export function searchKey(
     } else if (o.kind === 'put') {
       kind[i] = PUT;
       arg[i] = id(o.value);
+    } else if (o.kind === 'incr') {
+      kind[i] = INCR;
+      delta[i] = BigInt(o.delta);
+      if (o.status === 'ok') expect[i] = id(o.result as string);
     } else {
       kind[i] = CAS;
       arg[i] = id(o.value);
@@ -145,16 +174,13 @@ export function searchKey(
   const unansweredBits = new Uint32Array(uWords);
   const opHashA = hashBits(n, 1);
   const opHashB = hashBits(n, 2);
-  const stateHashA = hashBits(valueIds.size, 3);
-  const stateHashB = hashBits(valueIds.size, 4);
   let hashA = 0;
   let hashB = 0;
   const cache = new Map<number, Seen[]>();
   /** Records this configuration; false if it (or one that dominates it) was seen. */
   const firstVisit = (state: number): boolean => {
     const key =
-      ((hashB ^ (stateHashB[state] as number)) & 0x1fffff) * 0x100000000 +
-      ((hashA ^ (stateHashA[state] as number)) >>> 0);
+      ((hashB ^ hashOf(state, 4)) & 0x1fffff) * 0x100000000 + ((hashA ^ hashOf(state, 3)) >>> 0);
     let bucket = cache.get(key);
     if (bucket) {
       outer: for (const seen of bucket) {
@@ -212,6 +238,14 @@ export function searchKey(
         legal = expect[i] === state;
       } else if (k === PUT) {
         after = arg[i] as number;
+      } else if (k === INCR) {
+        // A value that is not an integer, or a sum out of range, is an error
+        // with no effect: possible for an unanswered increment only.
+        const from = integerAt(state);
+        const sum = from === null ? null : from + (delta[i] as bigint);
+        if (sum === null || sum < INT64_MIN || sum > INT64_MAX) legal = pending[i] === 1;
+        else if (pending[i]) after = id(String(sum));
+        else legal = integerAt((after = expect[i] as number)) === sum;
       } else {
         const match = expect[i] === state;
         if (!pending[i] && (swapped[i] === 1) !== match) legal = false;

@@ -1,6 +1,7 @@
 // A Jepsen-style run against a real 3-node cluster: concurrent clients spread
-// over ALL nodes do get / put / compare-and-set on a few keys while the
-// nemesis kills, pauses and partitions nodes; then everything is healed, the
+// over ALL nodes do get / put / compare-and-set on a few keys, and get /
+// increment on a few counters, while the nemesis kills, pauses and partitions
+// nodes; then everything is healed, the
 // cluster settles, each key is read once more (linearizably) and from every
 // node's local state. The recorded history must pass the linearizability
 // checker, and every node must hold the same final values.
@@ -34,8 +35,11 @@ export interface JepsenOptions {
   clients?: number;
   /** Cluster size (default 3). */
   nodes?: number;
-  /** Keys the clients share (default 5). */
+  /** Keys the clients share for get / put / cas (default 5). */
   keys?: number;
+  /** Counters the clients share for get / incr (default 2). An increment
+   *  retried after a lost answer must not count twice. */
+  counters?: number;
   /** Where the history and node logs go on failure (default $TMPDIR/distdb-fault). */
   outDir?: string;
   /** Progress lines (about every 5 s) and notes. */
@@ -87,7 +91,9 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   });
   const recorder = new HistoryRecorder();
   const problems: string[] = [];
-  const keys = Array.from({ length: o.keys ?? 5 }, (_, i) => `jk${i}`);
+  const registers = Array.from({ length: o.keys ?? 5 }, (_, i) => `jk${i}`);
+  const counters = Array.from({ length: o.counters ?? 2 }, (_, i) => `jn${i}`);
+  const keys = [...registers, ...counters];
   const state: NemesisState = { current: 'none', events: [] };
   const errorTally = new Map<string, number>();
   let logsPath: string | null = null;
@@ -112,7 +118,8 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
         recorder,
         errorTally,
         i,
-        keys,
+        registers,
+        counters,
         new Prng(o.seed * 31 + i),
         o.thinkMs ?? 20,
         stop.signal,
@@ -181,6 +188,7 @@ async function worker(
   errorTally: Map<string, number>,
   index: number,
   keys: readonly string[],
+  counters: readonly string[],
   rng: Prng,
   thinkMs: number,
   stop: AbortSignal,
@@ -195,11 +203,19 @@ async function worker(
   let seq = 0;
   try {
     while (!stop.aborted) {
-      const key = rng.pick(keys);
+      const counter = counters.length > 0 && rng.chance(0.3);
+      const key = rng.pick(counter ? counters : keys);
       const roll = rng.next();
       const value = `c${index}-${++seq}`;
       let r;
-      if (roll < 0.45) {
+      if (counter) {
+        // Mostly INCR; sometimes another step, down or none, so that
+        // answers are not simply each client's count.
+        r =
+          roll < 0.35
+            ? await rc.get(key)
+            : await rc.incr(key, rng.chance(0.8) ? 1 : rng.int(7) - 3);
+      } else if (roll < 0.45) {
         r = await rc.get(key);
         if (r.status === 'ok' && r.value !== null) seen.set(key, r.value);
       } else if (roll < 0.75) {

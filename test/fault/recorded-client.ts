@@ -84,6 +84,22 @@ export class RecordedClient {
     );
   }
 
+  /** `INCRBY key delta`: the value after, as a decimal string. */
+  incr(key: string, delta: number): Promise<Outcome<bigint>> {
+    const h = this.recorder.invoke(this.name, { kind: 'incr', key, delta });
+    return this.run(
+      async () => {
+        const r = await this.client.command('INCRBY', key, String(delta));
+        if (typeof r !== 'number' && typeof r !== 'bigint') {
+          throw new Error(`INCRBY answered ${JSON.stringify(r)}, not an integer`);
+        }
+        return BigInt(r);
+      },
+      (v) => h.ok(v),
+      h,
+    );
+  }
+
   private async run<T>(
     op: () => Promise<T>,
     ok: (v: T) => void,

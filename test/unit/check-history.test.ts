@@ -36,6 +36,28 @@ test('the recorder orders events by a counter and records outcomes', () => {
   assert.equal(checkLinearizability(ops).verdict, 'ok');
 });
 
+test('increments are recorded with their step and the value after, and read back', () => {
+  const rec = new HistoryRecorder();
+  rec.invoke('c1', { kind: 'incr', key: 'n', delta: 1 }).ok(1n);
+  rec.invoke('c2', { kind: 'incr', key: 'n', delta: -3 }).timeout();
+  rec.invoke('c1', { kind: 'get', key: 'n' }).ok('-2');
+  const back = historyFromJSON(JSON.stringify(rec));
+  assert.deepEqual(back, rec.operations());
+  assert.equal(back[0]?.kind === 'incr' && back[0].result, '1');
+  assert.equal(checkLinearizability(back).verdict, 'ok');
+  assert.throws(() => rec.invoke('c', { kind: 'incr', key: 'n', delta: 0.5 }), /safe integer/);
+  const file = (op: object) => JSON.stringify({ format: 'distdb-history', version: 1, ops: [op] });
+  const ok = { id: 0, client: 'c', key: 'k', invokeTime: 1, returnTime: 2, status: 'ok' };
+  assert.throws(
+    () => historyFromJSON(file({ ...ok, kind: 'incr', delta: 1 })),
+    /an ok incr needs result/,
+  );
+  assert.throws(
+    () => historyFromJSON(file({ ...ok, kind: 'incr', delta: '1', result: '1' })),
+    /incr delta must be a safe integer/,
+  );
+});
+
 test('an operation completes once', () => {
   const rec = new HistoryRecorder();
   const h = rec.invoke('c', { kind: 'put', key: 'k', value: 'v' });

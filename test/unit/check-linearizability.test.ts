@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Operation, Value } from '../../src/check/history.js';
 import { checkLinearizability, formatCheckResult } from '../../src/check/linearizability.js';
+import { integerOf } from '../../src/check/register-search.js';
 
 /** Hand-written histories: `ret` undefined means the operation never returned. */
 class H {
@@ -36,6 +37,9 @@ class H {
       ret,
     );
   }
+  incr(delta: number, result: string, inv: number, ret?: number) {
+    return this.add({ kind: 'incr', delta, ...(ret === undefined ? {} : { result }) }, inv, ret);
+  }
   check() {
     return checkLinearizability(this.ops);
   }
@@ -52,6 +56,40 @@ test('sequential histories', () => {
     new H().put('1', 1, 2).get(null, 3, 4).check().violations[0]?.reason ?? '',
     /#1 \(get\) saw \(absent\), but #0 overwrote it with "1": #0 began after the start/,
   );
+});
+
+test('increments: an absent value counts as 0, each answer is the value after', () => {
+  assert.equal(verdict(new H().incr(1, '1', 1, 2).incr(5, '6', 3, 4).get('6', 5, 6)), 'ok');
+  assert.equal(verdict(new H().put('-3', 1, 2).incr(-2, '-5', 3, 4)), 'ok');
+  // Two increments that saw the same value: one was applied twice, or lost.
+  assert.equal(verdict(new H().incr(1, '1', 1, 4).incr(1, '1', 2, 5)), 'violation');
+  // A lost increment: both answered, then a read of the first value.
+  assert.equal(verdict(new H().incr(1, '1', 1, 2).incr(1, '2', 3, 4).get('1', 5, 6)), 'violation');
+  // Concurrent increments may land in either order.
+  assert.equal(verdict(new H().incr(1, '2', 1, 10).incr(1, '1', 2, 9).get('2', 11, 12)), 'ok');
+});
+
+test('increments: an unanswered one may apply at any later time, or never, but once', () => {
+  const h = () => new H().incr(1, '1', 1, 2).incr(1, '', 3);
+  assert.equal(verdict(h().get('1', 4, 5).get('2', 6, 7)), 'ok');
+  assert.equal(verdict(h().get('2', 4, 5).incr(1, '3', 6, 7)), 'ok');
+  // Applied twice: a retry that was not deduplicated.
+  assert.equal(verdict(h().get('3', 4, 5)), 'violation');
+  const r = h().get('2', 4, 5).get('1', 6, 7).check();
+  assert.equal(r.verdict, 'violation');
+  assert.match(r.violations[0]?.text ?? '', /#1 client c1 incr by 1 {2}\[3 → \?\] \(no answer\)/);
+});
+
+test('increments: a value that is not an integer makes them fail, with no effect', () => {
+  assert.equal(verdict(new H().put('x', 1, 2).incr(1, '', 3).get('x', 4, 5)), 'ok');
+  assert.equal(verdict(new H().put('x', 1, 2).incr(1, '1', 3, 4)), 'violation');
+  assert.equal(verdict(new H().put('007', 1, 2).incr(1, '8', 3, 4)), 'violation');
+  const max = '9223372036854775807';
+  assert.equal(verdict(new H().put(max, 1, 2).incr(1, '', 3).get(max, 4, 5)), 'ok');
+  assert.equal(integerOf('-9223372036854775808'), -(2n ** 63n));
+  assert.equal(integerOf('9223372036854775808'), null);
+  assert.equal(integerOf('-0'), null);
+  assert.equal(integerOf(' 1'), null);
 });
 
 test('a stale read is a violation, explained', () => {
@@ -331,14 +369,17 @@ function concurrentHistory(
     const key = `k${rand(keys)}`;
     const unanswered = rand(50) === 0;
     const base = { id, client: `c${c}`, key, invokeTime, status: 'ok' as const, returnTime };
-    const value = `${rand(4)}`;
-    const r = rand(3);
+    // Mostly integers, so that increments apply; 'x' makes them fail.
+    const value = rand(8) === 0 ? 'x' : `${rand(4)}`;
+    const r = rand(4);
     const op: Operation =
       r === 0
         ? { ...base, kind: 'get' }
         : r === 1
           ? { ...base, kind: 'put', value }
-          : { ...base, kind: 'cas', expected: `${rand(4)}`, value };
+          : r === 2
+            ? { ...base, kind: 'cas', expected: `${rand(4)}`, value }
+            : { ...base, kind: 'incr', delta: rand(3) - 1 };
     if (unanswered) {
       op.status = 'unknown';
       delete op.returnTime;
@@ -358,6 +399,16 @@ function concurrentHistory(
       if (op.status === 'ok') op.observed = cur;
     } else if (op.kind === 'put') {
       reg.set(op.key, op.value);
+    } else if (op.kind === 'incr') {
+      // A value that is not an integer is an error reply: no effect.
+      const n = integerOf(cur);
+      if (n === null) {
+        if (op.status === 'ok') op.status = 'fail';
+        continue;
+      }
+      const after = String(n + BigInt(op.delta));
+      reg.set(op.key, after);
+      if (op.status === 'ok') op.result = after;
     } else {
       if (cur === op.expected) reg.set(op.key, op.value);
       if (op.status === 'ok') op.swapped = cur === op.expected;
@@ -446,6 +497,14 @@ function bruteForceLinearizable(history: Operation[]): boolean {
         if (o.observed !== cur) continue;
       } else if (o.kind === 'put') {
         next = o.value;
+      } else if (o.kind === 'incr') {
+        const n = integerOf(cur);
+        if (n === null) {
+          if (o.status === 'ok') continue;
+        } else {
+          next = String(n + BigInt(o.delta));
+          if (o.status === 'ok' && o.result !== next) continue;
+        }
       } else {
         const match = cur === o.expected;
         if (o.status === 'ok' && o.swapped !== match) continue;
@@ -465,7 +524,8 @@ function bruteForceLinearizable(history: Operation[]): boolean {
 test('property: the checker agrees with brute force on small random histories', () => {
   const v = fc.constantFrom<Value>('1', '2', null);
   const opArb = fc.record({
-    kind: fc.constantFrom('get' as const, 'put' as const, 'cas' as const),
+    kind: fc.constantFrom('get' as const, 'put' as const, 'cas' as const, 'incr' as const),
+    delta: fc.constantFrom(1, -1),
     key: fc.constantFrom('a', 'b'),
     value: v,
     expected: v,
@@ -489,6 +549,10 @@ test('property: the checker agrees with brute force on small random histories', 
         const ok = r.status === 'ok';
         if (r.kind === 'get') return { ...base, kind: 'get', ...(ok ? { observed: r.value } : {}) };
         if (r.kind === 'put') return { ...base, kind: 'put', value: r.value };
+        if (r.kind === 'incr') {
+          const result = r.value ?? '0';
+          return { ...base, kind: 'incr', delta: r.delta, ...(ok ? { result } : {}) };
+        }
         return {
           ...base,
           kind: 'cas',
