@@ -1,5 +1,6 @@
 // Simulated clients: each issues one get / put / compare-and-set at a time on
-// a handful of keys, to the node it believes leads, in a client session; on a
+// a handful of keys, or a get / increment on a counter, to the node it
+// believes leads, in a client session; on a
 // timeout or redirect it retries the same seq elsewhere, so a write is
 // applied at most once however often it is retried.
 
@@ -22,6 +23,8 @@ export interface ClientEnv {
 }
 
 export const CLIENT_KEYS = ['a', 'b', 'c'];
+/** Keys that only see gets and increments, so their values stay integers. */
+export const CLIENT_COUNTERS = ['n'];
 /** No answer within this long (virtual ms): retry at another node. */
 const REQUEST_TIMEOUT = 250;
 /**
@@ -79,10 +82,22 @@ export class SimClient {
 
   private next(): void {
     if (this.draining || this.current) return;
-    const key = this.rng.pick(CLIENT_KEYS);
+    const counter = this.rng.chance(0.2);
+    const key = this.rng.pick(counter ? CLIENT_COUNTERS : CLIENT_KEYS);
     const roll = this.rng.next();
     const history = this.env.history;
     this.issued++;
+    if (counter && roll >= 0.4) {
+      // Mostly by 1; sometimes another step, down or none.
+      const delta = this.rng.chance(0.8) ? 1 : this.rng.int(7) - 3;
+      const handle = history.invoke(this.name, { kind: 'incr', key, delta });
+      const clientId = this.clientId();
+      const seq = ++this.seq;
+      const command = { op: 'incr' as const, key: bytes(key), by: BigInt(delta) };
+      const describe = `incr ${key} by ${delta}`;
+      this.begin({ kind: 'write', clientId, seq, command }, `${clientId}:${seq}`, describe, handle);
+      return;
+    }
     if (roll < 0.4) {
       const handle = history.invoke(this.name, { kind: 'get', key });
       this.begin({ kind: 'read', key: bytes(key) }, null, `get ${key}`, handle);
@@ -122,7 +137,7 @@ export class SimClient {
     req: ClientRequest,
     session: string | null,
     describe: string,
-    handle: OpHandle<Value | Uint8Array> | OpHandle<void> | OpHandle<boolean>,
+    handle: OpHandle<Value | Uint8Array> | OpHandle<void> | OpHandle<boolean> | OpHandle<bigint>,
   ): void {
     this.current = {
       req,
@@ -183,7 +198,14 @@ export class SimClient {
       this.session++;
       this.seq = 0;
     } else {
-      if (r.result.op === 'cas') {
+      if (r.result.op === 'refused') {
+        // The state machine changed nothing (a sum out of range).
+        handle.fail();
+        outcome = `fail (${r.result.reason})`;
+      } else if (r.result.op === 'incr') {
+        handle.ok(r.result.value);
+        outcome = `ok ${r.result.value}`;
+      } else if (r.result.op === 'cas') {
         handle.ok(r.result.swapped);
         outcome = `ok swapped=${r.result.swapped}`;
         const current = r.result.current;
@@ -217,7 +239,7 @@ function bytes(s: string): Bytes {
 function keyOf(req: ClientRequest): string {
   if (req.kind === 'read') return text(req.key);
   const c = req.command;
-  return c.op === 'put' || c.op === 'cas' ? text(c.key) : '';
+  return c.op === 'put' || c.op === 'cas' || c.op === 'incr' ? text(c.key) : '';
 }
 
 function text(b: Bytes): string {

@@ -6,7 +6,7 @@ import type { HistoryFile } from '../check/history.js';
 import type { SearchVerdict } from '../check/register-search.js';
 import { RaftInvariantError, type ReadOnlyOption } from '../raft/types.js';
 import type { SimBugs } from './bugs.js';
-import { CLIENT_KEYS } from './clients.js';
+import { CLIENT_COUNTERS, CLIENT_KEYS } from './clients.js';
 import { Cluster, TICK_MS } from './cluster.js';
 import { type FaultMix } from './fault-mixes.js';
 import { checkLinearizability, formatCheckResult } from '../check/linearizability.js';
@@ -198,7 +198,7 @@ function checkEnd(
   }
   // The settled state, read at every key: the history must explain it too.
   const leader = c.leader();
-  for (const key of CLIENT_KEYS) {
+  for (const key of [...CLIENT_KEYS, ...CLIENT_COUNTERS]) {
     const value = leader?.state.get(Buffer.from(key));
     c.history.invoke('final', { kind: 'get', key }).ok(value ?? null);
   }
