@@ -18,9 +18,10 @@
 //     "not x" of every write; nor an increment: it builds on every value);
 //     otherwise make a write unanswered.
 // An increment that was never answered and was invoked before s may have
-// been the last to write before s: its value is a start value plus its delta
-// (plus those of others like it), so step 2 lists those sums too, and skips
-// a window start where they would be too many.
+// taken effect before s, on top of a start value: step 2 then tries the sum
+// as a start, without that increment in the window (it took effect once),
+// and skips a window start where such starts would be too many. For a key
+// with increments, step 2 leaves out the values certainly overwritten before s.
 // Every trial search is bounded, and so is their number and total steps; a
 // trial that hits a bound counts as "does not fail", which keeps it sound.
 
@@ -39,6 +40,8 @@ export interface Violation {
   keyOps: number;
   /** false when a shrinking budget ran out, so `ops` may not be the fewest. */
   minimal: boolean;
+  /** When the witness starts after the history did: when, and the values the register may have held then. */
+  opens: { at: number; values: Value[] } | null;
   /** One sentence: why no order works. */
   reason: string;
   /** The whole explanation, several lines, for a test failure or a log. */
@@ -127,32 +130,64 @@ function relaxAll(ops: readonly Operation[], relax: ReadonlySet<Operation>): Ope
   return out;
 }
 
-/** Most start values a window may have; beyond it the window is not tried. */
-const MAX_START_VALUES = 64;
+/** Most starts a window may have; beyond it the window is not tried. */
+const MAX_STARTS = 256;
+
+/** A state the register may be in when a window opens. */
+interface Start {
+  value: Value;
+  /** Unanswered increments that took effect before the window: they may not again. */
+  applied: ReadonlySet<number>;
+}
 
 /**
- * The values the register may hold when a window opens at time s: the
- * initial value, or one written by an operation invoked before s, or one of
- * those plus the deltas of some unanswered increments invoked before s.
- * Null when those are more than MAX_START_VALUES.
+ * The states the register may be in when a window opens at time s: the
+ * initial value, or one written by an operation invoked before s; each as
+ * is, and plus the deltas of each subset of the unanswered increments
+ * invoked before s (which then took effect before s). Null when those are
+ * more than MAX_STARTS. With `pruned`, a write that a certain write wholly
+ * between it and s overwrote is left out: a key with increments writes a new
+ * value almost every time, and would otherwise have too many. A key without
+ * keeps them, so that a window can open before the writes a read
+ * contradicts, and the witness shows them.
  */
-function startValuesAt(keyOps: readonly Operation[], initial: Value, s: number): Value[] | null {
-  const vs = new Set<Value>([initial]);
-  const deltas: bigint[] = [];
+function startsAt(
+  keyOps: readonly Operation[],
+  initial: Value,
+  s: number,
+  pruned: boolean,
+): Start[] | null {
+  // The latest invocation of a certain write that returned before s: a write
+  // that returned before it took effect before it.
+  let overwrittenBefore = -Infinity;
+  for (const o of keyOps) {
+    if (pruned && isCertainWrite(o) && returned(o) < s) {
+      overwrittenBefore = Math.max(overwrittenBefore, o.invokeTime);
+    }
+  }
+  const values = new Set<Value>([initial]);
+  const unanswered: Operation[] = [];
   for (const o of keyOps) {
     if (o.invokeTime >= s) continue;
+    if (o.kind === 'incr' && o.status === 'unknown') unanswered.push(o);
+    if (returned(o) < overwrittenBefore) continue;
     const w = writtenValue(o);
-    if (w !== undefined) vs.add(w);
-    if (o.kind === 'incr' && o.status === 'unknown') deltas.push(BigInt(o.delta));
+    if (w !== undefined) values.add(w);
   }
-  for (const d of deltas) {
-    for (const v of [...vs]) {
-      const n = integerOf(v);
-      if (n !== null) vs.add(String(n + d));
+  let starts: Start[] = [...values].map((value) => ({ value, applied: new Set<number>() }));
+  for (const u of unanswered) {
+    if (u.kind !== 'incr') continue;
+    const more: Start[] = [];
+    for (const st of starts) {
+      const n = integerOf(st.value);
+      if (n !== null) {
+        more.push({ value: String(n + BigInt(u.delta)), applied: new Set([...st.applied, u.id]) });
+      }
     }
-    if (vs.size > MAX_START_VALUES) return null;
+    starts = starts.concat(more);
+    if (starts.length > MAX_STARTS) return null;
   }
-  return vs.size > MAX_START_VALUES ? null : [...vs];
+  return starts;
 }
 
 /**
@@ -188,11 +223,13 @@ export function explainViolation(
   let trials = 0;
   let steps = 0;
   const budgetLeft = (): boolean => trials < limits.maxTrials && steps < limits.maxTotalSteps;
-  /** Fails from every one of the start values. */
-  const fails = (ops: readonly Operation[], startValues: readonly Value[]): boolean => {
+  const fromInitial: Start = { value: initial, applied: new Set() };
+  /** Fails from every one of the starts. */
+  const fails = (ops: readonly Operation[], starts: readonly Start[]): boolean => {
     trials++;
-    for (const v of startValues) {
-      const r = searchKey(ops, v, limits.search);
+    for (const st of starts) {
+      const rest = st.applied.size === 0 ? ops : ops.filter((o) => !st.applied.has(o.id));
+      const r = searchKey(rest, st.value, limits.search);
       steps += r.steps;
       if (r.verdict !== 'violation') return false;
     }
@@ -206,27 +243,28 @@ export function explainViolation(
   // The last cut is the whole (failing) history.
   const endAt = firstTrue(
     ends.length,
-    (k) => fails(cutAt(keyOps, ends[k] as number), [initial]),
+    (k) => fails(cutAt(keyOps, ends[k] as number), [fromInitial]),
     budgetLeft,
   );
   const cut = cutAt(keyOps, ends[endAt] ?? Infinity);
 
   // 2. The latest failing window start. Late starts make small windows: probe from the end.
   const starts = [...new Set(cut.map((o) => o.invokeTime))].sort((a, b) => a - b);
+  const pruned = keyOps.some((o) => o.kind === 'incr');
   const startAt = (j: number): number =>
     j === starts.length - 1 ? -Infinity : (starts[starts.length - 1 - j] as number);
   const opensAt = startAt(
     firstTrue(
       starts.length,
       (j) => {
-        const values = startValuesAt(keyOps, initial, startAt(j));
-        return values !== null && fails(windowFrom(cut, startAt(j)), values);
+        const starts = startsAt(keyOps, initial, startAt(j), pruned);
+        return starts !== null && fails(windowFrom(cut, startAt(j)), starts);
       },
       budgetLeft,
     ),
   );
   const window = windowFrom(cut, opensAt);
-  const start = startValuesAt(keyOps, initial, opensAt) ?? [initial];
+  const start = startsAt(keyOps, initial, opensAt, pruned) ?? [fromInitial];
 
   // 3. Delta debugging: reads first, so that the writes a read contradicts
   // stay certain and the explanation reads "wrote x, then y, yet saw x".
@@ -270,16 +308,12 @@ export function explainViolation(
   const shown = new Set([...ops, ...uncertain]);
   const context = mentioned.filter((o) => !shown.has(o)).sort(byInvoke);
   const minimal = budgetLeft();
-  return {
-    key,
-    ops,
-    uncertain,
-    context,
-    keyOps: keyOps.length,
-    minimal,
-    reason,
-    text: render({ key, ops, uncertain, context, keyOps: keyOps.length, minimal, reason }),
-  };
+  const opens =
+    opensAt === -Infinity
+      ? null
+      : { at: opensAt, values: [...new Set(start.map((st) => st.value))] };
+  const v = { key, ops, uncertain, context, keyOps: keyOps.length, minimal, opens, reason };
+  return { ...v, text: render(v) };
 }
 
 // ---------------------------------------------------------------- wording
@@ -322,7 +356,8 @@ const writtenValue = (o: Operation): Value | undefined =>
           : undefined;
 /** A write known to have happened within its interval. */
 const isCertainWrite = (o: Operation): boolean =>
-  o.status === 'ok' && (o.kind === 'put' || (o.kind === 'cas' && o.swapped === true));
+  o.status === 'ok' &&
+  (o.kind === 'put' || o.kind === 'incr' || (o.kind === 'cas' && o.swapped === true));
 /** The value an operation saw, if it saw one exactly (get, or a cas that swapped). */
 const seenValue = (o: Operation): Value | undefined =>
   o.status !== 'ok'
@@ -442,6 +477,13 @@ function render(v: Omit<Violation, 'text'>): string {
   }
   if (v.context.length > 0) {
     lines.push('also named above:', ...v.context.map((o) => `  ${describeOp(o)}`));
+  }
+  if (v.opens) {
+    const shown = v.opens.values.slice(0, 8).map(showValue).join(', ');
+    const more = v.opens.values.length > 8 ? `, … (${v.opens.values.length} in all)` : '';
+    lines.push(
+      `starting at ${v.opens.at} from any value the key may have held then: ${shown}${more}`,
+    );
   }
   if (!v.minimal) lines.push('(shrinking stopped at its budget: fewer operations may suffice)');
   return lines.join('\n');

@@ -80,6 +80,24 @@ test('increments: an unanswered one may apply at any later time, or never, but o
   assert.match(r.violations[0]?.text ?? '', /#1 client c1 incr by 1 {2}\[3 → \?\] \(no answer\)/);
 });
 
+test('increments: a double increment deep in a long counter history is explained by a few operations', () => {
+  const h = new H();
+  // Three clients, overlapping, each answer one more than the last; one
+  // unanswered increment early on; then an answer one too high.
+  for (let i = 0; i < 300; i++) h.incr(1, String(i + 1), 10 * i, 10 * i + 15);
+  h.incr(1, '', 5);
+  h.incr(1, '303', 3010, 3012).incr(1, '304', 3020, 3022);
+  const r = h.check();
+  assert.equal(r.verdict, 'violation');
+  const v = r.violations[0];
+  assert.ok(v && v.minimal, r.violations[0]?.text);
+  assert.ok(v.ops.length <= 3, v.text);
+  assert.ok(
+    v.ops.some((o) => o.kind === 'incr' && o.result === '303'),
+    v.text,
+  );
+});
+
 test('increments: a value that is not an integer makes them fail, with no effect', () => {
   assert.equal(verdict(new H().put('x', 1, 2).incr(1, '', 3).get('x', 4, 5)), 'ok');
   assert.equal(verdict(new H().put('x', 1, 2).incr(1, '1', 3, 4)), 'violation');
