@@ -255,6 +255,28 @@ export class Client {
     return expectInteger(await this.command('DEL', ...keys), 'DEL');
   }
 
+  /**
+   * INCRBY: adds `by` (default 1, may be negative) to the integer stored at
+   * `key` (absent: 0) and resolves with the sum, exact as a bigint. A value
+   * that is not a base-10 64-bit integer, or a sum out of that range, is a
+   * ReplyError and changes nothing.
+   */
+  async incr(key: Arg, by: number | bigint = 1): Promise<bigint> {
+    const r = await this.command('INCRBY', key, String(by));
+    if (typeof r !== 'number' && typeof r !== 'bigint') throw unexpected('INCRBY', r);
+    return BigInt(r);
+  }
+
+  /** APPEND: adds `value` to the end of the key's value (absent: empty); resolves with the new length. */
+  async append(key: Arg, value: Arg): Promise<number> {
+    return expectInteger(await this.command('APPEND', key, value), 'APPEND');
+  }
+
+  /** GETDEL: deletes the key and resolves with the value it had, or null. */
+  async getDel(key: Arg): Promise<Buffer | null> {
+    return expectBulk(await this.command('GETDEL', key), 'GETDEL');
+  }
+
   /** How many of the keys exist (a key named twice counts twice). */
   async exists(...keys: Arg[]): Promise<number> {
     return expectInteger(await this.command('EXISTS', ...keys), 'EXISTS');

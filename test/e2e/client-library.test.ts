@@ -51,6 +51,20 @@ test('get, set, put, del, exists, mget, mset, ping', async () => {
   assert.equal(await client.get('lib:a'), null);
 });
 
+test('incr, append, getDel: counters exact past 2^53, refusals typed', async () => {
+  assert.equal(await client.incr('lib:n'), 1n);
+  assert.equal(await client.incr('lib:n', -5), -4n);
+  assert.equal(await client.incr('lib:n', 9007199254740993n), 9007199254740989n);
+  assert.equal(await client.getString('lib:n'), '9007199254740989');
+  await client.set('lib:s', 'abc');
+  await assert.rejects(client.incr('lib:s'), (e: unknown) => {
+    return e instanceof ReplyError && /not an integer/.test(e.message);
+  });
+  assert.equal(await client.append('lib:s', 'def'), 6);
+  assert.deepEqual(await client.getDel('lib:s'), Buffer.from('abcdef'));
+  assert.equal(await client.getDel('lib:s'), null);
+});
+
 test('keys and values are binary-safe', async () => {
   const key = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x20]);
   const value = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
