@@ -18,30 +18,61 @@ async function state(p: Promise<unknown>): Promise<string> {
   ]);
 }
 
+/** Timers armed in one step of the clock, far more than any case here arms. */
+const MAX_ARMED_PER_STEP = 100;
+let armed = 0;
+
+/**
+ * Moves the clock by `ms`. A proposal left waiting past its deadline would
+ * have its timer re-armed for the instant already reached, which
+ * mock.timers.tick would fire again and again without end: the count of
+ * timers armed (beforeEach) fails the test at once instead.
+ */
+function tick(ms: number): void {
+  armed = 0;
+  mock.timers.tick(ms);
+}
+
 describe('pending proposals', () => {
   // The test moves the clock (setTimeout and Date.now) by hand: each deadline
   // is checked to the millisecond, however late a loaded machine runs timers.
-  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
-  afterEach(() => mock.timers.reset());
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+    armed = 0;
+    const mocked = globalThis.setTimeout;
+    mock.method(globalThis, 'setTimeout', (fn: () => void, ms: number) => {
+      armed++;
+      assert.ok(
+        armed <= MAX_ARMED_PER_STEP,
+        `${armed} timers armed in one step of the clock: a proposal past its deadline is not failed`,
+      );
+      return mocked(fn, ms);
+    });
+  });
+  // The setTimeout above wraps the mocked one: restored first.
+  afterEach(() => {
+    mock.restoreAll();
+    mock.timers.reset();
+  });
 
   it('fails each proposal at its own deadline, whatever order they were added in', async () => {
     const pp = new PendingProposals();
     const late = pp.add(1, 1, null, 400);
     const early = pp.add(2, 1, null, 20);
     const middle = pp.add(3, 1, null, 100);
-    mock.timers.tick(19);
+    tick(19);
     assert.equal(await state(early), 'pending');
-    mock.timers.tick(1);
+    tick(1);
     await assert.rejects(early, (e) => e instanceof OutcomeUnknownError && /20 ms/.test(e.message));
     assert.equal(await state(middle), 'pending');
     assert.equal(await state(late), 'pending');
-    mock.timers.tick(79);
+    tick(79);
     assert.equal(await state(middle), 'pending');
-    mock.timers.tick(1);
+    tick(1);
     await assert.rejects(middle, /not applied within 100 ms/);
-    mock.timers.tick(299);
+    tick(299);
     assert.equal(await state(late), 'pending');
-    mock.timers.tick(1);
+    tick(1);
     await assert.rejects(late, /not applied within 400 ms/);
   });
 
@@ -49,15 +80,15 @@ describe('pending proposals', () => {
     const pp = new PendingProposals();
     const a = pp.add(1, 2, null, 10);
     const b = pp.add(2, 2, null, 30);
-    mock.timers.tick(5);
+    tick(5);
     const p = pp.take(1);
     assert.equal(p?.term, 2);
     p!.resolve(ok);
     assert.deepEqual(await a, ok);
-    mock.timers.tick(24);
+    tick(24);
     assert.equal(await state(b), 'pending');
     assert.equal(pp.take(1), undefined);
-    mock.timers.tick(1);
+    tick(1);
     await assert.rejects(b, /not applied within 30 ms/);
   });
 
