@@ -24,8 +24,29 @@ const SENTENCES: Record<Outcome, string> = {
 
 /** No leader for longer than an election timeout: this node cannot reach a majority. */
 export function clusterDown(noLeaderMs: number, outcome: Outcome): CommandError {
+  return majorityLost(noLeaderMs, SENTENCES[outcome]);
+}
+
+/**
+ * clusterDown for CLUSTER ADD / REMOVE / TRANSFER-LEADER, naming `command` as
+ * typed; `maybeDone`: an earlier attempt's answer was lost, so it may have taken effect.
+ */
+export function adminClusterDown(
+  noLeaderMs: number,
+  command: string,
+  maybeDone: boolean,
+): CommandError {
+  return majorityLost(
+    noLeaderMs,
+    maybeDone
+      ? `${command} may or may not have taken effect; check CLUSTER STATUS before retrying`
+      : `${command} was not carried out; retry it`,
+  );
+}
+
+function majorityLost(noLeaderMs: number, what: string): CommandError {
   return new CommandError(
-    `CLUSTERDOWN this node cannot reach a majority of the cluster (no leader for ${(noLeaderMs / 1000).toFixed(1)} s); ${SENTENCES[outcome]}`,
+    `CLUSTERDOWN this node cannot reach a majority of the cluster (no leader for ${(noLeaderMs / 1000).toFixed(1)} s); ${what}`,
   );
 }
 

@@ -439,8 +439,8 @@ export class ClusterNode implements Replication {
     });
   }
 
-  /** No leader known for longer than an election timeout. */
-  private noLeaderFor(): number | null {
+  /** No leader known for longer than an election timeout: how long (ms), else null. */
+  noLeaderFor(): number | null {
     if (this.noLeaderSince === null || this.driver === null) return null;
     const ms = Date.now() - this.noLeaderSince;
     return ms > electionTimeoutMs(this.settings) ? ms : null;

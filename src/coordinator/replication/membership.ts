@@ -17,7 +17,7 @@ import {
   type MemberAddress,
 } from './address-book.js';
 import { mayHaveTakenEffect } from './attempt-outcome.js';
-import { tryAgain } from './client-failure.js';
+import { adminClusterDown, tryAgain } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
 import { askAtTick, reportsRoom, Silences } from './info-cadence.js';
 import {
@@ -230,11 +230,7 @@ export class Membership {
     const deadline = Date.now() + this.node.settings.requestTimeoutMs * 2;
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new CommandError(
-          `TRYAGAIN ${ADMIN_COMMAND[req.op]} did not complete in time (no leader, or the change is still pending); check CLUSTER STATUS before retrying`,
-        );
-      }
+      if (remaining <= 0) throw this.notDone(req);
       const d = this.node.driver;
       try {
         if (d?.role === 'leader') return await this.runAdmin(req);
@@ -242,6 +238,9 @@ export class Membership {
           await this.node.transport!.request(d.leader, encodeRpc(RpcTag.admin, req), remaining);
           return;
         }
+        // Leaderless for longer than an election timeout: a majority is out of
+        // reach, so say so now, as writes and reads do, rather than wait out the deadline.
+        if (this.node.noLeaderFor() !== null) throw this.notDone(req);
         await this.node.waitForLeader(Math.min(remaining, 200));
         continue;
       } catch (err) {
@@ -257,6 +256,16 @@ export class Membership {
       }
       await sleep(100);
     }
+  }
+
+  /** Why `req` was given up: CLUSTERDOWN when no leader is known for long, else TRYAGAIN. */
+  private notDone(req: AdminRequest): CommandError {
+    const command = ADMIN_COMMAND[req.op];
+    const down = this.node.noLeaderFor();
+    if (down !== null) return adminClusterDown(down, command, req.retry === true);
+    return new CommandError(
+      `TRYAGAIN ${command} did not complete in time (no leader, or the change is still pending); check CLUSTER STATUS before retrying`,
+    );
   }
 
   /** This node leads: carries out `req` (CommandError when it is invalid). */
