@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { preload, runWorkload, WORKLOADS, type RunResult, type Workload } from './workload.js';
 import { startOwnNode, type OwnNode } from './own-node.js';
 import { usageErrors, usageLine } from './script-options.js';
-import { addClientTlsOptions, clientTlsSettings } from '../src/cli/tls-options.js';
+import { addClientTlsOptions } from '../src/cli/tls-options.js';
+import { clientTlsSettings } from '../src/cli/tls-settings.js';
 import { loadDotEnv } from '../src/cli/config.js';
 import { addCredentialOptions, credentials } from '../src/cli/credentials.js';
 

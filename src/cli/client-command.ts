@@ -1,19 +1,11 @@
 // `distdb client`: the interactive shell, or one command run for a script
-// (`distdb client GET key`), which exits non-zero on an error reply.
+// (`distdb client GET key`); its flags and help here, its code in
+// client-run.ts, loaded only when it runs (see program.ts).
 
 import { Command } from 'commander';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { AuthError, connect, ConnectionError } from '../client/index.js';
-import type { Client } from '../client/index.js';
-import { formatReply, rawReply } from '../client/format.js';
-import { runShell } from '../client/shell.js';
-import { parsePositiveInt } from './config.js';
-import { credentials } from './credentials.js';
-import { addNodeTargetOptions, nodeTarget, type NodeTargetFlags } from './node-target.js';
-import { clientTlsSettings } from './tls-options.js';
+import { addNodeTargetOptions, type NodeTargetFlags } from './node-target.js';
 
-interface ClientFlags extends NodeTargetFlags {
+export interface ClientFlags extends NodeTargetFlags {
   timeout?: string;
   raw?: boolean;
   historyFile?: string;
@@ -38,84 +30,7 @@ export function clientCommand(): Command {
         'Exit status: 0 on success, 1 on an error reply or when the node cannot be reached.',
     )
     .action(async (words: string[], flags: ClientFlags) => {
+      const { runClient } = await import('./client-run.js');
       process.exitCode = await runClient(words, flags);
     });
-}
-
-async function runClient(words: string[], flags: ClientFlags): Promise<number> {
-  // Output piped into `head` and the like: when the reader goes away, stop quietly.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
-  const { host, port } = nodeTarget(flags);
-  const timeoutMs =
-    flags.timeout === undefined ? 5000 : parsePositiveInt(flags.timeout, 'the timeout (--timeout)');
-
-  // Settings are checked before connecting: a mistake in them is not "is a node running?".
-  const tls = clientTlsSettings(flags);
-  const login = credentials(flags);
-  let client: Client;
-  try {
-    client = await connect({ host, port, timeoutMs, connectTimeoutMs: timeoutMs, ...login, tls });
-  } catch (err) {
-    if (err instanceof AuthError) {
-      process.stderr.write(`distdb client: ${err.message}\n${AUTH_HINT}\n`);
-      return 1;
-    }
-    const message = (err as Error).message;
-    // A TLS failure already says what to change; "is a node running?" would mislead.
-    const hint = /requires TLS/.test(message)
-      ? `\n${TLS_HINT}`
-      : /TLS|certificate/.test(message)
-        ? ''
-        : `\n${unreachableHint(host, port)}`;
-    process.stderr.write(`distdb client: ${message}${hint}\n`);
-    return 1;
-  }
-  try {
-    if (words.length > 0) return await runOnce(client, words, flags.raw === true);
-    const historyFile =
-      flags.historyFile ?? process.env['DISTDB_HISTORY_FILE'] ?? join(homedir(), '.distdb_history');
-    return await runShell({
-      client,
-      input: process.stdin,
-      output: process.stdout,
-      interactive: process.stdin.isTTY === true,
-      historyFile: historyFile === '' ? null : historyFile,
-    });
-  } finally {
-    await client.close();
-  }
-}
-
-async function runOnce(client: Client, words: string[], raw: boolean): Promise<number> {
-  try {
-    const reply = await client.raw(words);
-    if (reply.type === 'error') {
-      process.stderr.write(`(error) ${reply.value}\n`);
-      return 1;
-    }
-    process.stdout.write(raw ? rawReply(reply) : formatReply(reply));
-    process.stdout.write('\n');
-    return 0;
-  } catch (err) {
-    const hint =
-      err instanceof ConnectionError ? `\n${unreachableHint(client.host, client.port)}` : '';
-    process.stderr.write(`distdb client: ${(err as Error).message}${hint}\n`);
-    return 1;
-  }
-}
-
-const TLS_HINT =
-  "Give the node's CA with --tls-ca <ca.pem>, or DISTDB_TLS_CA=<ca.pem> in the environment or .env.";
-
-const AUTH_HINT =
-  'Give the credentials with --user/--password, or DISTDB_USER/DISTDB_PASSWORD in the environment or .env.';
-
-function unreachableHint(host: string, port: number): string {
-  return (
-    `Is a node running on ${host}:${port}? Start one with npm start (or distdb node), ` +
-    'or point the client elsewhere with --host/--port (HOST_IP_ADDR/HOST_PORT).'
-  );
 }

@@ -3,7 +3,8 @@
 
 import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
-import { DEFAULT_REPLICATION, type ClusterOptions } from '../coordinator/index.js';
+import type { ClusterOptions } from '../coordinator/replication/cluster-node.js';
+import { DEFAULT_REPLICATION } from '../coordinator/replication/replication-settings.js';
 import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 

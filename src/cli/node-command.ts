@@ -1,23 +1,9 @@
-// `distdb node`: both processes of one node. The storage engine runs as a
-// supervised child process (restarted if it dies); the coordinator runs in
-// this process. Stopping the node stops both, and the engine never outlives
-// its node (see orphan-guard.ts for the case where this process is killed).
+// `distdb node`: both processes of one node; its flags and help here, its
+// code in node-run.ts, loaded only when it runs (see program.ts).
 
 import { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { CoordinatorConfigError, startCoordinator } from '../coordinator/index.js';
-import { ConfigError } from './config.js';
-import {
-  addCoordinatorOptions,
-  coordinatorOptions,
-  coordinatorSettings,
-  httpSuffix,
-} from './coordinator-command.js';
-import { addClusterOptions, clusterOptions } from './cluster-options.js';
-import { createLogger } from './logger.js';
-import { reloadOnSighup } from './reload.js';
-import { StorageSupervisor } from './storage-supervisor.js';
-import { nodeTlsSettings } from './tls-options.js';
+import { addCoordinatorOptions } from './coordinator-command.js';
+import { addClusterOptions } from './cluster-options.js';
 
 export function nodeCommand(): Command {
   return addClusterOptions(
@@ -33,68 +19,7 @@ export function nodeCommand(): Command {
         'The storage engine runs as a child process; if it dies it is restarted, and it stops with the node.',
     )
     .action(async (flags: Record<string, string | undefined>) => {
+      const { runNode } = await import('./node-run.js');
       await runNode(flags);
     });
-}
-
-async function runNode(flags: Record<string, string | undefined>): Promise<void> {
-  // A node's client address also comes from NODE_HOST (the cluster's env name).
-  const hostFlag = flags['host'] ?? process.env['NODE_HOST'];
-  const settings = coordinatorSettings({ ...flags, host: hostFlag || undefined });
-  const cluster = clusterOptions(flags, settings.host, settings.port);
-  const tls = nodeTlsSettings(flags, cluster.id);
-  const { dataDir, socket, nodeId } = settings;
-  mkdirSync(dataDir, { recursive: true });
-
-  const logger = createLogger(settings.log, nodeId);
-  const storage = new StorageSupervisor({
-    dataDir,
-    socket,
-    nodeId,
-    logSettings: settings.log,
-    log: logger.child({ component: 'supervisor' }),
-  });
-  // Whatever ends this process, the storage engine must not outlive it.
-  process.once('exit', () => storage.killNow());
-
-  let stopping = false;
-  let coordinator: Awaited<ReturnType<typeof startCoordinator>> | null = null;
-  const stop = async (code: number): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await coordinator?.close().catch(() => undefined);
-    await storage.stop();
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
-  // Installed before anything starts, taking over from main.ts's hold:
-  // SIGHUP's default action would end the node.
-  const serving = reloadOnSighup({
-    access: settings.access,
-    readTls: tls === null ? null : () => nodeTlsSettings(flags, cluster.id)!.material,
-    log: logger.child({ component: 'reload' }),
-  });
-
-  try {
-    await storage.start();
-  } catch (err) {
-    // The engine has already said why on stderr (socket in use, data dir locked, ...).
-    throw new ConfigError(`${(err as Error).message}; its own message is above`);
-  }
-  try {
-    coordinator = await startCoordinator({
-      ...coordinatorOptions(settings, logger),
-      cluster: { ...cluster, tls: tls?.material },
-      tls: tls?.client,
-    });
-  } catch (err) {
-    await storage.stop();
-    if (err instanceof CoordinatorConfigError) throw new ConfigError(err.message);
-    throw err;
-  }
-  serving(coordinator);
-  process.stdout.write(
-    `distdb node ready host=${coordinator.host} port=${coordinator.port}${httpSuffix(coordinator.httpPort)}\n`,
-  );
 }

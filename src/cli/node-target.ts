@@ -4,7 +4,7 @@
 // with a connection to it.
 
 import type { Command } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../client/index.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../client/defaults.js';
 import { parsePort, setting } from './config.js';
 import { addCredentialOptions } from './credentials.js';
 import { addClientTlsOptions } from './tls-options.js';

@@ -1,4 +1,10 @@
 // The `distdb` command, a subcommand per process or tool (loaded by main.ts).
+// Each X-command.ts defines its subcommand's flags and help and imports only
+// such definitions; its action imports X-run.ts, the code that runs it, when
+// it runs. So a process loads the code of the subcommand it runs only (a
+// storage engine's start took almost twice the CPU when it also loaded the
+// coordinator's, the client's and TLS code), and --help loads none of it
+// (test/e2e/cli-modules.test.ts).
 
 import { Command } from 'commander';
 import { ConfigError, loadDotEnv } from './config.js';

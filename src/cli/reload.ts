@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { CoordinatorHandle, UserEntry } from '../coordinator/index.js';
 import type { TlsMaterial } from '../tls/index.js';
-import type { AuthSettings } from './auth-options.js';
+import type { AuthSettings } from './auth-settings.js';
 import { releaseSighup } from './early-sighup.js';
 
 export interface Reloadable {

@@ -3,10 +3,10 @@
 // the README's openssl recipe makes them. Every node's files are checked
 // before any node starts; each node then gets its own as `distdb node` flags,
 // which also override NODE_TLS_* the nodes would otherwise all inherit.
+// The flags: start-command.ts.
 
-import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { checkNodeIdentity, loadTlsMaterial, TlsConfigError } from '../tls/index.js';
+import { checkNodeIdentity, loadTlsMaterial, TlsConfigError } from '../tls/tls-material.js';
 import { ConfigError, setting } from './config.js';
 
 export interface StartTls {
@@ -17,22 +17,6 @@ export interface StartTls {
   clientAuth: boolean;
   /** `distdb node` flags for node `id`. */
   nodeArgs(id: string): string[];
-}
-
-export function addStartTlsOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--tls-cert-dir <dir>',
-      'TLS for every port of every node: a directory with ca.crt and, per node, n1.crt and n1.key, ... (env NODE_TLS_CERT_DIR; see README "TLS")',
-    )
-    .option(
-      '--tls-required',
-      'with --tls-cert-dir: refuse plain-TCP clients (env NODE_TLS_REQUIRED=1)',
-    )
-    .option(
-      '--tls-client-auth',
-      'with --tls-cert-dir: clients must present a certificate signed by ca.crt (env NODE_TLS_CLIENT_AUTH=1)',
-    );
 }
 
 /** The TLS settings for nodes `ids`, or null without --tls-cert-dir; throws ConfigError naming the file to fix. */

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { eachLine, spawnDistdb, stopChild } from './child-process.js';
-import type { LogSettings } from './logger.js';
+import type { LogSettings } from './log-options.js';
 
 export interface StorageSupervisorOptions {
   dataDir: string;

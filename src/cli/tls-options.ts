@@ -1,22 +1,9 @@
 // TLS flags: the node's (`distdb node` / `distdb coordinator`: certificate,
 // key, CA, required, client certificates) and the client's (`distdb client`,
-// `cluster`, `backup`, the benchmark: --tls, CA, optional client certificate). The files are
-// read and checked by src/tls/tls-material.ts; this file only maps flags and
-// environment to it.
+// `cluster`, `backup`, the benchmark: --tls, CA, optional client certificate).
+// tls-settings.ts maps them and their environment to settings.
 
 import type { Command } from 'commander';
-import type { ConnectOptions } from '../client/index.js';
-import {
-  checkNodeIdentity,
-  loadTlsMaterial,
-  readPem,
-  TlsConfigError,
-  type ClientTlsOptions,
-  type TlsMaterial,
-} from '../tls/index.js';
-import { ConfigError, setting } from './config.js';
-
-type Flags = Record<string, string | boolean | undefined>;
 
 export function addNodeTlsOptions(cmd: Command): Command {
   return cmd
@@ -39,62 +26,6 @@ export function addNodeTlsOptions(cmd: Command): Command {
     );
 }
 
-/** true/false from a boolean flag or an environment variable (1/0, true/false, yes/no). */
-function flagOn(flag: string | boolean | undefined, envName: string, what: string): boolean {
-  if (flag === true) return true;
-  const text = process.env[envName];
-  if (text === undefined || text === '') return false;
-  if (/^(1|true|yes|on)$/i.test(text)) return true;
-  if (/^(0|false|no|off)$/i.test(text)) return false;
-  throw new ConfigError(`${what} (${envName}) must be 1 or 0 (true/false), got "${text}"`);
-}
-
-function text(flag: string | boolean | undefined, envName: string): string | undefined {
-  return setting(typeof flag === 'string' ? flag : undefined, envName);
-}
-
-export interface NodeTls {
-  /** For the client port. */
-  client: ClientTlsOptions;
-  /** For the peer port (mutual TLS); the same files. */
-  material: TlsMaterial;
-}
-
-/**
- * The node's TLS settings, or null when no TLS file is given. A cluster
- * node (`nodeId` set) must have the CA and a certificate naming its id.
- */
-export function nodeTlsSettings(flags: Flags, nodeId?: string): NodeTls | null {
-  const clientAuth = flagOn(flags['tlsClientAuth'], 'NODE_TLS_CLIENT_AUTH', '--tls-client-auth');
-  // Client certificates mean nothing if plain TCP is let in beside them.
-  const required =
-    flagOn(flags['tlsRequired'], 'NODE_TLS_REQUIRED', '--tls-required') || clientAuth;
-  let material: TlsMaterial | null;
-  try {
-    material = loadTlsMaterial(
-      {
-        cert: text(flags['tlsCert'], 'NODE_TLS_CERT'),
-        key: text(flags['tlsKey'], 'NODE_TLS_KEY'),
-        ca: text(flags['tlsCa'], 'NODE_TLS_CA'),
-      },
-      { needCa: nodeId !== undefined || clientAuth },
-    );
-    if (material !== null && nodeId !== undefined) checkNodeIdentity(material, nodeId);
-  } catch (e) {
-    if (e instanceof TlsConfigError) throw new ConfigError(e.message);
-    throw e;
-  }
-  if (material === null) {
-    if (required || clientAuth) {
-      throw new ConfigError(
-        `${clientAuth ? '--tls-client-auth' : '--tls-required'} needs TLS set up: give --tls-cert, --tls-key and --tls-ca`,
-      );
-    }
-    return null;
-  }
-  return { client: { material, required, clientAuth }, material };
-}
-
 export function addClientTlsOptions(cmd: Command): Command {
   return cmd
     .option('--tls', 'connect with TLS (env DISTDB_TLS=1; implied by --tls-ca)')
@@ -108,46 +39,4 @@ export function addClientTlsOptions(cmd: Command): Command {
     )
     .option('--tls-key <file>', "the client certificate's private key (env DISTDB_TLS_KEY)")
     .option('--tls-servername <name>', "name the node's certificate must carry (default: --host)");
-}
-
-/** ConnectOptions.tls from the client flags, or undefined for plain TCP. */
-export function clientTlsSettings(flags: Flags): ConnectOptions['tls'] {
-  const caPath = text(flags['tlsCa'], 'DISTDB_TLS_CA');
-  const certPath = text(flags['tlsCert'], 'DISTDB_TLS_CERT');
-  const keyPath = text(flags['tlsKey'], 'DISTDB_TLS_KEY');
-  const on =
-    flagOn(flags['tls'], 'DISTDB_TLS', '--tls') || caPath !== undefined || certPath !== undefined;
-  if (!on) return undefined;
-  if ((certPath === undefined) !== (keyPath === undefined)) {
-    throw new ConfigError(
-      certPath === undefined
-        ? '--tls-key (DISTDB_TLS_KEY) needs the certificate it belongs to: give --tls-cert'
-        : '--tls-cert (DISTDB_TLS_CERT) needs its private key: give --tls-key',
-    );
-  }
-  const servername =
-    typeof flags['tlsServername'] === 'string' ? flags['tlsServername'] : undefined;
-  return {
-    ca:
-      caPath === undefined ? undefined : read(caPath, '--tls-ca (DISTDB_TLS_CA)', 'CA certificate'),
-    caPath,
-    cert:
-      certPath === undefined
-        ? undefined
-        : read(certPath, '--tls-cert (DISTDB_TLS_CERT)', 'certificate'),
-    key:
-      keyPath === undefined
-        ? undefined
-        : read(keyPath, '--tls-key (DISTDB_TLS_KEY)', 'private key'),
-    servername,
-  };
-}
-
-function read(path: string, flag: string, what: string): Buffer {
-  try {
-    return readPem(path, flag, what);
-  } catch (e) {
-    if (e instanceof TlsConfigError) throw new ConfigError(e.message);
-    throw e;
-  }
 }

@@ -8,6 +8,7 @@ import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
 import { clientTlsErrorMessage } from '../tls/tls-errors.js';
 import { encodeCommand, ReplyParser } from '../resp/index.js';
 import type { RespValue } from '../resp/types.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import { AuthError, ConnectionError, DistdbError, replyError, TimeoutError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { toReply, type Reply } from './reply.js';
@@ -61,9 +62,6 @@ export interface ClientTlsOptions {
   /** Name the node's certificate must carry; default: the host (IP addresses are checked against the certificate's IP names). */
   servername?: string | undefined;
 }
-
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 7379;
 
 interface Pending {
   /** The command's name, for error messages. */

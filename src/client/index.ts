@@ -1,6 +1,7 @@
 // The client library's public surface.
 
-export { connect, Client, DEFAULT_HOST, DEFAULT_PORT } from './client.js';
+export { connect, Client } from './client.js';
+export { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 export type { Arg, ClientTlsOptions, ConnectOptions } from './client.js';
 export {
   DistdbError,

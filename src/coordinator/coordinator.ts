@@ -17,6 +17,7 @@ import {
   isLoopback,
 } from './auth/protected-mode.js';
 import { ClientConnection } from './client-connection.js';
+import { DEFAULT_COORDINATOR_HOST, DEFAULT_COORDINATOR_PORT } from './defaults.js';
 import type { NodeState, NodeStats } from './command-context.js';
 import { COMMAND_TABLE } from './command-table.js';
 import { DEFAULT_LIMITS, limitsProblem, settingName, type CoordinatorLimits } from './limits.js';
@@ -30,9 +31,6 @@ import { StorageLink, type StorageOpener } from './storage-link.js';
 import { storageOpener } from './storage-opener.js';
 import { storageSocketProblem } from './storage-socket-owner.js';
 import { ClientTlsAcceptor, type ClientTlsOptions, type TlsMaterial } from '../tls/index.js';
-
-export const DEFAULT_COORDINATOR_HOST = '127.0.0.1';
-export const DEFAULT_COORDINATOR_PORT = 7379;
 
 export interface CoordinatorOptions {
   /** Address to listen on (default 127.0.0.1). */

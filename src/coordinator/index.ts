@@ -3,11 +3,10 @@
 export {
   startCoordinator,
   CoordinatorConfigError,
-  DEFAULT_COORDINATOR_HOST,
-  DEFAULT_COORDINATOR_PORT,
   type CoordinatorOptions,
   type CoordinatorHandle,
 } from './coordinator.js';
+export { DEFAULT_COORDINATOR_HOST, DEFAULT_COORDINATOR_PORT } from './defaults.js';
 export {
   DEFAULT_LIMITS,
   LIMIT_SETTINGS,

@@ -10,11 +10,8 @@
 
 import { Command } from 'commander';
 import { addClusterOptions, clusterOptions } from '../../src/cli/cluster-options.js';
-import {
-  addCoordinatorOptions,
-  coordinatorOptions,
-  coordinatorSettings,
-} from '../../src/cli/coordinator-command.js';
+import { addCoordinatorOptions } from '../../src/cli/coordinator-command.js';
+import { coordinatorOptions, coordinatorSettings } from '../../src/cli/coordinator-settings.js';
 import { createLogger } from '../../src/cli/logger.js';
 import { startCoordinator } from '../../src/coordinator/index.js';
 

@@ -62,9 +62,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 /**
  * How long waitFor() waits by default. Most waits are for a process's ready
- * line: a start is ~0.4 s of CPU on a quiet machine, mostly loading modules
- * (the CLI loads every subcommand's), and took 4-8 s for a storage engine at
- * load 18 on 2 cores; a wait only catches a process that never gets there.
+ * line: a start is 0.3-0.5 s of CPU, mostly loading modules, and took 4-8 s
+ * for a storage engine at load 18 on 2 cores (when it cost 0.5 s); a wait
+ * only catches a process that never gets there.
  */
 export const WAIT_FOR_MS = 60_000;
 

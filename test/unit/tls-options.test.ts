@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../src/cli/config.js';
-import { clientTlsSettings, nodeTlsSettings } from '../../src/cli/tls-options.js';
+import { clientTlsSettings, nodeTlsSettings } from '../../src/cli/tls-settings.js';
 import { checkNodeIdentity, loadTlsMaterial, TlsConfigError } from '../../src/tls/index.js';
 import { TestCa, type CertFiles } from '../helpers/certs.js';
 import { tempDir } from '../helpers/processes.js';
