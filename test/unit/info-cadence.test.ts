@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   askAtTick,
   INFO_EVERY_TICKS,
+  MemberAnswers,
   reportsRoom,
   Silences,
   type MemberInfo,
@@ -77,6 +78,35 @@ describe('Silences', () => {
 
   it('asks it at every tick again once it answers', () => {
     assert.deepEqual(askedUntilAnswer(8, 12), [1, 2, 4, 8, 9, 10, 11, 12]);
+  });
+});
+
+describe('MemberAnswers', () => {
+  const unknown = { clientKnown: false, roomKnown: false };
+  const fresh = member(unknown);
+
+  /** n4 did not answer at ticks 1, 2 and 4; n5 answered as a version before entry rooms. */
+  function heard(): MemberAnswers {
+    const answers = new MemberAnswers();
+    for (const tick of [1, 2, 4]) answers.failed('n4', tick);
+    answers.answered('n5', { id: 'n5', client: '127.0.0.1:7383' });
+    return answers;
+  }
+
+  it('keeps what it heard from members across membership changes', () => {
+    const answers = heard();
+    answers.noteConf({ voters: ['n1', 'n2', 'n3', 'n4'], learners: ['n5'] });
+    assert.deepEqual(answers.info('n4', unknown), member({ ...unknown, quietUntil: 8 }));
+    assert.deepEqual(answers.info('n5', unknown), member({ ...unknown, oldVersion: true }));
+  });
+
+  it('forgets a removed member, so one added again is asked as a new member is', () => {
+    const answers = heard();
+    answers.noteConf({ voters: ['n1', 'n2', 'n3'], learners: [] });
+    answers.noteConf({ voters: ['n1', 'n2', 'n3'], learners: ['n4', 'n5'] });
+    assert.deepEqual(answers.info('n4', unknown), fresh);
+    assert.deepEqual(answers.info('n5', unknown), fresh);
+    assert.deepEqual(askedAt(answers.info('n4', unknown)), EVERY_TICK);
   });
 });
 

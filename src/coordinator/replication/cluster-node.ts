@@ -374,6 +374,7 @@ export class ClusterNode implements Replication {
   setConf(conf: ConfState): void {
     this.conf = conf;
     this.own.noteConf(conf);
+    this.membership.noteConf(conf);
     this.refreshLimit();
     const members = new Set([...conf.voters, ...conf.learners]);
     // Until it is a member, a joining node talks to everyone it has heard of.

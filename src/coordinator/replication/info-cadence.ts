@@ -8,9 +8,10 @@
 // member that does not answer (added but not started yet, or down) is asked
 // again after 1, 2, 4, ... ticks, at most a round: asked at every tick, it
 // cost a failed request each; once it answers, it is asked at every tick
-// again while its room is missing.
+// again while its room is missing. A member removed is forgotten, so one
+// added again (upgraded, or back after a long absence) is asked as any new one.
 
-import type { NodeId } from '../../raft/types.js';
+import type { ConfState, NodeId } from '../../raft/types.js';
 
 /** Ticks between two rounds of asking every member (2 s at 100 ms a tick). */
 export const INFO_EVERY_TICKS = 20;
@@ -51,6 +52,44 @@ export class Silences {
   /** The tick before which `id` is not asked between rounds (0: it answered). */
   quietUntil(id: NodeId): number {
     return this.quiet.get(id)?.until ?? 0;
+  }
+
+  /** Forgets the nodes not in `members`. */
+  keepOnly(members: ReadonlySet<NodeId>): void {
+    for (const id of this.quiet.keys()) if (!members.has(id)) this.quiet.delete(id);
+  }
+}
+
+/** What a node heard in its members' I answers, or did not: the MemberInfo it adds to what it knows. */
+export class MemberAnswers {
+  /** Members whose I answer had no room field. */
+  private readonly oldVersion = new Set<NodeId>();
+  private readonly silences = new Silences();
+
+  /** Member `id` as askAtTick takes it, given whether its address and room are known. */
+  info(id: NodeId, known: Pick<MemberInfo, 'clientKnown' | 'roomKnown'>): MemberInfo {
+    return {
+      ...known,
+      oldVersion: this.oldVersion.has(id),
+      quietUntil: this.silences.quietUntil(id),
+    };
+  }
+
+  answered(id: NodeId, answer: object): void {
+    this.silences.answered(id);
+    if (reportsRoom(answer)) this.oldVersion.delete(id);
+    else this.oldVersion.add(id);
+  }
+
+  failed(id: NodeId, tick: number): void {
+    this.silences.failed(id, tick);
+  }
+
+  /** The membership, at every change (and load): whoever is not in it is forgotten. */
+  noteConf(conf: ConfState): void {
+    const members = new Set([...conf.voters, ...conf.learners]);
+    for (const id of this.oldVersion) if (!members.has(id)) this.oldVersion.delete(id);
+    this.silences.keepOnly(members);
   }
 }
 

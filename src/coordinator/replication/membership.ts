@@ -19,7 +19,7 @@ import {
 import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { adminClusterDown, tryAgain } from './client-failure.js';
 import type { ClusterNode } from './cluster-node.js';
-import { askAtTick, reportsRoom, Silences } from './info-cadence.js';
+import { askAtTick, MemberAnswers } from './info-cadence.js';
 import {
   joinRefusal,
   roomFromContext,
@@ -62,10 +62,8 @@ export class Membership {
   private promoting = false;
   private ticks = 0;
   private readonly asking = new Set<NodeId>();
-  /** Members whose I answer had no room field (info-cadence.ts). */
-  private readonly oldVersion = new Set<NodeId>();
-  /** Members whose I request got no answer (info-cadence.ts). */
-  private readonly silences = new Silences();
+  /** What the members' I answers said, or that they did not answer (info-cadence.ts). */
+  private readonly answers = new MemberAnswers();
 
   constructor(private readonly node: ClusterNode) {}
 
@@ -73,6 +71,11 @@ export class Membership {
   tick(): void {
     this.maybePromote();
     this.askMembers(++this.ticks);
+  }
+
+  /** The membership, set at every change, snapshot and load. */
+  noteConf(conf: ConfState): void {
+    this.answers.noteConf(conf);
   }
 
   noteContext(cc: ConfChange): void {
@@ -125,26 +128,19 @@ export class Membership {
     for (const id of [...this.node.conf.voters, ...this.node.conf.learners]) {
       const a = this.node.book.get(id);
       if (id === this.node.id || !a || this.asking.has(id)) continue;
-      const known = {
-        clientKnown: a.client !== null,
-        roomKnown: this.node.rooms.get(id) !== null,
-        oldVersion: this.oldVersion.has(id),
-        quietUntil: this.silences.quietUntil(id),
-      };
-      if (!askAtTick(tick, known)) continue;
+      const known = { clientKnown: a.client !== null, roomKnown: this.node.rooms.get(id) !== null };
+      if (!askAtTick(tick, this.answers.info(id, known))) continue;
       this.asking.add(id);
       t.request(id, encodeRpc(RpcTag.info, null), 2000)
         .then((reply) => {
-          this.silences.answered(id);
           const info = rpcJson<{ client?: unknown; room?: unknown; frame?: unknown }>(reply);
+          this.answers.answered(id, info);
           const cur = this.node.book.get(id);
           if (cur && typeof info.client === 'string') cur.client = info.client;
           const room = roomFromJson(info);
           if (room !== null) this.node.noteRoom(id, room);
-          if (reportsRoom(info)) this.oldVersion.delete(id);
-          else this.oldVersion.add(id);
         })
-        .catch(() => this.silences.failed(id, this.ticks))
+        .catch(() => this.answers.failed(id, this.ticks))
         .finally(() => this.asking.delete(id));
     }
   }
