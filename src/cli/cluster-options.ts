@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { ClusterOptions } from '../coordinator/replication/cluster-node.js';
+import { peersLackNode } from '../coordinator/replication/initial-peers.js';
 import { DEFAULT_REPLICATION } from '../coordinator/replication/replication-settings.js';
 import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
@@ -107,14 +108,7 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
     );
   }
   const own = peers?.[id];
-  // Left out, it would bootstrap a cluster without itself, and the leader would call it removed.
-  if (peers !== null && own === undefined) {
-    throw new ConfigError(
-      `--peers must include this node (--id ${id}) as ${id}=host:peerport, the address the others reach it at; ` +
-        `it names ${Object.keys(peers).join(', ')}. To add a node to a running cluster, start it with ` +
-        `--join <host:peerport of a member> instead`,
-    );
-  }
+  if (peers !== null && own === undefined) throw new ConfigError(peersLackNode(id, peers));
   const ownAddress = own === undefined ? undefined : peerAddress(own, `node ${id} in --peers`);
   const wildcard = host === '0.0.0.0' || host === '::';
   const peerHost =

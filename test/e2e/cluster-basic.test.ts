@@ -124,12 +124,16 @@ test('distdb cluster status prints the members; bad cluster flags are refused wi
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /node n9 is not a member/);
 
-  const notListed = await runDistdb(['node', '--id', 'n9', '--peers', 'n1=127.0.0.1:7400']);
-  assert.equal(notListed.code, 2);
-  assert.match(
-    notListed.stderr,
-    /--peers must include this node \(--id n9\) as n9=host:peerport, .*; it names n1\. To add a node to a running cluster, start it with --join/,
-  );
+  // distdb restore refuses such --peers in the same words, before it reads the backup.
+  for (const command of [['node'], ['restore', 'no-such-backup', '--data-dir', 'never']]) {
+    const notListed = await runDistdb([...command, '--id', 'n9', '--peers', 'n1=127.0.0.1:7400']);
+    assert.equal(notListed.code, 2, notListed.stderr);
+    assert.equal(
+      notListed.stderr,
+      'distdb: --peers must include this node (--id n9) as n9=host:peerport, the address the others reach it at; ' +
+        'it names n1. To add a node to a running cluster, start it with --join <host:peerport of a member> instead\n',
+    );
+  }
   const both = await runDistdb([
     'node',
     '--peers',
