@@ -4,9 +4,9 @@
 import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { ClusterOptions } from '../coordinator/replication/cluster-node.js';
-import { peersLackNode } from '../coordinator/replication/initial-peers.js';
+import { peersProblem } from '../coordinator/replication/initial-peers.js';
 import { DEFAULT_REPLICATION } from '../coordinator/replication/replication-settings.js';
-import { parsePeerAddress, type PeerAddress } from '../peer/address.js';
+import { parsePeerAddress } from '../peer/address.js';
 import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
 
 type Flags = Record<string, string | undefined>;
@@ -74,17 +74,7 @@ export function parsePeers(text: string): Record<string, string> {
     parsePort(m[3] as string, `the peer port of ${id} in --peers`);
     peers[id] = `${m[2]}:${m[3]}`;
   }
-  if (Object.keys(peers).length === 0) throw new ConfigError('--peers (NODE_PEERS) is empty');
   return peers;
-}
-
-/** `text` split into host and port as the peer layer reads it (host:port, [v6]:port). */
-function peerAddress(text: string, whose: string): PeerAddress {
-  try {
-    return parsePeerAddress(text, whose);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
 }
 
 /** This machine's first non-loopback IPv4 address: where others reach a node listening on 0.0.0.0. */
@@ -102,14 +92,11 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   const peersText = setting(flags['peers'], 'NODE_PEERS');
   const join = setting(flags['join'], 'NODE_JOIN') ?? null;
   const peers = peersText === undefined ? null : parsePeers(peersText);
-  if (peers !== null && join !== null) {
-    throw new ConfigError(
-      'give either --peers (a new cluster) or --join (join an existing one), not both',
-    );
-  }
+  // startCoordinator checks them too; here, distdb node refuses before it starts its engine.
+  const problem = peersProblem({ id, peers, join });
+  if (problem !== null) throw new ConfigError(problem);
   const own = peers?.[id];
-  if (peers !== null && own === undefined) throw new ConfigError(peersLackNode(id, peers));
-  const ownAddress = own === undefined ? undefined : peerAddress(own, `node ${id} in --peers`);
+  const ownAddress = own === undefined ? undefined : parsePeerAddress(own, `node ${id} in --peers`);
   const wildcard = host === '0.0.0.0' || host === '::';
   const peerHost =
     setting(flags['peerHost'], 'NODE_PEER_HOST') ??

@@ -10,7 +10,7 @@ import {
   encodeSnapshotData,
   encodeStoredSnapshot,
 } from '../coordinator/replication/snapshot-format.js';
-import { peersLackNode } from '../coordinator/replication/initial-peers.js';
+import { peersProblem } from '../coordinator/replication/initial-peers.js';
 import { KEYSPACE_RAFT_GROUP } from '../coordinator/replication/replication-settings.js';
 import { connectStorage } from '../storage/client.js';
 import { PayloadError } from '../storage/frame-codec.js';
@@ -39,7 +39,8 @@ export async function restoreDataDirs(
 ): Promise<void> {
   const peers = peersText === null ? null : parsePeers(peersText);
   for (const { id } of nodes) {
-    if (peers !== null && peers[id] === undefined) throw new ConfigError(peersLackNode(id, peers));
+    const problem = peersProblem({ id, peers, join: null });
+    if (problem !== null) throw new ConfigError(problem);
   }
   for (const { dataDir } of nodes) refuseNonEmpty(dataDir);
   const started = Date.now();

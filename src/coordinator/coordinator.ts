@@ -26,6 +26,7 @@ import { PeerConfigError } from '../peer/index.js';
 import { HttpPortError, startHttpServer, type HttpServerHandle } from './http/http-server.js';
 import { nodeFigures } from './http/node-figures.js';
 import { ClusterNode, type ClusterOptions } from './replication/cluster-node.js';
+import { peersProblem } from './replication/initial-peers.js';
 import { ScanCursors } from './scan-cursors.js';
 import { StorageLink, type StorageOpener } from './storage-link.js';
 import { storageOpener } from './storage-opener.js';
@@ -89,7 +90,7 @@ export class CoordinatorConfigError extends Error {
 export async function startCoordinator(options: CoordinatorOptions): Promise<CoordinatorHandle> {
   const host = options.host ?? DEFAULT_COORDINATOR_HOST;
   const limits: CoordinatorLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const problem = limitsProblem(limits);
+  const problem = limitsProblem(limits) ?? (options.cluster ? peersProblem(options.cluster) : null);
   if (problem) throw new CoordinatorConfigError(problem);
   const rootLog = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const log = rootLog.child({ component: 'coordinator' });
