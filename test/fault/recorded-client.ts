@@ -88,13 +88,7 @@ export class RecordedClient {
   incr(key: string, delta: number): Promise<Outcome<bigint>> {
     const h = this.recorder.invoke(this.name, { kind: 'incr', key, delta });
     return this.run(
-      async () => {
-        const r = await this.client.command('INCRBY', key, String(delta));
-        if (typeof r !== 'number' && typeof r !== 'bigint') {
-          throw new Error(`INCRBY answered ${JSON.stringify(r)}, not an integer`);
-        }
-        return BigInt(r);
-      },
+      () => this.client.incr(key, delta),
       (v) => h.ok(v),
       h,
     );
