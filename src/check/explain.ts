@@ -160,9 +160,11 @@ function startsAt(
   // The latest invocation of a certain write that returned before s: a write
   // that returned before it took effect before it.
   let overwrittenBefore = -Infinity;
-  for (const o of keyOps) {
-    if (pruned && isCertainWrite(o) && returned(o) < s) {
-      overwrittenBefore = Math.max(overwrittenBefore, o.invokeTime);
+  if (pruned) {
+    for (const o of keyOps) {
+      if (isCertainWrite(o) && returned(o) < s) {
+        overwrittenBefore = Math.max(overwrittenBefore, o.invokeTime);
+      }
     }
   }
   const values = new Set<Value>([initial]);

@@ -87,17 +87,6 @@ export class SimClient {
     const roll = this.rng.next();
     const history = this.env.history;
     this.issued++;
-    if (counter && roll >= 0.4) {
-      // Mostly by 1; sometimes another step, down or none.
-      const delta = this.rng.chance(0.8) ? 1 : this.rng.int(7) - 3;
-      const handle = history.invoke(this.name, { kind: 'incr', key, delta });
-      const clientId = this.clientId();
-      const seq = ++this.seq;
-      const command = { op: 'incr' as const, key: bytes(key), by: BigInt(delta) };
-      const describe = `incr ${key} by ${delta}`;
-      this.begin({ kind: 'write', clientId, seq, command }, `${clientId}:${seq}`, describe, handle);
-      return;
-    }
     if (roll < 0.4) {
       const handle = history.invoke(this.name, { kind: 'get', key });
       this.begin({ kind: 'read', key: bytes(key) }, null, `get ${key}`, handle);
@@ -106,6 +95,19 @@ export class SimClient {
     const clientId = this.clientId();
     const seq = ++this.seq;
     const session = `${clientId}:${seq}`;
+    if (counter) {
+      // Mostly by 1; sometimes another step, down or none.
+      const delta = this.rng.chance(0.8) ? 1 : this.rng.int(7) - 3;
+      const handle = history.invoke(this.name, { kind: 'incr', key, delta });
+      const command = { op: 'incr' as const, key: bytes(key), by: BigInt(delta) };
+      this.begin(
+        { kind: 'write', clientId, seq, command },
+        session,
+        `incr ${key} by ${delta}`,
+        handle,
+      );
+      return;
+    }
     // Some values are large, so batching, the in-flight byte window and the
     // uncommitted-bytes limit come into play; a rare one is too large to propose.
     const pad = this.rng.chance(0.2) ? this.rng.int(400) : this.rng.chance(0.005) ? 1100 : -1;
