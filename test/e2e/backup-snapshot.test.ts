@@ -53,6 +53,10 @@ test('snapshots larger than a storage frame reach a lagging follower and a new m
 
     await cluster.kill9(follower);
     await load(cluster, leader, 'k');
+    // The leader holds compactions for a follower heard from within the last
+    // round (catch-up-watch.ts): a load that ends sooner leaves the whole log
+    // in place, and the restarted follower would catch up from it instead.
+    await leader.proc!.waitFor(/snapshot taken; log compacted/, 30_000);
     await cluster.run(follower);
     await assertAll(cluster, follower, 'k');
     assert.match(follower.proc!.output(), /installed a snapshot from the leader/);
