@@ -259,8 +259,13 @@ export class Membership {
     const command = ADMIN_COMMAND[req.op];
     const down = this.node.noLeaderFor();
     if (down !== null) return adminClusterDown(down, command, req.retry === true);
+    // A leader was known, but the attempts kept failing over to a new one or
+    // timing out: an election, or a leader too busy to answer.
+    const within = `${command} did not complete within ${(this.node.settings.requestTimeoutMs * 2) / 1000} s (the leader changed or did not answer in time)`;
     return new CommandError(
-      `TRYAGAIN ${command} did not complete in time (no leader, or the change is still pending); check CLUSTER STATUS before retrying`,
+      req.retry === true
+        ? `TRYAGAIN ${within}; it may or may not have taken effect: check CLUSTER STATUS before retrying`
+        : `TRYAGAIN ${within}; it was not carried out: retry it`,
     );
   }
 
