@@ -284,8 +284,17 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
         let i = from;
         try {
           const answered = r.u32();
-          if (answered === 0 || answered > n) {
+          if (answered > n) {
             throw new StorageError('badReply', `getMany of ${n} keys answered ${answered}`);
+          }
+          if (answered === 0) {
+            // No reply could carry the first value (reply-room.ts): asked
+            // alone, it is refused alone, saying why.
+            r.end();
+            const waiter = b.waiters[from] as GetWaiter;
+            this.getOne(b.group, b.keys[from] as Bytes).then(waiter.resolve, waiter.reject);
+            this.sendGets(stillWanted(b, from + 1), 0);
+            return;
           }
           for (const end = from + answered; i < end; i++) {
             (b.waiters[i] as GetWaiter).resolve(r.nullableBytes());

@@ -26,11 +26,14 @@ import {
   ErrorCode,
   GET_MANY_MAX_KEYS,
   GET_MANY_REPLY_BYTES,
+  HEADER_BYTES,
   HELLO_MAGIC,
+  LENGTH_PREFIX_BYTES,
   Op,
   PROTOCOL_VERSION,
   errorCodeName,
 } from './protocol.js';
+import { replyFrameLimit, valueTooLargeToRead } from './reply-room.js';
 import { writeStatsReply } from './stats-reply.js';
 import { writeThisTick } from './tick-write.js';
 
@@ -233,6 +236,10 @@ export class StorageConnection {
       case Op.get: {
         const key = checkKey(r.rest());
         const value = await backend.get(g, key);
+        const frameBytes = HEADER_BYTES + 1 + (value?.byteLength ?? 0);
+        if (value && frameBytes > replyFrameLimit(limits.maxFrameBytes)) {
+          throw valueTooLargeToRead(value.byteLength, frameBytes, limits.maxFrameBytes);
+        }
         return w(value ? value.byteLength + 1 : 1)
           .u8(value ? 1 : 0)
           .raw(value ?? EMPTY)
@@ -248,8 +255,14 @@ export class StorageConnection {
         r.end();
         const out = w(4 + n * 128);
         const count = out.reserve(4);
-        const answered = await backend.readEach(g, keys, (value) => {
+        // A value the reply has no room left for is not answered: the client
+        // asks again from it, alone (Op.get) when no reply could carry it.
+        const room = replyFrameLimit(limits.maxFrameBytes) + LENGTH_PREFIX_BYTES;
+        let answered = 0;
+        await backend.readEach(g, keys, (value) => {
+          if (value !== null && out.length + 5 + value.byteLength > room) return false;
           out.nullableBytes(value);
+          answered++;
           return out.length < GET_MANY_REPLY_BYTES;
         });
         out.target.writeUInt32BE(answered, count);
@@ -265,6 +278,17 @@ export class StorageConnection {
         }
         committer.commitNow(); // a range read waits for what is staged: commit it now
         const page = await backend.scan(g, start, limit, limits.maxFrameBytes / 2);
+        // A page holds at least one pair, whatever its size: past what a reply
+        // carries when that value is.
+        let frameBytes = HEADER_BYTES + 5 + (page.next ? 4 + page.next.byteLength : 0);
+        let largest = 0;
+        for (const [k, v] of page.entries) {
+          frameBytes += 8 + k.byteLength + v.byteLength;
+          largest = Math.max(largest, v.byteLength);
+        }
+        if (frameBytes > replyFrameLimit(limits.maxFrameBytes)) {
+          throw valueTooLargeToRead(largest, frameBytes, limits.maxFrameBytes);
+        }
         const out = w(256).u32(page.entries.length);
         for (const [k, v] of page.entries) out.bytes(k).bytes(v);
         return out.nullableBytes(page.next).finish();

@@ -200,6 +200,57 @@ test('gets issued together share getMany frames, answered in parts when the valu
   });
 });
 
+test('a value stored under a larger frame is refused alone, saying what to set; the connection serves on', async () => {
+  const dir = tempDir('distdb-storage-');
+  let engine: Engine | undefined;
+  try {
+    engine = await startEngine(dir.path);
+    let c = await connectStorage(engine.socket);
+    // A reply of an engine with a 64 KiB frame carries 256 KiB.
+    const huge = Buffer.alloc(300 * 1024, 1);
+    await c.apply(0, [{ command: { op: 'put', key: B('huge'), value: huge } }], 0);
+    await c.apply(0, [put('a', '1'), put('b', '2')], 0);
+    await c.close();
+    await engine.proc.stop();
+    engine = await startEngine(dir.path, ['--max-frame-size', String(64 * 1024)]);
+    c = await connectStorage(engine.socket);
+    const refusal = (e: unknown): boolean =>
+      e instanceof StorageError &&
+      e.code === 'limit' &&
+      /^the value is 307200 bytes, more than a reply of this storage engine carries \(262135 bytes: 4 × STORAGE_MAX_FRAME_SIZE 65536, less the header\); it was stored under a larger frame: restart the storage engine with STORAGE_MAX_FRAME_SIZE of at least 768\d\d to read it$/.test(
+        e.message,
+      );
+    try {
+      // One tick: one getMany, whose reply has no room for the huge value.
+      const gets = ['a', 'huge', 'b', 'huge', 'a'].map((k) => c.get(0, B(k)));
+      const settled = await Promise.allSettled(gets);
+      assert.deepEqual(
+        settled.map((x) => (x.status === 'fulfilled' ? x.value?.toString() : 'refused')),
+        ['1', 'refused', '2', 'refused', '1'],
+      );
+      for (const x of settled)
+        if (x.status === 'rejected') assert.ok(refusal(x.reason), String(x.reason));
+      await assert.rejects(c.get(0, B('huge')), refusal);
+      // A scan page stops before a large value, and holds it alone when it starts there.
+      const page = await c.scan(0, B(''), 10);
+      assert.deepEqual(
+        page.entries.map(([k]) => k.toString()),
+        ['a', 'b'],
+      );
+      assert.equal(page.next?.toString(), 'huge');
+      await assert.rejects(c.scan(0, B('huge'), 10), refusal);
+      // The connection was never cut: the engine answers on it.
+      assert.equal((await c.get(0, B('b')))?.toString(), '2');
+      assert.deepEqual((await c.scan(0, B('i'), 10)).entries.length, 0);
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await engine?.proc.stop();
+    dir.remove();
+  }
+});
+
 test('limits and conflicts come back as errors that say what to do', async () => {
   await withEngine(async ({ socket }) => {
     const c = await connectStorage(socket);
