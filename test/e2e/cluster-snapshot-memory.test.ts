@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { memoryOf, resetPeakMemory } from '../../src/hostile/process-memory.js';
-import { followerBehindBigValues, TestCluster } from './cluster-support.js';
+import { compactedSince, followerBehindBigValues, TestCluster } from './cluster-support.js';
 
 const MiB = 1024 * 1024;
 const VALUES = 256;
@@ -23,6 +23,9 @@ test('a follower installs a snapshot many chunks long with its coordinator holdi
   const cluster = await TestCluster.start(3, ['--snapshot-every', '50', '--log-level', 'info']);
   try {
     const { leader, follower } = await followerBehindBigValues(cluster, VALUES, VALUE_BYTES);
+    // The log it missed is compacted (only then does it need a snapshot):
+    // the leader holds compactions for up to two rounds after the kill.
+    await compactedSince(leader);
     const other = cluster.nodes.find((n) => n !== leader && n !== follower)!;
     // Nobody sends it anything until its peak is reset.
     leader.proc!.kill('SIGSTOP');

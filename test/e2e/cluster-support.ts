@@ -205,6 +205,27 @@ export async function followerBehindBigValues(
   return { leader, follower, client };
 }
 
+/**
+ * Waits until `node` logs a compaction of its log (it runs with `--log-level
+ * info`) after the first `since` characters of its output. A follower killed
+ * before then lacks entries only a snapshot can give it. A leader holds its
+ * compactions for a follower it heard from within the last check-quorum
+ * round (catch-up-watch.ts): up to two rounds (2 s) after a kill, longer
+ * when its timers run late. Writes that end sooner leave the whole log, and
+ * a follower restarted then catches up from it instead of from a snapshot.
+ */
+export async function compactedSince(
+  node: ClusterNodeProc,
+  since = 0,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!/snapshot taken; log compacted/.test(node.proc!.output().slice(since))) {
+    assert.ok(Date.now() < until, `${node.id} compacted no log within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
 /** Writes `key` through `client` until acknowledged, retrying TRYAGAIN/CLUSTERDOWN; throws the last error after `timeoutMs`. */
 export async function putUntilOk(
   client: Client,
