@@ -21,7 +21,7 @@ import {
 import { ReplyError } from '../../src/index.js';
 import { connectStorage } from '../../src/storage/client.js';
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
-import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
+import { compactedSince, TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 async function metric(node: ClusterNodeProc, name: string): Promise<number> {
   const m = /http=(\d+)/.exec(node.proc!.output());
@@ -33,14 +33,17 @@ async function metric(node: ClusterNodeProc, name: string): Promise<number> {
   return value;
 }
 
-/** Polls `name` on `node` (snapshots complete in the background) until `ok`, or returns its last value. */
+/**
+ * Polls `name` on `node` (snapshots complete in the background) until `ok`,
+ * or returns its last value after 30 s: the bound only catches a hang.
+ */
 async function waitMetric(
   node: ClusterNodeProc,
   name: string,
   ok: (v: number) => boolean,
 ): Promise<number> {
   let v = await metric(node, name);
-  for (let i = 0; i < 100 && !ok(v); i++) {
+  for (let i = 0; i < 300 && !ok(v); i++) {
     await new Promise((r) => setTimeout(r, 100));
     v = await metric(node, name);
   }
@@ -107,7 +110,9 @@ test('a restarted follower catches up from the log, and from a snapshot when far
     await assertHas(cluster, follower, 'short', 10);
 
     await cluster.kill9(follower);
+    const mark = leader.proc!.output().length;
     await writeMany(cluster, leader, 'long', 400);
+    await compactedSince(leader, mark);
     const taken = await waitMetric(leader, 'distdb_raft_snapshots_taken_total', (v) => v >= 1);
     assert.ok(taken >= 1, `the leader took ${taken} snapshots`);
     const held = 'distdb_raft_snapshot_held_bytes';
@@ -143,8 +148,9 @@ test('a restarted follower catches up from the log, and from a snapshot when far
  * compacts them away (the cluster snapshots every 50), and restarts the
  * follower: it can catch up only from a snapshot. The leader holds its
  * compactions while a follower it heard from lately still needs entries
- * (catch-up-watch.ts), so the writes wait until the dead one no longer
- * counts: at most two check-quorum rounds (2 s), with a margin.
+ * (catch-up-watch.ts), so the restart waits for the leader's compaction
+ * (compactedSince) instead of pausing a fixed 3 s before the writes, which
+ * assumed the leader's timers on time.
  */
 async function restartBehindCompaction(
   cluster: TestCluster,
@@ -153,8 +159,9 @@ async function restartBehindCompaction(
   const leader = cluster.node(leaderId);
   const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
   await cluster.kill9(follower);
-  await sleep(3000);
+  const mark = leader.proc!.output().length;
   await writeMany(cluster, leader, 'long', 200);
+  await compactedSince(leader, mark);
   await cluster.run(follower);
   return { leader, follower };
 }
