@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ReplyError } from '../../src/index.js';
 import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 const FRAME = 256 * 1024;
@@ -28,15 +29,32 @@ async function load(cluster: TestCluster, via: ClusterNodeProc, prefix: string):
   await Promise.all(pending);
 }
 
+/**
+ * Reads every key linearizably through `node`. Right after a restart or a
+ * join the read waits for the node to install the snapshot and catch up,
+ * which on a loaded machine can outlast the 5 s request timeout: TRYAGAIN
+ * is retried for up to 30 s.
+ */
 async function assertAll(
   cluster: TestCluster,
   node: ClusterNodeProc,
   prefix: string,
 ): Promise<void> {
   const c = await cluster.client(node);
+  const until = Date.now() + 30_000;
   for (let i = 0; i < KEYS; i += 500) {
     const keys = Array.from({ length: 500 }, (_, j) => `${prefix}-${i + j}`);
-    const values = await c.mget(keys);
+    let values: Array<Buffer | null>;
+    for (;;) {
+      try {
+        values = await c.mget(keys);
+        break;
+      } catch (err) {
+        if (!(err instanceof ReplyError && err.code === 'TRYAGAIN' && Date.now() < until)) {
+          throw err;
+        }
+      }
+    }
     keys.forEach((k, j) =>
       assert.equal(values[j]?.toString(), `${VALUE}${i + j}`, `${k} on ${node.id}`),
     );
