@@ -23,10 +23,17 @@ async function roleOf(c: Client, id: string): Promise<string | undefined> {
   return s.members.find((m) => m.id === id)?.role;
 }
 
-/** Waits until `c` sees node `id` in the membership as one of `roles`. */
+/**
+ * Waits until `c` sees node `id` in the membership as one of `roles`, for up
+ * to 30 s: longer than the leader's 15 s, so that the order of the promotion
+ * and the first answer decides the test, not this bound (200 polls, ~10 s,
+ * were shorter than that, and a storage engine's start alone took 4-8 s
+ * at load 18: docs/testing.md).
+ */
 async function waitForRole(c: Client, id: string, roles: string[]): Promise<void> {
-  for (let i = 0; !roles.includes((await roleOf(c, id)) ?? 'none'); i++) {
-    assert.ok(i < 200, `${id} never became a ${roles.join(' or ')}`);
+  const until = Date.now() + 30_000;
+  while (!roles.includes((await roleOf(c, id)) ?? 'none')) {
+    assert.ok(Date.now() < until, `${id} never became a ${roles.join(' or ')}`);
     await sleep(50);
   }
 }
