@@ -71,7 +71,10 @@ test('SIGHUP while a node starts: it comes up, serves, and reloads once serving;
     await node.waitFor(/SIGHUP while the node is starting: reloading once it serves/);
     await node.waitFor(/users reloaded: 1 users/);
     await node.waitFor(/SIGHUP ignored: the storage engine has nothing to reload/);
-    const c = await connect({ port, user: 'a', password: 'a-pw' });
+    // The first connection authenticates (an scrypt check) with a node that
+    // has just started and reloaded: the default 5 s to connect ran out once
+    // in a full run beside another (load average 12-22). 30 s only catches a hang.
+    const c = await connect({ port, user: 'a', password: 'a-pw', connectTimeoutMs: 30_000 });
     try {
       await c.set('k', 'v');
       assert.equal(await c.getString('k'), 'v');
