@@ -57,8 +57,10 @@ async function joinHeld(
   const joined = cluster.join(await nodeSpec('n4'), leader, [Op.imageInstallCommit]);
   joined.catch(() => undefined); // awaited by the caller
   let n4: ProxiedNode | undefined;
+  // n4 is listed once its engine said it is ready: 60 s, as Proc.waitFor
+  // allows a start (an engine's took 4-8 s at load 18), not 10.
   for (let i = 0; (n4 = cluster.nodes.find((n) => n.id === 'n4')) === undefined; i++) {
-    assert.ok(i < 100, 'n4 did not start');
+    assert.ok(i < 600, 'n4 did not start');
     await sleep(100);
   }
   await n4.proxy.waitHeld(Op.imageInstallCommit, 1, 90_000);
