@@ -53,6 +53,21 @@ export class KvCodecError extends Error {
   override name = 'KvCodecError';
 }
 
+/**
+ * A proposal's command op this codec does not know: written by a newer
+ * distdb. Told apart so a leader can answer a forwarded write with it at once
+ * (peer-requests.ts), since nothing was proposed.
+ */
+export class UnknownOpError extends KvCodecError {
+  override name = 'UnknownOpError';
+  constructor(
+    readonly op: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 const OP_PUT = 1;
 const OP_DEL = 2;
 const OP_MSET = 3;
@@ -400,7 +415,10 @@ class Reader {
     this.pos = start;
   }
   fail(msg: string): never {
-    throw new KvCodecError(`malformed ${this.what} at byte ${this.pos - this.start}: ${msg}`);
+    throw new KvCodecError(this.message(msg));
+  }
+  message(msg: string): string {
+    return `malformed ${this.what} at byte ${this.pos - this.start}: ${msg}`;
   }
   // A field's name comes in two parts (`part`: " length", " presence") so
   // that the name is only joined when it is reported, not on every read.
@@ -568,7 +586,7 @@ export function decodeProposal(b: Uint8Array, start = 0, end?: number): Proposal
       command = { op: 'noop' };
       break;
     default:
-      return r.fail(`unknown command op ${op}${NEWER}`);
+      throw new UnknownOpError(op, r.message(`unknown command op ${op}${NEWER}`));
   }
   r.finish();
   return session ? { session, command } : { command };

@@ -9,6 +9,7 @@ import {
   KvCodecError,
   KV_CODEC_VERSION,
   resultBytes,
+  UnknownOpError,
   writeResult,
 } from '../../src/kv/codec.js';
 import { INT64_MAX, INT64_MIN } from '../../src/kv/int64.js';
@@ -197,6 +198,15 @@ test('errors name the problem', () => {
   assert.throws(
     () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 99)),
     /unknown command op 99 \(written by a newer distdb\? upgrade this node\)/,
+  );
+  // Told apart, with its number, so a leader can refuse a forwarded one (peer-requests.ts).
+  assert.throws(
+    () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 0, 11)),
+    (e: unknown) => e instanceof UnknownOpError && e.op === 11,
+  );
+  assert.throws(
+    () => decodeProposal(Uint8Array.of(KV_CODEC_VERSION, 2, 5)),
+    (e: unknown) => e instanceof KvCodecError && !(e instanceof UnknownOpError),
   );
   assert.throws(() => decodeResult(Uint8Array.of(KV_CODEC_VERSION, 99)), /unknown result op 99/);
   assert.throws(

@@ -54,6 +54,17 @@ export function tryAgain(why: string, outcome: Outcome): CommandError {
   return new CommandError(`TRYAGAIN ${why}; ${SENTENCES[outcome]}`);
 }
 
+/**
+ * A write the leader refused as invalid (too large for a member, an op it
+ * does not know): `text` is its answer, which no retry can change. It says
+ * nothing of earlier attempts, so when one of them may have been applied
+ * (`before`: its answer was lost, then another leader refused it), so does the reply.
+ */
+export function invalidWrite(text: string, before: WriteOutcome): CommandError {
+  if (before === 'not-applied') return new CommandError(text);
+  return new CommandError(`${text}; an earlier attempt went unanswered, so ${SENTENCES[before]}`);
+}
+
 /** A write whose session was superseded before its retry landed. */
 export function sessionSuperseded(): CommandError {
   return tryAgain(

@@ -25,6 +25,7 @@ import { EntryRooms, type EntryLimit, type EntryRoom } from './entry-rooms.js';
 import { LeaderHistory, type LeaderChange } from './leader-history.js';
 import {
   clusterDown,
+  invalidWrite,
   removedNode,
   sessionSuperseded,
   tryAgain,
@@ -596,7 +597,7 @@ export class ClusterNode implements Replication {
   /** Whether a failed attempt may have applied the write; throws when retrying cannot help. */
   private classify(err: unknown, before: WriteOutcome): WriteOutcome {
     if (err instanceof CommandError) throw err;
-    if (err instanceof EntryTooLargeError) throw new CommandError(err.message);
+    if (err instanceof EntryTooLargeError) throw invalidWrite(err.message, before);
     if (err instanceof ProposalRefusedError) return this.refused(err.reason, before);
     if (err instanceof PeerRequestError) {
       if (err.code === 'too-large') {
@@ -605,7 +606,7 @@ export class ClusterNode implements Replication {
       if (err.code === 'remote') {
         const { code, text } = parseRpcError(err.message);
         if (code === 'REFUSED') return this.refused(text, before);
-        if (code === 'INVALID') throw new CommandError(text);
+        if (code === 'INVALID') throw invalidWrite(text, before);
       }
     } else if (
       !(err instanceof NotLeaderError) &&

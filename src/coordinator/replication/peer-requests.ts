@@ -6,7 +6,8 @@
 // and figures for the dashboard, a member's word on its engine's entry room,
 // and a follower's word that it is installing a snapshot.
 
-import { decodeProposal, encodeResult } from '../../kv/codec.js';
+import { decodeProposal, encodeResult, KvCodecError, UnknownOpError } from '../../kv/codec.js';
+import type { Proposal } from '../../kv/types.js';
 import type { NodeId } from '../../raft/types.js';
 import { DEFAULT_USER, isAdmin } from '../auth/authenticator.js';
 import { CommandError } from '../command-error.js';
@@ -44,7 +45,7 @@ export class PeerRequests {
       }
       switch (payload[0]) {
         case RpcTag.write:
-          return await this.write(body);
+          return await this.write(from, body);
         case RpcTag.join:
           return await this.join(rpcJson<JoinRequest>(body));
         case RpcTag.admin:
@@ -98,12 +99,36 @@ export class PeerRequests {
     return voters.includes(id) || learners.includes(id);
   }
 
-  private async write(body: Buffer): Promise<Uint8Array> {
+  private async write(from: NodeId, body: Buffer): Promise<Uint8Array> {
     const d = this.node.driver;
     if (!d) throw new ReplicaUnavailableError('reloading');
     if (d.role !== 'leader') throw new NotLeaderError(d.leader);
-    const result = await d.propose(decodeProposal(body), this.node.settings.requestTimeoutMs);
+    const proposal = this.forwarded(from, body);
+    const result = await d.propose(proposal, this.node.settings.requestTimeoutMs);
     return encodeResult(result);
+  }
+
+  /**
+   * A forwarded write's proposal. One this node cannot read (an op or flag of
+   * a newer distdb, in a cluster being upgraded) is refused as INVALID at
+   * once: nothing was proposed, and no retry can help, so the asking node
+   * answers its client now instead of retrying until its request times out.
+   */
+  private forwarded(from: NodeId, body: Buffer): Proposal {
+    try {
+      return decodeProposal(body);
+    } catch (err) {
+      if (!(err instanceof KvCodecError)) throw err;
+      const id = this.node.id;
+      const what =
+        err instanceof UnknownOpError
+          ? `does not know the operation of this write (op ${err.op})`
+          : `cannot read this write (${err.message})`;
+      throw rpcError(
+        'INVALID',
+        `ERR node ${id}, the leader, ${what}, forwarded by node ${from}: ${id} likely runs an older distdb version; upgrade it`,
+      );
+    }
   }
 
   /** The leader admits the node; another member relays the request to the leader. */

@@ -3,7 +3,8 @@
 // the transport's 'remote' rejection, starting with a code word, so the
 // asking node knows whether the request may have taken effect.
 //
-//   W proposal (kv codec)          → result (kv codec)   forwarded write
+//   W proposal (kv codec)          → result (kv codec)   forwarded write (INVALID at once when
+//                                                          the leader cannot decode it: an op of a newer version)
 //   J {"id","peer","client",       → {"book":{...}}      a new node asks to be added
 //      "user"?,"password"?,                                (an admin's, where logins are required;
 //      "room"?,"frame"?}                                   its engine's entry room, entry-rooms.ts)
