@@ -10,9 +10,9 @@ import {
   OK_REPLY,
 } from '../../resp/reply-encoder.js';
 import type { Handler } from '../command-context.js';
-import { CommandError, wrongArity } from '../command-error.js';
-import { settingName } from '../limits.js';
+import { wrongArity } from '../command-error.js';
 import { parseSetOptions } from '../set-options.js';
+import { appendLimit } from './append-limit.js';
 import { expect } from './expect-result.js';
 import { getMany } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
@@ -81,19 +81,21 @@ export const getdel: Handler = (ctx, args, version) =>
   );
 
 /**
- * APPEND key value → the new length. The value limit goes with the command:
- * the engine refuses, whole, an append whose result would be longer.
+ * APPEND key value → the new length. The value limit goes with the command
+ * (append-limit.ts): the engine refuses, whole, an append whose result would be longer.
  */
 export const append: Handler = (ctx, args) => {
   const value = args[2] as Buffer;
   checkValueSize(ctx, value);
-  const maxLength = ctx.node.limits.maxValueSize;
-  return applyWrite(ctx, { op: 'append', key: args[1] as Buffer, value, maxLength }).then((r) => {
-    if (r.op === 'refused' && r.reason === 'too-long') {
-      throw new CommandError(
-        `ERR APPEND would make the value longer than the ${maxLength}-byte limit; nothing was appended. Keep the value smaller or raise ${settingName('maxValueSize')}`,
-      );
-    }
+  const limit = appendLimit(ctx);
+  const command = {
+    op: 'append',
+    key: args[1] as Buffer,
+    value,
+    maxLength: limit.maxLength,
+  } as const;
+  return applyWrite(ctx, command).then((r) => {
+    if (r.op === 'refused' && r.reason === 'too-long') throw limit.refusal();
     return encodeInteger(expect(r, 'append').length);
   });
 };

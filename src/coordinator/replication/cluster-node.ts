@@ -355,6 +355,10 @@ export class ClusterNode implements Replication {
     this.refreshLimit();
   }
 
+  entryLimit(): EntryLimit | null {
+    return this.limit;
+  }
+
   private refreshLimit(): void {
     const { voters, learners } = this.conf;
     this.limit = this.rooms.smallest([...voters, ...learners], this.id, this.ownRoom());

@@ -5,6 +5,7 @@
 import type { KvCommand, KvResult } from '../../kv/types.js';
 import type { NodeId } from '../../raft/types.js';
 import type { ReadOutcome } from './client-failure.js';
+import type { EntryLimit } from './entry-rooms.js';
 import type { LeaderChange } from './leader-history.js';
 
 /** The connection a request comes from: its id, and whether it opted into stale reads (READONLY). */
@@ -55,6 +56,8 @@ export interface Replication {
    */
   readBarrier(client: ReplicationClient, failure?: ReadOutcome): Promise<void>;
   status(): ClusterStatus;
+  /** The smallest storage engine entry room among the members, as known here (entry-rooms.ts); null: none known. */
+  entryLimit(): EntryLimit | null;
   /** The cluster's name (--cluster-id), recorded in backups. */
   readonly clusterId: string;
   addMember(id: NodeId, peer: string): Promise<void>;
