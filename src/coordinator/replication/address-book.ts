@@ -60,3 +60,8 @@ export function mergeBook(into: AddressBook, from: AddressBook): void {
     into.set(id, { peer: a.peer, client: a.client ?? had?.client ?? null });
   }
 }
+
+/** Forgets the addresses of whoever is not in `members` (removed members). */
+export function keepOnly(book: AddressBook, members: ReadonlySet<NodeId>): void {
+  for (const id of book.keys()) if (!members.has(id)) book.delete(id);
+}

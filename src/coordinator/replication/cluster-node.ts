@@ -18,7 +18,7 @@ import type { FailedAuthLog } from '../auth/failed-auth-log.js';
 import { CommandError } from '../command-error.js';
 import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { StorageLink } from '../storage-link.js';
-import { mergeBook, type AddressBook } from './address-book.js';
+import { keepOnly, mergeBook, type AddressBook } from './address-book.js';
 import { mayHaveTakenEffect } from './attempt-outcome.js';
 import { EntryOverFrameError, entryRoom } from './batch-parts.js';
 import { EntryRooms, type EntryLimit, type EntryRoom } from './entry-rooms.js';
@@ -380,10 +380,14 @@ export class ClusterNode implements Replication {
     this.conf = conf;
     this.own.noteConf(conf);
     this.membership.noteConf(conf);
-    this.refreshLimit();
     const members = new Set([...conf.voters, ...conf.learners]);
+    // Removed members are forgotten: their rooms, and, once this node is a
+    // member, their addresses (so snapshots and join answers stop carrying them).
+    this.rooms.keepOnly(members);
     // Until it is a member, a joining node talks to everyone it has heard of.
     const all = !members.has(this.id);
+    if (!all) keepOnly(this.book, members);
+    this.refreshLimit();
     const peers: Record<NodeId, string> = {};
     for (const [id, a] of this.book) {
       if (id !== this.id && (all || members.has(id))) peers[id] = a.peer;

@@ -37,6 +37,11 @@ export class EntryRooms {
     return this.rooms.get(id) ?? null;
   }
 
+  /** Forgets whoever is not in `members`: a removed member, added again, counts once it says. */
+  keepOnly(members: ReadonlySet<NodeId>): void {
+    for (const id of this.rooms.keys()) if (!members.has(id)) this.rooms.delete(id);
+  }
+
   /** The smallest room among `members`, `own` standing for `self`'s (null: its engine is away). */
   smallest(members: readonly NodeId[], self: NodeId, own: EntryRoom | null): EntryLimit | null {
     let limit: EntryLimit | null = own === null ? null : { node: self, room: own };
