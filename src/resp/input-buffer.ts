@@ -48,8 +48,14 @@ export class InputBuffer {
     this.end += chunk.length;
   }
 
-  /** Makes room for `n` unread bytes in total, so a large argument is copied once. */
+  /**
+   * Makes room for `n` unread bytes in total, so a large argument arriving
+   * in pieces is copied once. Nothing to do when they are all here already:
+   * the unread bytes may be more than `n` (what follows the argument), and
+   * moving them into `n` bytes would cut them off.
+   */
   reserve(n: number): void {
+    if (this.available >= n) return;
     if (this.owned && this.buf.length - this.start >= n) return;
     this.moveTo(Math.max(MIN_CAPACITY, n));
   }

@@ -125,6 +125,25 @@ test('1,000 pipelined commands in one write are answered in order', async () => 
   }
 });
 
+test('pipelined SETs and GETs of 60 KB values, in one write, are stored and answered intact', async () => {
+  // Each value's header, the whole value and the next command arrive in one
+  // read on both sides: the parsers once cut off what followed a large
+  // argument ("ERR unknown command 'BBBB…'" here, "unexpected reply type
+  // byte 0x00" in the client library).
+  const value = (i: number): Buffer => Buffer.alloc(60_000, 65 + i);
+  const c = await RawConnection.open(node.port);
+  try {
+    c.write(Buffer.concat([0, 1, 2, 3].map((i) => encodeCommand(['SET', `big:${i}`, value(i)]))));
+    const stored = await c.read(4, 60_000);
+    assert.deepEqual(stored.map(text), ['OK', 'OK', 'OK', 'OK']);
+    c.write(Buffer.concat([0, 1, 2, 3].map((i) => encodeCommand(['GET', `big:${i}`]))));
+    const got = await c.read(4, 60_000);
+    got.forEach((r, i) => assert.equal(text(r), value(i).toString(), `big:${i}`));
+  } finally {
+    c.close();
+  }
+});
+
 test('a pipeline mixing writes, reads, instant replies and errors keeps its order', async () => {
   const c = await RawConnection.open(node.port);
   try {

@@ -145,6 +145,21 @@ test('ReplyParser: split at every byte boundary and one byte at a time', () => {
   assert.deepEqual(parseAll(input, 1).map(plain), whole);
 });
 
+test('ReplyParser: large bulk replies followed by more replies in one chunk arrive intact', () => {
+  // A chunk that holds a large bulk's header, all of it and the next replies:
+  // reserving room for the bulk once cut off the rest (pipelined GETs of
+  // 60 KB values failed with "unexpected reply type byte 0x00").
+  const value = (i: number): Buffer => Buffer.alloc(40_000 + i, 65 + i);
+  const input = Buffer.concat([...[0, 1, 2].map((i) => encodeBulk(value(i), 2)), encodeSimple('OK')]);
+  const want = [
+    ...[0, 1, 2].map((i) => plain({ type: 'bulk', value: value(i) })),
+    plain({ type: 'simple', value: 'OK' }),
+  ];
+  for (const chunk of [input.length, 65_536, 40_050, 7]) {
+    assert.deepEqual(parseAll(input, chunk).map(plain), want, `chunks of ${chunk}`);
+  }
+});
+
 test('ReplyParser: malformed input is a RespProtocolError', () => {
   for (const bad of [
     '?x\r\n',

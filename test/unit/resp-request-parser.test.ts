@@ -135,6 +135,42 @@ test('a large argument fed in small chunks arrives intact', () => {
   assert.equal(got[1]?.[0]?.toString(), 'PING');
 });
 
+test('large arguments followed by more commands in one chunk arrive intact', () => {
+  // A chunk that holds a large argument's header, all of it and what comes
+  // next: reserving room for the argument once cut off the rest.
+  const value = (i: number): Buffer => Buffer.alloc(40_000 + i, 65 + i);
+  const input = Buffer.concat([
+    ...[0, 1, 2].map((i) => encodeCommand(['SET', `k${i}`, value(i)])),
+    encodeCommand(['PING']),
+  ]);
+  for (const chunk of [input.length, 65_536, 40_050, 7]) {
+    const got = parseAll(input, [chunk]);
+    assert.deepEqual(
+      got,
+      [...[0, 1, 2].map((i) => ['SET', `k${i}`, value(i).toString('latin1')]), ['PING']],
+      `chunks of ${chunk}`,
+    );
+  }
+});
+
+test('any mix of small and large arguments, in any chunks, parses back to the commands sent', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 3 }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.array(fc.integer({ min: 1, max: 150_000 }), { minLength: 1, maxLength: 5 }),
+      (commands, chunks) => {
+        const sent = commands.map((sizes) => sizes.map((n, j) => 'x'.repeat(n) + String(j)));
+        const input = Buffer.concat(sent.map((args) => encodeCommand(args)));
+        assert.deepEqual(parseAll(input, chunks), sent);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
 test('limit: inline line length', () => {
   assert.equal(
     errorOf('GET ' + 'a'.repeat(100) + '\r\n', { maxInlineLength: 50 }),
