@@ -140,10 +140,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   });
   const failedAuthLog = new FailedAuthLog(rootLog.child({ component: 'auth' }));
   if (options.cluster) {
-    cluster = new ClusterNode(options.cluster, storage, rootLog, metrics.replication, {
-      auth,
-      failed: failedAuthLog,
-    });
+    // Applies bound the old values their results carry by the largest value a write stores.
+    const settings = { ...options.cluster.settings, maxValueBytes: limits.maxValueSize };
+    cluster = new ClusterNode(
+      { ...options.cluster, settings },
+      storage,
+      rootLog,
+      metrics.replication,
+      { auth, failed: failedAuthLog },
+    );
   }
   const node: NodeState = {
     limits,

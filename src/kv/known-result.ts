@@ -30,3 +30,20 @@ export function resultWithoutState(command: KvCommand): KvResult | null {
       return null;
   }
 }
+
+/**
+ * Whether the result of `command` may carry a value read from the store
+ * (`SET … GET`, GETSET and GETDEL: the old value; a compare-and-set: the
+ * current one), whose size the command does not bound.
+ */
+export function resultCarriesValue(command: KvCommand): boolean {
+  switch (command.op) {
+    case 'put':
+      return command.returnOld === true;
+    case 'getdel':
+    case 'cas':
+      return true;
+    default:
+      return false;
+  }
+}

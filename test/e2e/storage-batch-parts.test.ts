@@ -113,10 +113,35 @@ test('appends and applies larger than a frame go in parts; a crash between parts
         command: { op: 'put', key: Buffer.from(`k${i}`), value: Buffer.alloc(1000, i) },
       }),
     );
-    const results = await applyInParts(engine.client, GROUP, puts, 30);
+    const noValues = puts.map(() => false);
+    const results = await applyInParts(engine.client, GROUP, puts, 30, noValues, 1000);
     assert.equal(results.length, 30);
     assert.equal((await engine.client.stats(GROUP)).appliedIndex, 30);
     assert.deepEqual(await engine.client.get(GROUP, Buffer.from('k29')), Buffer.alloc(1000, 29));
+
+    // 30 GETDELs of values of 2000 bytes in one apply: their old values are
+    // more than one reply carries (4 frames), so they go in more requests still.
+    const values = Array.from({ length: 30 }, (_, i) => Buffer.alloc(2000, i));
+    const puts2k = values.map((value, i) =>
+      encodeProposal({ command: { op: 'put', key: Buffer.from(`g${i}`), value } }),
+    );
+    await applyInParts(engine.client, GROUP, puts2k, 60, noValues, 2000);
+    const getdels = values.map((_, i) =>
+      encodeProposal({ command: { op: 'getdel', key: Buffer.from(`g${i}`) } }),
+    );
+    const olds = await applyInParts(
+      engine.client,
+      GROUP,
+      getdels,
+      90,
+      getdels.map(() => true),
+      2000,
+    );
+    assert.deepEqual(
+      olds.map((r) => (r.op === 'getdel' ? r.old : r)),
+      values,
+    );
+    assert.equal((await engine.client.stats(GROUP)).appliedIndex, 90);
 
     // One entry larger than a request is never split: refused, and refused as a proposal.
     const big = entries(71, 71, 2, FRAME);

@@ -11,6 +11,7 @@ import { encodeEntries, encodeHardState } from '../../raft/codec.js';
 import type { Entry, HardState } from '../../raft/types.js';
 import { BATCH_ITEM_OVERHEAD_BYTES, type GroupId } from '../../storage/api.js';
 import { StorageError } from '../../storage/errors.js';
+import { REPLY_FRAME_FACTOR } from '../../storage/protocol.js';
 import type { ReplicaStorage } from './raft-disk.js';
 
 /**
@@ -67,18 +68,46 @@ export async function appendInParts(
   await Promise.all(parts);
 }
 
+/** A result's bytes beside the value it carries (its codec fields and length). */
+const RESULT_SLACK_BYTES = 32;
+
+/**
+ * How many entries whose results carry a stored value (`SET … GET`,
+ * GETSET, GETDEL, a compare-and-set's current value) one apply may hold, so
+ * that its reply fits what the client accepts (REPLY_FRAME_FACTOR requests):
+ * one request's worth for the other results (at most the size of their
+ * entries), the rest for values of up to `maxValueBytes`, which cannot be
+ * larger than an entry either. At least one.
+ */
+export function valueResultsPerApply(batchRoom: number, maxValueBytes: number): number {
+  const value = Math.min(maxValueBytes, batchRoom) + RESULT_SLACK_BYTES;
+  return Math.max(1, Math.floor(((REPLY_FRAME_FACTOR - 1) * batchRoom) / value));
+}
+
 /**
  * Applies the committed entries `encoded`, the last at index `last`, in as
  * many apply requests as they need, each recording the index of its own
- * last entry as applied; resolves with every result, in order.
+ * last entry as applied; resolves with every result, in order. Entries
+ * whose results may carry a stored value (`valueResults[i]`) are counted
+ * apart: a reply holding too many of them would be larger than the client
+ * accepts, and the client would drop the connection over it.
  */
 export async function applyInParts(
   storage: ReplicaStorage,
   group: GroupId,
   encoded: readonly Uint8Array[],
   last: number,
+  valueResults: readonly boolean[],
+  maxValueBytes: number,
 ): Promise<KvResult[]> {
-  const ends = cut(encoded, storage.batchRoom, 'committed entry');
+  const perApply = valueResultsPerApply(storage.batchRoom, maxValueBytes);
+  const ends = cut(
+    encoded,
+    storage.batchRoom,
+    'committed entry',
+    (i) => valueResults[i] === true,
+    perApply,
+  );
   if (ends.length <= 1) return storage.apply(group, encoded, last);
   const first = last - encoded.length + 1;
   const parts: Array<Promise<KvResult[]>> = [];
@@ -110,19 +139,30 @@ export class EntryOverFrameError extends StorageError {
 
 /**
  * Ends (exclusive) of consecutive runs of `items` whose bytes, each counting
- * BATCH_ITEM_OVERHEAD_BYTES more, fit `room`.
+ * BATCH_ITEM_OVERHEAD_BYTES more, fit `room`, and that hold at most
+ * `perRun` items `counted`.
  */
-export function cut(items: readonly Uint8Array[], room: number, what: string): number[] {
+export function cut(
+  items: readonly Uint8Array[],
+  room: number,
+  what: string,
+  counted: (i: number) => boolean = () => false,
+  perRun = Infinity,
+): number[] {
   const ends: number[] = [];
   let used = 0;
+  let count = 0;
   for (let i = 0; i < items.length; i++) {
     const bytes = (items[i] as Uint8Array).length + BATCH_ITEM_OVERHEAD_BYTES;
     if (bytes > room) throw new EntryOverFrameError(bytes, room, what);
-    if (used + bytes > room) {
+    const one = counted(i) ? 1 : 0;
+    if (used + bytes > room || count + one > perRun) {
       ends.push(i);
       used = 0;
+      count = 0;
     }
     used += bytes;
+    count += one;
   }
   if (items.length > 0) ends.push(items.length);
   return ends;

@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeProposal, encodeProposal } from '../../kv/codec.js';
-import { resultWithoutState } from '../../kv/known-result.js';
+import { resultCarriesValue, resultWithoutState } from '../../kv/known-result.js';
 import { SessionForecast } from '../../kv/session-forecast.js';
 import type { KvResult, Proposal } from '../../kv/types.js';
 import { decodeConfChange } from '../../raft/codec.js';
@@ -799,7 +799,14 @@ export class RaftDriver {
     const last = first + proposals.length - 1;
     this.submitted = last;
     const started = performance.now();
-    const applying = applyInParts(this.storage, this.group, encoded, last);
+    const applying = applyInParts(
+      this.storage,
+      this.group,
+      encoded,
+      last,
+      proposals.map((p) => resultCarriesValue(p.command)),
+      this.settings.maxValueBytes,
+    );
     applying.catch(() => undefined); // handled in the chain below
     this.applyChain = this.applyChain.then(async () => {
       if (this.stopped) return;

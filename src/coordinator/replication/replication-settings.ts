@@ -20,6 +20,11 @@ export interface ReplicationSettings {
   compactionHoldBytes: number;
   /** How long a write or linearizable read may wait for the cluster before it fails. */
   requestTimeoutMs: number;
+  /**
+   * Largest value a write may store (the node's --max-value-size): bounds
+   * the old values an apply's results carry (batch-parts.ts).
+   */
+  maxValueBytes: number;
 }
 
 export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
@@ -30,6 +35,7 @@ export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
   snapshotBytes: 64 * 1024 * 1024,
   compactionHoldBytes: 1024 * 1024 * 1024,
   requestTimeoutMs: 5000,
+  maxValueBytes: 1024 * 1024,
 };
 
 /** Largest single proposal: the coordinator's largest request plus headroom. */
