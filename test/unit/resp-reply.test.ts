@@ -150,7 +150,10 @@ test('ReplyParser: large bulk replies followed by more replies in one chunk arri
   // reserving room for the bulk once cut off the rest (pipelined GETs of
   // 60 KB values failed with "unexpected reply type byte 0x00").
   const value = (i: number): Buffer => Buffer.alloc(40_000 + i, 65 + i);
-  const input = Buffer.concat([...[0, 1, 2].map((i) => encodeBulk(value(i), 2)), encodeSimple('OK')]);
+  const input = Buffer.concat([
+    ...[0, 1, 2].map((i) => encodeBulk(value(i), 2)),
+    encodeSimple('OK'),
+  ]);
   const want = [
     ...[0, 1, 2].map((i) => plain({ type: 'bulk', value: value(i) })),
     plain({ type: 'simple', value: 'OK' }),
