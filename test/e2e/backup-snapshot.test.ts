@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReplyError } from '../../src/index.js';
-import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
+import { mgetCatchingUp, TestCluster, type ClusterNodeProc } from './cluster-support.js';
 
 const FRAME = 256 * 1024;
 const VALUE = 'v'.repeat(1000);
@@ -44,17 +43,7 @@ async function assertAll(
   const until = Date.now() + 30_000;
   for (let i = 0; i < KEYS; i += 500) {
     const keys = Array.from({ length: 500 }, (_, j) => `${prefix}-${i + j}`);
-    let values: Array<Buffer | null>;
-    for (;;) {
-      try {
-        values = await c.mget(keys);
-        break;
-      } catch (err) {
-        if (!(err instanceof ReplyError && err.code === 'TRYAGAIN' && Date.now() < until)) {
-          throw err;
-        }
-      }
-    }
+    const values = await mgetCatchingUp(c, keys, until);
     keys.forEach((k, j) =>
       assert.equal(values[j]?.toString(), `${VALUE}${i + j}`, `${k} on ${node.id}`),
     );

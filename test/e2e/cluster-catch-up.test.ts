@@ -18,10 +18,14 @@ import {
   decodeSnapshotData,
   decodeStoredSnapshot,
 } from '../../src/coordinator/replication/snapshot-format.js';
-import { ReplyError } from '../../src/index.js';
 import { connectStorage } from '../../src/storage/client.js';
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
-import { compactedSince, TestCluster, type ClusterNodeProc } from './cluster-support.js';
+import {
+  compactedSince,
+  mgetCatchingUp,
+  TestCluster,
+  type ClusterNodeProc,
+} from './cluster-support.js';
 
 async function metric(node: ClusterNodeProc, name: string): Promise<number> {
   const m = /http=(\d+)/.exec(node.proc!.output());
@@ -78,15 +82,7 @@ async function assertHas(cluster: TestCluster, node: ClusterNodeProc, prefix: st
   const c = await cluster.client(node);
   const keys = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
   const until = Date.now() + 30_000;
-  let values: Array<Buffer | null>;
-  for (;;) {
-    try {
-      values = await c.mget(keys);
-      break;
-    } catch (err) {
-      if (!(err instanceof ReplyError && err.code === 'TRYAGAIN' && Date.now() < until)) throw err;
-    }
-  }
+  const values = await mgetCatchingUp(c, keys, until);
   keys.forEach((k, i) => assert.equal(values[i]?.toString(), `v${i}`, `${k} on ${node.id}`));
 }
 

@@ -172,6 +172,25 @@ export class TestCluster {
 }
 
 /**
+ * MGET through a node that may still be catching up after a restart: its
+ * linearizable read can outlast the request timeout on a loaded machine, so
+ * TRYAGAIN is retried until `until` (a Date.now() time).
+ */
+export async function mgetCatchingUp(
+  c: Client,
+  keys: readonly Arg[],
+  until: number,
+): Promise<Array<Buffer | null>> {
+  for (;;) {
+    try {
+      return await c.mget(keys);
+    } catch (err) {
+      if (!(err instanceof ReplyError && err.code === 'TRYAGAIN' && Date.now() < until)) throw err;
+    }
+  }
+}
+
+/**
  * Writes `count` values of `bytes` each ('big-<i>', every byte i), 8 at a
  * time: an image many snapshot chunks long. A loaded machine can make a
  * write miss its deadline (TRYAGAIN); it is retried, as a client would, and
