@@ -88,7 +88,7 @@ export function valueResultsPerApply(batchRoom: number, maxValueBytes: number): 
  * Applies the committed entries `encoded`, the last at index `last`, in as
  * many apply requests as they need, each recording the index of its own
  * last entry as applied; resolves with every result, in order. Entries
- * whose results may carry a stored value (`valueResults[i]`) are counted
+ * whose results may carry a stored value (`carriesValue(i)`) are counted
  * apart: a reply holding too many of them would be larger than the client
  * accepts, and the client would drop the connection over it.
  */
@@ -97,17 +97,11 @@ export async function applyInParts(
   group: GroupId,
   encoded: readonly Uint8Array[],
   last: number,
-  valueResults: readonly boolean[],
+  carriesValue: (i: number) => boolean,
   maxValueBytes: number,
 ): Promise<KvResult[]> {
   const perApply = valueResultsPerApply(storage.batchRoom, maxValueBytes);
-  const ends = cut(
-    encoded,
-    storage.batchRoom,
-    'committed entry',
-    (i) => valueResults[i] === true,
-    perApply,
-  );
+  const ends = cut(encoded, storage.batchRoom, 'committed entry', carriesValue, perApply);
   if (ends.length <= 1) return storage.apply(group, encoded, last);
   const first = last - encoded.length + 1;
   const parts: Array<Promise<KvResult[]>> = [];

@@ -804,7 +804,7 @@ export class RaftDriver {
       this.group,
       encoded,
       last,
-      proposals.map((p) => resultCarriesValue(p.command)),
+      (i) => resultCarriesValue((proposals[i] as Proposal).command),
       this.settings.maxValueBytes,
     );
     applying.catch(() => undefined); // handled in the chain below
