@@ -19,6 +19,7 @@ import type {
   StoredSnapshotInfo,
 } from './api.js';
 import { StorageError, StorageTimeoutError, StorageUnavailableError } from './errors.js';
+import { replyFrameLimit } from './reply-room.js';
 import { readStatsReply } from './stats-reply.js';
 import { FrameDecoder, FrameError, FrameWriter, PayloadReader, type Frame } from './frame-codec.js';
 import {
@@ -31,7 +32,6 @@ import {
   LENGTH_PREFIX_BYTES,
   Op,
   PROTOCOL_VERSION,
-  REPLY_FRAME_FACTOR,
   errorCodeName,
 } from './protocol.js';
 import { writeThisTick } from './tick-write.js';
@@ -173,7 +173,7 @@ export async function connectStorage(
 export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES * REPLY_FRAME_FACTOR);
+  private decoder = new FrameDecoder(replyFrameLimit(DEFAULT_MAX_FRAME_BYTES));
   private closeError: Error | null = null;
   private gets: GetBatch | null = null;
   private readonly closeListeners: Array<(err: Error) => void> = [];
@@ -553,7 +553,7 @@ export class StorageClient implements StorageApi, RaftStorageApi, ImageExportApi
         `storage engine speaks protocol version ${version}, this client ${PROTOCOL_VERSION}`,
       );
     }
-    this.decoder = new FrameDecoder(Math.min(0xffffffff, this.maxFrameBytes * REPLY_FRAME_FACTOR));
+    this.decoder = new FrameDecoder(Math.min(0xffffffff, replyFrameLimit(this.maxFrameBytes)));
   }
 
   /** @internal Closes the connection with `err`: pending requests reject with it. */

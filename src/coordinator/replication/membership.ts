@@ -223,7 +223,7 @@ export class Membership {
    */
   private async onLeader(first: AdminRequest): Promise<void> {
     let req = first;
-    const deadline = Date.now() + this.node.settings.requestTimeoutMs * 2;
+    const deadline = Date.now() + this.adminTimeoutMs();
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.notDone(req);
@@ -254,6 +254,11 @@ export class Membership {
     }
   }
 
+  /** How long an admin command is tried: twice the request timeout, leader changes included. */
+  private adminTimeoutMs(): number {
+    return this.node.settings.requestTimeoutMs * 2;
+  }
+
   /** Why `req` was given up: CLUSTERDOWN when no leader is known for long, else TRYAGAIN. */
   private notDone(req: AdminRequest): CommandError {
     const command = ADMIN_COMMAND[req.op];
@@ -261,7 +266,7 @@ export class Membership {
     if (down !== null) return adminClusterDown(down, command, req.retry === true);
     // A leader was known, but the attempts kept failing over to a new one or
     // timing out: an election, or a leader too busy to answer.
-    const within = `${command} did not complete within ${(this.node.settings.requestTimeoutMs * 2) / 1000} s (the leader changed or did not answer in time)`;
+    const within = `${command} did not complete within ${this.adminTimeoutMs() / 1000} s (the leader changed or did not answer in time)`;
     return new CommandError(
       req.retry === true
         ? `TRYAGAIN ${within}; it may or may not have taken effect: check CLUSTER STATUS before retrying`
