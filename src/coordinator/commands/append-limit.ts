@@ -11,8 +11,7 @@ import type { NodeId } from '../../raft/types.js';
 import type { CommandContext } from '../command-context.js';
 import { CommandError } from '../command-error.js';
 import { settingName } from '../limits.js';
-import { entryRoom } from '../replication/batch-parts.js';
-import { frameNeeded, type EntryRoom } from '../replication/entry-rooms.js';
+import { frameNeeded, linkRoom, type EntryRoom } from '../replication/entry-rooms.js';
 
 export interface AppendLimit {
   /** The longest value the APPEND may leave. */
@@ -49,7 +48,6 @@ export function appendLimit(ctx: CommandContext): AppendLimit {
 function smallestRoom(ctx: CommandContext): { node: NodeId | null; room: EntryRoom } | null {
   const { replication, storage } = ctx.node;
   if (replication !== null) return replication.entryLimit();
-  if (!storage.connected) return null;
-  const api = storage.api();
-  return { node: null, room: { bytes: entryRoom(api.batchRoom), frame: api.maxFrameBytes } };
+  const room = linkRoom(storage);
+  return room === null ? null : { node: null, room };
 }

@@ -20,8 +20,8 @@ import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { StorageLink } from '../storage-link.js';
 import { keepOnly, mergeBook, type AddressBook } from './address-book.js';
 import { mayHaveTakenEffect } from './attempt-outcome.js';
-import { EntryOverFrameError, entryRoom } from './batch-parts.js';
-import { EntryRooms, type EntryLimit, type EntryRoom } from './entry-rooms.js';
+import { EntryOverFrameError } from './batch-parts.js';
+import { EntryRooms, linkRoom, type EntryLimit, type EntryRoom } from './entry-rooms.js';
 import { LeaderHistory, type LeaderChange } from './leader-history.js';
 import {
   clusterDown,
@@ -344,9 +344,7 @@ export class ClusterNode implements Replication {
 
   /** This node's engine's entry room; null while the engine is away. */
   ownRoom(): EntryRoom | null {
-    if (!this.link.connected) return null;
-    const api = this.link.api();
-    return { bytes: entryRoom(api.batchRoom), frame: api.maxFrameBytes };
+    return linkRoom(this.link);
   }
 
   /** What member `id` said its engine holds (rooms.note), reflected in the limit on proposals. */

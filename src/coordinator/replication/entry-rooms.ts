@@ -12,6 +12,8 @@
 // answers.
 
 import type { NodeId } from '../../raft/types.js';
+import type { StorageLink } from '../storage-link.js';
+import { entryRoom } from './batch-parts.js';
 
 export interface EntryRoom {
   /** Bytes of the largest entry (its data) the engine holds. */
@@ -114,4 +116,11 @@ export function joinRefusal(id: NodeId, room: EntryRoom, largest: number): strin
     `(STORAGE_MAX_FRAME_SIZE ${room.frame}), but the leader's log holds one of ${largest} bytes: ` +
     `start ${id} with STORAGE_MAX_FRAME_SIZE of at least ${frameNeeded(largest, room)}`
   );
+}
+
+/** The entry room of the engine behind `link`; null while the engine is away. */
+export function linkRoom(link: StorageLink): EntryRoom | null {
+  if (!link.connected) return null;
+  const api = link.api();
+  return { bytes: entryRoom(api.batchRoom), frame: api.maxFrameBytes };
 }
