@@ -2,7 +2,7 @@
 // they say they are ready, and stop them by PID (never by name).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,8 +24,52 @@ export function tempDir(prefix = 'distdb-test-'): { path: string; remove(): void
  */
 const PORT_RANGE_START = 20000;
 const PORT_RANGE_SIZE = 12000;
-/** Ports this test process has handed out, never handed out twice. */
-const handedOut = new Set<number>();
+
+/**
+ * A port handed out stays ours for the life of this test process, even while
+ * no node listens on it (between a kill and a restart). Test files run in
+ * parallel processes, so the claim is a file created exclusively in a
+ * directory they share, holding our PID; a file whose process is gone is
+ * stale and removed. Without it, another file's test could draw the port of
+ * a node being restarted, and the restart fail with "port already in use".
+ */
+const PORT_CLAIMS = join(tmpdir(), 'distdb-test-ports');
+const claimed: string[] = [];
+process.once('exit', () => {
+  for (const file of claimed) rmSync(file, { force: true });
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims `port` for this process; false if a running process holds it. */
+export function claimPort(port: number): boolean {
+  mkdirSync(PORT_CLAIMS, { recursive: true });
+  const file = join(PORT_CLAIMS, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    claimed.push(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const owner = Number(readFileSync(file, 'utf8'));
+  // Half-written (owner 0) counts as held; a stale claim is dropped for the next draw.
+  if (owner > 0 && !isRunning(owner)) rmSync(file, { force: true });
+  return false;
+}
+
+function releasePort(port: number): void {
+  const file = join(PORT_CLAIMS, String(port));
+  rmSync(file, { force: true });
+  claimed.splice(claimed.indexOf(file), 1);
+}
 
 /** Whether `port` can be bound on `host` right now. */
 async function portFree(port: number, host: string): Promise<boolean> {
@@ -37,20 +81,26 @@ async function portFree(port: number, host: string): Promise<boolean> {
 }
 
 /**
- * A base port such that base + each offset is free on `host` (and not handed
- * out before), for a process that derives several ports from one
+ * A base port such that base + each offset is free on `host` and claimed by
+ * this process, for a process that derives several ports from one
  * (`distdb start`: clients +0..2, peers +100, HTTP +1000).
  */
 export async function freePortBlock(offsets: number[], host = '127.0.0.1'): Promise<number> {
   const span = Math.max(...offsets);
   for (let attempt = 0; attempt < 500; attempt++) {
     const base = PORT_RANGE_START + Math.floor(Math.random() * (PORT_RANGE_SIZE - span));
-    if (offsets.some((o) => handedOut.has(base + o))) continue;
-    const free = await Promise.all(offsets.map((o) => portFree(base + o, host)));
-    if (free.every(Boolean)) {
-      for (const o of offsets) handedOut.add(base + o);
-      return base;
+    const ports = offsets.map((o) => base + o);
+    const mine: number[] = [];
+    for (const port of ports) {
+      if (!claimPort(port)) break;
+      mine.push(port);
     }
+    if (mine.length === ports.length) {
+      const free = await Promise.all(ports.map((port) => portFree(port, host)));
+      if (free.every(Boolean)) return base;
+    }
+    // Held by another test process or bound by something else: give back our claims.
+    for (const port of mine) releasePort(port);
   }
   throw new Error(`no free block of ports at offsets ${offsets.join(',')} on ${host}`);
 }
