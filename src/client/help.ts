@@ -25,6 +25,9 @@ const COMMANDS: readonly CommandHelp[] = [
   { name: 'DEL', args: 'key [key ...]', summary: 'Deletes keys; answers how many existed.' },
   { name: 'DELETE', args: 'key [key ...]', summary: 'Same as DEL.' },
   { name: 'EXISTS', args: 'key [key ...]', summary: 'How many of the keys exist.' },
+  { name: 'UNLINK', args: 'key [key ...]', summary: 'Same as DEL.' },
+  { name: 'TYPE', args: 'key', summary: 'string when key exists (every value is), else none.' },
+  { name: 'TTL', args: 'key', summary: '-1 when key exists (keys do not expire), -2 when not.' },
   { name: 'MGET', args: 'key [key ...]', summary: 'The values of several keys.' },
   { name: 'MSET', args: 'key value [key value ...]', summary: 'Sets several keys at once.' },
   { name: 'SETNX', args: 'key value', summary: 'Sets key only if it does not exist; 1 if it did.' },
@@ -36,6 +39,11 @@ const COMMANDS: readonly CommandHelp[] = [
     summary: 'Adds value to the end of key; answers the length.',
   },
   { name: 'STRLEN', args: 'key', summary: 'The length of the value of key (0 when absent).' },
+  {
+    name: 'GETRANGE',
+    args: 'key start end',
+    summary: 'The bytes of the value from start to end (included); -1 is the last.',
+  },
   {
     name: 'INCR',
     args: 'key',

@@ -14,11 +14,13 @@ import { config } from './commands/config-command.js';
 import { auth, client, echo, hello, ping, quit, select } from './commands/connection-commands.js';
 import { info } from './commands/info-command.js';
 import { dbsize, del, exists, scan } from './commands/keyspace-commands.js';
+import { persist, ttl, type } from './commands/key-info-commands.js';
 import { decr, decrby, incr, incrby } from './commands/counter-commands.js';
 import {
   append,
   get,
   getdel,
+  getrange,
   getset,
   mget,
   mset,
@@ -85,9 +87,40 @@ const DEL: Row = {
   handler: del,
 };
 
-/** Another name for a command (from the original system): same arity, keys, flags and handler. */
-function alias(of: Row, name: string, summary: string): Row {
-  return { ...of, name, summary, since: '0.1.0' };
+const EXISTS: Row = {
+  name: 'exists',
+  arity: -2,
+  flags: ['readonly', 'fast'],
+  keys: [1, -1, 1],
+  group: 'generic',
+  usage: 'key [key ...]',
+  summary: 'Counts how many of the keys exist (a key named twice counts twice).',
+  since: '1.0.0',
+  complexity: 'O(N) where N is the number of keys',
+  handler: exists,
+};
+
+const GETRANGE: Row = {
+  name: 'getrange',
+  arity: 4,
+  flags: ['readonly'],
+  keys: [1, 1, 1],
+  group: 'string',
+  usage: 'key start end',
+  summary:
+    'Returns the bytes of a value from start to end, both included; negative counts from the end.',
+  since: '2.4.0',
+  complexity: 'O(N) where N is the length of the value',
+  handler: getrange,
+};
+
+/**
+ * Another name for a command, with the same arity, keys, flags and handler:
+ * from the original system (`since` distdb's own, 0.1.0) or from Redis (the
+ * Redis version that has it).
+ */
+function alias(of: Row, name: string, summary: string, since = '0.1.0'): Row {
+  return { ...of, name, summary, since };
 }
 
 /** INCR, DECR, INCRBY, DECRBY: signed 64-bit arithmetic on a key's base-10 value. */
@@ -219,6 +252,8 @@ const ROWS: Row[] = [
     complexity: 'O(1)',
     handler: strlen,
   },
+  GETRANGE,
+  alias(GETRANGE, 'substr', 'Same as GETRANGE (its name before Redis 2.4).', '1.0.0'),
   counter(
     'incr',
     'key',
@@ -245,17 +280,61 @@ const ROWS: Row[] = [
   ),
   DEL,
   alias(DEL, 'delete', 'Same as DEL.'),
+  alias(DEL, 'unlink', 'Same as DEL (deletes at once; nothing is left to free later).', '4.0.0'),
+  EXISTS,
+  alias(
+    EXISTS,
+    'touch',
+    'Same as EXISTS: counts the keys that exist (distdb keeps no access times to update).',
+    '3.2.1',
+  ),
   {
-    name: 'exists',
-    arity: -2,
+    name: 'type',
+    arity: 2,
     flags: ['readonly', 'fast'],
-    keys: [1, -1, 1],
+    keys: [1, 1, 1],
     group: 'generic',
-    usage: 'key [key ...]',
-    summary: 'Counts how many of the keys exist (a key named twice counts twice).',
+    usage: 'key',
+    summary: 'Returns string for a key that exists (every value is a string), none otherwise.',
     since: '1.0.0',
-    complexity: 'O(N) where N is the number of keys',
-    handler: exists,
+    complexity: 'O(1)',
+    handler: type,
+  },
+  {
+    name: 'ttl',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    keys: [1, 1, 1],
+    group: 'generic',
+    usage: 'key',
+    summary: 'Returns -1 for a key that exists (keys do not expire), -2 for one that does not.',
+    since: '1.0.0',
+    complexity: 'O(1)',
+    handler: ttl,
+  },
+  {
+    name: 'pttl',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    keys: [1, 1, 1],
+    group: 'generic',
+    usage: 'key',
+    summary: 'Same as TTL (in milliseconds): -1 for a key that exists, -2 for one that does not.',
+    since: '2.6.0',
+    complexity: 'O(1)',
+    handler: ttl,
+  },
+  {
+    name: 'persist',
+    arity: 2,
+    flags: ['write', 'fast'],
+    keys: [1, 1, 1],
+    group: 'generic',
+    usage: 'key',
+    summary: 'Returns 0: keys do not expire, so there is no expiry to remove.',
+    since: '2.2.0',
+    complexity: 'O(1)',
+    handler: persist,
   },
   {
     name: 'scan',

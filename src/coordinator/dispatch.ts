@@ -63,7 +63,21 @@ export function dispatch(
   }
 }
 
-/** Redis's wording: `ERR unknown command 'foo', with args beginning with: 'a' 'b' `. */
+/** Commands that set a key's expiry: unknown, since keys do not expire (as SET EX is refused). */
+const EXPIRY_COMMANDS = new Set([
+  'expire',
+  'pexpire',
+  'expireat',
+  'pexpireat',
+  'setex',
+  'psetex',
+  'getex',
+]);
+
+/**
+ * Redis's wording, which clients match: `ERR unknown command 'foo', with
+ * args beginning with: 'a' 'b' `; for an expiry command, why it is unknown.
+ */
 function unknownCommand(args: Buffer[]): string {
   const shown = (b: Buffer): string => printable(b.subarray(0, 128));
   const rest = args
@@ -71,7 +85,11 @@ function unknownCommand(args: Buffer[]): string {
     .map((a) => `'${shown(a)}' `)
     .join('')
     .slice(0, 128);
-  return `ERR unknown command '${shown(args[0] as Buffer)}', with args beginning with: ${rest}`;
+  const name = args[0] as Buffer;
+  const unknown = `ERR unknown command '${shown(name)}', with args beginning with: ${rest}`;
+  if (name.length > 9 || !EXPIRY_COMMANDS.has(name.toString('latin1').toLowerCase()))
+    return unknown;
+  return `${unknown}- keys do not expire in distdb yet; set the key without an expiry and delete it when it is no longer needed`;
 }
 
 function failure(err: unknown, ctx: CommandContext, command: string, log: Logger): Buffer {

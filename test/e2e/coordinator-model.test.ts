@@ -21,6 +21,8 @@ const key = fc.constantFrom('a', 'b', 'c', 'd');
 const value = fc.constantFrom('1', '2', 'three', '', '-7', '9223372036854775807');
 /** Increments: small, the largest (overflows nearly anything), and not an integer. */
 const amount = fc.constantFrom('3', '-2', '9223372036854775807', 'x');
+/** GETRANGE's ends: inside, past either end, from the end, and not an integer. */
+const index = fc.constantFrom('0', '1', '3', '-1', '-2', '-100', '100', 'x');
 const command = fc.oneof(
   fc.tuple(fc.constant('SET'), key, value),
   fc.tuple(fc.constant('SET'), key, value, fc.constantFrom('NX', 'XX', 'GET')),
@@ -32,6 +34,9 @@ const command = fc.oneof(
   fc.tuple(fc.constantFrom('INCR', 'DECR', 'STRLEN', 'GETDEL'), key),
   fc.tuple(fc.constantFrom('INCRBY', 'DECRBY'), key, amount),
   fc.tuple(fc.constantFrom('APPEND', 'GETSET', 'SETNX'), key, value),
+  fc.tuple(fc.constantFrom('TYPE', 'TTL', 'PTTL', 'PERSIST'), key),
+  fc.tuple(fc.constantFrom('UNLINK', 'TOUCH'), key, key),
+  fc.tuple(fc.constantFrom('GETRANGE', 'SUBSTR'), key, index, index),
   fc.tuple(fc.constant('PING')),
 );
 
@@ -49,6 +54,22 @@ function incrBy(store: Map<string, string>, k: string, by: string): string {
   return sum.toString();
 }
 
+/**
+ * GETRANGE in the model, from Redis's documented rules: ends inclusive,
+ * negative from the end, both negative with start after end empty, then
+ * clamped to the value.
+ */
+function getRange(v: string, startArg: string, endArg: string): string {
+  if (!/^(0|-?[1-9][0-9]*)$/.test(startArg) || !/^(0|-?[1-9][0-9]*)$/.test(endArg)) {
+    return NOT_AN_INTEGER;
+  }
+  const [start, end] = [Number(startArg), Number(endArg)];
+  if (start < 0 && end < 0 && start > end) return '';
+  const from = Math.max(0, start < 0 ? v.length + start : start);
+  const to = Math.min(v.length - 1, Math.max(0, end < 0 ? v.length + end : end));
+  return v.slice(from, to + 1);
+}
+
 /** What a sequential server answers, in the text() form. */
 function model(store: Map<string, string>, cmd: string[]): string {
   const [name, k = '', v = '', opt] = cmd;
@@ -63,13 +84,25 @@ function model(store: Map<string, string>, cmd: string[]): string {
     }
     case 'GET':
       return show(store.get(k));
-    case 'DEL': {
+    case 'DEL':
+    case 'UNLINK': {
       let n = 0;
       for (const x of cmd.slice(1)) if (store.delete(x)) n++;
       return String(n);
     }
     case 'EXISTS':
+    case 'TOUCH':
       return String(cmd.slice(1).filter((x) => store.has(x)).length);
+    case 'TYPE':
+      return store.has(k) ? 'string' : 'none';
+    case 'TTL':
+    case 'PTTL':
+      return store.has(k) ? '-1' : '-2';
+    case 'PERSIST':
+      return '0';
+    case 'GETRANGE':
+    case 'SUBSTR':
+      return getRange(store.get(k) ?? '', v, opt as string);
     case 'MSET':
       for (let i = 1; i < cmd.length; i += 2) store.set(cmd[i] as string, cmd[i + 1] as string);
       return 'OK';
@@ -153,6 +186,6 @@ function isKeyArg(cmd: readonly string[], i: number): boolean {
   if (i === 0) return false;
   const name = cmd[0];
   if (name === 'MSET') return i % 2 === 1;
-  if (name === 'DEL' || name === 'EXISTS' || name === 'MGET') return true;
+  if (['DEL', 'EXISTS', 'MGET', 'UNLINK', 'TOUCH'].includes(name as string)) return true;
   return i === 1;
 }

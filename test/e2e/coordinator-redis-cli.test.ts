@@ -53,6 +53,30 @@ test('redis-cli INCR, DECRBY, APPEND, STRLEN, GETSET, GETDEL, SETNX', { skip }, 
   assert.equal(await cli('SETNX', 'log', 'e'), '1\n');
 });
 
+test(
+  'redis-cli TYPE, TTL, PTTL, PERSIST, TOUCH, UNLINK, GETRANGE; SETEX says keys do not expire',
+  { skip },
+  async () => {
+    assert.equal(await cli('SET', 'word', 'distributed'), 'OK\n');
+    assert.equal(await cli('TYPE', 'word'), 'string\n');
+    assert.equal(await cli('TYPE', 'nothing'), 'none\n');
+    assert.equal(await cli('TTL', 'word'), '-1\n');
+    assert.equal(await cli('PTTL', 'nothing'), '-2\n');
+    assert.equal(await cli('PERSIST', 'word'), '0\n');
+    assert.equal(await cli('TOUCH', 'word', 'word', 'nothing'), '2\n');
+    assert.equal(await cli('GETRANGE', 'word', '0', '4'), 'distr\n');
+    assert.equal(await cli('GETRANGE', 'word', '-4', '-1'), 'uted\n');
+    assert.equal(await cli('SUBSTR', 'word', '5', '100'), 'ibuted\n');
+    assert.match(await cli('GETRANGE', 'word', 'one', '2'), /ERR value is not an integer/);
+    assert.match(
+      await cli('SETEX', 'word', '10', 'v'),
+      /ERR unknown command 'SETEX', .*keys do not expire in distdb yet; set the key without an expiry/,
+    );
+    assert.equal(await cli('UNLINK', 'word', 'nothing'), '1\n');
+    assert.equal(await cli('TYPE', 'word'), 'none\n');
+  },
+);
+
 test('redis-cli SCAN and --scan see every key', { skip }, async () => {
   const keys = Array.from({ length: 35 }, (_, i) => `cli:${i}`);
   assert.equal(await cli('MSET', ...keys.flatMap((k) => [k, 'v'])), 'OK\n');

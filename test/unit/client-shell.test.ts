@@ -51,7 +51,7 @@ test('help lists every command with a description, and explains one', () => {
 test('tab completes command names in the case typed', () => {
   assert.deepEqual(completeCommand('MG'), [['MGET'], 'MG']);
   assert.deepEqual(completeCommand('mg'), [['mget'], 'mg']);
-  assert.deepEqual(completeCommand('GE')[0].sort(), ['GET', 'GETDEL', 'GETSET']);
+  assert.deepEqual(completeCommand('GE')[0].sort(), ['GET', 'GETDEL', 'GETRANGE', 'GETSET']);
   assert.deepEqual(completeCommand('DE')[0].sort(), ['DECR', 'DECRBY', 'DEL', 'DELETE']);
   assert.deepEqual(completeCommand('GET ke'), [[], 'GET ke']);
   assert.ok(completeCommand('')[0].length > 10);

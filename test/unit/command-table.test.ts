@@ -16,6 +16,12 @@ const REQUIRED = [
   'del',
   'delete',
   'exists',
+  'unlink',
+  'touch',
+  'type',
+  'ttl',
+  'pttl',
+  'persist',
   'mget',
   'mset',
   'setnx',
@@ -23,6 +29,8 @@ const REQUIRED = [
   'getdel',
   'append',
   'strlen',
+  'getrange',
+  'substr',
   'incr',
   'decr',
   'incrby',
@@ -64,11 +72,12 @@ test('rows are consistent: arity, flags, key positions', () => {
     assert.ok(c.summary.length > 0 && c.since.length > 0 && c.usage !== undefined);
   }
   // Storage access decides ordering of pipelined commands (client-connection.ts): get it right.
-  const writes = ['set', 'put', 'mset', 'del', 'delete', 'setnx', 'getset', 'getdel', 'append'];
-  for (const name of [...writes, 'incr', 'decr', 'incrby', 'decrby']) {
+  const writes = ['set', 'put', 'mset', 'del', 'delete', 'unlink', 'setnx', 'getset', 'getdel'];
+  for (const name of [...writes, 'append', 'incr', 'decr', 'incrby', 'decrby', 'persist']) {
     assert.ok(COMMAND_TABLE.get(name)?.flags.includes('write'), `${name} must be a write`);
   }
-  for (const name of ['get', 'mget', 'exists', 'scan', 'dbsize', 'strlen']) {
+  const reads = ['get', 'mget', 'exists', 'touch', 'type', 'ttl', 'pttl', 'getrange', 'substr'];
+  for (const name of [...reads, 'scan', 'dbsize', 'strlen']) {
     assert.ok(COMMAND_TABLE.get(name)?.flags.includes('readonly'), `${name} must be readonly`);
   }
   for (const name of ['ping', 'echo', 'hello', 'client', 'select', 'quit', 'command', 'config']) {

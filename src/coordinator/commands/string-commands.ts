@@ -1,4 +1,4 @@
-// GET, SET/PUT, MGET, MSET, SETNX, GETSET, GETDEL, APPEND, STRLEN: values by
+// GET, SET/PUT, MGET, MSET, SETNX, GETSET, GETDEL, APPEND, STRLEN, GETRANGE: values by
 // key. Writes go to the storage engine as proposals, so whatever depends on
 // the current value (SET NX/XX/GET, GETDEL, APPEND) is decided atomically there.
 
@@ -10,9 +10,11 @@ import {
   OK_REPLY,
 } from '../../resp/reply-encoder.js';
 import type { Handler } from '../command-context.js';
-import { wrongArity } from '../command-error.js';
+import { notAnInteger, wrongArity } from '../command-error.js';
 import { parseSetOptions } from '../set-options.js';
+import { parseInt64 } from '../../kv/int64.js';
 import { appendLimit } from './append-limit.js';
+import { byteRange } from './byte-range.js';
 import { expect } from './expect-result.js';
 import { getMany } from './get-many.js';
 import { KEYSPACE_GROUP } from './group.js';
@@ -105,3 +107,23 @@ export const strlen: Handler = (ctx, args) =>
   readFence(ctx)
     .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
     .then((value) => encodeInteger(value === null ? 0 : value.length));
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * GETRANGE key start end (and SUBSTR, its old name) → the bytes from start
+ * to end, both inclusive, negative from the end; "" for an absent key or an
+ * empty range. Reads the whole value, as GET does.
+ */
+export const getrange: Handler = (ctx, args, version) => {
+  const start = parseInt64(args[2] as Buffer);
+  const end = parseInt64(args[3] as Buffer);
+  if (start === null || end === null) throw notAnInteger();
+  return readFence(ctx)
+    .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
+    .then((value) => {
+      if (value === null) return encodeBulk(EMPTY, version);
+      const [from, to] = byteRange(value.length, start, end);
+      return encodeBulk(value.subarray(from, to), version);
+    });
+};
