@@ -4,7 +4,7 @@ import { validateConfChange } from './conf-change.js';
 import { validateConfig } from './config.js';
 import { campaign, handleVoteRequest, handleVoteResponse, inLease } from './election.js';
 import { invariant } from './invariant.js';
-import { transferLeader } from './leader-transfer.js';
+import { handOver, transferLeader } from './leader-transfer.js';
 import { LeaderLease } from './leader-lease.js';
 import { RaftLog } from './log.js';
 import { makeMessage, type MessageFields } from './message.js';
@@ -73,6 +73,12 @@ export class Raft {
   uncommittedSize = 0;
   /** Proposals appended since the last Ready: broadcast once, as one batch. */
   pendingBroadcast = false;
+  /**
+   * Leader: the highest index an append of this term carried in a Ready
+   * (handOver). Appends made since the last Ready wait in `msgs`: they are
+   * not sent yet, and a leader whose storage failed never sends them.
+   */
+  sentIndex = 0;
   /** A follower needs the log's snapshot, whose data the application holds (Ready.snapshotWanted). */
   snapshotWanted: number | null = null;
   /** The highest commit index sendCommit was asked to tell (each is flushed once). */
@@ -160,6 +166,7 @@ export class Raft {
     }
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
+    this.sentIndex = 0;
     this.pendingBroadcast = false;
     this.readOnly.reset();
     this.lease.reset();
@@ -743,6 +750,10 @@ export class Raft {
 
   transferLeader(to: NodeId): void {
     transferLeader(this, to);
+  }
+
+  handOver(): Message | null {
+    return handOver(this);
   }
 
   reportUnreachable(id: NodeId): void {

@@ -83,6 +83,16 @@ export class RawNode {
     this.raft.transferLeader(to);
   }
 
+  /**
+   * The leader's storage failed and this node is being abandoned (reloaded
+   * from disk as a follower): the `timeout-now` that hands leadership to a
+   * caught-up voter, for the application to send at once, outside any
+   * Ready; null when none is caught up yet or this node does not lead.
+   */
+  handOver(): Message | null {
+    return this.raft.handOver();
+  }
+
   reportUnreachable(id: NodeId): void {
     this.raft.reportUnreachable(id);
   }
@@ -259,6 +269,12 @@ export class RawNode {
       snapshotWanted: r.snapshotWanted,
       snapshotChunksWanted: r.snapshotChunksWanted,
     };
+    if (r.role === 'leader') {
+      for (const m of r.msgs) {
+        const e = m.type === 'append' ? m.entries[m.entries.length - 1] : undefined;
+        if (e !== undefined && e.index > r.sentIndex) r.sentIndex = e.index;
+      }
+    }
     r.snapshotWanted = null;
     r.snapshotChunksWanted = [];
     r.msgs = [];

@@ -146,10 +146,11 @@ export class Cluster {
     return node;
   }
 
+  /** Every other crash is of the storage alone: a leader hands over first (sim-node.ts). */
   crash(node: SimNode): void {
     if (!node.up) return;
     this.stats.crashes++;
-    node.crash();
+    node.crash(this.stats.crashes % 2 === 0);
   }
 
   restart(node: SimNode): void {

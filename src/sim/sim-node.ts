@@ -171,8 +171,17 @@ export class SimNode {
     this.pump();
   }
 
-  /** Power cut: only the disk survives. */
-  crash(): void {
+  /**
+   * Power cut: only the disk survives. When only the storage was lost
+   * (`storageLost`, the coordinator's engine died), a leader first hands
+   * leadership to a caught-up voter, as the coordinator does (RawNode.handOver).
+   */
+  crash(storageLost = false): void {
+    const m = storageLost ? this.raw?.handOver() : null;
+    if (m) {
+      this.env.trace(`${this.id} storage lost: hands over to ${m.to}`);
+      this.send(m);
+    }
     this.raw = null;
     this.role = 'follower';
     this.leader = null;

@@ -78,4 +78,54 @@ describe('raft leadership transfer', () => {
     c.stabilize();
     assert.deepEqual(c.leaders(), ['c']);
   });
+
+  it('a leader that lost its storage hands over to a caught-up voter at once', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    for (let i = 0; i < 3; i++) c.propose('a', `v${i}`);
+    c.stabilize();
+    const m = c.node('a').handOver();
+    assert.equal(m?.type, 'timeout-now');
+    assert.equal(m?.term, 1);
+    // The message leaves outside any Ready; the old leader is silent from then on.
+    c.deliver(m!);
+    c.isolate('a');
+    c.stabilize();
+    const target = c.node(m!.to).status();
+    assert.equal(target.role, 'leader');
+    assert.equal(target.term, 2);
+    assert.deepEqual(c.peer(m!.to).state, ['v0', 'v1', 'v2']);
+  });
+
+  it('hands over to none until a voter has acknowledged every entry sent', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.propose('a', 'in flight');
+    c.flush(); // sent, not yet acknowledged
+    assert.equal(c.node('a').handOver(), null);
+    c.stabilize();
+    assert.equal(c.node('a').handOver()?.type, 'timeout-now');
+  });
+
+  it('does not wait for entries proposed since the last Ready: they were sent to no one', () => {
+    const c = new Cluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.propose('a', 'unsent');
+    const m = c.node('a').handOver();
+    assert.equal(m?.type, 'timeout-now');
+    c.deliver(m!);
+    c.isolate('a');
+    c.stabilize();
+    assert.equal(c.node(m!.to).status().role, 'leader');
+  });
+
+  it('hands over neither to a learner nor from a follower', () => {
+    const c = new Cluster(['a', 'b'], {}, ['l']);
+    c.elect('a');
+    c.isolate('b');
+    c.propose('a', 'x');
+    c.stabilize();
+    assert.equal(c.node('a').handOver(), null, 'only the learner holds the last entry');
+    assert.equal(c.node('b').handOver(), null);
+  });
 });

@@ -92,6 +92,8 @@ const OVER_FRAME_RELOAD_MS = 5000;
 export class ClusterNode implements Replication {
   transport: PeerTransport | null = null;
   driver: RaftDriver | null = null;
+  /** A driver stopped on a storage loss that waits to hand leadership over (raft-driver.ts, storageLost). */
+  private handingOver: RaftDriver | null = null;
   readonly book: AddressBook = new Map();
   conf: ConfState = { voters: [], learners: [] };
   /** The membership the log starts from (bootstrap), told to joining nodes; empty once compacted away. */
@@ -170,6 +172,9 @@ export class ClusterNode implements Replication {
       onMessages: (msgs) => {
         const d = this.driver;
         if (d) for (const m of msgs) d.step(m);
+        const r = this.handingOver;
+        if (r?.handingOver) for (const m of msgs) r.step(m);
+        else this.handingOver = null;
       },
       onRequest: (from, payload) => this.peerRequests.handle(from, payload),
       onUnreachable: (peer) => this.driver?.reportUnreachable(peer),
@@ -200,8 +205,8 @@ export class ClusterNode implements Replication {
     const d = this.driver;
     if (d && (!this.link.connected || this.link.connects !== this.loadedConnects)) {
       this.log.warn('storage engine connection lost; reloading the raft state once it is back');
-      d.stop('the storage engine restarted');
-      this.driver = null;
+      d.storageLost('the storage engine restarted');
+      this.retire(d);
       this.leaderChanged('follower', null);
     } else if (d) {
       d.tick();
@@ -211,6 +216,12 @@ export class ClusterNode implements Replication {
     if (!this.driver && !this.loading && this.link.connected && Date.now() >= this.reloadAfter) {
       void this.load();
     }
+  }
+
+  /** Drops a driver stopped on a storage loss; it may still be handing leadership over. */
+  private retire(d: RaftDriver): void {
+    this.driver = null;
+    if (d.handingOver) this.handingOver = d;
   }
 
   private async load(): Promise<void> {
@@ -320,7 +331,7 @@ export class ClusterNode implements Replication {
    * fix, and retried slowly.
    */
   private storageFailed(err: unknown): void {
-    this.driver = null;
+    if (this.driver) this.retire(this.driver);
     this.leaderChanged('follower', null);
     if (!(err instanceof EntryOverFrameError)) {
       this.log.error({ err }, 'raft storage operation failed; reloading the raft state');

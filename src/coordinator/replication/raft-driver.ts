@@ -137,6 +137,14 @@ const READ_HEDGE_MS = 10;
  */
 const STALL_ELECTION_TIMEOUTS = 5;
 
+/**
+ * A leader that lost its storage and has no caught-up voter yet waits this
+ * many ticks (half the shortest election timeout) for the answers to the
+ * appends it sent; past them the others elect a leader when their timeout
+ * fires.
+ */
+const HAND_OVER_WAIT_TICKS = 5;
+
 const NOOP: Proposal = { command: { op: 'noop' } };
 const NOOP_BYTES = encodeProposal(NOOP);
 const NO_IMAGE = new Uint8Array(0);
@@ -208,6 +216,8 @@ export class RaftDriver {
   private holding = false;
   /** The largest entry of the log since the snapshot: what a joining node may be sent. */
   private readonly largest = new LargestEntry();
+  /** Date.now() until which a leader that lost its storage waits to hand over (storageLost); 0: not. */
+  private handOverUntil = 0;
   role: Role = 'follower';
   leader: NodeId | null = null;
 
@@ -270,7 +280,11 @@ export class RaftDriver {
   }
 
   step(m: Message): void {
-    if (this.stopped || m.group !== this.group) return;
+    if (m.group !== this.group) return;
+    if (this.stopped) {
+      this.stepHandingOver(m);
+      return;
+    }
     try {
       this.raw.step(m);
     } catch (err) {
@@ -410,6 +424,69 @@ export class RaftDriver {
     this.waitingApply = later;
   }
 
+  /** A storage operation failed: stops (handing leadership over) and tells the cluster node. */
+  private fail(why: string, err: unknown): void {
+    this.storageLost(why);
+    this.hooks.failed(err);
+  }
+
+  /**
+   * The storage engine failed or its connection was lost: stops, as stop()
+   * does. A leader hands leadership to a caught-up voter at once (Raft's
+   * handOver; docs/cluster.md, "Storage loss on the leader") instead of
+   * leaving the group leaderless until the others' election timeout: its
+   * state in memory is still valid although its disk is gone. When no voter
+   * has acknowledged every entry it sent yet, it waits up to HAND_OVER_WAIT_TICKS
+   * for the answers to the appends already sent (stepHandingOver).
+   */
+  storageLost(why: string): void {
+    if (this.stopped) return;
+    this.stop(why);
+    const status = this.raw.status();
+    if (status.role !== 'leader' || this.handOver()) return;
+    const waitMs = HAND_OVER_WAIT_TICKS * this.settings.tickMs;
+    this.handOverUntil = Date.now() + waitMs;
+    const match: Record<NodeId, number> = {};
+    for (const [id, pr] of Object.entries(status.progress ?? {})) match[id] = pr.match;
+    this.log.info(
+      { lastIndex: status.lastIndex, match, waitMs },
+      'storage lost while leading: no voter has acknowledged every entry sent yet; waiting for their answers to hand over',
+    );
+  }
+
+  /** Stopped, and waiting for a voter to catch up to hand leadership to (storageLost). */
+  get handingOver(): boolean {
+    return this.handOverUntil > Date.now();
+  }
+
+  /** Sends the timeout-now that hands leadership over, when a voter is caught up. */
+  private handOver(): boolean {
+    const m = this.raw.handOver();
+    if (m === null) return false;
+    this.handOverUntil = 0;
+    this.hooks.send([m]);
+    this.log.info(
+      { to: m.to },
+      'storage lost while leading: leadership handed to a caught-up voter',
+    );
+    return true;
+  }
+
+  /**
+   * While handing over, only append answers are taken (the core updates
+   * the follower's match index, in memory): nothing else of this stopped
+   * node is persisted, sent or applied any more.
+   */
+  private stepHandingOver(m: Message): void {
+    if (!this.handingOver || m.type !== 'append-response') return;
+    try {
+      this.raw.step(m);
+    } catch {
+      return;
+    }
+    this.handOver();
+  }
+
   /** Stops for good: fails everything pending. The caller builds a new driver from disk. */
   stop(why: string): void {
     if (this.stopped) return;
@@ -457,10 +534,7 @@ export class RaftDriver {
       this.scheduleCommitFlush();
       this.scheduleReadHedge();
     } catch (err) {
-      if (!this.stopped) {
-        this.stop('the storage engine failed; reloading the raft state');
-        this.hooks.failed(err);
-      }
+      if (!this.stopped) this.fail('the storage engine failed; reloading the raft state', err);
     } finally {
       this.pumping = false;
     }
@@ -654,8 +728,7 @@ export class RaftDriver {
 
   private failedRead(err: unknown): void {
     if (this.stopped) return;
-    this.stop('the storage engine failed to read the snapshot back; reloading the raft state');
-    this.hooks.failed(err);
+    this.fail('the storage engine failed to read the snapshot back; reloading the raft state', err);
   }
 
   /**
@@ -814,9 +887,8 @@ export class RaftDriver {
       try {
         results = await applying;
       } catch (err) {
-        if (this.stopped) return;
-        this.stop('the storage engine failed to apply; reloading the raft state');
-        this.hooks.failed(err);
+        if (!this.stopped)
+          this.fail('the storage engine failed to apply; reloading the raft state', err);
         return;
       }
       this.hooks.metrics.storageCall('apply', performance.now() - started, proposals.length);
@@ -890,8 +962,7 @@ export class RaftDriver {
     this.compacting = this.finishCompaction(stored, index, started, image)
       .catch((err: unknown) => {
         if (this.stopped) return;
-        this.stop('the storage engine failed to take a snapshot; reloading the raft state');
-        this.hooks.failed(err);
+        this.fail('the storage engine failed to take a snapshot; reloading the raft state', err);
       })
       .finally(() => {
         this.compacting = null;
