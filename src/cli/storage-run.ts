@@ -38,7 +38,23 @@ export async function runStorage(flags: Record<string, string | undefined>): Pro
 
   let server: StorageServer;
   try {
-    server = await StorageServer.start({ dataDir, socketPath, maxFrameBytes, log });
+    server = await StorageServer.start({
+      dataDir,
+      socketPath,
+      maxFrameBytes,
+      log,
+      // Only a restart replays what is durable: stop, and the node's supervisor
+      // starts it again. As kill -9 would: process.exit() once hung for
+      // minutes on a full disk (in LMDB's teardown), holding the socket while
+      // answering nothing, and a crash loses nothing that was acknowledged.
+      onLogFailed: (err) => {
+        log.fatal(
+          { err: err.message },
+          `the Raft write-ahead log failed (${err.message}): the storage engine stops, and a restart replays what is durable; if the disk is full, free space under ${dataDir}`,
+        );
+        process.kill(process.pid, 'SIGKILL');
+      },
+    });
   } catch (err) {
     if (
       err instanceof StorageSocketError ||

@@ -69,6 +69,11 @@ export interface RaftWalOptions {
   /** Preallocate segments with zeros (default true). */
   preallocate?: boolean;
   log?: Logger;
+  /**
+   * Called once when a write fails (disk full, I/O error): every later log
+   * request fails until the engine restarts and replays what is durable.
+   */
+  onFailed?: (err: Error) => void;
 }
 
 /** The log's files cannot be trusted: a person must look (the message names the file and offset). */
@@ -381,10 +386,12 @@ export class RaftWal {
         await Promise.all(writes);
         batch.resolve();
       } catch (err) {
+        const first = this.failed === null;
         this.failed ??= err as Error;
         this.opts.log?.error({ err }, 'a write to the Raft write-ahead log failed');
         batch.reject(this.failedError());
         this.dropQueued();
+        if (first) this.opts.onFailed?.(this.failed);
       }
       this.writing = null;
     }

@@ -27,6 +27,11 @@ export interface StorageServerOptions {
   maxFrameBytes?: number;
   maxInFlight?: number;
   log?: Logger;
+  /**
+   * The Raft log failed (disk full, I/O error): the engine cannot serve
+   * again until it restarts and replays what is durable (raft-wal.ts).
+   */
+  onLogFailed?: (err: Error) => void;
 }
 
 /** The socket path cannot be used (served by another process, not a socket, too long): a person must act. */
@@ -64,7 +69,10 @@ export class StorageServer {
     const unlock = lockDataDir(opts.dataDir);
     let backend: LmdbBackend;
     try {
-      backend = new LmdbBackend(opts.dataDir, { log });
+      backend = new LmdbBackend(opts.dataDir, {
+        log,
+        ...(opts.onLogFailed ? { wal: { onFailed: opts.onLogFailed } } : {}),
+      });
     } catch (err) {
       unlock();
       throw err;
