@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReplyError, type Client } from '../../src/index.js';
-import { TestCluster } from './cluster-support.js';
+import { startWriter, TestCluster } from './cluster-support.js';
 import { storagePid, waitGone } from './node-helpers.js';
 
 /**
@@ -19,41 +18,19 @@ import { storagePid, waitGone } from './node-helpers.js';
  */
 const MAX_PAUSE_MS = 750;
 
-/** Writes one key at a time (a light load), noting when each was acknowledged. */
-function paceWriter(client: Client, name: string, acked: Map<string, string>, ackTimes: number[]) {
-  let stopped = false;
-  const done = (async () => {
-    for (let i = 0; !stopped; i++) {
-      const key = `${name}-${i}`;
-      try {
-        await client.put(key, `v${i}`);
-        acked.set(key, `v${i}`);
-        ackTimes.push(Date.now());
-      } catch (err) {
-        if (!(err instanceof ReplyError && /^(TRYAGAIN|CLUSTERDOWN) /.test(err.message))) throw err;
-      }
-      await sleep(10);
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await done;
-    },
-  };
-}
-
 test('the leader whose storage engine dies hands leadership over at once', async (t) => {
   const cluster = await TestCluster.start(3);
   const acked = new Map<string, string>();
   const ackTimes: number[] = [];
+  const errors: string[] = [];
   const writers: Array<{ stop(): Promise<void> }> = [];
   const stopWriters = () => Promise.all(writers.map((w) => w.stop()));
   try {
     const leaderId = await cluster.waitForLeader();
     const leader = cluster.node(leaderId);
     for (const n of cluster.nodes.filter((x) => x !== leader)) {
-      writers.push(paceWriter(await cluster.client(n), `w-${n.id}`, acked, ackTimes));
+      const client = await cluster.client(n);
+      writers.push(startWriter(client, `w-${n.id}`, acked, errors, { ackTimes, paceMs: 10 }));
     }
     await sleep(1000);
     assert.ok(ackTimes.length > 10, `only ${ackTimes.length} writes acknowledged before the kill`);
@@ -84,6 +61,7 @@ test('the leader whose storage engine dies hands leadership over at once', async
       `writes paused ${pause} ms (limit ${MAX_PAUSE_MS} ms); ${leaderId} said:\n${said.join('\n')}`,
     );
 
+    for (const e of errors) assert.match(e, /^(TRYAGAIN|CLUSTERDOWN) /, 'a refusal says to retry');
     await cluster.assertAckedEverywhere(acked);
   } finally {
     await stopWriters();

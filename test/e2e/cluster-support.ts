@@ -268,13 +268,15 @@ export async function putUntilOk(
 /**
  * Writes unique keys `${name}-${i}` one at a time until stopped, recording what
  * was acknowledged and the error replies seen (a failed connection to a killed
- * node records nothing).
+ * node records nothing); `ackTimes`: when each was acknowledged (Date.now());
+ * `paceMs`: a pause after each acknowledged write, for a light load.
  */
 export function startWriter(
   client: Client,
   name: string,
   acked: Map<string, string>,
   errors: string[],
+  opts: { ackTimes?: number[]; paceMs?: number } = {},
 ): { stop(): Promise<void> } {
   let stopped = false;
   const done = (async () => {
@@ -283,6 +285,8 @@ export function startWriter(
       try {
         await client.put(key, `v${i}`);
         acked.set(key, `v${i}`);
+        opts.ackTimes?.push(Date.now());
+        if (opts.paceMs) await sleep(opts.paceMs);
       } catch (err) {
         if (err instanceof ReplyError) errors.push(err.message);
         await sleep(20);
