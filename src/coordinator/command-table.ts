@@ -100,6 +100,19 @@ const EXISTS: Row = {
   handler: exists,
 };
 
+const TTL: Row = {
+  name: 'ttl',
+  arity: 2,
+  flags: ['readonly', 'fast'],
+  keys: [1, 1, 1],
+  group: 'generic',
+  usage: 'key',
+  summary: 'Returns -1 for a key that exists (keys do not expire), -2 for one that does not.',
+  since: '1.0.0',
+  complexity: 'O(1)',
+  handler: ttl,
+};
+
 const GETRANGE: Row = {
   name: 'getrange',
   arity: 4,
@@ -300,30 +313,13 @@ const ROWS: Row[] = [
     complexity: 'O(1)',
     handler: type,
   },
-  {
-    name: 'ttl',
-    arity: 2,
-    flags: ['readonly', 'fast'],
-    keys: [1, 1, 1],
-    group: 'generic',
-    usage: 'key',
-    summary: 'Returns -1 for a key that exists (keys do not expire), -2 for one that does not.',
-    since: '1.0.0',
-    complexity: 'O(1)',
-    handler: ttl,
-  },
-  {
-    name: 'pttl',
-    arity: 2,
-    flags: ['readonly', 'fast'],
-    keys: [1, 1, 1],
-    group: 'generic',
-    usage: 'key',
-    summary: 'Same as TTL (in milliseconds): -1 for a key that exists, -2 for one that does not.',
-    since: '2.6.0',
-    complexity: 'O(1)',
-    handler: ttl,
-  },
+  TTL,
+  alias(
+    TTL,
+    'pttl',
+    'Same as TTL (in milliseconds): -1 for a key that exists, -2 for one that does not.',
+    '2.6.0',
+  ),
   {
     name: 'persist',
     arity: 2,

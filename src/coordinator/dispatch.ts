@@ -19,6 +19,7 @@ import {
 } from './command-error.js';
 import { arityAccepts, keyIndexes, type CommandSpec } from './command-table.js';
 import { settingName } from './limits.js';
+import { NO_EXPIRY_ADVICE } from './set-options.js';
 
 /** The table row for a command (by its first word), or undefined if there is none. */
 export function lookupCommand(
@@ -73,6 +74,7 @@ const EXPIRY_COMMANDS = new Set([
   'psetex',
   'getex',
 ]);
+const LONGEST_EXPIRY_COMMAND = Math.max(...[...EXPIRY_COMMANDS].map((c) => c.length));
 
 /**
  * Redis's wording, which clients match: `ERR unknown command 'foo', with
@@ -87,9 +89,12 @@ function unknownCommand(args: Buffer[]): string {
     .slice(0, 128);
   const name = args[0] as Buffer;
   const unknown = `ERR unknown command '${shown(name)}', with args beginning with: ${rest}`;
-  if (name.length > 9 || !EXPIRY_COMMANDS.has(name.toString('latin1').toLowerCase()))
-    return unknown;
-  return `${unknown}- keys do not expire in distdb yet; set the key without an expiry and delete it when it is no longer needed`;
+  // Only a name short enough to be one is lower-cased (a name may be megabytes).
+  const expiry =
+    name.length <= LONGEST_EXPIRY_COMMAND &&
+    EXPIRY_COMMANDS.has(name.toString('latin1').toLowerCase());
+  if (!expiry) return unknown;
+  return `${unknown}- keys do not expire in distdb yet; ${NO_EXPIRY_ADVICE}`;
 }
 
 function failure(err: unknown, ctx: CommandContext, command: string, log: Logger): Buffer {

@@ -13,6 +13,10 @@ export interface SetOptions {
 }
 
 const EXPIRY = new Set(['ex', 'px', 'exat', 'pxat']);
+
+/** What to do instead of an expiry, said wherever one is refused (also the expiry commands, dispatch.ts). */
+export const NO_EXPIRY_ADVICE =
+  'set the key without an expiry and delete it when it is no longer needed';
 /** Bytes of an unknown option shown back to the client: enough to recognise it. */
 const SHOWN_BYTES = 40;
 
@@ -50,7 +54,7 @@ export function parseSetOptions(args: readonly Uint8Array[], from: number): SetO
       // No key has an expiry, so keeping it is what already happens.
     } else if (EXPIRY.has(word)) {
       throw new CommandError(
-        `ERR ${name} ${word.toUpperCase()} (key expiry) is not supported yet; set the key without an expiry and delete it when it is no longer needed`,
+        `ERR ${name} ${word.toUpperCase()} (key expiry) is not supported yet; ${NO_EXPIRY_ADVICE}`,
       );
     } else {
       throw notAnOption(name, args[i] as Uint8Array);

@@ -32,8 +32,9 @@ export function transferLeader(r: Raft, to: NodeId): void {
  * heard from recently first, for the application to send itself, since no
  * Ready of this node is handled any more. Entries proposed, or appends
  * made, since the last Ready were sent to no one and never will be: no
- * voter holds them, so they do not count. The target's log then ends in this term and no voter's goes
- * further in it, so every voter grants it its vote: it wins at once. Safe
+ * voter holds them, so they do not count. The target's log then ends in
+ * this term and no voter's goes further in it, so every voter grants it
+ * its vote: it wins at once. Safe
  * although this node's own disk may lack entries it sent (the target holds
  * them), and any election is: it needs a majority's votes. Null when no
  * voter is caught up yet (the application may ask again as append answers

@@ -3,7 +3,7 @@
 // it sees every write acknowledged before it (unless the connection chose
 // READONLY); a standalone coordinator writes straight to its storage engine.
 
-import type { KvCommand, KvResult } from '../../kv/types.js';
+import type { Bytes, KvCommand, KvResult } from '../../kv/types.js';
 import type { CommandContext } from '../command-context.js';
 import { READ_NOW } from '../replication/replication.js';
 import { KEYSPACE_GROUP } from './group.js';
@@ -21,4 +21,9 @@ export function applyWrite(ctx: CommandContext, command: KvCommand): Promise<KvR
 export function readFence(ctx: CommandContext): Promise<void> {
   const r = ctx.node.replication;
   return r ? r.readBarrier(ctx.client) : READ_NOW;
+}
+
+/** One key's value (null: absent), read behind the fence: what GET and the other one-key reads see. */
+export function readValue(ctx: CommandContext, key: Buffer): Promise<Bytes | null> {
+  return readFence(ctx).then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, key, ctx.gone));
 }

@@ -17,15 +17,12 @@ import { appendLimit } from './append-limit.js';
 import { byteRange } from './byte-range.js';
 import { expect } from './expect-result.js';
 import { getMany } from './get-many.js';
-import { KEYSPACE_GROUP } from './group.js';
-import { applyWrite, readFence } from './replicated-access.js';
+import { applyWrite, readFence, readValue } from './replicated-access.js';
 import { checkValueSize } from './value-size.js';
 
 /** Not async, like SET: the hottest read, with fewer promises. */
 export const get: Handler = (ctx, args, version) =>
-  readFence(ctx)
-    .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
-    .then((value) => encodeBulk(value, version));
+  readValue(ctx, args[1] as Buffer).then((value) => encodeBulk(value, version));
 
 /** SET and PUT (the original system's name for it). Not async: the hottest handler, one promise fewer. */
 export const set: Handler = (ctx, args, version) => {
@@ -104,9 +101,9 @@ export const append: Handler = (ctx, args) => {
 
 /** STRLEN key → the value's length in bytes (0: absent). Read as GET reads. */
 export const strlen: Handler = (ctx, args) =>
-  readFence(ctx)
-    .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
-    .then((value) => encodeInteger(value === null ? 0 : value.length));
+  readValue(ctx, args[1] as Buffer).then((value) =>
+    encodeInteger(value === null ? 0 : value.length),
+  );
 
 const EMPTY = Buffer.alloc(0);
 
@@ -119,11 +116,9 @@ export const getrange: Handler = (ctx, args, version) => {
   const start = parseInt64(args[2] as Buffer);
   const end = parseInt64(args[3] as Buffer);
   if (start === null || end === null) throw notAnInteger();
-  return readFence(ctx)
-    .then(() => ctx.node.storage.api().get(KEYSPACE_GROUP, args[1] as Buffer, ctx.gone))
-    .then((value) => {
-      if (value === null) return encodeBulk(EMPTY, version);
-      const [from, to] = byteRange(value.length, start, end);
-      return encodeBulk(value.subarray(from, to), version);
-    });
+  return readValue(ctx, args[1] as Buffer).then((value) => {
+    if (value === null) return encodeBulk(EMPTY, version);
+    const [from, to] = byteRange(value.length, start, end);
+    return encodeBulk(value.subarray(from, to), version);
+  });
 };
