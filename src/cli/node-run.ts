@@ -62,7 +62,7 @@ export async function runNode(flags: Record<string, string | undefined>): Promis
   try {
     coordinator = await startCoordinator({
       ...coordinatorOptions(settings, logger),
-      cluster: { ...cluster, tls: tls?.material },
+      cluster: { ...cluster, tls: tls?.material, storageStopped: () => storage.stoppedBecause },
       tls: tls?.client,
     });
   } catch (err) {

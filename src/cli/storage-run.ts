@@ -1,6 +1,7 @@
 // `distdb storage` run (its flags: storage-command.ts): the storage engine
-// process. Prints one ready line on stdout once it serves the socket;
-// SIGTERM/SIGINT stop it cleanly; SIGHUP is ignored.
+// process. Prints one ready line on stdout once it serves the socket, and
+// one stopped line if a failure of its stores stops it; SIGTERM/SIGINT stop
+// it cleanly; SIGHUP is ignored.
 
 import { join, resolve } from 'node:path';
 import { DataDirInUseError } from '../storage/data-dir-lock.js';
@@ -47,11 +48,13 @@ export async function runStorage(flags: Record<string, string | undefined>): Pro
       // starts it again. As kill -9 would: process.exit() once hung for
       // minutes on a full disk (in LMDB's teardown), holding the socket while
       // answering nothing, and a crash loses nothing that was acknowledged.
-      onLogFailed: (err) => {
+      onStorageFailed: (what, err) => {
         log.fatal(
           { err: err.message },
-          `the Raft write-ahead log failed (${err.message}): the storage engine stops, and a restart replays what is durable; if the disk is full, free space under ${dataDir}`,
+          `${what} failed (${err.message}): the storage engine stops, and a restart replays what is durable; if the disk is full, free space under ${dataDir}`,
         );
+        // Its supervisor tells the coordinator, which tells clients why.
+        process.stdout.write(`distdb storage stopped: ${what} failed (${err.message})\n`);
         process.kill(process.pid, 'SIGKILL');
       },
     });

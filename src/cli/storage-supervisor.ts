@@ -1,7 +1,9 @@
 // Runs a node's storage engine as a child process and keeps it running: if it
 // dies, it is started again after a backoff delay (short at first, longer if
 // it keeps dying), and every exit and restart is logged. Stopping the
-// supervisor stops the engine.
+// supervisor stops the engine. What an engine says when a failure of its
+// stores stops it is kept until the next one is ready, so that clients are
+// told why the engine is restarting.
 
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
@@ -20,6 +22,7 @@ export interface StorageSupervisorOptions {
 }
 
 const READY = /distdb storage ready socket=(\S+)/;
+const STOPPED = /^distdb storage stopped: (.+)$/;
 /** How long the engine may take to say it is ready. */
 const READY_TIMEOUT_MS = 30_000;
 const FIRST_DELAY_MS = 100;
@@ -32,6 +35,8 @@ export class StorageSupervisor {
   private stopping = false;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Why the last engine stopped, as it said ("an LMDB commit failed (...)"); null once another is ready. */
+  stoppedBecause: string | null = null;
 
   constructor(private readonly opts: StorageSupervisorOptions) {}
 
@@ -82,8 +87,13 @@ export class StorageSupervisor {
         child.kill('SIGKILL');
       }, READY_TIMEOUT_MS);
       eachLine(child.stdout!, (line) => {
-        if (!ready && READY.test(line)) {
+        const stopped = STOPPED.exec(line);
+        if (stopped) {
+          // Its own log has said so at fatal.
+          this.stoppedBecause = stopped[1] as string;
+        } else if (!ready && READY.test(line)) {
           ready = true;
+          this.stoppedBecause = null;
           clearTimeout(timer);
           // Tests and scripts find the engine's pid in this message.
           log.info({ enginePid: child.pid, socket }, `storage engine running pid=${child.pid}`);

@@ -75,10 +75,17 @@ import { LmdbImageReader } from './lmdb-image.js';
 import { upgradeLayout } from './lmdb-upgrade.js';
 import { ImageParser } from './state-image.js';
 import { WriteOverlay, asBuffer, type BinaryDb } from './write-overlay.js';
-import { RaftWal, type RaftWalOptions } from './raft-wal.js';
+import { lmdbCommitError } from './lmdb-commit-error.js';
+import { RaftWal } from './raft-wal.js';
 import { ScratchBytes } from './scratch-bytes.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The engine's stores failed (`what`: the Raft write-ahead log, an LMDB
+ * commit): it cannot serve again until it restarts and replays what is durable.
+ */
+export type StorageFailed = (what: string, err: Error) => void;
 
 /** What a group's commits keep in memory; rebuilt from disk on first use. */
 interface GroupState {
@@ -107,9 +114,11 @@ export class LmdbBackend implements StorageBackend {
   /** A staged snapshot install empties the group's log once it is committed. */
   private logReset: { group: GroupId; nextIndex: number } | null = null;
   private readonly wal: RaftWal;
+  private readonly onFailed: StorageFailed;
   readonly path: string;
 
-  constructor(dataDir: string, options: { log?: Logger; wal?: RaftWalOptions } = {}) {
+  constructor(dataDir: string, options: { log?: Logger; onFailed?: StorageFailed } = {}) {
+    this.onFailed = options.onFailed ?? (() => undefined);
     this.path = join(dataDir, 'lmdb');
     this.root = open<Buffer, Buffer>({
       path: this.path,
@@ -132,7 +141,10 @@ export class LmdbBackend implements StorageBackend {
       void this.root.close();
       throw err;
     }
-    this.wal = new RaftWal(dataDir, { log: options.log, ...options.wal });
+    this.wal = new RaftWal(dataDir, {
+      log: options.log,
+      onFailed: (err) => this.onFailed('the Raft write-ahead log', err),
+    });
     this.moveLogsToWal();
   }
 
@@ -196,10 +208,7 @@ export class LmdbBackend implements StorageBackend {
       if (overlay.size > 0) {
         // Applies never land before the log entries they apply.
         await this.wal.synced();
-        // An install's pairs go into a synchronous transaction as they are
-        // read: lmdb-js's batch would queue every one of them in memory first.
-        if (overlay.hasBulk) this.root.transactionSync(() => overlay.flush());
-        else await this.root.batch(() => overlay.flush());
+        await this.writeToLmdb(overlay);
       }
       if (reset) await this.wal.reset(reset.group, reset.nextIndex);
     } catch (err) {
@@ -211,6 +220,28 @@ export class LmdbBackend implements StorageBackend {
     this.inFlight = null;
     if (this.reloadAfter === overlay) this.reloadAfter = null; // the state reloads from disk now
     overlay.finished(null);
+  }
+
+  /**
+   * Hands the overlay to LMDB in one transaction. A commit that fails once
+   * its writes are handed over (disk full, I/O error) is reported: only a
+   * restart replays what is durable. A write refused before that is not.
+   */
+  private async writeToLmdb(overlay: WriteOverlay): Promise<void> {
+    let handedOver = false;
+    const flush = (): void => {
+      overlay.flush();
+      handedOver = true;
+    };
+    try {
+      // An install's pairs go into a synchronous transaction as they are
+      // read: lmdb-js's batch would queue every one of them in memory first.
+      if (overlay.hasBulk) this.root.transactionSync(flush);
+      else await this.root.batch(flush);
+    } catch (err) {
+      if (handedOver) this.onFailed('an LMDB commit', await lmdbCommitError(err));
+      throw err;
+    }
   }
 
   /** Stages `ops` and commits them at once. */

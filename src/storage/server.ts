@@ -12,7 +12,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { checkFrame } from './frame-check.js';
 import { GroupCommitter } from './group-commit.js';
 import { ImageSessions } from './image-sessions.js';
-import { LmdbBackend } from './lmdb-backend.js';
+import { LmdbBackend, type StorageFailed } from './lmdb-backend.js';
 import { DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES } from './protocol.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 1024;
@@ -28,10 +28,10 @@ export interface StorageServerOptions {
   maxInFlight?: number;
   log?: Logger;
   /**
-   * The Raft log failed (disk full, I/O error): the engine cannot serve
-   * again until it restarts and replays what is durable (raft-wal.ts).
+   * The Raft log or an LMDB commit failed (disk full, I/O error): the engine
+   * cannot serve again until it restarts and replays what is durable.
    */
-  onLogFailed?: (err: Error) => void;
+  onStorageFailed?: StorageFailed;
 }
 
 /** The socket path cannot be used (served by another process, not a socket, too long): a person must act. */
@@ -71,7 +71,7 @@ export class StorageServer {
     try {
       backend = new LmdbBackend(opts.dataDir, {
         log,
-        ...(opts.onLogFailed ? { wal: { onFailed: opts.onLogFailed } } : {}),
+        ...(opts.onStorageFailed ? { onFailed: opts.onStorageFailed } : {}),
       });
     } catch (err) {
       unlock();

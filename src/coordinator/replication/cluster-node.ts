@@ -82,6 +82,8 @@ export interface ClusterOptions {
   settings: ReplicationSettings;
   /** Mutual TLS between the nodes (docs/peer-protocol.md, "TLS"); absent: plain TCP. */
   tls?: TlsMaterial | undefined;
+  /** Why this node's storage engine last stopped, as it said (distdb node's supervisor); null: it did not. */
+  storageStopped?: () => string | null;
 }
 
 /** Delay between attempts while waiting for a leader or retrying a request. */
@@ -650,8 +652,15 @@ export class ClusterNode implements Replication {
   private giveUp(why: string, outcome: Outcome): CommandError {
     const down = this.noLeaderFor();
     if (down !== null) return clusterDown(down, outcome);
-    if (this.driver === null) return tryAgain('the storage engine is restarting', outcome);
+    if (this.driver === null) return tryAgain(this.restarting(), outcome);
     return tryAgain(why, outcome);
+  }
+
+  /** The storage engine is restarting, and why if it said: on a full disk a person must act. */
+  private restarting(): string {
+    const why = this.opts.storageStopped?.() ?? null;
+    if (why === null) return 'the storage engine is restarting';
+    return `the storage engine of node ${this.id} is restarting: ${why}; if its disk is full, free space under its data dir`;
   }
 
   readBarrier(client: ReplicationClient, failure: ReadOutcome = 'read-not-served'): Promise<void> {
