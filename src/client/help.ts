@@ -53,6 +53,11 @@ const COMMANDS: readonly CommandHelp[] = [
   { name: 'INCRBY', args: 'key n', summary: 'Adds n to the integer in key; the new value.' },
   { name: 'DECRBY', args: 'key n', summary: 'Subtracts n from the integer in key; the new value.' },
   {
+    name: 'INCRBYFLOAT',
+    args: 'key n',
+    summary: 'Adds the number n to the number in key (absent: 0), as Redis does; the new value.',
+  },
+  {
     name: 'SCAN',
     args: 'cursor [MATCH pattern] [COUNT n]',
     summary: 'Walks the keys a page at a time; start at cursor 0, stop when it comes back 0.',

@@ -31,8 +31,11 @@ import { replyReserve } from './reply-budget.js';
 import { ReplyQueue } from './reply-queue.js';
 import { atTurnEnd } from './turn-end.js';
 
-/** 'identity': AUTH or HELLO, which may change who the client is; nothing after it starts until it answers. */
-type StorageAccess = 'read' | 'write' | 'none' | 'identity';
+/**
+ * 'identity': AUTH or HELLO, which may change who the client is; nothing after it starts until it answers.
+ * 'read-write': a command that reads and then writes (CommandSpec.readsThenWrites), counted as both.
+ */
+type StorageAccess = 'read' | 'write' | 'read-write' | 'none' | 'identity';
 
 /** A command read from the client whose reply is not ready yet. */
 interface PendingCommand {
@@ -52,6 +55,7 @@ interface PendingCommand {
 function storageAccess(spec: CommandSpec | undefined): StorageAccess {
   if (spec === undefined) return 'none';
   if (spec.name === 'auth' || spec.name === 'hello') return 'identity';
+  if (spec.readsThenWrites) return 'read-write';
   if (spec.flags.includes('write')) return 'write';
   if (spec.flags.includes('readonly')) return 'read';
   return 'none';
@@ -211,7 +215,8 @@ export class ClientConnection {
    * in flight together (the engine applies them in order), and so may reads;
    * but a read waits for this connection's earlier writes (to see them) and a
    * write for its earlier reads (so they do not see it), as a client that
-   * pipelines SET then GET expects. Nothing starts while AUTH or HELLO is
+   * pipelines SET then GET expects. A command that reads then writes waits
+   * for both, and both wait for it. Nothing starts while AUTH or HELLO is
    * checking credentials, so the commands after it run as the user it names.
    * A read (or a SET … GET) also waits until its largest reply fits in the
    * reply budget.
@@ -222,6 +227,7 @@ export class ClientConnection {
     if (cmd.kind === 'write') {
       return this.readsInFlight === 0 && (cmd.reserve === 0 || this.replyBudgetFits(cmd.reserve));
     }
+    if (cmd.kind === 'read-write') return this.readsInFlight === 0 && this.writesInFlight === 0;
     return true;
   }
 
@@ -299,9 +305,9 @@ export class ClientConnection {
   }
 
   private track(kind: StorageAccess, delta: number): void {
-    if (kind === 'read') this.readsInFlight += delta;
-    else if (kind === 'write') this.writesInFlight += delta;
-    else if (kind === 'identity') this.identityInFlight += delta;
+    if (kind === 'identity') this.identityInFlight += delta;
+    if (kind === 'read' || kind === 'read-write') this.readsInFlight += delta;
+    if (kind === 'write' || kind === 'read-write') this.writesInFlight += delta;
   }
 
   private finished(cmd: PendingCommand, reply: Buffer): void {

@@ -16,6 +16,7 @@ import { info } from './commands/info-command.js';
 import { dbsize, del, exists, scan } from './commands/keyspace-commands.js';
 import { persist, ttl, type } from './commands/key-info-commands.js';
 import { decr, decrby, incr, incrby } from './commands/counter-commands.js';
+import { incrbyfloat } from './commands/incrbyfloat-command.js';
 import {
   append,
   get,
@@ -54,6 +55,12 @@ export interface CommandSpec {
   adminSubcommands?: readonly string[];
   /** Reads across every key (not only named ones): refused to users confined to a key prefix. */
   keyspaceWide?: true;
+  /**
+   * Reads its key, then writes it by a second request (INCRBYFLOAT's
+   * compare-and-set): it starts after its connection's earlier commands and
+   * before its later ones (client-connection.ts), as one request would.
+   */
+  readsThenWrites?: true;
 }
 
 type Row = Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & {
@@ -291,6 +298,20 @@ const ROWS: Row[] = [
     'Subtracts a 64-bit integer from the integer value of a key (absent: 0); returns the new value.',
     decrby,
   ),
+  {
+    name: 'incrbyfloat',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    keys: [1, 1, 1],
+    group: 'string',
+    usage: 'key increment',
+    summary:
+      'Adds a number to the numeric value of a key (absent: 0) in 80-bit long double, as Redis does; returns the new value.',
+    since: '2.6.0',
+    complexity: 'O(1)',
+    handler: incrbyfloat,
+    readsThenWrites: true,
+  },
   DEL,
   alias(DEL, 'delete', 'Same as DEL.'),
   alias(DEL, 'unlink', 'Same as DEL (deletes at once; nothing is left to free later).', '4.0.0'),

@@ -1,8 +1,9 @@
 // The read-modify-write string commands (INCR and its kind, APPEND, GETDEL,
-// GETSET, SETNX) and STRLEN on a real 3-node cluster, through followers and
-// the leader. Their effect is decided where each node applies the command,
-// so increments sent concurrently from every node add up exactly and each
-// sum is answered to one client only.
+// GETSET, SETNX, INCRBYFLOAT) and STRLEN on a real 3-node cluster, through
+// followers and the leader. Their effect is decided where each node applies
+// the command (INCRBYFLOAT's by compare-and-set), so increments sent
+// concurrently from every node add up exactly and each sum is answered to one
+// client only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -71,6 +72,21 @@ test('each command answers as Redis does, through a follower and through the lea
     });
     assert.equal(await c.command('STRLEN', k('a')), MAX_VALUE - 10);
     assert.equal(await c.command('APPEND', k('a'), 'y'.repeat(10)), MAX_VALUE);
+
+    assert.equal(String(await c.command('INCRBYFLOAT', k('f'), '10.50')), '10.5');
+    assert.equal(String(await c.command('INCRBYFLOAT', k('f'), '0.1')), '10.6');
+    await assert.rejects(c.command('INCRBYFLOAT', k('f'), 'x'), {
+      message: 'ERR value is not a valid float',
+    });
+    await assert.rejects(c.command('INCRBYFLOAT', k('f'), '-inf'), {
+      message: 'ERR increment would produce NaN or Infinity',
+    });
+    // 1e300 is written out in 301 digits, past this cluster's value limit: nothing changes.
+    await assert.rejects(
+      c.command('INCRBYFLOAT', k('f'), '1e300'),
+      /larger than the 100-byte limit/,
+    );
+    assert.equal(String(await c.get(k('f'))), '10.6');
   }
   // Every node reads what was written through the others (linearizable reads).
   for (const node of cluster.nodes) {
@@ -78,6 +94,7 @@ test('each command answers as Redis does, through a follower and through the lea
     for (const from of [follower, leader]) {
       assert.equal(String(await c.get(`${from.id}:n`)), '50', `${from.id}:n on ${node.id}`);
       assert.equal(await c.command('STRLEN', `${from.id}:a`), MAX_VALUE);
+      assert.equal(String(await c.get(`${from.id}:f`)), '10.6');
     }
   }
 });
@@ -89,9 +106,15 @@ test('each command answers as Redis does, through a follower and through the lea
  * retried, since a retry could count it twice.
  */
 async function incrOnce(c: Client, key: string): Promise<bigint | null> {
+  const sum = await answerOnce(c, 'INCR', key);
+  return sum === null ? null : BigInt(sum);
+}
+
+/** `command` until it answers (as text), as incrOnce does; null: its outcome is unknown. */
+async function answerOnce(c: Client, ...command: string[]): Promise<string | null> {
   for (;;) {
     try {
-      return BigInt(String(await c.command('INCR', key)));
+      return String(await c.command(...command));
     } catch (err) {
       if (err instanceof ReplyError && /the write was not applied; retry it/.test(err.message)) {
         await sleep(50);
@@ -138,4 +161,42 @@ test('N clients × M increments from every node add up to N×M, each sum answere
   const distinct = new Set(answers);
   assert.equal(distinct.size, answers.length, 'two clients were answered the same sum');
   for (const a of answers) assert.ok(a >= 1n && a <= total, `answer ${a} outside 1..${total}`);
+});
+
+test('INCRBYFLOAT from N clients on every node: M halves each add up exactly, each sum answered once', async () => {
+  const N = 6;
+  const M = 25;
+  await cluster.waitForLeader();
+  const clients = await Promise.all(
+    Array.from({ length: N }, (_, i) => cluster.client(cluster.nodes[i % cluster.nodes.length]!)),
+  );
+  // Sums of halves are exact in binary, so the total tells whether an increment was lost.
+  const answers: string[] = [];
+  let unknown = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < M; i++) {
+        const sum = await answerOnce(c, 'INCRBYFLOAT', 'halves', '0.5');
+        if (sum === null) unknown++;
+        else answers.push(sum);
+      }
+    }),
+  );
+  const finals = await Promise.all(
+    cluster.nodes.map(async (n) => Number(String(await (await cluster.client(n)).get('halves')))),
+  );
+  assert.ok(
+    finals.every((v) => v === finals[0]),
+    `the nodes read different values: ${finals.join(', ')}`,
+  );
+  const total = finals[0]!;
+  assert.equal(answers.length, N * M - unknown);
+  assert.ok(
+    total >= answers.length / 2 && total <= (N * M) / 2,
+    `value ${total} after ${answers.length} answered and ${unknown} unknown increments`,
+  );
+  if (unknown === 0) assert.equal(total, (N * M) / 2);
+  assert.equal(new Set(answers).size, answers.length, 'two clients were answered the same sum');
+  for (const a of answers)
+    assert.match(a, /^[0-9]+(\.5)?$/, 'a sum of halves, written as Redis does');
 });

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeCommand } from '../../src/resp/command-encoder.js';
+import { incrementFloat } from '../../src/coordinator/commands/float-increment.js';
 import { RawConnection, startNode, text, type TestNode } from './coordinator-support.js';
 
 let node: TestNode;
@@ -21,6 +22,8 @@ const key = fc.constantFrom('a', 'b', 'c', 'd');
 const value = fc.constantFrom('1', '2', 'three', '', '-7', '9223372036854775807');
 /** Increments: small, the largest (overflows nearly anything), and not an integer. */
 const amount = fc.constantFrom('3', '-2', '9223372036854775807', 'x');
+/** INCRBYFLOAT's increments: exact and inexact in binary, an exponent, infinite, not a number. */
+const floatAmount = fc.constantFrom('0.5', '-1.25', '0.1', '1e3', 'inf', 'x');
 /** GETRANGE's ends: inside, past either end, from the end, and not an integer. */
 const index = fc.constantFrom('0', '1', '3', '-1', '-2', '-100', '100', 'x');
 const command = fc.oneof(
@@ -33,6 +36,7 @@ const command = fc.oneof(
   fc.tuple(fc.constant('MGET'), key, key),
   fc.tuple(fc.constantFrom('INCR', 'DECR', 'STRLEN', 'GETDEL'), key),
   fc.tuple(fc.constantFrom('INCRBY', 'DECRBY'), key, amount),
+  fc.tuple(fc.constant('INCRBYFLOAT'), key, floatAmount),
   fc.tuple(fc.constantFrom('APPEND', 'GETSET', 'SETNX'), key, value),
   fc.tuple(fc.constantFrom('TYPE', 'TTL', 'PTTL', 'PERSIST'), key),
   fc.tuple(fc.constantFrom('UNLINK', 'TOUCH'), key, key),
@@ -52,6 +56,22 @@ function incrBy(store: Map<string, string>, k: string, by: string): string {
   if (!isInt(sum.toString())) return '(error) ERR increment or decrement would overflow';
   store.set(k, sum.toString());
   return sum.toString();
+}
+
+/**
+ * INCRBYFLOAT in the model: its arithmetic is the unit under test of
+ * float-increment.test.ts (checked there against redis-server); here what
+ * matters is that it reads and writes in its place in the pipeline.
+ */
+function incrByFloat(store: Map<string, string>, k: string, by: string): string {
+  const old = store.get(k);
+  try {
+    const sum = incrementFloat(old === undefined ? null : Buffer.from(old), Buffer.from(by));
+    store.set(k, sum.toString());
+    return sum.toString();
+  } catch (err) {
+    return `(error) ${(err as Error).message}`;
+  }
 }
 
 /**
@@ -112,6 +132,8 @@ function model(store: Map<string, string>, cmd: string[]): string {
       return incrBy(store, k, '-1');
     case 'INCRBY':
       return incrBy(store, k, v);
+    case 'INCRBYFLOAT':
+      return incrByFloat(store, k, v);
     case 'DECRBY':
       return incrBy(store, k, v.startsWith('-') ? v.slice(1) : v === 'x' ? v : `-${v}`);
     case 'APPEND':

@@ -53,6 +53,30 @@ test('redis-cli INCR, DECRBY, APPEND, STRLEN, GETSET, GETDEL, SETNX', { skip }, 
   assert.equal(await cli('SETNX', 'log', 'e'), '1\n');
 });
 
+test('redis-cli INCRBYFLOAT answers as redis-server 7.0.15 did', { skip }, async () => {
+  // Each expected line is what redis-cli printed for the same command against redis-server.
+  assert.equal(await cli('SET', 'price', '10.50'), 'OK\n');
+  assert.equal(await cli('INCRBYFLOAT', 'price', '0.1'), '10.6\n');
+  assert.equal(await cli('INCRBYFLOAT', 'price', '-5'), '5.6\n');
+  assert.equal(await cli('SET', 'price', '5.0e3'), 'OK\n');
+  assert.equal(await cli('INCRBYFLOAT', 'price', '2.0e2'), '5200\n');
+  assert.equal(await cli('INCRBYFLOAT', 'fresh', '0.1'), '0.1\n');
+  assert.equal(await cli('INCRBYFLOAT', 'fresh', '0.2'), '0.3\n');
+  assert.equal(await cli('INCRBYFLOAT', 'fresh', '1e20'), '100000000000000000000\n');
+  assert.match(await cli('INCRBYFLOAT', 'price', 'abc'), /^ERR value is not a valid float\n/);
+  assert.match(
+    await cli('INCRBYFLOAT', 'price', 'inf'),
+    /^ERR increment would produce NaN or Infinity\n/,
+  );
+  assert.match(
+    await cli('INCRBYFLOAT', 'price'),
+    /^ERR wrong number of arguments for 'incrbyfloat' command\n/,
+  );
+  assert.equal(await cli('GET', 'price'), '5200\n');
+  assert.equal(await cli('SET', 'word', 'hello'), 'OK\n');
+  assert.match(await cli('INCRBYFLOAT', 'word', '1'), /^ERR value is not a valid float\n/);
+});
+
 test(
   'redis-cli TYPE, TTL, PTTL, PERSIST, TOUCH, UNLINK, GETRANGE; SETEX says keys do not expire',
   { skip },

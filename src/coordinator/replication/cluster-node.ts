@@ -159,6 +159,10 @@ export class ClusterNode implements Replication {
     return this.opts.settings;
   }
 
+  get requestTimeoutMs(): number {
+    return this.opts.settings.requestTimeoutMs;
+  }
+
   get peerAddress(): string {
     return `${this.opts.peerHost}:${this.transport?.address.port ?? this.opts.peerPort}`;
   }

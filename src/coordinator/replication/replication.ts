@@ -60,6 +60,8 @@ export interface Replication {
   entryLimit(): EntryLimit | null;
   /** The cluster's name (--cluster-id), recorded in backups. */
   readonly clusterId: string;
+  /** How long a write may wait for the cluster (ReplicationSettings.requestTimeoutMs). */
+  readonly requestTimeoutMs: number;
   addMember(id: NodeId, peer: string): Promise<void>;
   removeMember(id: NodeId): Promise<void>;
   transferLeader(id: NodeId): Promise<void>;
