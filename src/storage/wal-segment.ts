@@ -72,17 +72,40 @@ export function openForAppend(path: string): number {
   return openSync(path, constants.O_WRONLY | constants.O_DSYNC);
 }
 
-/** Writes `bytes` of zeros to the group's next.tmp and syncs it (in the background). */
+/**
+ * A next.tmp that could not be written in full goes at once: it would hold
+ * disk space when the disk is full (ENOSPC), just when the node needs it most.
+ */
+function dropPartial(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Never created, or already gone.
+  }
+}
+
+/**
+ * Writes `bytes` of zeros to the group's next.tmp and syncs it (in the
+ * background); on a failure, what it wrote is removed.
+ */
 export async function prepareSegment(dir: string, bytes: number): Promise<string> {
   const path = join(dir, NEXT_NAME);
-  const fh = await open(path, 'w');
   try {
-    for (let off = 0; off < bytes; off += ZEROS.length) {
-      await fh.write(ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+    const fh = await open(path, 'w');
+    try {
+      // A write may be short (a nearly full disk): the next one says why.
+      for (let off = 0; off < bytes;) {
+        const { bytesWritten } = await fh.write(ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+        if (bytesWritten === 0) throw new Error(`no byte written to ${path} at ${off}`);
+        off += bytesWritten;
+      }
+      await fh.datasync();
+    } finally {
+      await fh.close();
     }
-    await fh.datasync();
-  } finally {
-    await fh.close();
+  } catch (err) {
+    dropPartial(path);
+    throw err;
   }
   return path;
 }
@@ -101,9 +124,13 @@ export function writeSegmentSync(
 ): { path: string; written: number } {
   const path = join(dir, NEXT_NAME);
   const fd = openSync(path, 'w');
+  // A write may be short (a nearly full disk): the next one says why.
   const put = (b: Buffer, at: number): void => {
-    const n = writeSync(fd, b, 0, b.length, at);
-    if (n !== b.length) throw new Error(`short write to ${path}: ${n} of ${b.length} bytes`);
+    for (let done = 0; done < b.length;) {
+      const n = writeSync(fd, b, done, b.length - done, at + done);
+      if (n === 0) throw new Error(`no byte written to ${path} at ${at + done}`);
+      done += n;
+    }
   };
   try {
     let written = 0;
@@ -116,6 +143,9 @@ export function writeSegmentSync(
     }
     fdatasyncSync(fd);
     return { path, written };
+  } catch (err) {
+    dropPartial(path);
+    throw err;
   } finally {
     closeSync(fd);
   }
