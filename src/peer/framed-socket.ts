@@ -127,19 +127,22 @@ export class FramedSocket {
     this.socket.write(bytes);
   }
 
-  /** Closes at once (no reason is sent), or, with `refuse`, after telling the peer why. */
-  close(reason: string, refuse = false): void {
+  /**
+   * Closes: at once, dropping what is not yet sent (`'now'`); once what was
+   * written is sent (`'drain'`); or after telling the peer why (`'refuse'`).
+   */
+  close(reason: string, how: 'now' | 'drain' | 'refuse' = 'now'): void {
     if (this.closed) return;
-    if (refuse) {
+    if (how === 'refuse') {
       if (!this.preambleSent) this.sendPreamble();
       this.write(encodeRefuse(reason));
     }
     this.closed = true;
     this.clearTimer();
     this.socket.removeAllListeners('data');
-    // A refused socket lingers (below) and no longer counts as a connection: hold nothing for it.
+    // A socket closed gently lingers (below) and no longer counts as a connection: hold nothing for it.
     this.reader.clear();
-    if (refuse) {
+    if (how !== 'now') {
       const linger = setTimeout(() => this.socket.destroy(), REFUSE_LINGER_MS);
       linger.unref();
       this.socket.end(() => {
@@ -178,7 +181,7 @@ export class FramedSocket {
       }
     } catch (e) {
       if (e instanceof FrameError || e instanceof PeerProtocolError) {
-        this.close(`protocol error: ${e.message}`, true);
+        this.close(`protocol error: ${e.message}`, 'refuse');
       } else {
         this.close(
           `internal error while handling a frame: ${e instanceof Error ? e.stack : String(e)}`,

@@ -84,7 +84,7 @@ export class InboundConnection {
       this.ctx.refused();
       this.ctx.log.warn(`refused peer connection from ${this.remote}: ${reason}`);
     }
-    this.framed.close(reason, true);
+    this.framed.close(reason, 'refuse');
   }
 
   private onFrame(kind: number, body: Buffer): void {
@@ -224,6 +224,6 @@ export class InboundConnection {
 
   /** Closes from this side (peer removed, replaced, transport closing). */
   close(reason: string): void {
-    this.framed.close(reason, true);
+    this.framed.close(reason, 'refuse');
   }
 }

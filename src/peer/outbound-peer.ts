@@ -223,12 +223,21 @@ export class OutboundPeer {
     this.dial();
   }
 
-  /** Disconnects for good (peer removed, transport closed). */
+  /**
+   * Disconnects for good (peer removed, transport closed), once the raft
+   * messages queued for it are sent: a node being removed learns from the
+   * last of them, the leader's commit broadcast queued in the turn that
+   * applied its removal, that its removal committed; no one sends it anything
+   * after (docs/cluster.md, CLUSTER REMOVE).
+   */
   close(): void {
     if (this.stateValue === 'closed') return;
+    const conn = this.conn;
+    if (conn !== null && this.raftQueue.length > 0) this.flush();
     this.stateValue = 'closed';
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.dropConnection('peer removed or transport closed');
+    this.conn = null;
+    conn?.close('peer removed or transport closed', 'drain');
     this.failPending('closed', 'the peer was removed or the transport closed');
     this.raftQueue = [];
     this.queuedBytes = 0;

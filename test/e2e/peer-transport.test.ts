@@ -274,6 +274,25 @@ describe('peer restarts and membership changes', () => {
     }
   });
 
+  it('sends a removed peer the raft messages queued for it before closing', async () => {
+    // A leader queues its commit broadcast and, in the same turn, applies the
+    // removal that drops the node from its peer list: that last message is
+    // how the removed node learns its removal committed.
+    const a = await startPeer('a');
+    const b = await startPeer('b');
+    try {
+      a.transport.setPeers({ b: b.address });
+      b.transport.setPeers({ a: a.address });
+      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+      a.transport.send([message('a', 'b', 8)]);
+      a.transport.setPeers({});
+      await until('b got the message queued before its removal', () => b.received().length === 1);
+      assert.equal(b.received()[0]?.index, 8);
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close()]);
+    }
+  });
+
   it('follows readdressed, added and removed peers', async () => {
     const a = await startPeer('a', { peers: { b: '127.0.0.1:1' } });
     const b = await startPeer('b');
