@@ -4,7 +4,7 @@
 // and a bare trailing '.' dropped, and "-0" written "0". No exponent form,
 // so 1e300 has all its 301 digits.
 
-import type { LongDouble } from './long-double.js';
+import { roundedToEven, scaled, type LongDouble } from './long-double.js';
 
 const FRACTION_DIGITS = 17;
 const SCALE = 10n ** BigInt(FRACTION_DIGITS);
@@ -12,17 +12,10 @@ const SCALE = 10n ** BigInt(FRACTION_DIGITS);
 /** The text of a finite long double (INCRBYFLOAT refuses infinite sums before printing). */
 export function formatLongDouble(v: LongDouble & { finite: true }): string {
   // The value in units of 10^-17, rounded to nearest, ties to even.
-  let units: bigint;
-  if (v.exponent >= 0) {
-    units = (v.mantissa << BigInt(v.exponent)) * SCALE;
-  } else {
-    const shift = BigInt(-v.exponent);
-    const exact = v.mantissa * SCALE;
-    units = exact >> shift;
-    const twice = (exact - (units << shift)) * 2n;
-    const step = 1n << shift;
-    if (twice > step || (twice === step && (units & 1n) === 1n)) units++;
-  }
+  const units =
+    v.exponent >= 0
+      ? (v.mantissa << BigInt(v.exponent)) * SCALE
+      : roundedToEven(scaled(v.mantissa * SCALE, 1n, -v.exponent));
   const digits = units.toString().padStart(FRACTION_DIGITS + 1, '0');
   const whole = digits.slice(0, -FRACTION_DIGITS);
   const fraction = digits.slice(-FRACTION_DIGITS).replace(/0+$/, '');

@@ -26,12 +26,21 @@ function bitLength(n: bigint): number {
 }
 
 /** floor(num / den / 2^exponent) and whether the rest is below, at or above half a step. */
-function scaled(num: bigint, den: bigint, exponent: number): { q: bigint; rest: -1 | 0 | 1 } {
+export function scaled(
+  num: bigint,
+  den: bigint,
+  exponent: number,
+): { q: bigint; rest: -1 | 0 | 1 } {
   const n = exponent < 0 ? num << BigInt(-exponent) : num;
   const d = exponent > 0 ? den << BigInt(exponent) : den;
   const q = n / d;
   const twice = (n - q * d) * 2n;
   return { q, rest: twice < d ? -1 : twice === d ? 0 : 1 };
+}
+
+/** A `scaled` quotient rounded to nearest, ties to even: as the x87 rounds, and glibc's printf. */
+export function roundedToEven(step: { q: bigint; rest: -1 | 0 | 1 }): bigint {
+  return step.rest > 0 || (step.rest === 0 && (step.q & 1n) === 1n) ? step.q + 1n : step.q;
 }
 
 /**
@@ -47,8 +56,7 @@ export function nearest(negative: boolean, num: bigint, den: bigint): LongDouble
   let step = scaled(num, den, Math.max(exponent, MIN_EXPONENT));
   if (step.q >= TWO_64) step = scaled(num, den, Math.max(++exponent, MIN_EXPONENT));
   exponent = Math.max(exponent, MIN_EXPONENT);
-  let mantissa = step.q;
-  if (step.rest > 0 || (step.rest === 0 && (mantissa & 1n) === 1n)) mantissa++;
+  let mantissa = roundedToEven(step);
   if (mantissa === TWO_64) {
     mantissa = TWO_63;
     exponent++;

@@ -30,8 +30,8 @@ export interface FramedSocketHandlers {
   onClose(reason: string): void;
 }
 
-/** How long a refusal may take to flush before the socket is destroyed anyway. */
-const REFUSE_LINGER_MS = 1000;
+/** How long a gentle close (a refusal, or what was written) may take to flush before the socket is destroyed anyway. */
+const GENTLE_CLOSE_LINGER_MS = 1000;
 
 export class FramedSocket {
   traffic: Traffic = newTraffic();
@@ -143,7 +143,7 @@ export class FramedSocket {
     // A socket closed gently lingers (below) and no longer counts as a connection: hold nothing for it.
     this.reader.clear();
     if (how !== 'now') {
-      const linger = setTimeout(() => this.socket.destroy(), REFUSE_LINGER_MS);
+      const linger = setTimeout(() => this.socket.destroy(), GENTLE_CLOSE_LINGER_MS);
       linger.unref();
       this.socket.end(() => {
         clearTimeout(linger);
