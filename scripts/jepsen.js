@@ -1,4 +1,4 @@
-// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N] [--nodes N]`:
+// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N] [--nodes N] [--client-nodes N]`:
 // the long Jepsen-style run against a real 3-node cluster (see
 // test/fault/jepsen.ts). Prints the seed first, a progress line every 5 s, and
 // on failure the paths of the saved history and node logs.
@@ -8,8 +8,10 @@ import { parseArgs } from 'node:util';
 
 const USAGE =
   'usage: npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N]\n' +
-  '                          [--nodes N] [--out DIR]\n' +
-  '       npm run jepsen -- --check HISTORY.json';
+  '                          [--nodes N] [--client-nodes N] [--out DIR]\n' +
+  '       npm run jepsen -- --check HISTORY.json\n' +
+  '--client-nodes N: the clients connect to the first N nodes only (default all); with 1, a\n' +
+  'follower without clients is sent its entries lazily (docs/cluster.md, Lazy followers)';
 let values;
 try {
   ({ values } = parseArgs({
@@ -20,6 +22,7 @@ try {
       keys: { type: 'string', default: '5' },
       counters: { type: 'string', default: '2' },
       nodes: { type: 'string', default: '3' },
+      'client-nodes': { type: 'string' },
       out: { type: 'string' },
       check: { type: 'string' },
       help: { type: 'boolean' },
@@ -74,6 +77,10 @@ const report = await runJepsen({
   keys: count('keys', values.keys, 1),
   counters: count('counters', values.counters, 0),
   nodes: count('nodes', values.nodes, 3),
+  clientNodes:
+    values['client-nodes'] === undefined
+      ? undefined
+      : count('client-nodes', values['client-nodes'], 1),
   outDir: values.out,
   log: (line) => console.log(line),
 });

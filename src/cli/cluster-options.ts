@@ -53,7 +53,24 @@ export function addClusterOptions(cmd: Command): Command {
     .option(
       '--compaction-hold-bytes <size>',
       `log a leader may hold past a due snapshot while a follower catches up, e.g. 1gb (env RAFT_COMPACTION_HOLD_BYTES; default ${DEFAULT_REPLICATION.compactionHoldBytes / 2 ** 30}gb)`,
+    )
+    .option(
+      '--lazy-follower-ms <ms>',
+      `a leader sends the followers a quorum does not need (and whose clients do not read) their entries at most this often, 0 to ${MAX_LAZY_FOLLOWER_MS}; 0 sends at once (env RAFT_LAZY_FOLLOWER_MS; default ${DEFAULT_REPLICATION.lazyFollowerMs})`,
     );
+}
+
+/** A lazy follower's wait stays far below an election timeout (1 s by default). */
+const MAX_LAZY_FOLLOWER_MS = 100;
+
+function parseLazyFollowerMs(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > MAX_LAZY_FOLLOWER_MS) {
+    throw new ConfigError(
+      `--lazy-follower-ms (RAFT_LAZY_FOLLOWER_MS) must be a whole number of ms from 0 to ${MAX_LAZY_FOLLOWER_MS}, got "${text}"`,
+    );
+  }
+  return n;
 }
 
 /** `n1=10.0.0.1:7400,n2=10.0.0.2:7400` → { n1: '10.0.0.1:7400', ... } */
@@ -130,6 +147,8 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
       '--compaction-hold-bytes (RAFT_COMPACTION_HOLD_BYTES)',
     );
   }
+  const lazyText = setting(flags['lazyFollowerMs'], 'RAFT_LAZY_FOLLOWER_MS');
+  if (lazyText !== undefined) settings.lazyFollowerMs = parseLazyFollowerMs(lazyText);
   return {
     id,
     clusterId,

@@ -57,7 +57,7 @@ export function formatStatus(s: ClusterStatus): string {
   for (const m of s.members) {
     const role = m.id === s.leader ? 'leader' : m.role;
     lines.push(
-      `${m.id.padEnd(8)}${role.padEnd(9)}${(m.peer ?? '-').padEnd(24)}${(m.client ?? '-').padEnd(24)}${String(m.match ?? '-').padEnd(10)}${m.lag ?? '-'}`,
+      `${m.id.padEnd(8)}${role.padEnd(9)}${(m.peer ?? '-').padEnd(24)}${(m.client ?? '-').padEnd(24)}${String(m.match ?? '-').padEnd(10)}${m.lag ?? '-'}${m.lazy === true ? ' (lazy)' : ''}`,
     );
   }
   if (s.role !== 'leader') lines.push('', '(match and lag are known on the leader only)');

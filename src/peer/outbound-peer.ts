@@ -67,6 +67,12 @@ export class OutboundPeer {
   private readonly pending = new Map<number, Pending>();
   private nextRequestId = 1;
   private flushScheduled = false;
+  /**
+   * A lazy follower's appends wait up to this long (ms) to leave together;
+   * 0: they leave at the end of the turn, as every other message does.
+   */
+  private lazyMs = 0;
+  private lazyFlush: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
   /** A full-queue warning was logged and the queue has not drained since. */
@@ -150,8 +156,25 @@ export class OutboundPeer {
     }
     this.raftQueue.push(message);
     this.queuedBytes += message.length;
-    this.scheduleFlush();
+    // Anything but an append (a heartbeat, a read round, a vote) takes what
+    // is queued with it at once.
+    if (this.lazyMs > 0 && m.type === 'append') this.scheduleLazyFlush();
+    else this.scheduleFlush();
     return true;
+  }
+
+  /**
+   * Leader: this follower is not needed for a quorum (lazy-followers.ts), so
+   * its appends wait up to `ms` and leave as one frame; 0 sends them at the
+   * end of the turn again, and what waits leaves now.
+   */
+  setLazy(ms: number): void {
+    this.lazyMs = ms;
+    if (ms === 0 && this.lazyFlush !== null) this.scheduleFlush();
+  }
+
+  get lazy(): boolean {
+    return this.lazyMs > 0;
   }
 
   request(payload: Uint8Array, timeoutMs: number): Promise<Buffer> {
@@ -236,6 +259,7 @@ export class OutboundPeer {
     if (conn !== null && this.raftQueue.length > 0) this.flush();
     this.stateValue = 'closed';
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    if (this.lazyFlush !== null) clearTimeout(this.lazyFlush);
     this.conn = null;
     conn?.close('peer removed or transport closed', 'drain');
     this.failPending('closed', 'the peer was removed or the transport closed');
@@ -258,6 +282,7 @@ export class OutboundPeer {
       queuedMessages: this.queuedCount,
       queuedBytes: this.queuedBytes,
       pendingRequests: this.pending.size,
+      lazy: this.lazy,
       lastError: this.lastError,
     };
   }
@@ -425,8 +450,17 @@ export class OutboundPeer {
     setImmediate(() => this.flush());
   }
 
+  private scheduleLazyFlush(): void {
+    if (this.flushScheduled || this.lazyFlush !== null || this.stateValue !== 'connected') return;
+    this.lazyFlush = setTimeout(() => this.flush(), this.lazyMs);
+  }
+
   private flush(): void {
     this.flushScheduled = false;
+    if (this.lazyFlush !== null) {
+      clearTimeout(this.lazyFlush);
+      this.lazyFlush = null;
+    }
     const conn = this.conn;
     if (conn === null || this.stateValue !== 'connected') return;
     const { writeBufferBytes, maxFrameBytes } = this.ctx.limits;

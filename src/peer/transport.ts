@@ -178,6 +178,10 @@ class Transport implements PeerTransport {
     }
   }
 
+  setLazy(lazy: ReadonlySet<NodeId>, ms: number): void {
+    for (const [id, peer] of this.peers) peer.setLazy(lazy.has(id) ? ms : 0);
+  }
+
   stats(): PeerTransportStats {
     const peers: Record<NodeId, PeerStats> = {};
     for (const [id, peer] of this.peers) peers[id] = peer.stats(this.inbound.has(id));

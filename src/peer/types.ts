@@ -55,6 +55,8 @@ export interface PeerStats {
   queuedMessages: number;
   queuedBytes: number;
   pendingRequests: number;
+  /** A leader's lazy follower: its appends wait a few ms to leave together (lazy-followers.ts). */
+  lazy: boolean;
   /** Why the last connection attempt or connection ended, if one did. */
   lastError: string | null;
 }
@@ -80,6 +82,11 @@ export interface PeerTransport {
   requestAt(address: string, payload: Uint8Array, timeoutMs: number): Promise<Buffer>;
   /** Replaces the peer list: new ids are dialled, missing ones disconnected, changed addresses redialled. */
   setPeers(peers: Readonly<Record<NodeId, string>>): void;
+  /**
+   * Leader: the appends to the peers in `lazy` wait up to `ms` to leave
+   * together (OutboundPeer.setLazy); every other peer's leave at once.
+   */
+  setLazy(lazy: ReadonlySet<NodeId>, ms: number): void;
   stats(): PeerTransportStats;
   /** New TLS material for connections made from now on (a reload); open ones keep theirs. No-op without TLS. */
   setTls(material: TlsMaterial): void;

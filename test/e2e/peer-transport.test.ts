@@ -293,6 +293,48 @@ describe('peer restarts and membership changes', () => {
     }
   });
 
+  it("holds a lazy peer's appends until its wait ends or another message goes; lifting it sends them", async () => {
+    const a = await startPeer('a');
+    const b = await startPeer('b');
+    const LAZY_MS = 400;
+    try {
+      a.transport.setPeers({ b: b.address });
+      b.transport.setPeers({ a: a.address });
+      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+      a.transport.setLazy(new Set(['b']), LAZY_MS);
+      assert.equal(a.transport.stats().peers.b?.lazy, true);
+
+      // Two appends leave together, once the wait is over.
+      const sent = Date.now();
+      a.transport.send([message('a', 'b', 1)]);
+      a.transport.send([message('a', 'b', 2)]);
+      await until('b got both appends', () => b.received().length === 2);
+      assert.ok(Date.now() - sent >= LAZY_MS - 20, `arrived after ${Date.now() - sent} ms`);
+      assert.deepEqual(
+        b.received().map((m) => m.index),
+        [1, 2],
+      );
+
+      // A heartbeat takes the waiting append with it, in order, without waiting.
+      a.transport.setLazy(new Set(['b']), 60_000);
+      a.transport.send([message('a', 'b', 3)]);
+      a.transport.send([{ ...message('a', 'b', 4), type: 'heartbeat', entries: [] }]);
+      await until('b got the append and the heartbeat', () => b.received().length === 4);
+      assert.deepEqual(
+        b.received().map((m) => `${m.type} ${m.index}`),
+        ['append 1', 'append 2', 'append 3', 'heartbeat 4'],
+      );
+
+      // Lifting the wait sends what waits.
+      a.transport.send([message('a', 'b', 5)]);
+      a.transport.setLazy(new Set(), LAZY_MS);
+      assert.equal(a.transport.stats().peers.b?.lazy, false);
+      await until('b got the append that waited', () => b.received().length === 5);
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close()]);
+    }
+  });
+
   it('follows readdressed, added and removed peers', async () => {
     const a = await startPeer('a', { peers: { b: '127.0.0.1:1' } });
     const b = await startPeer('b');

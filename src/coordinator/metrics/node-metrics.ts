@@ -291,5 +291,14 @@ export class NodeMetrics {
       "Entries of the leader's log a peer does not have yet (last index minus its match index; on the leader only)",
       (_, lag) => lag,
     );
+    registerScraped(this.registry, {
+      name: 'distdb_raft_peer_lazy',
+      help: 'Whether the leader sends a peer its entries lazily, at most every --lazy-follower-ms, a quorum not needing it (1) or at once (0); on the leader only',
+      type: 'gauge',
+      values: () =>
+        (status()?.members ?? []).flatMap((m) =>
+          m.lazy === null ? [] : [{ labels: { peer: m.id }, value: m.lazy ? 1 : 0 }],
+        ),
+    });
   }
 }

@@ -274,6 +274,7 @@ export class ClusterNode implements Replication {
           },
           failed: (err) => this.storageFailed(err),
           entryLimit: () => this.limit,
+          lazyFollowers: (lazy) => this.transport?.setLazy(lazy, this.settings.lazyFollowerMs),
         },
         this.log,
       );

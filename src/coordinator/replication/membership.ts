@@ -435,6 +435,7 @@ export class Membership {
         match: pr ? pr.match : null,
         lag: pr ? Math.max(0, st.lastIndex - pr.match) : null,
         entryRoom: (id === node.id ? node.ownRoom() : node.rooms.get(id))?.bytes ?? null,
+        lazy: pr && id !== node.id ? d.lazyFollowers.has(id) : null,
       };
     };
     return {

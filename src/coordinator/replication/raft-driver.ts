@@ -51,6 +51,7 @@ import { CatchUpWatch } from './catch-up-watch.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { tooLargeMessage, type EntryLimit } from './entry-rooms.js';
 import { LargestEntry } from './largest-entry.js';
+import { LazyFollowers } from './lazy-followers.js';
 import { PendingProposals } from './pending-proposals.js';
 import type { LoadedRaftState, ReplicaStorage } from './raft-disk.js';
 import {
@@ -84,6 +85,8 @@ export interface DriverHooks {
   installing(leader: NodeId): void;
   /** The member whose engine holds the smallest entries (entry-rooms.ts); null: none known. */
   entryLimit(): EntryLimit | null;
+  /** Leader: these followers' appends may wait settings.lazyFollowerMs to leave together; the others' not. */
+  lazyFollowers(lazy: ReadonlySet<NodeId>): void;
 }
 
 interface ReadWaiter {
@@ -212,6 +215,7 @@ export class RaftDriver {
   private readonly staging: SnapshotStaging;
   /** Which followers are being caught up (a leader holds its compactions meanwhile). */
   private readonly catchUp: CatchUpWatch;
+  private readonly lazy: LazyFollowers;
   /** A due compaction is being held for a follower (logged once per hold). */
   private holding = false;
   /** The largest entry of the log since the snapshot: what a joining node may be sent. */
@@ -233,6 +237,7 @@ export class RaftDriver {
     this.raw = new RawNode(raftConfig(id, group, loaded.applied, settings), loaded.persisted);
     this.staging = new SnapshotStaging(storage, group);
     this.sender = new SnapshotSender(storage, group);
+    this.lazy = new LazyFollowers(id);
     this.catchUp = new CatchUpWatch(
       id,
       settings.electionTick * settings.tickMs,
@@ -273,8 +278,12 @@ export class RaftDriver {
   tick(): void {
     if (this.stopped) return;
     this.raw.tick();
-    const progress = this.role === 'leader' ? this.raw.status().progress : null;
-    if (progress !== null) this.catchUp.observe(progress, Date.now());
+    const status = this.role === 'leader' ? this.raw.status() : null;
+    if (status?.progress) {
+      const now = Date.now();
+      this.catchUp.observe(status.progress, now);
+      if (this.settings.lazyFollowerMs > 0) this.lazyChanged(this.lazy.observe(status, now));
+    }
     this.reaskReads();
     this.schedulePump();
   }
@@ -291,7 +300,17 @@ export class RaftDriver {
       this.log.warn({ err, from: m.from, type: m.type }, 'raft refused a peer message');
       return;
     }
+    if (m.type === 'read-index') this.lazyChanged(this.lazy.reading(m.from, Date.now()));
     this.schedulePump();
+  }
+
+  /** Leader: the followers whose appends wait to leave together (lazy-followers.ts). */
+  get lazyFollowers(): ReadonlySet<NodeId> {
+    return this.lazy.current;
+  }
+
+  private lazyChanged(lazy: ReadonlySet<NodeId> | null): void {
+    if (lazy !== null) this.hooks.lazyFollowers(lazy);
   }
 
   /** Leader: `peer` says it is installing the snapshot it was sent (catch-up-watch.ts). */
@@ -491,6 +510,7 @@ export class RaftDriver {
   stop(why: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.lazyChanged(this.lazy.reset());
     if (this.commitFlush !== null) clearTimeout(this.commitFlush);
     if (this.hedgeTimer !== null) clearTimeout(this.hedgeTimer);
     this.proposals.rejectThrough(new OutcomeUnknownError(why));
@@ -587,6 +607,7 @@ export class RaftDriver {
     const group = this.group;
     const leaderBefore = this.leader;
     if (rd.softState) {
+      if (rd.softState.role !== this.role) this.lazyChanged(this.lazy.reset());
       this.role = rd.softState.role;
       this.leader = rd.softState.leader;
       this.hooks.leaderChanged(this.role, this.leader);

@@ -25,6 +25,11 @@ export interface ReplicationSettings {
    * the old values an apply's results carry (batch-parts.ts).
    */
   maxValueBytes: number;
+  /**
+   * A leader sends the followers a quorum does not need their appends at
+   * most this often (ms), in one frame (lazy-followers.ts); 0: at once.
+   */
+  lazyFollowerMs: number;
 }
 
 export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
@@ -36,6 +41,7 @@ export const DEFAULT_REPLICATION: Readonly<ReplicationSettings> = {
   compactionHoldBytes: 1024 * 1024 * 1024,
   requestTimeoutMs: 5000,
   maxValueBytes: 1024 * 1024,
+  lazyFollowerMs: 15,
 };
 
 /** Largest single proposal: the coordinator's largest request plus headroom. */

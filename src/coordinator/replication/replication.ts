@@ -23,6 +23,8 @@ export interface MemberStatus {
   lag: number | null;
   /** Bytes of the largest Raft entry its storage engine holds (its STORAGE_MAX_FRAME_SIZE less request overhead), once known. */
   entryRoom: number | null;
+  /** On the leader: its appends wait to leave together, a quorum does not need it (lazy-followers.ts); else null. */
+  lazy: boolean | null;
 }
 
 export interface ClusterStatus {
