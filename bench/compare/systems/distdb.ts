@@ -20,8 +20,26 @@ const NODES = 3;
 const NODE_READY = /distdb node ready host=(\S+) port=(\d+)/;
 const READY_TIMEOUT_MS = 30_000;
 const LEADER_TIMEOUT_MS = 30_000;
+const START_ATTEMPTS = 3;
 
 export async function startDistdbCluster(ctx: StartContext): Promise<RunningSystem> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(ctx, attempt === 1 ? ctx.dir : join(ctx.dir, `attempt-${attempt}`));
+    } catch (err) {
+      // A port that was free when picked can be taken before the node binds
+      // it: the first node's dials to the others, made before they listen,
+      // get ephemeral local ports. New ports and empty data dirs, then.
+      const clash = /already in use/.test((err as Error).message);
+      if (!clash || attempt === START_ATTEMPTS) throw err;
+      ctx.say(
+        `distdb: a picked port was taken before a node bound it; starting again on new ports`,
+      );
+    }
+  }
+}
+
+async function startOnce(ctx: StartContext, dir: string): Promise<RunningSystem> {
   const specs = [];
   for (let i = 1; i <= NODES; i++) {
     specs.push({ id: `n${i}`, port: await freePort(), peerPort: await freePort() });
@@ -33,7 +51,7 @@ export async function startDistdbCluster(ctx: StartContext): Promise<RunningSyst
   };
   try {
     for (const s of specs) {
-      const dataDir = join(ctx.dir, s.id);
+      const dataDir = join(dir, s.id);
       mkdirSync(dataDir, { recursive: true });
       const child = spawnDistdb([
         'node',
@@ -50,7 +68,7 @@ export async function startDistdbCluster(ctx: StartContext): Promise<RunningSyst
         '--data-dir',
         dataDir,
       ]);
-      servers.push(manageServer(`distdb node ${s.id}`, child, join(ctx.dir, `${s.id}.log`)));
+      servers.push(manageServer(`distdb node ${s.id}`, child, join(dir, `${s.id}.log`)));
     }
     await Promise.all(servers.map((s) => s.waitFor(NODE_READY, READY_TIMEOUT_MS)));
     const leaderId = await waitForLeader(specs.map((s) => s.port));
