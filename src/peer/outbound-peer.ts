@@ -62,6 +62,8 @@ export class OutboundPeer {
   private conn: FramedSocket | null = null;
   /** Encoded raft messages waiting for the next flush. */
   private raftQueue: Uint8Array[] = [];
+  /** A lazy follower's appends, waiting for the lazy flush (setLazy). */
+  private lazyQueue: Uint8Array[] = [];
   private requestQueue: { id: number; frame: Buffer }[] = [];
   private queuedBytes = 0;
   private readonly pending = new Map<number, Pending>();
@@ -112,7 +114,7 @@ export class OutboundPeer {
   }
 
   private get queuedCount(): number {
-    return this.raftQueue.length + this.requestQueue.length;
+    return this.raftQueue.length + this.lazyQueue.length + this.requestQueue.length;
   }
 
   /** Encodes and queues a raft message; false when it was dropped. */
@@ -154,12 +156,17 @@ export class OutboundPeer {
       }
       return false;
     }
-    this.raftQueue.push(message);
     this.queuedBytes += message.length;
-    // Anything but an append (a heartbeat, a read round, a vote) takes what
-    // is queued with it at once.
-    if (this.lazyMs > 0 && m.type === 'append') this.scheduleLazyFlush();
-    else this.scheduleFlush();
+    if (this.lazyMs > 0 && m.type === 'append') {
+      this.lazyQueue.push(message);
+      this.scheduleLazyFlush();
+    } else {
+      // Anything but an append (a heartbeat, a read round) leaves at once,
+      // ahead of the appends that wait: Raft allows it (a heartbeat commits a
+      // follower no further than what it is known to hold).
+      this.raftQueue.push(message);
+      this.scheduleFlush();
+    }
     return true;
   }
 
@@ -170,7 +177,7 @@ export class OutboundPeer {
    */
   setLazy(ms: number): void {
     this.lazyMs = ms;
-    if (ms === 0 && this.lazyFlush !== null) this.scheduleFlush();
+    if (ms === 0) this.releaseLazy();
   }
 
   get lazy(): boolean {
@@ -256,10 +263,10 @@ export class OutboundPeer {
   close(): void {
     if (this.stateValue === 'closed') return;
     const conn = this.conn;
+    this.releaseLazy();
     if (conn !== null && this.raftQueue.length > 0) this.flush();
     this.stateValue = 'closed';
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    if (this.lazyFlush !== null) clearTimeout(this.lazyFlush);
     this.conn = null;
     conn?.close('peer removed or transport closed', 'drain');
     this.failPending('closed', 'the peer was removed or the transport closed');
@@ -400,9 +407,10 @@ export class OutboundPeer {
       wasConnected ? 'connection-lost' : 'unreachable',
       wasConnected ? `the connection broke (${reason})` : `cannot connect: ${reason}`,
     );
-    const lostMessages = this.raftQueue.length;
+    const lostMessages = this.raftQueue.length + this.lazyQueue.length;
     this.dropped += lostMessages;
     this.raftQueue = [];
+    this.lazyQueue = [];
     this.queuedBytes = 0;
     if (!wasConnected) this.connectFailures++;
     const repeated = reason === this.lastError;
@@ -451,16 +459,27 @@ export class OutboundPeer {
   }
 
   private scheduleLazyFlush(): void {
-    if (this.flushScheduled || this.lazyFlush !== null || this.stateValue !== 'connected') return;
-    this.lazyFlush = setTimeout(() => this.flush(), this.lazyMs);
+    if (this.lazyFlush !== null) return;
+    this.lazyFlush = setTimeout(() => {
+      this.lazyFlush = null;
+      this.releaseLazy();
+    }, this.lazyMs);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
+  /** The waiting appends go with the next flush, ahead of what was queued after them. */
+  private releaseLazy(): void {
     if (this.lazyFlush !== null) {
       clearTimeout(this.lazyFlush);
       this.lazyFlush = null;
     }
+    if (this.lazyQueue.length === 0) return;
+    this.raftQueue = this.lazyQueue.concat(this.raftQueue);
+    this.lazyQueue = [];
+    this.scheduleFlush();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
     const conn = this.conn;
     if (conn === null || this.stateValue !== 'connected') return;
     const { writeBufferBytes, maxFrameBytes } = this.ctx.limits;
