@@ -265,6 +265,17 @@ export class Client {
     return BigInt(r);
   }
 
+  /**
+   * INCRBYFLOAT: adds `by` to the key's decimal value (absent: 0); resolves
+   * with the new value as the server's text (e.g. '10.5', '3.0e3' becomes
+   * '3000'), which a JavaScript number could round: Number() it if that is fine.
+   */
+  async incrByFloat(key: Arg, by: number | string): Promise<string> {
+    const r = expectBulk(await this.command('INCRBYFLOAT', key, String(by)), 'INCRBYFLOAT');
+    if (r === null) throw unexpected('INCRBYFLOAT', r);
+    return r.toString();
+  }
+
   /** APPEND: adds `value` to the end of the key's value (absent: empty); resolves with the new length. */
   async append(key: Arg, value: Arg): Promise<number> {
     return expectInteger(await this.command('APPEND', key, value), 'APPEND');

@@ -51,7 +51,7 @@ test('get, set, put, del, exists, mget, mset, ping', async () => {
   assert.equal(await client.get('lib:a'), null);
 });
 
-test('incr, append, getDel: counters exact past 2^53, refusals typed', async () => {
+test('incr, incrByFloat, append, getDel: counters exact past 2^53, refusals typed', async () => {
   assert.equal(await client.incr('lib:n'), 1n);
   assert.equal(await client.incr('lib:n', -5), -4n);
   assert.equal(await client.incr('lib:n', 9007199254740993n), 9007199254740989n);
@@ -60,6 +60,13 @@ test('incr, append, getDel: counters exact past 2^53, refusals typed', async () 
   await assert.rejects(client.incr('lib:s'), (e: unknown) => {
     return e instanceof ReplyError && /not an integer/.test(e.message);
   });
+  await assert.rejects(client.incrByFloat('lib:s', 1), (e: unknown) => {
+    return e instanceof ReplyError && /not a valid float/.test(e.message);
+  });
+  assert.equal(await client.incrByFloat('lib:f', 10.5), '10.5');
+  assert.equal(await client.incrByFloat('lib:f', '0.1'), '10.6');
+  assert.equal(await client.incrByFloat('lib:f', -10.6), '0');
+  assert.equal(await client.incrByFloat('lib:f', '5.0e3'), '5000');
   assert.equal(await client.append('lib:s', 'def'), 6);
   assert.deepEqual(await client.getDel('lib:s'), Buffer.from('abcdef'));
   assert.equal(await client.getDel('lib:s'), null);
