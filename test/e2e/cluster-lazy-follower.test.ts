@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { parsePrometheusText, seriesKey } from '../helpers/prometheus-text.js';
 import { TestCluster } from './cluster-support.js';
+import { runDistdb } from './node-helpers.js';
 
 // Longer than the default 15 ms, so the lazy follower's batches are large
 // even on a loaded machine where one write takes several ms.
@@ -83,6 +84,13 @@ test('one follower of three is lazy: its engine appends several writes at a time
     `entries per append: lazy ${lazy} ${lazyPer.toFixed(1)}, partner ${partner} ${partnerPer.toFixed(1)}`,
   );
   assert.deepEqual(await lazyOn(leader), [lazy]);
+  const shown = await runDistdb(['cluster', 'status', '--port', String(cluster.node(leader).port)]);
+  const rows = shown.stdout.split('\n').filter((l) => l.endsWith('(lazy)'));
+  assert.deepEqual(
+    rows.map((l) => l.split(' ')[0]),
+    [lazy],
+    `distdb cluster status marks the lazy follower:\n${shown.stdout}`,
+  );
   await cluster.assertAckedEverywhere(acked);
 });
 
