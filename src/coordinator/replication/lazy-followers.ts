@@ -3,9 +3,9 @@
 // partner) are that quorum: the other follower's appends may wait a few ms
 // and leave together. It then wakes, and its engine writes, once per wait
 // instead of once per batch; on a machine where a wake-up costs ~100 µs of
-// CPU that saves a quarter of what a put costs (docs/performance-log.md,
-// eighteenth round). Nothing waits for a lazy follower unless a partner
-// fails, and then no longer than the wait.
+// CPU that saved a third of that follower's CPU, a tenth or more of a put's
+// (docs/performance-log.md, lever 25). Nothing waits for a lazy follower
+// unless a partner fails, and then no longer than the wait.
 //
 // Chosen at every tick (RaftDriver.tick), from the Raft status:
 // - a follower keeps up if it is replicating and holds every entry the
