@@ -466,14 +466,19 @@ export class OutboundPeer {
     }, this.lazyMs);
   }
 
-  /** The waiting appends go with the next flush, ahead of what was queued after them. */
+  /**
+   * The waiting appends go with the next flush, behind what is queued: the
+   * appends there are older (queued before the peer was lazy, or released by
+   * an earlier wait, and waiting for the socket to drain), and a follower
+   * that gets an append before an older one rejects it and is probed.
+   */
   private releaseLazy(): void {
     if (this.lazyFlush !== null) {
       clearTimeout(this.lazyFlush);
       this.lazyFlush = null;
     }
     if (this.lazyQueue.length === 0) return;
-    this.raftQueue = this.lazyQueue.concat(this.raftQueue);
+    this.raftQueue = this.raftQueue.concat(this.lazyQueue);
     this.lazyQueue = [];
     this.scheduleFlush();
   }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeMessage } from '../../src/raft/codec.js';
+import type { Message } from '../../src/raft/types.js';
 import { PeerConfigError, PeerRequestError } from '../../src/peer/index.js';
 import { freePort } from '../helpers/processes.js';
 import { message, startCluster, startPeer, until, type TestPeer } from './peer-support.js';
@@ -330,6 +331,36 @@ describe('peer restarts and membership changes', () => {
       assert.deepEqual(
         b.received().map((m) => `${m.type} ${m.index}`),
         ['append 1', 'append 2', 'heartbeat 4', 'append 3', 'append 5'],
+      );
+    } finally {
+      await Promise.all([a.transport.close(), b.transport.close()]);
+    }
+  });
+
+  it('keeps appends in order when a wait ends while earlier appends wait for the socket to drain', async () => {
+    const a = await startPeer('a');
+    const b = await startPeer('b');
+    try {
+      a.transport.setPeers({ b: b.address });
+      b.transport.setPeers({ a: a.address });
+      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+      // Two 10 MiB appends, a frame each (maxFrameBytes 16 MiB): the flush writes
+      // one, past writeBufferBytes (4 MiB), and the other waits for the socket's 'drain'.
+      const big = (index: number): Message => {
+        const m = message('a', 'b', index);
+        return { ...m, entries: [{ ...m.entries[0]!, data: Buffer.alloc(10 << 20, index) }] };
+      };
+      a.transport.send([big(1), big(2)]);
+      await new Promise((resolve) => setImmediate(resolve)); // the flush ran; no I/O since
+      assert.equal(a.transport.stats().peers.b?.queuedMessages, 1, 'one append waits to drain');
+      // Made lazy and lifted before the drain: the later append goes after the earlier.
+      a.transport.setLazy(new Set(['b']), 60_000);
+      a.transport.send([message('a', 'b', 3)]);
+      a.transport.setLazy(new Set(), 60_000);
+      await until('b got all three', () => b.received().length === 3);
+      assert.deepEqual(
+        b.received().map((m) => m.index),
+        [1, 2, 3],
       );
     } finally {
       await Promise.all([a.transport.close(), b.transport.close()]);
