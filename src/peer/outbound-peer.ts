@@ -411,6 +411,8 @@ export class OutboundPeer {
     this.dropped += lostMessages;
     this.raftQueue = [];
     this.lazyQueue = [];
+    if (this.lazyFlush !== null) clearTimeout(this.lazyFlush);
+    this.lazyFlush = null;
     this.queuedBytes = 0;
     if (!wasConnected) this.connectFailures++;
     const repeated = reason === this.lastError;

@@ -13,10 +13,13 @@
 // - partners (the followers a quorum needs besides the leader) stay while
 //   they keep up; the places of those that do not go to followers that do,
 //   the most advanced first;
-// - every other follower that keeps up is lazy, unless its own clients read:
+// - every other voter that keeps up is lazy, unless its own clients read:
 //   a follower's linearizable read waits for its log to reach the read index,
 //   so one that asked for a read index within READER_MS is not lazy (reading);
-// - when fewer followers keep up than a quorum needs, none is lazy.
+//   nor is the target of a leadership transfer;
+// - a learner is never lazy: it is promoted once within PROMOTE_MAX_LAG
+//   entries of the commit index (membership.ts), which under load a wait of
+//   15 ms would keep it from.
 
 import type { NodeId, RaftStatus } from '../../raft/types.js';
 
@@ -56,7 +59,7 @@ export class LazyFollowers {
     const others = voters.filter((id) => id !== this.self);
     const need = Math.floor(voters.length / 2) + 1 - (others.length < voters.length ? 1 : 0);
     const able = others.filter(keepsUp);
-    if (able.length < need || before === 0) return this.set(NONE);
+    if (before === 0) return this.set(NONE);
     const partners = new Set([...this.partners].filter((id) => able.includes(id)));
     const candidates = able
       .filter((id) => !partners.has(id))
@@ -68,10 +71,8 @@ export class LazyFollowers {
     this.partners = partners;
     for (const [id, at] of this.readers) if (now - at >= READER_MS) this.readers.delete(id);
     const lazy = new Set<NodeId>();
-    for (const id of Object.keys(progress)) {
-      if (id !== this.self && !partners.has(id) && !this.readers.has(id) && keepsUp(id)) {
-        lazy.add(id);
-      }
+    for (const id of able) {
+      if (!partners.has(id) && !this.readers.has(id) && id !== status.leadTransferee) lazy.add(id);
     }
     return this.set(lazy);
   }
