@@ -11,6 +11,20 @@ import { message, startCluster, startPeer, until, type TestPeer } from './peer-s
 
 const code = (c: string) => (e: unknown) => e instanceof PeerRequestError && e.code === c;
 
+/** Peers a and b, each in the other's list, with a connected to b; both closed after `body`. */
+async function withConnectedPair(body: (a: TestPeer, b: TestPeer) => Promise<void>): Promise<void> {
+  const a = await startPeer('a');
+  const b = await startPeer('b');
+  try {
+    a.transport.setPeers({ b: b.address });
+    b.transport.setPeers({ a: a.address });
+    await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+    await body(a, b);
+  } finally {
+    await Promise.all([a.transport.close(), b.transport.close()]);
+  }
+}
+
 describe('peer transport between live nodes', () => {
   let n1: TestPeer, n2: TestPeer, n3: TestPeer;
   before(async () => {
@@ -279,29 +293,17 @@ describe('peer restarts and membership changes', () => {
     // A leader queues its commit broadcast and, in the same turn, applies the
     // removal that drops the node from its peer list: that last message is
     // how the removed node learns its removal committed.
-    const a = await startPeer('a');
-    const b = await startPeer('b');
-    try {
-      a.transport.setPeers({ b: b.address });
-      b.transport.setPeers({ a: a.address });
-      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+    await withConnectedPair(async (a, b) => {
       a.transport.send([message('a', 'b', 8)]);
       a.transport.setPeers({});
       await until('b got the message queued before its removal', () => b.received().length === 1);
       assert.equal(b.received()[0]?.index, 8);
-    } finally {
-      await Promise.all([a.transport.close(), b.transport.close()]);
-    }
+    });
   });
 
   it("holds a lazy peer's appends until its wait ends, lets other messages pass, and sends them when lifted", async () => {
-    const a = await startPeer('a');
-    const b = await startPeer('b');
     const LAZY_MS = 400;
-    try {
-      a.transport.setPeers({ b: b.address });
-      b.transport.setPeers({ a: a.address });
-      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+    await withConnectedPair(async (a, b) => {
       a.transport.setLazy(new Set(['b']), LAZY_MS);
       assert.equal(a.transport.stats().peers.b?.lazy, true);
 
@@ -332,18 +334,11 @@ describe('peer restarts and membership changes', () => {
         b.received().map((m) => `${m.type} ${m.index}`),
         ['append 1', 'append 2', 'heartbeat 4', 'append 3', 'append 5'],
       );
-    } finally {
-      await Promise.all([a.transport.close(), b.transport.close()]);
-    }
+    });
   });
 
   it('keeps appends in order when a wait ends while earlier appends wait for the socket to drain', async () => {
-    const a = await startPeer('a');
-    const b = await startPeer('b');
-    try {
-      a.transport.setPeers({ b: b.address });
-      b.transport.setPeers({ a: a.address });
-      await until('a connected to b', () => a.transport.stats().peers.b?.connected === true);
+    await withConnectedPair(async (a, b) => {
       // Two 10 MiB appends, a frame each (maxFrameBytes 16 MiB): the flush writes
       // one, past writeBufferBytes (4 MiB), and the other waits for the socket's 'drain'.
       const big = (index: number): Message => {
@@ -362,9 +357,7 @@ describe('peer restarts and membership changes', () => {
         b.received().map((m) => m.index),
         [1, 2, 3],
       );
-    } finally {
-      await Promise.all([a.transport.close(), b.transport.close()]);
-    }
+    });
   });
 
   it('follows readdressed, added and removed peers', async () => {
