@@ -30,7 +30,7 @@
 // further than that past the bad one was acknowledged, and so is any bad
 // record in an older segment. Then opening fails, naming the file and offset.
 
-import { closeSync, readFileSync, readdirSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, readFileSync, readdirSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RaftLogEntry } from './api.js';
@@ -59,6 +59,7 @@ import {
   openForAppend,
   prepareSegment,
   segmentPath,
+  writeFullySync,
   writeSegmentSync,
 } from './wal-segment.js';
 
@@ -541,7 +542,7 @@ export class RaftWal {
     try {
       const zeros = Buffer.alloc(Math.min(buf.length - off, 1024 * 1024));
       for (let p = off; p < buf.length; p += zeros.length) {
-        writeSync(fd, zeros, 0, Math.min(zeros.length, buf.length - p), p);
+        writeFullySync(fd, path, zeros.subarray(0, Math.min(zeros.length, buf.length - p)), p);
       }
     } finally {
       closeSync(fd);

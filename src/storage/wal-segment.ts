@@ -85,6 +85,18 @@ function dropPartial(path: string): void {
 }
 
 /**
+ * Writes all of `b` at offset `at` of `fd` (the file at `path`): a write may
+ * be short (a nearly full disk), and the next one says why.
+ */
+export function writeFullySync(fd: number, path: string, b: Buffer, at: number): void {
+  for (let done = 0; done < b.length;) {
+    const n = writeSync(fd, b, done, b.length - done, at + done);
+    if (n === 0) throw new Error(`no byte written to ${path} at ${at + done}`);
+    done += n;
+  }
+}
+
+/**
  * Writes `bytes` of zeros to the group's next.tmp and syncs it (in the
  * background); on a failure, what it wrote is removed.
  */
@@ -124,22 +136,14 @@ export function writeSegmentSync(
 ): { path: string; written: number } {
   const path = join(dir, NEXT_NAME);
   const fd = openSync(path, 'w');
-  // A write may be short (a nearly full disk): the next one says why.
-  const put = (b: Buffer, at: number): void => {
-    for (let done = 0; done < b.length;) {
-      const n = writeSync(fd, b, done, b.length - done, at + done);
-      if (n === 0) throw new Error(`no byte written to ${path} at ${at + done}`);
-      done += n;
-    }
-  };
   try {
     let written = 0;
     for (const r of records) {
-      put(r, written);
+      writeFullySync(fd, path, r, written);
       written += r.length;
     }
     for (let off = written; off < bytes; off += ZEROS.length) {
-      put(ZEROS.subarray(0, Math.min(ZEROS.length, bytes - off)), off);
+      writeFullySync(fd, path, ZEROS.subarray(0, Math.min(ZEROS.length, bytes - off)), off);
     }
     fdatasyncSync(fd);
     return { path, written };

@@ -37,3 +37,27 @@ describe('cluster options: the login a join carries', () => {
     assert.throws(() => loginOf({ ...joining, joinPassword: '' }), ConfigError);
   });
 });
+
+describe('cluster options: --lazy-follower-ms', () => {
+  const lazyOf = (flags: Record<string, string>): number =>
+    clusterOptions({ id: 'n1', ...flags }, '127.0.0.1', 7382).settings.lazyFollowerMs;
+
+  it('is 15 ms by default, and takes 0 (off) to 100', () => {
+    assert.equal(lazyOf({}), 15);
+    assert.equal(lazyOf({ lazyFollowerMs: '0' }), 0);
+    assert.equal(lazyOf({ lazyFollowerMs: '100' }), 100);
+  });
+
+  it('refuses anything else with a sentence naming the flag and the range', () => {
+    for (const bad of ['101', '-1', '1.5', 'soon', '15ms']) {
+      assert.throws(
+        () => lazyOf({ lazyFollowerMs: bad }),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.message ===
+            `--lazy-follower-ms (RAFT_LAZY_FOLLOWER_MS) must be a whole number of ms from 0 to 100, got "${bad}"`,
+        bad,
+      );
+    }
+  });
+});

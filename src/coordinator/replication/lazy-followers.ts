@@ -58,8 +58,8 @@ export class LazyFollowers {
     const { voters } = status.conf;
     const others = voters.filter((id) => id !== this.self);
     const need = Math.floor(voters.length / 2) + 1 - (others.length < voters.length ? 1 : 0);
-    const able = others.filter(keepsUp);
     if (before === 0) return this.set(NONE);
+    const able = others.filter(keepsUp);
     const partners = new Set([...this.partners].filter((id) => able.includes(id)));
     const candidates = able
       .filter((id) => !partners.has(id))
