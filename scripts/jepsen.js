@@ -63,6 +63,15 @@ if (values.check !== undefined) {
   process.exit(result.verdict === 'ok' ? 0 : 1);
 }
 
+const nodes = count('nodes', values.nodes, 3);
+const clientNodes =
+  values['client-nodes'] === undefined
+    ? undefined
+    : count('client-nodes', values['client-nodes'], 1);
+if (clientNodes !== undefined && clientNodes > nodes) {
+  console.error(`jepsen: --client-nodes ${clientNodes} is more than the ${nodes} nodes (--nodes)`);
+  process.exit(2);
+}
 const seed =
   values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : count('seed', values.seed, 0);
 const duration = count('duration', values.duration, 5);
@@ -76,11 +85,8 @@ const report = await runJepsen({
   clients: count('clients', values.clients, 1),
   keys: count('keys', values.keys, 1),
   counters: count('counters', values.counters, 0),
-  nodes: count('nodes', values.nodes, 3),
-  clientNodes:
-    values['client-nodes'] === undefined
-      ? undefined
-      : count('client-nodes', values['client-nodes'], 1),
+  nodes,
+  clientNodes,
   outDir: values.out,
   log: (line) => console.log(line),
 });
