@@ -1,4 +1,4 @@
-// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N] [--nodes N] [--client-nodes N]`:
+// `npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N] [--nodes N] [--client-nodes N] [--read-lease]`:
 // the long Jepsen-style run against a real 3-node cluster (see
 // test/fault/jepsen.ts). Prints the seed first, a progress line every 5 s, and
 // on failure the paths of the saved history and node logs.
@@ -8,10 +8,11 @@ import { parseArgs } from 'node:util';
 
 const USAGE =
   'usage: npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N]\n' +
-  '                          [--nodes N] [--client-nodes N] [--out DIR]\n' +
+  '                          [--nodes N] [--client-nodes N] [--read-lease] [--out DIR]\n' +
   '       npm run jepsen -- --check HISTORY.json\n' +
   '--client-nodes N: the clients connect to the first N nodes only (default all); with 1, a\n' +
-  'follower without clients is sent its entries lazily (docs/cluster.md, Lazy followers)';
+  'follower without clients is sent its entries lazily (docs/cluster.md, Lazy followers)\n' +
+  '--read-lease: every node reads on the leader lease (docs/cluster.md, Lease reads)';
 let values;
 try {
   ({ values } = parseArgs({
@@ -23,6 +24,7 @@ try {
       counters: { type: 'string', default: '2' },
       nodes: { type: 'string', default: '3' },
       'client-nodes': { type: 'string' },
+      'read-lease': { type: 'boolean' },
       out: { type: 'string' },
       check: { type: 'string' },
       help: { type: 'boolean' },
@@ -75,8 +77,9 @@ if (clientNodes !== undefined && clientNodes > nodes) {
 const seed =
   values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : count('seed', values.seed, 0);
 const duration = count('duration', values.duration, 5);
+const lease = values['read-lease'] === true ? ' --read-lease' : '';
 console.log(
-  `jepsen: seed ${seed}, ${duration} s (replay with --seed ${seed} --duration ${duration})`,
+  `jepsen: seed ${seed}, ${duration} s${lease ? ', lease reads' : ''} (replay with --seed ${seed} --duration ${duration}${lease})`,
 );
 const { runJepsen } = await import('../dist/test/fault/jepsen.js');
 const report = await runJepsen({
@@ -87,6 +90,7 @@ const report = await runJepsen({
   counters: count('counters', values.counters, 0),
   nodes,
   clientNodes,
+  readLease: values['read-lease'] === true,
   outDir: values.out,
   log: (line) => console.log(line),
 });

@@ -7,7 +7,14 @@ import type { ClusterOptions } from '../coordinator/replication/cluster-node.js'
 import { peersProblem } from '../coordinator/replication/initial-peers.js';
 import { DEFAULT_REPLICATION } from '../coordinator/replication/replication-settings.js';
 import { parsePeerAddress } from '../peer/address.js';
-import { ConfigError, parseByteSize, parsePort, parsePositiveInt, setting } from './config.js';
+import {
+  ConfigError,
+  flagOn,
+  parseByteSize,
+  parsePort,
+  parsePositiveInt,
+  setting,
+} from './config.js';
 
 type Flags = Record<string, string | undefined>;
 
@@ -57,6 +64,10 @@ export function addClusterOptions(cmd: Command): Command {
     .option(
       '--lazy-follower-ms <ms>',
       `a leader sends the followers a quorum does not need (and whose clients do not read) their entries at most this often, 0 to ${MAX_LAZY_FOLLOWER_MS}; 0 sends at once (env RAFT_LAZY_FOLLOWER_MS; default ${DEFAULT_REPLICATION.lazyFollowerMs})`,
+    )
+    .option(
+      '--read-lease',
+      'linearizable reads on the leader lease, without a heartbeat round each; assumes clock rates within 10% of each other; give it to every node or to none (env RAFT_READ_LEASE=1; default off; docs/cluster.md, "Lease reads")',
     );
 }
 
@@ -149,6 +160,7 @@ export function clusterOptions(flags: Flags, host: string, clientPort: number): 
   }
   const lazyText = setting(flags['lazyFollowerMs'], 'RAFT_LAZY_FOLLOWER_MS');
   if (lazyText !== undefined) settings.lazyFollowerMs = parseLazyFollowerMs(lazyText);
+  settings.readLease = flagOn(flags['readLease'], 'RAFT_READ_LEASE', '--read-lease');
   return {
     id,
     clusterId,

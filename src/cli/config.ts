@@ -30,6 +30,16 @@ export function setting(flag: string | undefined, envName: string): string | und
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** true/false from a boolean flag or an environment variable (1/0, true/false, yes/no). */
+export function flagOn(flag: string | boolean | undefined, envName: string, what: string): boolean {
+  if (flag === true) return true;
+  const text = process.env[envName];
+  if (text === undefined || text === '') return false;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new ConfigError(`${what} (${envName}) must be 1 or 0 (true/false), got "${text}"`);
+}
+
 export function parsePort(text: string, what: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) {

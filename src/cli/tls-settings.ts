@@ -11,19 +11,9 @@ import {
   TlsConfigError,
   type TlsMaterial,
 } from '../tls/tls-material.js';
-import { ConfigError, setting } from './config.js';
+import { ConfigError, flagOn, setting } from './config.js';
 
 type Flags = Record<string, string | boolean | undefined>;
-
-/** true/false from a boolean flag or an environment variable (1/0, true/false, yes/no). */
-function flagOn(flag: string | boolean | undefined, envName: string, what: string): boolean {
-  if (flag === true) return true;
-  const text = process.env[envName];
-  if (text === undefined || text === '') return false;
-  if (/^(1|true|yes|on)$/i.test(text)) return true;
-  if (/^(0|false|no|off)$/i.test(text)) return false;
-  throw new ConfigError(`${what} (${envName}) must be 1 or 0 (true/false), got "${text}"`);
-}
 
 function text(flag: string | boolean | undefined, envName: string): string | undefined {
   return setting(typeof flag === 'string' ? flag : undefined, envName);

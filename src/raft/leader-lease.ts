@@ -12,6 +12,8 @@ export class LeaderLease {
   private round = 0;
   private readonly rounds = new Map<number, { sentAt: number; acks: Set<NodeId> }>();
   private confirmedAt = -Infinity;
+  /** Set by a leadership transfer: no lease for the rest of the term (revoke). */
+  private revoked = false;
   readonly duration: number;
 
   constructor(electionTick: number) {
@@ -38,11 +40,22 @@ export class LeaderLease {
   }
 
   valid(now: number): boolean {
-    return now - this.confirmedAt < this.duration;
+    return !this.revoked && now - this.confirmedAt < this.duration;
+  }
+
+  /**
+   * A transfer began: its `timeout-now` makes the target campaign past the
+   * voters' leases, and a copy the network delays may do so after the
+   * transfer was abandoned, so the lease stays off until the term ends
+   * (reset).
+   */
+  revoke(): void {
+    this.revoked = true;
   }
 
   reset(): void {
     this.rounds.clear();
     this.confirmedAt = -Infinity;
+    this.revoked = false;
   }
 }

@@ -14,6 +14,7 @@ export function transferLeader(r: Raft, to: NodeId): void {
   if (r.role !== 'leader' || to === r.id || !r.tracker.isVoter(to)) return;
   if (r.leadTransferee === to) return;
   r.leadTransferee = to;
+  r.lease.revoke();
   r.electionElapsed = 0;
   const pr = r.tracker.progress.get(to);
   if (pr !== undefined && pr.match === r.log.lastIndex()) {
@@ -51,6 +52,7 @@ export function handOver(r: Raft): Message | null {
   }
   if (to === null) return null;
   r.leadTransferee = to;
+  r.lease.revoke();
   r.electionElapsed = 0;
   return makeMessage({ type: 'timeout-now', to }, r.id, r.group, r.term);
 }

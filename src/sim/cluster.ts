@@ -190,12 +190,17 @@ export class Cluster {
     };
   }
 
-  /** Each node's clock runs up to 4% fast or slow (lease reads assume under 10% apart), and stops while the node is stalled. */
+  /**
+   * Each node's clock runs up to 4% fast or slow (lease reads assume under
+   * 10% apart). While the node is stalled its ticks are lost, as a timer's
+   * are, except with lease reads, where they are owed (SimNode.missedTicks).
+   */
   private startClock(node: SimNode): void {
     const period = TICK_MS * (0.96 + this.hardwareRng.next() * 0.08);
     const tick = (): void => {
       if (this.retired.has(node.id)) return;
       if (node.pausedUntil <= this.queue.now) node.tick();
+      else if (this.opts.reads === 'lease') node.missedTicks++;
       this.queue.after(period, tick);
     };
     this.queue.after(this.hardwareRng.next() * TICK_MS, tick);

@@ -23,11 +23,8 @@ export function planRun(seed: number, o: PlanOverrides = {}): SimOptions {
   const m = o.mix !== undefined ? findMix(o.mix) : mixForSeed(seed);
   const nodes = o.nodes ?? (Math.floor(seed / mixes) % 2 === 0 ? 3 : 5);
   if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5, got ${nodes}`);
-  // Lease reads trust the clocks: only mixes that never stall a node's clock
-  // use them, on every other round of seeds.
-  const leaseAllowed = m.actions.pause === undefined;
-  const reads =
-    o.reads ?? (leaseAllowed && Math.floor(seed / (2 * mixes)) % 2 === 1 ? 'lease' : 'safe');
+  // Every other round of seeds reads on the leader's lease.
+  const reads = o.reads ?? (Math.floor(seed / (2 * mixes)) % 2 === 1 ? 'lease' : 'safe');
   if (reads !== 'safe' && reads !== 'lease') {
     throw new Error(`--reads must be safe or lease, got ${String(reads)}`);
   }

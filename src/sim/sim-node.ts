@@ -88,6 +88,12 @@ export class SimNode {
   leader: NodeId | null = null;
   incarnation = 0;
   pausedUntil = 0;
+  /**
+   * Ticks the clock owed while the node was stalled, with lease reads: the
+   * coordinator then ticks by the monotonic clock (tick-clock.ts), so they
+   * are delivered before the node's next step. Without, a stall loses them.
+   */
+  missedTicks = 0;
   /** A failing disk: fsyncs take this many times longer until `slowDiskUntil`. */
   slowDiskUntil = 0;
   private persisting = false;
@@ -133,6 +139,7 @@ export class SimNode {
   /** Boots (or reboots) from what the disk holds. */
   start(rng: Prng): void {
     this.incarnation++;
+    this.missedTicks = 0;
     const persisted = this.disk.restore();
     const snap = this.disk.snapshot;
     this.lastSnapshot = snap?.metadata.index ?? 0;
@@ -191,12 +198,18 @@ export class SimNode {
 
   tick(): void {
     if (!this.raw) return;
+    this.catchUpTicks();
     this.raw.tick();
     this.pump();
   }
 
+  private catchUpTicks(): void {
+    for (; this.missedTicks > 0; this.missedTicks--) this.raw?.tick();
+  }
+
   receive(m: Message): void {
     if (!this.raw) return;
+    this.catchUpTicks();
     this.raw.step(m);
     this.pump();
   }
@@ -212,6 +225,7 @@ export class SimNode {
       this.forgetOldReads();
       const ctx = `${this.id}/${this.incarnation}/${++this.readCounter}`;
       this.reads.set(ctx, { key: req.key, reply, since: this.env.queue.now });
+      this.catchUpTicks();
       raw.readIndex(Buffer.from(ctx));
     } else {
       const proposal: Proposal = {

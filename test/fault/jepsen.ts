@@ -41,6 +41,8 @@ export interface JepsenOptions {
    * Lazy followers), so the faults meet that path too.
    */
   clientNodes?: number;
+  /** Every node reads on the leader's lease (--read-lease; docs/cluster.md, Lease reads). */
+  readLease?: boolean;
   /** Keys the clients share for get / put / cas (default 5). */
   keys?: number;
   /** Counters the clients share for get / incr (default 2). An increment
@@ -90,7 +92,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenReport> {
   const cluster = await TestCluster.start({
     name: `jepsen${o.seed}`,
     size: o.nodes ?? 3,
-    extraArgs: ['--snapshot-every', '100'],
+    extraArgs: ['--snapshot-every', '100', ...(o.readLease === true ? ['--read-lease'] : [])],
   }).catch((e: unknown) => {
     unlock();
     throw e;

@@ -61,3 +61,34 @@ describe('cluster options: --lazy-follower-ms', () => {
     }
   });
 });
+
+describe('cluster options: --read-lease', () => {
+  const leaseOf = (flags: Record<string, string | boolean>, env?: string): boolean => {
+    const saved = process.env['RAFT_READ_LEASE'];
+    if (env === undefined) delete process.env['RAFT_READ_LEASE'];
+    else process.env['RAFT_READ_LEASE'] = env;
+    try {
+      return clusterOptions({ id: 'n1', ...flags } as Record<string, string>, '127.0.0.1', 7382)
+        .settings.readLease;
+    } finally {
+      if (saved === undefined) delete process.env['RAFT_READ_LEASE'];
+      else process.env['RAFT_READ_LEASE'] = saved;
+    }
+  };
+
+  it('is off by default, on with the flag or RAFT_READ_LEASE=1', () => {
+    assert.equal(leaseOf({}), false);
+    assert.equal(leaseOf({ readLease: true }), true);
+    assert.equal(leaseOf({}, '1'), true);
+    assert.equal(leaseOf({}, 'no'), false);
+  });
+
+  it('refuses an environment value that is not yes or no', () => {
+    assert.throws(
+      () => leaseOf({}, 'maybe'),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message === '--read-lease (RAFT_READ_LEASE) must be 1 or 0 (true/false), got "maybe"',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RawNode } from '../../src/raft/raw-node.js';
+import type { Message } from '../../src/raft/types.js';
 import { Cluster, bytes, testConfig } from '../helpers/raft-cluster.js';
 
 const ctx = (s: string): Uint8Array => bytes(s);
@@ -117,6 +118,41 @@ describe('raft ReadIndex', () => {
     for (const id of ['b', 'c']) c.tick(id, 10);
     c.elect('a');
     assert.deepEqual(c.leaders(), ['a']);
+  });
+
+  it('lease: a leader that began a transfer answers no read on its lease for the rest of its term', () => {
+    const c = new Cluster(['a', 'b', 'c'], { readOnlyOption: 'lease' });
+    c.elect('a');
+    c.tickAll(10); // b and c may vote once their first election timeout passed
+    c.elect('a');
+    assert.deepEqual(c.leaders(), ['a']);
+    // The transfer's timeout-now is delayed in the network (the first copy kept, all dropped).
+    let delayed: Message | null = null;
+    c.drop = (m) => {
+      if (m.type !== 'timeout-now') return false;
+      delayed ??= m;
+      return true;
+    };
+    c.node('a').transferLeader('b');
+    c.stabilize();
+    assert.ok(delayed !== null, 'a told b to campaign');
+    // After an election timeout a abandons the transfer; its heartbeats kept a quorum answering.
+    c.tickAll(10);
+    c.node('a').propose(bytes('after the transfer'));
+    c.stabilize();
+    assert.equal(c.node('a').status().role, 'leader');
+    // The delayed copy arrives while a is cut off: b campaigns past c's lease and wins.
+    c.isolate('a');
+    c.node('b').step(delayed);
+    c.stabilize();
+    assert.equal(c.node('b').status().role, 'leader', 'b was elected');
+    c.node('b').propose(bytes('written by b'));
+    c.stabilize();
+    // a still leads its old term, and its lease would still run: it must not answer on it.
+    assert.equal(c.node('a').status().role, 'leader');
+    c.node('a').readIndex(ctx('stale?'));
+    c.stabilize();
+    assert.deepEqual(c.peer('a').readStates, [], "a read on the lease would miss b's write");
   });
 
   it('lease reads without check-quorum are a configuration error', () => {

@@ -66,6 +66,7 @@ import { electionTimeoutMs, raftConfig, type ReplicationSettings } from './repli
 import { encodeSnapshotData, encodeStoredSnapshot } from './snapshot-format.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { SnapshotStaging } from './snapshot-staging.js';
+import { TickClock } from './tick-clock.js';
 
 export interface DriverHooks {
   send(messages: Message[]): void;
@@ -216,6 +217,8 @@ export class RaftDriver {
   /** Which followers are being caught up (a leader holds its compactions meanwhile). */
   private readonly catchUp: CatchUpWatch;
   private readonly lazy: LazyFollowers;
+  /** With lease reads: the ticks real time says are due, delivered before each step (tick-clock.ts). */
+  private readonly clock: TickClock | null;
   /** A due compaction is being held for a follower (logged once per hold). */
   private holding = false;
   /** The largest entry of the log since the snapshot: what a joining node may be sent. */
@@ -238,6 +241,9 @@ export class RaftDriver {
     this.staging = new SnapshotStaging(storage, group);
     this.sender = new SnapshotSender(storage, group);
     this.lazy = new LazyFollowers(id);
+    this.clock = settings.readLease
+      ? new TickClock(settings.tickMs, settings.electionTick + 1, performance.now())
+      : null;
     this.catchUp = new CatchUpWatch(
       id,
       settings.electionTick * settings.tickMs,
@@ -277,7 +283,8 @@ export class RaftDriver {
 
   tick(): void {
     if (this.stopped) return;
-    this.raw.tick();
+    if (this.clock) this.catchUpTicks();
+    else this.raw.tick();
     const status = this.role === 'leader' ? this.raw.status() : null;
     if (status?.progress) {
       const now = Date.now();
@@ -294,6 +301,7 @@ export class RaftDriver {
       this.stepHandingOver(m);
       return;
     }
+    this.catchUpTicks();
     try {
       this.raw.step(m);
     } catch (err) {
@@ -400,8 +408,18 @@ export class RaftDriver {
     if (this.stopped || b.askedAt !== 0) return;
     this.asking.set(b.ctx, b);
     b.askedAt = Date.now();
+    this.catchUpTicks();
     this.raw.readIndex(Buffer.from(b.ctx));
     this.schedulePump();
+  }
+
+  /**
+   * With lease reads, the ticks the timer missed: a lease is judged by the
+   * ticks the core counted, which must be those that really passed.
+   */
+  private catchUpTicks(): void {
+    if (this.clock === null) return;
+    for (let n = this.clock.due(performance.now()); n > 0; n--) this.raw.tick();
   }
 
   /** A ReadIndex request or its answer may be lost: ask again after an election timeout. */
@@ -413,6 +431,7 @@ export class RaftDriver {
         this.asking.delete(ctx);
       } else if (now - b.askedAt >= after) {
         b.askedAt = now;
+        this.catchUpTicks();
         this.raw.readIndex(Buffer.from(ctx));
       }
     }
@@ -427,6 +446,7 @@ export class RaftDriver {
   /** A new leader never saw the rounds asked of the old one: ask them again now. */
   private reaskAfterLeaderChange(): void {
     const now = Date.now();
+    this.catchUpTicks();
     for (const [ctx, b] of this.asking) {
       b.askedAt = now;
       this.raw.readIndex(Buffer.from(ctx));
