@@ -50,7 +50,7 @@ function fail(message: string): never {
 
 export function formatStatus(s: ClusterStatus): string {
   const lines = [
-    `node ${s.id}: ${s.role}, term ${s.term}, leader ${s.leader ?? '(none known)'}, commit ${s.commit}, applied ${s.applied}`,
+    `node ${s.id}: ${s.role}, term ${s.term}, leader ${s.leader ?? '(none known)'}, commit ${s.commit}, applied ${s.applied}${s.reads === 'lease' ? ', lease reads' : ''}`,
     '',
     `${'ID'.padEnd(8)}${'ROLE'.padEnd(9)}${'PEER'.padEnd(24)}${'CLIENT'.padEnd(24)}${'MATCH'.padEnd(10)}LAG`,
   ];

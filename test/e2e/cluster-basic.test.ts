@@ -25,6 +25,7 @@ test('CLUSTER STATUS on every node shows the same single leader and three voters
   assert.equal(all.filter((s) => s.role === 'leader').length, 1);
   for (const s of all) {
     assert.equal(s.leader, leader);
+    assert.equal(s.reads, 'safe', 'reads confirm leadership by heartbeat rounds by default');
     assert.deepEqual(s.members.map((m) => `${m.id}:${m.role}`).sort(), [
       'n1:voter',
       'n2:voter',

@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '../../src/client/index.js';
 import { TestCluster, type ClusterNodeProc } from './cluster-support.js';
+import { runDistdb } from './node-helpers.js';
 
 /** Well inside the 700 ms lease; a read answered later than this is not counted. */
 const ANSWER_MS = 400;
@@ -40,6 +41,9 @@ test('with --read-lease the leader answers reads while both followers are stoppe
     const leaderId = await cluster.waitForLeader();
     const leader = cluster.node(leaderId);
     const followers = cluster.nodes.filter((n) => n.id !== leaderId);
+    for (const n of cluster.nodes) assert.equal((await cluster.status(n)).reads, 'lease', n.id);
+    const shown = await runDistdb(['cluster', 'status', '--port', String(leader.port)]);
+    assert.match(shown.stdout, /, lease reads\n/, 'distdb cluster status names the read mode');
     const writer = await cluster.client(leader, 10_000);
     await writer.put('k', 'v1');
     assert.equal(await writer.getString('k'), 'v1');

@@ -410,7 +410,10 @@ export class Membership {
   status(): ClusterStatus {
     const node = this.node;
     const d = node.driver;
-    const own = node.ownStanding();
+    const own = {
+      ...node.ownStanding(),
+      reads: node.settings.readLease ? 'lease' : 'safe',
+    } as const;
     if (!d) {
       return {
         id: node.id,

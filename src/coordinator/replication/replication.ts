@@ -38,6 +38,8 @@ export interface ClusterStatus {
   membership: 'member' | 'joining' | 'removed';
   /** What is wrong and what to do, when it is not a member; else null. */
   notice: string | null;
+  /** How this node's linearizable reads confirm leadership: a heartbeat round, or the leader lease (--read-lease). */
+  reads?: 'safe' | 'lease';
   members: MemberStatus[];
 }
 
