@@ -67,7 +67,7 @@ export function addClusterOptions(cmd: Command): Command {
     )
     .option(
       '--read-lease',
-      'linearizable reads on the leader lease, without a heartbeat round each; assumes clock rates within 10% of each other; give it to every node or to none (env RAFT_READ_LEASE=1; default off; docs/cluster.md, "Lease reads")',
+      'linearizable reads on the leader lease, without a heartbeat round each; assumes clock rates within 10% of each other (env RAFT_READ_LEASE=1; default off; docs/cluster.md, "Lease reads")',
     );
 }
 

@@ -38,6 +38,9 @@ export function validateConfig(c: RaftConfig): void {
   if (c.thriftyReadIndex !== undefined && typeof c.thriftyReadIndex !== 'boolean') {
     fail(`thriftyReadIndex must be true or false (got ${String(c.thriftyReadIndex)})`);
   }
+  if (c.keepLeaseAfterStart !== undefined && typeof c.keepLeaseAfterStart !== 'boolean') {
+    fail(`keepLeaseAfterStart must be true or false (got ${String(c.keepLeaseAfterStart)})`);
+  }
   if (typeof c.random !== 'function') fail('random must be a function returning [0, 1)');
   if (c.readOnlyOption !== 'safe' && c.readOnlyOption !== 'lease') {
     fail(`readOnlyOption must be 'safe' or 'lease' (got ${String(c.readOnlyOption)})`);

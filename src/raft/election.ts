@@ -54,12 +54,14 @@ function wonElection(r: Raft, preVote: boolean): void {
  * Whether a vote request with a higher term should be ignored: a node that
  * heard from a live leader within the election timeout keeps its lease
  * (CheckQuorum, thesis §4.2.3), unless the leader itself handed over. With
- * lease reads, a node that just started does the same for one election
- * timeout: it may have promised a lease before it crashed.
+ * lease reads (or keepLeaseAfterStart), a node that just started does the
+ * same for one election timeout: it may have promised a lease before it
+ * crashed.
  */
 export function inLease(r: Raft, m: Message): boolean {
   if (!r.cfg.checkQuorum || bytesEqual(m.context, TRANSFER_CONTEXT)) return false;
-  if (r.cfg.readOnlyOption === 'lease' && r.ticks < r.cfg.electionTick) return true;
+  const afterStart = r.cfg.readOnlyOption === 'lease' || r.cfg.keepLeaseAfterStart === true;
+  if (afterStart && r.ticks < r.cfg.electionTick) return true;
   return r.lead !== null && r.electionElapsed < r.cfg.electionTick;
 }
 

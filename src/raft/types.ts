@@ -244,6 +244,17 @@ export interface RaftConfig {
    * reads of one round up to a heartbeat interval. Default false.
    */
   thriftyReadIndex?: boolean;
+  /**
+   * A node that just started votes for no one for its first election
+   * timeout, as a node reading on the lease does, whatever its own
+   * readOnlyOption: before it restarted it may have answered a heartbeat
+   * round that a lease leader reads on. With it on every node, a lease
+   * leader's lease holds whatever the other nodes' readOnlyOption, so the
+   * option can be turned on one node at a time. Costs an election after
+   * a restart up to one election timeout. Default false (implied by
+   * readOnlyOption 'lease').
+   */
+  keepLeaseAfterStart?: boolean;
   /** Applied index the application restored (its state machine is at least here). */
   applied: number;
 }

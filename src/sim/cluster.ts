@@ -167,6 +167,15 @@ export class Cluster {
     this.trace(`${id} retired`);
   }
 
+  /**
+   * With lease reads every node reads on the lease but the first, which reads
+   * safe, as during a rolling restart that turns --read-lease on: a lease
+   * holds whatever the voters' own option (keepLeaseAfterStart).
+   */
+  private readsOnLease(id: NodeId): boolean {
+    return this.opts.reads === 'lease' && id !== 'n1';
+  }
+
   private raftConfig(id: NodeId, applied: number, random: () => number): RaftConfig {
     return {
       id,
@@ -181,7 +190,9 @@ export class Cluster {
       maxInflightBytes: 16 * 1024,
       // Small, so that a leader that cannot commit soon refuses proposals.
       maxUncommittedEntriesSize: 4096,
-      readOnlyOption: this.opts.reads,
+      readOnlyOption: this.readsOnLease(id) ? 'lease' : 'safe',
+      // As the coordinator runs it.
+      keepLeaseAfterStart: true,
       snapshotChunkSize: 256,
       // As the coordinator runs it.
       lazyCommitBroadcast: true,
@@ -200,7 +211,7 @@ export class Cluster {
     const tick = (): void => {
       if (this.retired.has(node.id)) return;
       if (node.pausedUntil <= this.queue.now) node.tick();
-      else if (this.opts.reads === 'lease') node.missedTicks++;
+      else if (this.readsOnLease(node.id)) node.missedTicks++;
       this.queue.after(period, tick);
     };
     this.queue.after(this.hardwareRng.next() * TICK_MS, tick);

@@ -120,6 +120,30 @@ describe('raft ReadIndex', () => {
     assert.deepEqual(c.leaders(), ['a']);
   });
 
+  it('keepLeaseAfterStart: a safe node that restarts helps no election while a lease leader may read on its promise', () => {
+    // b and c read safe (as before --read-lease was turned on for them); a reads on the lease.
+    const c = new Cluster(['a', 'b', 'c'], { keepLeaseAfterStart: true });
+    c.addPeer('a', ['a', 'b', 'c'], { readOnlyOption: 'lease' });
+    c.tickAll(10);
+    c.elect('a');
+    c.tickAll(1); // a quorum (a and b, or a and c) answered a round: a reads on its lease
+    assert.deepEqual(c.leaders(), ['a']);
+    c.isolate('a');
+    c.node('a').readIndex(ctx('on the lease'));
+    c.stabilize();
+    assert.equal(c.peer('a').readStates.length, 1, 'a answers on its lease');
+    // b restarts at once, forgetting a; c, cut off from a too, campaigns.
+    c.peer('b').restart();
+    c.node('c').campaign();
+    c.stabilize();
+    assert.deepEqual(c.leaders(), ['a'], 'b must not help elect c while a may read on its lease');
+    // After its first election timeout b votes again: a's lease ran out meanwhile.
+    c.tick('b', 10);
+    c.node('c').campaign();
+    c.stabilize();
+    assert.ok(c.leaders().includes('c'), 'c is elected once b waited out an election timeout');
+  });
+
   it('lease: a leader that began a transfer answers no read on its lease for the rest of its term', () => {
     const c = new Cluster(['a', 'b', 'c'], { readOnlyOption: 'lease' });
     c.elect('a');

@@ -33,7 +33,7 @@ export interface ReplicationSettings {
   /**
    * Linearizable reads on the leader's lease instead of a heartbeat round
    * each (docs/cluster.md, "Lease reads"): assumes clocks that run at
-   * rates within 10% of each other, and must be set on every node.
+   * rates within 10% of each other.
    */
   readLease: boolean;
 }
@@ -81,6 +81,9 @@ export function raftConfig(
     maxInflightBytes: 32 * 1024 * 1024,
     maxUncommittedEntriesSize: 48 * 1024 * 1024,
     readOnlyOption: s.readLease ? 'lease' : 'safe',
+    // A lease leader's lease then holds whichever nodes read on it: --read-lease
+    // can be turned on one node at a time (docs/cluster.md, "Lease reads").
+    keepLeaseAfterStart: true,
     snapshotChunkSize: 1024 * 1024,
     maxCommittedSizePerReady: MAX_ENTRY_BYTES,
     // Followers learn a commit with the next batch: see docs/performance-log.md, lever 20.
