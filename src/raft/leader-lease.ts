@@ -8,6 +8,12 @@ import type { NodeId } from './types.js';
  * than an election timeout. The margin covers tick phase (2 ticks) and
  * clocks that run up to 10% apart.
  */
+/** The current configuration, as the lease counts it (the progress tracker). */
+export interface Voters {
+  isVoter(id: NodeId): boolean;
+  quorum(): number;
+}
+
 export class LeaderLease {
   private round = 0;
   private readonly rounds = new Map<number, { sentAt: number; acks: Set<NodeId> }>();
@@ -29,12 +35,19 @@ export class LeaderLease {
     return this.round;
   }
 
-  /** A voter answered heartbeat round `round`; `quorum` voters confirm the lease from its send time. */
-  ack(round: number, from: NodeId, quorum: number): void {
+  /**
+   * A voter answered heartbeat round `round`; a quorum of the voters now
+   * confirms the lease from its send time. Only answers of current voters
+   * count: one removed since it answered promised nothing to the new
+   * configuration's quorum.
+   */
+  ack(round: number, from: NodeId, voters: Voters): void {
     const r = this.rounds.get(round);
     if (r === undefined) return;
     r.acks.add(from);
-    if (r.acks.size < quorum) return;
+    let n = 0;
+    for (const id of r.acks) if (voters.isVoter(id)) n++;
+    if (n < voters.quorum()) return;
     this.confirmedAt = Math.max(this.confirmedAt, r.sentAt);
     for (const k of this.rounds.keys()) if (k <= round) this.rounds.delete(k);
   }

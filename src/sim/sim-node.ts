@@ -382,6 +382,8 @@ export class SimNode {
       this.readWaits.push({ index: rs.index, read });
     }
     this.serveReads();
+    // Applying a conf change may commit and answer reads waiting on the lease.
+    this.catchUpTicks();
     raw.advance();
     // Conf changes take effect in advance().
     if (confChanges.length > 0) {

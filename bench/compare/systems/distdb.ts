@@ -100,7 +100,7 @@ async function startOnce(ctx: StartContext, dir: string): Promise<RunningSystem>
 }
 
 /** The RAFT_* and STORAGE_* settings the nodes inherit from this environment, as NAME=value. */
-function tunedSettings(): string {
+export function tunedSettings(): string {
   return Object.entries(process.env)
     .filter(([k, v]) => /^(RAFT|STORAGE)_/.test(k) && v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${v}`)

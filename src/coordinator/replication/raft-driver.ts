@@ -678,6 +678,8 @@ export class RaftDriver {
       this.waitingApply.push(b);
     }
     this.serveReads();
+    // Applying a conf change may commit and answer reads waiting on the lease.
+    this.catchUpTicks();
     this.raw.advance();
     // After advance(): a lease answer to a new ReadIndex lands in the next Ready.
     if (this.leader !== leaderBefore && this.leader !== null) this.reaskAfterLeaderChange();
