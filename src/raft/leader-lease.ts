@@ -1,5 +1,11 @@
 import type { NodeId } from './types.js';
 
+/** The current configuration, as the lease counts it (the progress tracker). */
+export interface Voters {
+  isVoter(id: NodeId): boolean;
+  quorum(): number;
+}
+
 /**
  * The leader's read lease, measured in its own ticks. Every heartbeat round
  * is numbered; when a quorum of voters answered round k, no other leader can
@@ -8,12 +14,6 @@ import type { NodeId } from './types.js';
  * than an election timeout. The margin covers tick phase (2 ticks) and
  * clocks that run up to 10% apart.
  */
-/** The current configuration, as the lease counts it (the progress tracker). */
-export interface Voters {
-  isVoter(id: NodeId): boolean;
-  quorum(): number;
-}
-
 export class LeaderLease {
   private round = 0;
   private readonly rounds = new Map<number, { sentAt: number; acks: Set<NodeId> }>();
