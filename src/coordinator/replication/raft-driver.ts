@@ -415,7 +415,10 @@ export class RaftDriver {
 
   /**
    * With lease reads, the ticks the timer missed: a lease is judged by the
-   * ticks the core counted, which must be those that really passed.
+   * ticks the core counted, which must be those that really passed. Called
+   * at every way into the core that can answer on the lease: tick, step,
+   * ask and advance (reaskReads and reaskAfterLeaderChange run right after
+   * tick and advance).
    */
   private catchUpTicks(): void {
     if (this.clock === null) return;
@@ -431,7 +434,6 @@ export class RaftDriver {
         this.asking.delete(ctx);
       } else if (now - b.askedAt >= after) {
         b.askedAt = now;
-        this.catchUpTicks();
         this.raw.readIndex(Buffer.from(ctx));
       }
     }
@@ -446,7 +448,6 @@ export class RaftDriver {
   /** A new leader never saw the rounds asked of the old one: ask them again now. */
   private reaskAfterLeaderChange(): void {
     const now = Date.now();
-    this.catchUpTicks();
     for (const [ctx, b] of this.asking) {
       b.askedAt = now;
       this.raw.readIndex(Buffer.from(ctx));
