@@ -5,9 +5,9 @@
 // before it loads them, so a supervisor's SIGHUP (log rotation, a config
 // reload) in those first moments is remembered, not fatal. What stays
 // uncovered is Node's own start-up, before any of our code runs (tens of ms).
+// Tools and `distdb start` keep SIGHUP's default.
 
-/** The subcommands that run a node process; tools and `distdb start` keep SIGHUP's default. */
-const NODE_PROCESSES = new Set(['node', 'coordinator', 'storage']);
+import { runsNodeProcess } from './node-subcommands.js';
 
 let held = 0;
 const hold = (): void => {
@@ -16,7 +16,7 @@ const hold = (): void => {
 
 /** From now on remembers SIGHUP instead of dying of it, if `subcommand` runs a node process. */
 export function holdSighup(subcommand: string | undefined): void {
-  if (subcommand !== undefined && NODE_PROCESSES.has(subcommand)) process.on('SIGHUP', hold);
+  if (runsNodeProcess(subcommand)) process.on('SIGHUP', hold);
 }
 
 /**
