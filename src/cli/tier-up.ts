@@ -3,7 +3,7 @@
 // round, a getMany, an append to a peer or to the engine) run a few hundred
 // to a few thousand times a second, so under load they reached optimised
 // code only 5–10 s after it began, and at one client not within a
-// benchmark's run: a put at 1 client took a quarter longer. With a 4 KB
+// benchmark's 7 s run, which did a fifth fewer puts for it. With a 4 KB
 // budget they are optimised within 1–2 s (docs/performance-log.md, lever 27).
 
 import { setFlagsFromString } from 'node:v8';
