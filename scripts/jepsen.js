@@ -2,17 +2,23 @@
 // the long Jepsen-style run against a real 3-node cluster (see
 // test/fault/jepsen.ts). Prints the seed first, a progress line every 5 s, and
 // on failure the paths of the saved history and node logs.
-// `npm run jepsen -- --check FILE` judges a saved history again.
+// `npm run jepsen -- --check FILE [--max-steps N]` judges a saved history again.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import {
+  checkLinearizability,
+  DEFAULT_MAX_STEPS_PER_KEY,
+  formatCheckResult,
+} from '../dist/src/check/linearizability.js';
 
 const USAGE =
   'usage: npm run jepsen -- [--duration SECONDS] [--seed N] [--clients N] [--keys N] [--counters N]\n' +
   '                          [--nodes N] [--client-nodes N] [--read-lease] [--out DIR]\n' +
-  '       npm run jepsen -- --check HISTORY.json\n' +
+  '       npm run jepsen -- --check HISTORY.json [--max-steps N]\n' +
   '--client-nodes N: the clients connect to the first N nodes only (default all); with 1, a\n' +
   'follower without clients is sent its entries lazily (docs/cluster.md, Lazy followers)\n' +
-  '--read-lease: every node reads on the leader lease (docs/cluster.md, Lease reads)';
+  '--read-lease: every node reads on the leader lease (docs/cluster.md, Lease reads)\n' +
+  `--max-steps N: search steps per key before its verdict is "unknown" (default ${DEFAULT_MAX_STEPS_PER_KEY})`;
 let values;
 try {
   ({ values } = parseArgs({
@@ -27,6 +33,7 @@ try {
       'read-lease': { type: 'boolean' },
       out: { type: 'string' },
       check: { type: 'string' },
+      'max-steps': { type: 'string' },
       help: { type: 'boolean' },
     },
   }));
@@ -48,10 +55,13 @@ function count(name, text, min) {
   return n;
 }
 
+/** An "unknown" verdict ran out of search steps before an answer either way: how to search further. */
+function largerBound(path, steps = DEFAULT_MAX_STEPS_PER_KEY) {
+  return `the search ran out of steps before it found a linearization or proved there is none; judge it again with 50 times the steps: npm run jepsen -- --check ${path} --max-steps ${steps * 50}`;
+}
+
 if (values.check !== undefined) {
   const { historyFromJSON } = await import('../dist/src/check/history.js');
-  const { checkLinearizability, formatCheckResult } =
-    await import('../dist/src/check/linearizability.js');
   let ops;
   try {
     ops = historyFromJSON(readFileSync(values.check, 'utf8'));
@@ -59,9 +69,12 @@ if (values.check !== undefined) {
     console.error(`jepsen: cannot read the history ${values.check}: ${e.message}`);
     process.exit(2);
   }
-  const result = checkLinearizability(ops);
+  const maxStepsPerKey =
+    values['max-steps'] === undefined ? undefined : count('max-steps', values['max-steps'], 1);
+  const result = checkLinearizability(ops, { maxStepsPerKey });
   console.log(`${values.check}: ${ops.length} operations`);
   console.log(formatCheckResult(result));
+  if (result.verdict === 'unknown') console.log(largerBound(values.check, maxStepsPerKey));
   process.exit(result.verdict === 'ok' ? 0 : 1);
 }
 
@@ -106,5 +119,6 @@ if (report.ok) {
   console.log(`jepsen: seed ${seed} FAILED\n${report.problems.join('\n')}`);
   console.log(`history: ${report.historyPath}\nnode logs: ${report.logsPath}`);
   console.log(`judge it again: npm run jepsen -- --check ${report.historyPath}`);
+  if (report.check.verdict === 'unknown') console.log(largerBound(report.historyPath));
 }
 process.exit(report.ok ? 0 : 1);
