@@ -78,6 +78,12 @@ if (values.check !== undefined) {
   process.exit(result.verdict === 'ok' ? 0 : 1);
 }
 
+if (values['max-steps'] !== undefined) {
+  console.error(
+    'jepsen: --max-steps is for --check (a run judges its history with the default, and prints how to judge it again)',
+  );
+  process.exit(2);
+}
 const nodes = count('nodes', values.nodes, 3);
 const clientNodes =
   values['client-nodes'] === undefined

@@ -93,3 +93,13 @@ test('--max-steps refuses a count it cannot use', () => {
   assert.equal(r.status, 2, r.out);
   assert.match(r.out, /--max-steps must be an integer >= 1, got "0"/);
 });
+
+test('--max-steps without --check is refused before a run starts', () => {
+  const r = spawnSync(process.execPath, [SCRIPT, '--max-steps', '5', '--duration', '5'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /--max-steps is for --check/);
+  assert.doesNotMatch(r.stdout, /jepsen: seed/);
+});
