@@ -183,7 +183,7 @@ export function handleHeartbeatResponse(r: Raft, m: Message): void {
   if (pr === undefined) return;
   pr.heard(r.ticks);
   pr.probeSent = false;
-  if (r.tracker.isVoter(m.from)) r.lease.ack(m.index, m.from, r.tracker);
+  r.lease.ack(m.index, m.from, r.tracker); // counts only current voters
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
   // A heartbeat round with a context confirms its reads in either mode: 'lease'
